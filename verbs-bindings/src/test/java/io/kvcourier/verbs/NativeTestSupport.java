@@ -111,14 +111,14 @@ final class NativeTestSupport {
             if (Files.isDirectory(location)) {
                 try (var files = Files.list(location.resolve(pkg))) {
                     files.map(f -> f.getFileName().toString())
-                            .filter(n -> n.endsWith(".class") && !n.contains("$"))
+                            .filter(n -> n.endsWith(".class") && !n.contains("$") && !n.startsWith("package-info"))
                             .forEach(n -> names.add(n.substring(0, n.length() - 6)));
                 }
             } else {
                 try (JarFile jar = new JarFile(location.toFile())) {
                     jar.stream().map(e -> e.getName())
                             .filter(n -> n.startsWith(pkg) && n.endsWith(".class") && !n.contains("$")
-                                    && n.indexOf('/', pkg.length()) < 0)
+                                    && n.indexOf('/', pkg.length()) < 0 && !n.endsWith("package-info.class"))
                             .forEach(n -> names.add(n.substring(pkg.length(), n.length() - 6)));
                 }
             }
