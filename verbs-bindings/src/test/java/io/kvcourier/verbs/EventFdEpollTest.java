@@ -46,6 +46,19 @@ class EventFdEpollTest {
     }
 
     @Test
+    void signalDrainAndPollAllocateNothingOnceCompiled() {
+        try (EventFd efd = EventFd.create(); Epoll epoll = Epoll.create(2)) {
+            epoll.add(efd.fd(), IN, 42);
+            long[] sink = new long[1];
+            long least = NativeTestSupport.leastBytesAllocatedPerRound(() -> {
+                efd.signal();
+                sink[0] += epoll.poll() + epoll.data(0) + epoll.events(0) + efd.drain();
+            }, 20_000, 30);
+            assertThat(least).as("bytes allocated by 20k signal+poll+drain rounds (best round)").isZero();
+        }
+    }
+
+    @Test
     void waitTimesOutWithoutASignal() {
         try (EventFd efd = EventFd.create(); Epoll epoll = Epoll.create(1)) {
             epoll.add(efd.fd(), IN, 1);

@@ -296,6 +296,18 @@ class FakeProviderDispatchTest {
         assertThat(stat(7)).isEqualTo(1);
     }
 
+    @Test
+    void pollCqAndReqNotifyAllocateNothingOnceCompiled() {
+        MemorySegment wc = ibv_wc.allocateArray(4, arena);
+        int[] sink = new int[1];
+        long least = NativeTestSupport.leastBytesAllocatedPerRound(() -> {
+            sink[0] += InlineVerbs.pollCq(cq, 4, wc);
+            sink[0] += InlineVerbs.reqNotifyCq(cq, false);
+        }, 20_000, 30);
+        assertThat(least).as("bytes allocated by 20k poll_cq+req_notify_cq (best round)").isZero();
+        assertThat(sink[0]).isZero();
+    }
+
     private static long sent(int i, int field) {
         try {
             return (long) sentGet.invokeExact(i, field);

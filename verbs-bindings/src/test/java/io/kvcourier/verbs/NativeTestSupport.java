@@ -101,6 +101,25 @@ final class NativeTestSupport {
         return output;
     }
 
+    /**
+     * Runs {@code body} {@code iterations} times per round, for up to {@code maxRounds} rounds, and
+     * returns the smallest number of bytes the current thread allocated in one round. Early rounds
+     * run interpreted (and allocate); once C2 has compiled the path, a path that allocates nothing
+     * per call shows 0. A path that allocates per call never does.
+     */
+    static long leastBytesAllocatedPerRound(Runnable body, int iterations, int maxRounds) {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < maxRounds && least > 0; round++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < iterations; i++) {
+                body.run();
+            }
+            least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
+        }
+        return least;
+    }
+
     /** Simple names of the top-level classes of {@code io.kvcourier.verbs.gen} (directory or jar). */
     static List<String> genClassNames() {
         String pkg = "io/kvcourier/verbs/gen/";
