@@ -1,6 +1,7 @@
 package io.kvcourier.verbs;
 
 import io.kvcourier.verbs.gen.ibv_gid;
+import io.kvcourier.verbs.gen.verbs_h;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -39,6 +40,20 @@ class VerbsAvailabilityTest {
         }
         assertThat(Verbs.unavailabilityCause()).as("computed once").isSameAs(Verbs.unavailabilityCause());
         assertThat(Verbs.listDevices()).as("asking again is harmless").hasSameSizeAs(devices);
+    }
+
+    @Test
+    void exportedStringVerbsWorkWithoutADevice() {
+        NativeTestSupport.requireOrSkip(Verbs.libibverbsPresent(), "libibverbs.so.1 not found (install libibverbs1)");
+        assertThat(cString(verbs_h.ibv_wc_status_str(verbs_h.IBV_WC_RETRY_EXC_ERR())))
+                .isEqualTo("transport retry counter exceeded");
+        assertThat(cString(verbs_h.ibv_wc_status_str(verbs_h.IBV_WC_SUCCESS()))).isEqualTo("success");
+        assertThat(cString(verbs_h.ibv_port_state_str(verbs_h.IBV_PORT_ACTIVE()))).isEqualTo("active");
+        assertThat(cString(verbs_h.ibv_event_type_str(verbs_h.IBV_EVENT_QP_FATAL()))).isEqualTo("local work queue catastrophic error");
+    }
+
+    private static String cString(MemorySegment s) {
+        return s.reinterpret(256).getString(0);
     }
 
     @Test
