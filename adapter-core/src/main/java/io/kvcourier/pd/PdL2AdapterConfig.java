@@ -170,7 +170,11 @@ public final class PdL2AdapterConfig {
         committedTtl = duration(d, COMMITTED_TTL_SEC, 60);
         notifyTimeout = duration(d, NOTIFY_TIMEOUT_SEC, 30);
         requestTimeout = duration(d, REQUEST_TIMEOUT_SEC, 120);
-        chunkBytes = integer(d, CHUNK_BYTES, 0, 0, bufferSize, false);
+        chunkBytes = integer(d, CHUNK_BYTES, 0, 0, Long.MAX_VALUE, false);
+        if (chunkBytes > bufferSize) {
+            throw new ConfigException(CHUNK_BYTES, "chunk_bytes must be in 0..buffer_size (" + bufferSize
+                    + "): a page must fit the staging buffer, got " + chunkBytes);
+        }
         numQps = (int) integer(d, NUM_QPS, 2, 1, 16, false);
         bindHost = string(d, BIND_HOST, "0.0.0.0", false);
         maxInflightBatches = (int) integer(d, MAX_INFLIGHT_BATCHES, 8, 1, Integer.MAX_VALUE, false);

@@ -328,8 +328,11 @@ class PdL2AdapterConfigTest {
         assertRejected(with(MINIMAL_SENDER, "rdma_port", 0), "rdma_port", "1..255");
         assertRejected(with(MINIMAL_SENDER, "rdma_port", 256), "rdma_port", "1..255");
         assertRejected(with(MINIMAL_SENDER, "gid_index", -2), "gid_index", "-1..65535");
-        assertRejected(with(MINIMAL_SENDER, "chunk_bytes", -1), "chunk_bytes", "chunk_bytes must be in 0..1073741824");
-        assertRejected(with(MINIMAL_SENDER, "buffer_size", 4096, "chunk_bytes", 8192), "chunk_bytes", "0..4096");
+        assertRejected(with(MINIMAL_SENDER, "chunk_bytes", -1), "chunk_bytes", "chunk_bytes must be in 0..");
+        assertRejected(with(MINIMAL_SENDER, "buffer_size", 4096, "chunk_bytes", 8192), "chunk_bytes",
+                "chunk_bytes must be in 0..buffer_size (4096): a page must fit the staging buffer, got 8192");
+        assertThat(PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "buffer_size", 4096, "chunk_bytes", 4096))
+                .chunkBytes()).isEqualTo(4096);
         assertRejected(with(MINIMAL_SENDER, "peer_init_port", List.of(70000)), "peer_init_port",
                 "peer_init_port[0] must be in 1..65535 for a sender, got 70000");
         assertRejected(with(MINIMAL_SENDER, "bind_host", ""), "bind_host", "non-empty string");
