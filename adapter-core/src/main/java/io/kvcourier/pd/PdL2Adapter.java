@@ -115,6 +115,27 @@ public final class PdL2Adapter implements L2Adapter {
         return receiver.initPorts();
     }
 
+    /**
+     * Receiver only: {@code listener} is told the keys of every batch right after it commits (its keys are
+     * then visible to lookup). It runs on a virtual thread of the adapter, one call per batch, possibly
+     * concurrently; it may call back into the adapter. Replaces any earlier listener; {@code null} removes it.
+     * A decode loop uses it to learn what arrived without polling.
+     */
+    public void setCommitListener(java.util.function.Consumer<List<ObjectKey>> listener) {
+        requireRole(Role.RECEIVER, "setCommitListener");
+        if (listener == null) {
+            receiver.store().setCommitListener(keys -> { });
+            return;
+        }
+        receiver.store().setCommitListener(keys -> {
+            try {
+                executor.execute(() -> listener.accept(keys));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "commit listener not run: adapter closing");
+            }
+        });
+    }
+
     // ---------------------------------------------------------------------------------------------- store
 
     @Override

@@ -113,6 +113,9 @@ final class ReceiverStore implements LandingListener {
     private Allocation[] pageOwner = new Allocation[0];
     private int reservedTotal;
 
+    /** Told the keys of each committed batch, outside the lock, on the channel's thread: must not block. */
+    private volatile Consumer<List<ObjectKey>> commitListener = keys -> { };
+
     final AtomicLong committedBatches = new AtomicLong();
     final AtomicLong committedBytes = new AtomicLong();
     final AtomicLong expiredAllocations = new AtomicLong();
@@ -433,24 +436,43 @@ final class ReceiverStore implements LandingListener {
         }
     }
 
+    void setCommitListener(Consumer<List<ObjectKey>> listener) {
+        this.commitListener = listener;
+    }
+
     @Override
     public boolean onBatchLanded(String senderId, int batchId) {
+        List<ObjectKey> committed = commitLanded(senderId, batchId);
+        if (committed == null) {
+            return false;
+        }
+        try {
+            commitListener.accept(committed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+        }
+        return true;
+    }
+
+    private List<ObjectKey> commitLanded(String senderId, int batchId) {
         lock.lock();
         try {
             if (batchId < 0 || batchId >= pageOwner.length) {
-                return false;
+                return null;
             }
             Allocation a = pageOwner[batchId];
             if (a == null || a.state != AllocState.AWAITING || a.firstPage != batchId || !a.senderId.equals(senderId)) {
                 LOG.log(System.Logger.Level.WARNING, "batch {0} from {1} landed but is not a live allocation of that sender",
                         batchId, senderId);
-                return false;
+                return null;
             }
             a.state = AllocState.COMMITTED;
             awaiting.remove(a);
             long now = System.nanoTime();
             long bytes = 0;
+            List<ObjectKey> keys = new ArrayList<>(a.entries.size());
             for (Entry e : a.entries) {
+                keys.add(e.key);
                 pageOwner[e.page] = null;
                 e.state = State.COMMITTED;
                 e.committedAtNanos = now;
@@ -459,7 +481,7 @@ final class ReceiverStore implements LandingListener {
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);
-            return true;
+            return keys;
         } finally {
             lock.unlock();
         }

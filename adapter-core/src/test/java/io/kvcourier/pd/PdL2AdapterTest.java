@@ -451,4 +451,28 @@ class PdL2AdapterTest {
             p.close();
         }
     }
+
+    @Test
+    void commitListenerHearsEachBatchAfterItCommits() throws Exception {
+        ControllableChannel ch = new ControllableChannel().hold();
+        try (PdPair p = new PdPair(ch, m -> { }, m -> { }); TaskWaiter ws = new TaskWaiter(p.sender)) {
+            java.util.concurrent.BlockingQueue<List<ObjectKey>> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+            p.receiver.setCommitListener(keys -> {
+                // Called after the commit: every key must already be visible to lookup.
+                Bitmap b = p.receiver.queryLookupAndLockResult(p.receiver.submitLookupAndLockTask(keys));
+                p.receiver.submitUnlock(keys);
+                if (b != null && b.popcount() == keys.size()) {
+                    heard.add(keys);
+                }
+            });
+            List<ObjectKey> keys = PdPair.keys("listen", 3);
+            long id = p.sender.submitStoreTask(keys, p.randomChunks(3));
+            assertThat(ch.awaitHeld(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(heard.poll(200, TimeUnit.MILLISECONDS)).as("nothing before the bytes land").isNull();
+            ch.release();
+            assertThat(heard.poll(20, TimeUnit.SECONDS)).containsExactlyElementsOf(keys);
+            assertThat(ws.awaitStore(id, WAIT)).isTrue();
+            assertThatThrownBy(() -> p.sender.setCommitListener(k -> { })).isInstanceOf(IllegalStateException.class);
+        }
+    }
 }
