@@ -1,5 +1,6 @@
 package io.kvcourier.channel;
 
+import io.kvcourier.channel.verbs.VerbsChannel;
 import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.verbs.Verbs;
@@ -44,15 +45,15 @@ public final class TransferChannels {
         return switch (kind) {
             case MOCK_MEMORY -> null;
             case TCP -> "the tcp channel is not part of this build yet";
-            case VERBS -> Verbs.isAvailable() ? "the verbs channel is not part of this build yet"
-                    : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
+            case VERBS -> Verbs.isAvailable() ? null : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
         };
     }
 
     private static TransferChannelFactory factory(ChannelKind kind) {
         return switch (kind) {
             case MOCK_MEMORY -> MockMemoryChannel.FACTORY;
-            case TCP, VERBS -> throw new IllegalArgumentException(kind + " is not supported");
+            case VERBS -> VerbsChannel.FACTORY;
+            case TCP -> throw new IllegalArgumentException(kind + " is not supported");
         };
     }
 }
