@@ -271,6 +271,9 @@ final class VerbsEndpoint implements AutoCloseable {
                 throw new ChannelException(what + " failed: " + e.getMessage(), e);
             }
         }
+        if (stopping) {
+            throw new ChannelException("verbs channel " + name + " is closed");
+        }
         CompletableFuture<T> f = new CompletableFuture<>();
         execute(() -> {
             try {
@@ -628,6 +631,15 @@ final class VerbsEndpoint implements AutoCloseable {
         }
         link.destroyed = true;
         links.remove(link);
+    }
+
+    /** {@code ibv_query_qp}'s current state of {@code qp} ({@code IBV_QPS_*}); progress thread (tests, logs). */
+    int qpState(Qp qp) {
+        int rc = verbs_h.ibv_query_qp(qp.qp, qpAttr, verbs_h.IBV_QP_STATE(), initAttr);
+        if (rc != 0) {
+            throw new NativeException("ibv_query_qp", rc, qp.toString());
+        }
+        return ibv_qp_attr.qp_state(qpAttr);
     }
 
     /** Number of live links (tests). */

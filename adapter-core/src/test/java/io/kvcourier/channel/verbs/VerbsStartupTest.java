@@ -7,6 +7,7 @@ import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.verbs.Verbs;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -68,6 +69,7 @@ class VerbsStartupTest {
     }
 
     @Test
+    @Tag("rdma")
     void anUnknownDeviceIsAStartupErrorListingTheDevicesThatExist() {
         assumeTrue(Verbs.isAvailable(), () -> "no RDMA device: " + Verbs.unavailabilityCause());
         Map<String, Object> m = config("receiver");
