@@ -196,14 +196,14 @@ final class SenderLink extends Link implements ChannelConnection {
     void onCompletion(Qp qp, int status, int opcode, long wrId, int imm, int wcFlags, int vendorErr) {
         if (status != verbs_h.IBV_WC_SUCCESS()) {
             if (!qp.broken) {
-                qpFailed(qp, (wrId != 0 ? "RDMA write" : "commit acknowledgement receive") + " failed on " + qp
+                qpFailed(qp, ((wrId & WritePlanner.SEND_WR) != 0 ? "RDMA write" : "commit acknowledgement receive") + " failed on " + qp
                         + " to " + peer + ": " + WcStatus.name(status) + " (" + statusText(status) + ", vendor_err 0x"
                         + Integer.toHexString(vendorErr) + ")");
             }
             return;
         }
-        if (wrId != 0) {
-            qp.sqFree += (int) wrId; // a signalled chain's last WR: its whole chain left the send queue
+        if ((wrId & WritePlanner.SEND_WR) != 0) {
+            qp.sqFree += WritePlanner.slots(wrId); // a signalled chain's last WR: its whole chain left the queue
             return;
         }
         if ((wcFlags & verbs_h.IBV_WC_WITH_IMM()) == 0) {

@@ -84,7 +84,7 @@ final class VerbsSender implements ChannelSender {
                 if (bad != null) {
                     throw new ChannelException("bad VerbsInitResponse: " + bad);
                 }
-                String peer = "gid " + SenderLink.gidText(resp.gid()) + " QPs " + resp.qpNums().length;
+                String peer = "receiver gid " + SenderLink.gidText(resp.gid());
                 endpoint.call("connecting " + numQps + " QPs", handshakeTimeout, () -> {
                     int[] rq = resp.qpNums();
                     int[] rp = resp.psns();

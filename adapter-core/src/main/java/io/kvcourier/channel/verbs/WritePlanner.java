@@ -18,7 +18,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * contiguous run of pages (entries whose source and destination both continue the previous one are merged
  * into one WR, up to {@code maxWrBytes}); at most {@code maxWrs} WRs per chain (the caller passes the free
  * send-queue slots, so a chain never exceeds the queue); the last WR of every chain is signalled and its
- * {@code wr_id} is the number of WRs the chain holds (the send-queue slots its completion frees); the last
+ * {@code wr_id} is {@link #SEND_WR} plus the number of WRs the chain holds (the send-queue slots its
+ * completion frees); the last
  * WR of the whole batch is {@code RDMA_WRITE_WITH_IMM} with the batch id as a big-endian immediate.
  *
  * <p>A batch with more WRs than one chain takes several {@link #plan} calls ({@link #nextEntry()} says
@@ -32,6 +33,12 @@ final class WritePlanner {
     private static final long RKEY = ibv_send_wr.layout().byteOffset(groupElement("wr"), groupElement("rdma"),
             groupElement("rkey"));
     private static final long IMM = ibv_send_wr.layout().byteOffset(groupElement("$anon$0"), groupElement("imm_data"));
+    /**
+     * Marks the {@code wr_id} of every RDMA WRITE: a failed WR completes even when unsignalled, and its
+     * completion must still be told apart from a receive's ({@code wr_id} 0). The low 32 bits of a signalled
+     * WR's id hold the send-queue slots its completion frees.
+     */
+    static final long SEND_WR = 1L << 62;
     /** {@code imm_data} is {@code __be32}. */
     static final ValueLayout.OfInt IMM_LAYOUT = ValueLayout.JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -103,7 +110,7 @@ final class WritePlanner {
             sges.set(ValueLayout.JAVA_LONG, sge + ibv_sge.addr$offset(), local);
             sges.set(ValueLayout.JAVA_INT, sge + ibv_sge.length$offset(), (int) len);
             sges.set(ValueLayout.JAVA_INT, sge + ibv_sge.lkey$offset(), lkey);
-            wrs.set(ValueLayout.JAVA_LONG, wr + ibv_send_wr.wr_id$offset(), 0L);
+            wrs.set(ValueLayout.JAVA_LONG, wr + ibv_send_wr.wr_id$offset(), SEND_WR);
             wrs.set(ValueLayout.JAVA_LONG, wr + ibv_send_wr.next$offset(), wrs.address() + wr + WR_SIZE);
             wrs.set(ValueLayout.JAVA_LONG, wr + ibv_send_wr.sg_list$offset(), sges.address() + sge);
             wrs.set(ValueLayout.JAVA_INT, wr + ibv_send_wr.num_sge$offset(), 1);
@@ -116,7 +123,7 @@ final class WritePlanner {
         }
         long last = (n - 1) * WR_SIZE;
         wrs.set(ValueLayout.JAVA_LONG, last + ibv_send_wr.next$offset(), 0L);
-        wrs.set(ValueLayout.JAVA_LONG, last + ibv_send_wr.wr_id$offset(), n);
+        wrs.set(ValueLayout.JAVA_LONG, last + ibv_send_wr.wr_id$offset(), SEND_WR | n);
         wrs.set(ValueLayout.JAVA_INT, last + ibv_send_wr.send_flags$offset(), verbs_h.IBV_SEND_SIGNALED());
         if (i == size) {
             wrs.set(ValueLayout.JAVA_INT, last + ibv_send_wr.opcode$offset(), verbs_h.IBV_WR_RDMA_WRITE_WITH_IMM());
@@ -124,6 +131,11 @@ final class WritePlanner {
         }
         nextEntry = i;
         return n;
+    }
+
+    /** Send-queue slots a signalled write's completion frees, from its {@code wr_id}. */
+    static int slots(long wrId) {
+        return (int) wrId;
     }
 
     /** Index of {@code badWr} (an address inside the WR array) in the last chain, or -1. */

@@ -208,9 +208,11 @@ class VerbsRxeTest {
         try (Pair p = new Pair()) {
             ChannelConnection bad = p.connect("rkey");
             SenderLink.CORRUPT_RKEY_BATCHES.set(1);
-            CompletableFuture<Void> f = bad.write(p.batch(new int[] {0}, 2, PAGE));
+            // two WRs (local pages 0 and 2 are not adjacent): the failing first one is unsignalled
+            CompletableFuture<Void> f = bad.write(p.batch(new int[] {0, 2}, 2, PAGE));
             assertThatThrownBy(() -> f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS))
                     .isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("RDMA write failed")
                     .hasMessageContaining("IBV_WC_REM_ACCESS_ERR");
             assertThat(bad.isOpen()).isFalse();
             assertThat(p.landings.landedIntact).doesNotContainKey(2);
@@ -283,9 +285,9 @@ class VerbsRxeTest {
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double mbps = iterations * (double) message / seconds / 1e6;
-                String line = String.format("kvcourier verbs %d B: %.1f MB/s (%d batches of 1 write, %d in flight, %.2f s)",
+                String line = String.format("verbs %d B: %.1f MB/s (%d batches of 1 write, %d in flight, %.2f s)",
                         message, mbps, iterations, window, seconds);
-                System.out.println(line);
+                System.out.println("kvcourier " + line);
                 writeThroughput(line);
                 assertThat(mbps).isPositive();
                 c.close();
@@ -296,14 +298,22 @@ class VerbsRxeTest {
         }
     }
 
+    /**
+     * Appends {@code line} where {@code .ci/rxe} prints it beside {@code ib_write_bw}: the harness's
+     * {@code kvcourier.rxe.throughputFile}, else {@code adapter-core/target/rxe-throughput.txt}.
+     */
     static void writeThroughput(String line) throws IOException {
-        Path local = Path.of("target", "rxe-throughput.txt");
-        Files.createDirectories(local.getParent());
-        Files.writeString(local, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         String file = System.getProperty("kvcourier.rxe.throughputFile", "");
+        Path out;
         if (!file.isBlank()) {
-            Files.writeString(Path.of(file), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            out = Path.of(file);
+        } else {
+            String root = System.getProperty("kvcourier.repoRoot", "");
+            out = (root.isBlank() ? Path.of("target") : Path.of(root, "adapter-core", "target"))
+                    .resolve("rxe-throughput.txt");
         }
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     static long openFds() throws IOException {

@@ -47,7 +47,9 @@ class WritePlannerTest {
             assertThat(p.length(1)).isEqualTo(100);
             assertThat(p.opcode(1)).isEqualTo(verbs_h.IBV_WR_RDMA_WRITE_WITH_IMM());
             assertThat(p.flags(1)).isEqualTo(verbs_h.IBV_SEND_SIGNALED());
-            assertThat(p.wrId(1)).as("slots freed by the chain's completion").isEqualTo(2);
+            assertThat(p.wrId(0)).as("unsignalled writes are marked too: an error completes them").isEqualTo(WritePlanner.SEND_WR);
+            assertThat(p.wrId(1)).isEqualTo(WritePlanner.SEND_WR | 2);
+            assertThat(WritePlanner.slots(p.wrId(1))).as("slots freed by the chain's completion").isEqualTo(2);
             assertThat(p.next(1)).isZero();
             assertThat(p.immBigEndian(1)).isEqualTo(7);
             assertThat(new byte[] {p.immByte(1, 0), p.immByte(1, 1), p.immByte(1, 2), p.immByte(1, 3)})
@@ -104,7 +106,7 @@ class WritePlannerTest {
                     assertThat(p.opcode(i)).isEqualTo(verbs_h.IBV_WR_RDMA_WRITE());
                 }
                 assertThat(p.flags(n - 1)).as("every chain signals its last WR").isEqualTo(verbs_h.IBV_SEND_SIGNALED());
-                assertThat(p.wrId(n - 1)).isEqualTo(n);
+                assertThat(WritePlanner.slots(p.wrId(n - 1))).isEqualTo(n);
                 boolean last = p.nextEntry() == entries;
                 assertThat(p.opcode(n - 1)).isEqualTo(last ? verbs_h.IBV_WR_RDMA_WRITE_WITH_IMM() : verbs_h.IBV_WR_RDMA_WRITE());
                 from = p.nextEntry();
