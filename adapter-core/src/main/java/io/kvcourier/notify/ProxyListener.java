@@ -203,6 +203,13 @@ public final class ProxyListener implements AutoCloseable {
                     e.getMessage());
             return;
         }
+        if (callback != null) { // before counting, so that awaitReady() returning implies the callback ran
+            try {
+                callback.onNotification(notif.reqId(), nanos, Instant.now());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "proxy listener callback failed for req_id " + notif.reqId(), e);
+            }
+        }
         lock.lock();
         try {
             counts.merge(notif.reqId(), 1, Integer::sum);
@@ -210,13 +217,6 @@ public final class ProxyListener implements AutoCloseable {
             changed.signalAll();
         } finally {
             lock.unlock();
-        }
-        if (callback != null) {
-            try {
-                callback.onNotification(notif.reqId(), nanos, Instant.now());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "proxy listener callback failed for req_id " + notif.reqId(), e);
-            }
         }
     }
 

@@ -11,10 +11,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
-
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireEncoder;
 
@@ -24,12 +20,18 @@ import io.kvcourier.wire.WireEncoder;
  * (spec §B.1), which the proxy's PULL socket counts.
  *
  * <p><b>Threading.</b> {@link #offer} may be called from any thread; it never blocks and never throws.
- * One virtual thread owns the socket and its own {@link ZContext}, fed by a bounded queue. It sends
- * with {@code DONTWAIT}; while the proxy is absent or its queue is full ({@code EAGAIN}; the socket has
- * {@code ZMQ_IMMEDIATE} set, so nothing queues for a proxy that is not connected) it retries with a
- * bounded exponential back-off (1 ms doubling to 100 ms) until the notification's send deadline,
- * measured from its {@code offer}, then drops it with a warning naming the req_id (counted as
- * expired). Nothing interrupts that thread (traps 3): {@link #close()} stops it by a flag.
+ * One virtual thread owns the socket and its own {@code ZContext}, fed by a bounded queue. It sends
+ * with {@code DONTWAIT} only while a proxy has completed the ZMQ handshake (see {@code PushLink} for
+ * why that, and not jeromq's "immediate" option, is how we know); while no proxy is there, or its
+ * queue is full, it retries with a bounded exponential back-off (1 ms doubling to 100 ms) until the
+ * notification's send deadline, measured from its {@code offer}, then drops it with a warning naming
+ * the req_id (counted as expired). Nothing interrupts that thread (traps 3): {@link #close()} stops it
+ * by a flag.
+ *
+ * <p><b>Delivery.</b> PUSH has no acknowledgement. A notification handed to a connected proxy stays
+ * queued in ZMQ across a reconnect and is delivered when the connection comes back, until
+ * {@link #close()} (linger = what remains of the shutdown deadline); one handed over just before the
+ * proxy went away for good is lost without being counted.
  *
  * <p><b>Lifecycle.</b> Create with {@link #create}; {@code proxyPort == 0} gives a disabled notifier
  * with no socket and no thread. {@link #close()} stops accepting, flushes what is queued within the
@@ -43,6 +45,9 @@ public final class ProxyNotifier implements AutoCloseable {
     public static final int SEND_HWM = 1_000;
     static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Bounds of the ZMTP handshake timeout: a quarter of the send deadline, within these. */
+    static final long MIN_HANDSHAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long MAX_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long the idle thread waits on the queue before re-checking the stop flag. */
     private static final long IDLE_POLL_MILLIS = 20;
 
@@ -73,7 +78,6 @@ public final class ProxyNotifier implements AutoCloseable {
     private final Hooks hooks;
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
-    private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean closeCalled = new AtomicBoolean();
     private volatile boolean accepting;
     private volatile boolean stopping;
@@ -148,7 +152,6 @@ public final class ProxyNotifier implements AutoCloseable {
         this.accepting = false;
         closeCalled.set(true);
         started.countDown();
-        terminated.countDown();
     }
 
     private ProxyNotifier(String endpoint, Duration sendDeadline, Duration shutdownDeadline, int queueCapacity,
@@ -208,7 +211,7 @@ public final class ProxyNotifier implements AutoCloseable {
         }
         Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos);
         if (queue.offer(p)) {
-            if (!accepting && terminated.getCount() == 0 && queue.remove(p)) {
+            if (!accepting && !thread.isAlive() && queue.remove(p)) {
                 dropped.increment(); // raced with close(): the thread is gone, nobody would send it
                 return false;
             }
@@ -238,28 +241,15 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     private void run() {
-        ZContext ctx = null;
-        ZMQ.Socket socket = null;
+        PushLink link;
         try {
-            ctx = new ZContext(1);
-            ctx.setThreadFactor((r, name) -> {
-                Thread t = new Thread(r, "kvcourier-proxy-notifier-" + name);
-                t.setDaemon(true);
-                return t;
-            });
-            // ZContext applies its own linger when it creates *and* when it destroys a socket.
-            ctx.setLinger((int) Math.min(Integer.MAX_VALUE, shutdownDeadline.toMillis()));
-            socket = ctx.createSocket(SocketType.PUSH);
-            socket.setImmediate(true);
-            socket.setSndHWM(SEND_HWM);
-            if (!socket.connect(endpoint)) {
-                throw new IllegalStateException("connect failed, errno " + socket.errno());
-            }
+            Duration handshake = Duration.ofNanos(Math.max(MIN_HANDSHAKE_NANOS, Math.min(MAX_HANDSHAKE_NANOS,
+                    sendDeadlineNanos / 4)));
+            link = new PushLink(endpoint, SEND_HWM, handshake, shutdownDeadline.toMillis(),
+                    "kvcourier-proxy-notifier-");
         } catch (RuntimeException e) {
             startFailure = e;
-            closeQuietly(socket, ctx, 0);
             started.countDown();
-            terminated.countDown();
             return;
         }
         started.countDown();
@@ -273,12 +263,10 @@ public final class ProxyNotifier implements AutoCloseable {
                     }
                     continue;
                 }
-                deliver(socket, encoder, p);
+                deliver(link, encoder, p);
             }
         } finally {
-            long lingerMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(shutdownAtNanos - System.nanoTime()));
-            closeQuietly(socket, ctx, lingerMs);
-            terminated.countDown();
+            link.close(TimeUnit.NANOSECONDS.toMillis(shutdownAtNanos - System.nanoTime()));
         }
     }
 
@@ -292,11 +280,11 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    private void deliver(ZMQ.Socket socket, WireEncoder encoder, Pending p) {
+    private void deliver(PushLink link, WireEncoder encoder, Pending p) {
         Outcome outcome;
         try {
             ByteBuffer bytes = encoder.encode(new ProxyNotif(p.reqId()));
-            outcome = sendWithRetry(socket, encoder, bytes.remaining(), p);
+            outcome = sendWithRetry(link, encoder, bytes.remaining(), p);
         } catch (RuntimeException e) {
             outcome = Outcome.FAILED;
             failed.increment();
@@ -309,11 +297,11 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    private Outcome sendWithRetry(ZMQ.Socket socket, WireEncoder encoder, int length, Pending p) {
+    private Outcome sendWithRetry(PushLink link, WireEncoder encoder, int length, Pending p) {
         long backoff = MIN_BACKOFF_NANOS;
         for (int attempt = 1; ; attempt++) {
             hooks.beforeAttempt(p.reqId(), attempt);
-            if (socket.send(encoder.array(), 0, length, ZMQ.DONTWAIT)) {
+            if (link.trySend(encoder.array(), length)) {
                 sent.increment();
                 return Outcome.SENT;
             }
@@ -322,8 +310,8 @@ public final class ProxyNotifier implements AutoCloseable {
             if (now - deadline >= 0) {
                 expired.increment();
                 LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: proxy {1} did not take it within "
-                        + "the {2} deadline (errno {3})", p.reqId(), endpoint,
-                        stopping ? "shutdown" : "send", socket.errno());
+                        + "the {2} deadline ({3})", p.reqId(), endpoint, stopping ? "shutdown" : "send",
+                        link.peerConnected() ? "send queue full" : "no proxy connected");
                 return Outcome.EXPIRED;
             }
             if (attempt == 1) {
@@ -331,20 +319,6 @@ public final class ProxyNotifier implements AutoCloseable {
             }
             LockSupport.parkNanos(Math.min(backoff, deadline - now));
             backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
-        }
-    }
-
-    private static void closeQuietly(ZMQ.Socket socket, ZContext ctx, long lingerMs) {
-        try {
-            if (ctx != null) {
-                ctx.setLinger((int) Math.min(Integer.MAX_VALUE, lingerMs));
-                if (socket != null) {
-                    ctx.destroySocket(socket);
-                }
-                ctx.close();
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "closing the proxy notifier socket failed", e);
         }
     }
 
@@ -364,7 +338,7 @@ public final class ProxyNotifier implements AutoCloseable {
         boolean done = false;
         try {
             // The thread needs at most the shutdown deadline to flush, then the linger (the remainder) to close.
-            done = terminated.await(shutdownDeadline.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            done = thread.join(shutdownDeadline.plusSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
