@@ -348,7 +348,7 @@ class ProxyNotifierTest {
      */
     @Test
     void everyFreshNotifierDeliversItsFirstNotification() throws Exception {
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 40; i++) {
             try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0);
                  ProxyNotifier notifier = ProxyNotifier.create("127.0.0.1", proxy.port(), WAIT, SHUTDOWN, 8)) {
                 assertThat(notifier.offer("first-" + i)).isTrue();
