@@ -288,7 +288,7 @@ public final class ProxyListener implements AutoCloseable {
         try {
             if (ctx != null) {
                 if (socket != null) {
-                    ctx.destroySocket(socket);
+                    socket.close();
                 }
                 ctx.close();
             }

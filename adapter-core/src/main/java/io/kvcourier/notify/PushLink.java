@@ -5,7 +5,9 @@ import java.time.Duration;
 
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
+import org.zeromq.ZEvent;
 import org.zeromq.ZMQ;
+import org.zeromq.ZMonitor;
 
 /**
  * The notifier's PUSH connection to the proxy: its own {@link ZContext}, the PUSH socket, and a
@@ -82,10 +84,10 @@ final class PushLink {
 
     /** Applies pending monitor events. @return whether a proxy has completed the handshake */
     boolean peerConnected() {
-        for (ZMQ.Event e; (e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null; ) {
-            if (e.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
+        for (ZEvent e; (e = ZEvent.recv(monitor, ZMQ.DONTWAIT)) != null; ) {
+            if (e.getEvent() == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
                 handshakenPeers++;
-            } else if (e.getEvent() == ZMQ.EVENT_DISCONNECTED && handshakenPeers > 0) {
+            } else if (e.getEvent() == ZMonitor.Event.DISCONNECTED && handshakenPeers > 0) {
                 handshakenPeers--;
             }
         }
@@ -104,11 +106,13 @@ final class PushLink {
     /** Closes the PUSH socket with {@code lingerMs} to flush, then the monitor, then the context. */
     void close(long lingerMs) {
         try {
-            ctx.setLinger((int) Math.min(Integer.MAX_VALUE, Math.max(0, lingerMs)));
+            int linger = (int) Math.min(Integer.MAX_VALUE, Math.max(0, lingerMs));
             push.monitor(null, 0);
-            ctx.destroySocket(push);
+            ctx.setLinger(linger); // a ZContext socket's close() applies the context's linger
+            push.setLinger(linger);
+            push.close();
             ctx.setLinger(0);
-            ctx.destroySocket(monitor);
+            monitor.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "closing the proxy notifier socket failed", e);
         } finally {

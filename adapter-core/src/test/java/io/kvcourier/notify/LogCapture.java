@@ -33,6 +33,7 @@ final class LogCapture implements AutoCloseable {
         logger = Logger.getLogger(type.getName());
         logger.addHandler(handler);
         logger.setLevel(Level.ALL);
+        logger.setUseParentHandlers(false); // keep expected warnings out of the build log
     }
 
     List<String> messages() {
@@ -42,5 +43,6 @@ final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         logger.removeHandler(handler);
+        logger.setUseParentHandlers(true);
     }
 }

@@ -363,7 +363,7 @@ class ProxyNotifierTest {
         String dead = "tcp://127.0.0.1:" + deadPort();
         try (ZContext ctx = new ZContext()) {
             ZMQ.Socket libzmqImmediate = ctx.createSocket(SocketType.PUSH);
-            libzmqImmediate.setDelayAttachOnConnect(true);
+            libzmqImmediate.setImmediate(false); // = setDelayAttachOnConnect(true), deprecated
             assertThat(libzmqImmediate.connect(dead)).isTrue();
             assertThat(libzmqImmediate.send(new byte[] {1}, ZMQ.DONTWAIT)).as("no peer: EAGAIN").isFalse();
             assertThat(libzmqImmediate.errno()).isEqualTo(zmq.ZError.EAGAIN);

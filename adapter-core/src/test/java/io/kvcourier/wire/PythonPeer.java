@@ -144,13 +144,18 @@ public final class PythonPeer implements AutoCloseable {
         }
     }
 
+    /** Kills the process if it still runs and waits (bounded) for it and the output readers. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
         }
-        process.waitFor(10, TimeUnit.SECONDS);
-        stdoutReader.join(Duration.ofSeconds(10));
-        stderrReader.join(Duration.ofSeconds(10));
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+            stdoutReader.join(Duration.ofSeconds(10));
+            stderrReader.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
