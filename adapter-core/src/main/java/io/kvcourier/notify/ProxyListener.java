@@ -134,7 +134,7 @@ public final class ProxyListener implements AutoCloseable {
 
     /** @return {@code tcp://host:port} as bound */
     public String endpoint() {
-        return "tcp://" + bindHost + ":" + port;
+        return ProxyNotifier.tcpEndpoint(bindHost, port);
     }
 
     private void run(int requestedPort) {
@@ -151,7 +151,7 @@ public final class ProxyListener implements AutoCloseable {
             socket = ctx.createSocket(SocketType.PULL);
             socket.setMaxMsgSize(maxMessageBytes);
             socket.setReceiveTimeOut(RECEIVE_TIMEOUT_MS);
-            String addr = "tcp://" + bindHost + ":" + (requestedPort == 0 ? "*" : Integer.toString(requestedPort));
+            String addr = ProxyNotifier.tcpEndpoint(bindHost, requestedPort == 0 ? "*" : Integer.toString(requestedPort));
             if (!socket.bind(addr)) {
                 throw new IllegalStateException("bind failed, errno " + socket.errno());
             }

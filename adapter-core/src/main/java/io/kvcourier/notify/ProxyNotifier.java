@@ -125,10 +125,16 @@ public final class ProxyNotifier implements AutoCloseable {
         if (proxyHost == null || proxyHost.isBlank()) {
             throw new IllegalArgumentException("proxyHost must be a non-empty string when proxyPort != 0");
         }
-        ProxyNotifier n = new ProxyNotifier("tcp://" + proxyHost + ":" + proxyPort, sendDeadline, shutdownDeadline,
+        ProxyNotifier n = new ProxyNotifier(tcpEndpoint(proxyHost, proxyPort), sendDeadline, shutdownDeadline,
                 queueCapacity, hooks);
         n.awaitStart();
         return n;
+    }
+
+    /** @return {@code tcp://host:port}, with an IPv6 literal host in brackets */
+    static String tcpEndpoint(String host, Object port) {
+        boolean v6 = host.indexOf(':') >= 0 && !host.startsWith("[");
+        return "tcp://" + (v6 ? "[" + host + "]" : host) + ":" + port;
     }
 
     /** @return a notifier that drops every notification: no socket, no thread */
