@@ -80,15 +80,20 @@ public final class RxeReport {
         if (reports.isEmpty()) {
             System.out.println("rxe: no TEST-*.xml report in " + dir);
         }
-        if (passed + failed + skipped == 0) {
+        int ran = passed + failed + skipped;
+        if (failed == 0 && (ran == 0 || launcherRc != 0)) {
             failed++;
-            System.out.println("rxe: FAIL  no test ran (wrong tag, classpath or scan roots?)");
-        }
-        if (launcherRc != 0 && failed == 0) {
-            failed++;
-            System.out.println("rxe: FAIL  the console launcher exited with "
-                    + (launcherRc < 0 ? "no status (killed or not started)" : "status " + launcherRc)
-                    + " although no test case failed");
+            String why;
+            if (launcherRc == 124 || launcherRc == 137) {
+                why = "the JUnit run was killed at its time limit (RXE_TEST_TIMEOUT)";
+            } else if (launcherRc < 0) {
+                why = "the JUnit run did not finish (no exit status: VM failure or time limit)";
+            } else if (ran == 0) {
+                why = "no test ran (wrong tag, classpath or scan roots?)";
+            } else {
+                why = "the console launcher exited with status " + launcherRc + " although no test failed";
+            }
+            System.out.println("rxe: FAIL  " + why);
         }
         Files.writeString(counts, passed + " " + failed + " " + skipped + "\n", StandardCharsets.US_ASCII);
         System.out.printf("rxe: %d passed, %d failed, %d skipped%n", passed, failed, skipped);
