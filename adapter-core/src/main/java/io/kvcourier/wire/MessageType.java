@@ -1,0 +1,189 @@
+package io.kvcourier.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The schema of every message: tag, fields in declaration order (= encoding order), their wire
+ * kinds and defaults, and how to build the record from decoded values. One table drives the
+ * decoder; the encoder writes the pre-encoded names from it.
+ */
+enum MessageType {
+    ALLOC_REQUEST(AllocRequest.TAG, AllocRequest.class,
+            Field.required("keys", Kind.STR_LIST), Field.required("fmt", Kind.I32),
+            Field.required("shape", Kind.I64_LIST), Field.required("dtype", Kind.STR),
+            Field.required("last_chunk_toks", Kind.I32), Field.optional("req_id", Kind.STR, ""),
+            Field.optional("is_last_batch", Kind.BOOL, false), Field.optional("total_chunks", Kind.I32, 0)) {
+        @Override
+        @SuppressWarnings("unchecked")
+        PdMessage build(Object[] v) {
+            return new AllocRequest((List<String>) v[0], (Integer) v[1], (long[]) v[2], (String) v[3], (Integer) v[4],
+                    (String) v[5], (Boolean) v[6], (Integer) v[7]);
+        }
+    },
+    ALLOC_RESPONSE(AllocResponse.TAG, AllocResponse.class,
+            Field.required("remote_indexes", Kind.I32_LIST),
+            Field.optional("already_sent_indexes", Kind.I32_LIST, new int[0])) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new AllocResponse((int[]) v[0], (int[]) v[1]);
+        }
+    },
+    PROXY_NOTIF(ProxyNotif.TAG, ProxyNotif.class, Field.required("req_id", Kind.STR)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new ProxyNotif((String) v[0]);
+        }
+    },
+    CANCEL_NOTIF(CancelNotif.TAG, CancelNotif.class,
+            Field.required("req_id", Kind.STR), Field.required("keys", Kind.STR_LIST)) {
+        @Override
+        @SuppressWarnings("unchecked")
+        PdMessage build(Object[] v) {
+            return new CancelNotif((String) v[0], (List<String>) v[1]);
+        }
+    },
+    MOCK_INIT_REQUEST(MockInitRequest.TAG, MockInitRequest.class,
+            Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new MockInitRequest((Integer) v[0], (String) v[1]);
+        }
+    },
+    MOCK_INIT_RESPONSE(MockInitResponse.TAG, MockInitResponse.class,
+            Field.required("version", Kind.I32), Field.required("channel_id", Kind.STR),
+            Field.required("page_size", Kind.I64)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new MockInitResponse((Integer) v[0], (String) v[1], (Long) v[2]);
+        }
+    },
+    TCP_INIT_REQUEST(TcpInitRequest.TAG, TcpInitRequest.class,
+            Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new TcpInitRequest((Integer) v[0], (String) v[1]);
+        }
+    },
+    TCP_INIT_RESPONSE(TcpInitResponse.TAG, TcpInitResponse.class,
+            Field.required("version", Kind.I32), Field.required("host", Kind.STR), Field.required("port", Kind.I32),
+            Field.required("session_token", Kind.BIN), Field.required("page_size", Kind.I64)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new TcpInitResponse((Integer) v[0], (String) v[1], (Integer) v[2], (byte[]) v[3], (Long) v[4]);
+        }
+    },
+    VERBS_INIT_REQUEST(VerbsInitRequest.TAG, VerbsInitRequest.class,
+            Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR),
+            Field.required("qp_nums", Kind.U32_LIST), Field.required("psns", Kind.U32_LIST),
+            Field.required("gid", Kind.BIN), Field.required("lid", Kind.I32), Field.required("mtu", Kind.I32)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new VerbsInitRequest((Integer) v[0], (String) v[1], (int[]) v[2], (int[]) v[3], (byte[]) v[4],
+                    (Integer) v[5], (Integer) v[6]);
+        }
+    },
+    VERBS_INIT_RESPONSE(VerbsInitResponse.TAG, VerbsInitResponse.class,
+            Field.required("version", Kind.I32), Field.required("qp_nums", Kind.U32_LIST),
+            Field.required("psns", Kind.U32_LIST), Field.required("gid", Kind.BIN), Field.required("lid", Kind.I32),
+            Field.required("mtu", Kind.I32), Field.required("buffer_addr", Kind.U64),
+            Field.required("rkey", Kind.U32), Field.required("page_size", Kind.I64)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new VerbsInitResponse((Integer) v[0], (int[]) v[1], (int[]) v[2], (byte[]) v[3], (Integer) v[4],
+                    (Integer) v[5], (Long) v[6], (Integer) v[7], (Long) v[8]);
+        }
+    },
+    INIT_ERROR(InitError.TAG, InitError.class,
+            Field.required("version", Kind.I32), Field.required("message", Kind.STR)) {
+        @Override
+        PdMessage build(Object[] v) {
+            return new InitError((Integer) v[0], (String) v[1]);
+        }
+    };
+
+    /** Wire kinds of field values. Unsigned kinds carry their bit pattern in a Java int/long. */
+    enum Kind { STR, BIN, BOOL, I32, U32, I64, U64, STR_LIST, I32_LIST, U32_LIST, I64_LIST }
+
+    /** One struct field: its name, pre-encoded as a msgpack str, its kind and default. */
+    record Field(String name, byte[] nameUtf8, byte[] encodedName, Kind kind, Object defaultValue, boolean required) {
+        static Field required(String name, Kind kind) {
+            return new Field(name, utf8(name), encodeStr(name), kind, null, true);
+        }
+
+        static Field optional(String name, Kind kind, Object defaultValue) {
+            return new Field(name, utf8(name), encodeStr(name), kind, defaultValue, false);
+        }
+    }
+
+    /** msgpack for {@code "type"}: the tag field name. */
+    static final byte[] TYPE_KEY = encodeStr("type");
+    static final byte[] TYPE_UTF8 = utf8("type");
+
+    final String tag;
+    final byte[] tagUtf8;
+    final byte[] encodedTag;
+    final Class<? extends PdMessage> recordClass;
+    final Field[] fields;
+    final boolean handshake;
+
+    MessageType(String tag, Class<? extends PdMessage> recordClass, Field... fields) {
+        this.tag = tag;
+        this.tagUtf8 = utf8(tag);
+        this.encodedTag = encodeStr(tag);
+        this.recordClass = recordClass;
+        this.fields = fields;
+        this.handshake = HandshakeMessage.class.isAssignableFrom(recordClass);
+    }
+
+    abstract PdMessage build(Object[] values);
+
+    /** @return the index of the field named by these UTF-8 bytes, or -1 */
+    int fieldIndex(MsgpackReader r, int at, int length) {
+        for (int i = 0; i < fields.length; i++) {
+            if (r.bytesEqual(at, length, fields[i].nameUtf8)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static MessageType byTag(MsgpackReader r, int at, int length) {
+        for (MessageType t : VALUES) {
+            if (r.bytesEqual(at, length, t.tagUtf8)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    static MessageType of(Class<?> recordClass) {
+        for (MessageType t : VALUES) {
+            if (t.recordClass == recordClass) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("not a PD message class: " + recordClass.getName());
+    }
+
+    private static final MessageType[] VALUES = values();
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A short ASCII name as a msgpack fixstr/str8 (names and tags are all shorter than 256 bytes). */
+    private static byte[] encodeStr(String s) {
+        byte[] b = utf8(s);
+        int header = b.length <= 31 ? 1 : 2;
+        byte[] out = new byte[header + b.length];
+        if (header == 1) {
+            out[0] = (byte) (0xa0 | b.length);
+        } else {
+            out[0] = (byte) 0xd9;
+            out[1] = (byte) b.length;
+        }
+        System.arraycopy(b, 0, out, header, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,439 @@
+package io.kvcourier.wire;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+
+import io.kvcourier.wire.MessageType.Field;
+
+/**
+ * Encodes messages into one reused buffer, byte-identical to msgspec: a map with {@code "type"}
+ * first, then every field in declaration order (defaults included), integers in their smallest
+ * form, strings as {@code str}, byte strings as {@code bin}.
+ *
+ * <p>After warm-up, encoding allocates nothing (strings are UTF-8 encoded straight into the buffer;
+ * the buffer only grows when a larger message comes). <b>Not thread-safe</b>: one encoder per owning
+ * thread. The buffer returned by {@link #encode} is a view that stays valid only until the next call.
+ *
+ * <p>An encoder refuses, with an {@link IllegalArgumentException} naming the field, what a decoder
+ * with the same {@link WireLimits} would reject (an over-long string, array or message) and strings
+ * that are not valid Unicode (a lone surrogate).
+ */
+public final class WireEncoder {
+    private final WireLimits limits;
+    private byte[] buf;
+    private ByteBuffer view;
+    private int pos;
+
+    /** An encoder with {@link WireLimits#DEFAULT}. */
+    public WireEncoder() {
+        this(WireLimits.DEFAULT);
+    }
+
+    /** @param limits the caps every encoded message must respect */
+    public WireEncoder(WireLimits limits) {
+        this.limits = Checks.notNull(limits, "limits");
+        this.buf = new byte[256];
+        this.view = ByteBuffer.wrap(buf).asReadOnlyBuffer();
+    }
+
+    /** Encodes in the {@link Schema#ASYNC} schema. @see #encode(PdMessage, Schema) */
+    public ByteBuffer encode(PdMessage message) {
+        return encode(message, Schema.ASYNC);
+    }
+
+    /**
+     * Encodes one message.
+     *
+     * @param message the message
+     * @param schema  the schema for {@link AllocRequest}/{@link AllocResponse}; ignored by the others
+     * @return a read-only view of the encoded bytes (position 0, limit = length), valid until the next
+     *         call on this encoder; {@link #array()} and {@link #length()} give the same bytes
+     * @throws IllegalArgumentException if a field exceeds the limits, a string is not valid Unicode, or
+     *                                  a sync {@link AllocRequest} holds non-default async fields
+     */
+    public ByteBuffer encode(PdMessage message, Schema schema) {
+        Checks.notNull(message, "message");
+        Checks.notNull(schema, "schema");
+        pos = 0;
+        switch (message) {
+            case AllocRequest m -> allocRequest(m, schema);
+            case AllocResponse m -> allocResponse(m, schema);
+            case ProxyNotif m -> {
+                header(MessageType.PROXY_NOTIF, 1);
+                key(MessageType.PROXY_NOTIF, 0);
+                str(m.reqId(), "req_id");
+            }
+            case CancelNotif m -> {
+                MessageType t = MessageType.CANCEL_NOTIF;
+                header(t, 2);
+                key(t, 0);
+                str(m.reqId(), "req_id");
+                key(t, 1);
+                strList(m.keys(), "keys");
+            }
+            case MockInitRequest m -> versionAndSender(MessageType.MOCK_INIT_REQUEST, m.version(), m.senderId());
+            case TcpInitRequest m -> versionAndSender(MessageType.TCP_INIT_REQUEST, m.version(), m.senderId());
+            case MockInitResponse m -> {
+                MessageType t = MessageType.MOCK_INIT_RESPONSE;
+                header(t, 3);
+                key(t, 0);
+                integer(m.version());
+                key(t, 1);
+                str(m.channelId(), "channel_id");
+                key(t, 2);
+                integer(m.pageSize());
+            }
+            case TcpInitResponse m -> {
+                MessageType t = MessageType.TCP_INIT_RESPONSE;
+                header(t, 5);
+                key(t, 0);
+                integer(m.version());
+                key(t, 1);
+                str(m.host(), "host");
+                key(t, 2);
+                integer(m.port());
+                key(t, 3);
+                bin(m.sessionTokenArray(), "session_token");
+                key(t, 4);
+                integer(m.pageSize());
+            }
+            case VerbsInitRequest m -> {
+                MessageType t = MessageType.VERBS_INIT_REQUEST;
+                header(t, 7);
+                key(t, 0);
+                integer(m.version());
+                key(t, 1);
+                str(m.senderId(), "sender_id");
+                key(t, 2);
+                uint32List(m.qpNumsArray(), "qp_nums");
+                key(t, 3);
+                uint32List(m.psnsArray(), "psns");
+                key(t, 4);
+                bin(m.gidArray(), "gid");
+                key(t, 5);
+                integer(m.lid());
+                key(t, 6);
+                integer(m.mtu());
+            }
+            case VerbsInitResponse m -> {
+                MessageType t = MessageType.VERBS_INIT_RESPONSE;
+                header(t, 9);
+                key(t, 0);
+                integer(m.version());
+                key(t, 1);
+                uint32List(m.qpNumsArray(), "qp_nums");
+                key(t, 2);
+                uint32List(m.psnsArray(), "psns");
+                key(t, 3);
+                bin(m.gidArray(), "gid");
+                key(t, 4);
+                integer(m.lid());
+                key(t, 5);
+                integer(m.mtu());
+                key(t, 6);
+                uint64(m.bufferAddr());
+                key(t, 7);
+                integer(Integer.toUnsignedLong(m.rkey()));
+                key(t, 8);
+                integer(m.pageSize());
+            }
+            case InitError m -> {
+                MessageType t = MessageType.INIT_ERROR;
+                header(t, 2);
+                key(t, 0);
+                integer(m.version());
+                key(t, 1);
+                str(m.message(), "message");
+            }
+        }
+        if (pos > limits.maxMessageBytes()) {
+            throw new IllegalArgumentException(message.tag() + " encodes to " + pos + " bytes, over the limit of "
+                    + limits.maxMessageBytes());
+        }
+        view.limit(pos).position(0);
+        return view;
+    }
+
+    /** @return the encoder's buffer; the last message occupies {@code [0, length())}. Do not modify. */
+    public byte[] array() {
+        return buf;
+    }
+
+    /** @return the length in bytes of the last encoded message */
+    public int length() {
+        return pos;
+    }
+
+    /** @return a copy of the last encoded message */
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, pos);
+    }
+
+    private void allocRequest(AllocRequest m, Schema schema) {
+        MessageType t = MessageType.ALLOC_REQUEST;
+        boolean sync = schema == Schema.SYNC;
+        if (sync && !m.fitsSyncSchema()) {
+            throw new IllegalArgumentException("the SYNC AllocRequest schema cannot carry req_id, is_last_batch or "
+                    + "total_chunks; they must hold their defaults, got " + m);
+        }
+        header(t, sync ? 5 : 8);
+        key(t, 0);
+        strList(m.keys(), "keys");
+        key(t, 1);
+        integer(m.fmt());
+        key(t, 2);
+        long[] shape = m.shapeArray();
+        arrayHeader(shape.length, "shape");
+        for (long v : shape) {
+            integer(v);
+        }
+        key(t, 3);
+        str(m.dtype(), "dtype");
+        key(t, 4);
+        integer(m.lastChunkToks());
+        if (!sync) {
+            key(t, 5);
+            str(m.reqId(), "req_id");
+            key(t, 6);
+            bool(m.isLastBatch());
+            key(t, 7);
+            integer(m.totalChunks());
+        }
+    }
+
+    private void allocResponse(AllocResponse m, Schema schema) {
+        MessageType t = MessageType.ALLOC_RESPONSE;
+        header(t, 2);
+        if (schema == Schema.SYNC) {
+            key(t, 1);
+            int32List(m.alreadySentIndexesArray(), "already_sent_indexes");
+            key(t, 0);
+            int32List(m.remoteIndexesArray(), "remote_indexes");
+        } else {
+            key(t, 0);
+            int32List(m.remoteIndexesArray(), "remote_indexes");
+            key(t, 1);
+            int32List(m.alreadySentIndexesArray(), "already_sent_indexes");
+        }
+    }
+
+    private void versionAndSender(MessageType t, int version, String senderId) {
+        header(t, 2);
+        key(t, 0);
+        integer(version);
+        key(t, 1);
+        str(senderId, "sender_id");
+    }
+
+    // ---- msgpack primitives -------------------------------------------------------------------
+
+    private void ensure(int n) {
+        if (pos + n > buf.length) {
+            long wanted = Math.max((long) buf.length * 2, (long) pos + n);
+            long cap = Math.max((long) limits.maxMessageBytes() + 16, (long) pos + n);
+            int size = (int) Math.min(wanted, Math.min(cap, Integer.MAX_VALUE - 8));
+            buf = Arrays.copyOf(buf, size);
+            view = ByteBuffer.wrap(buf).asReadOnlyBuffer();
+        }
+    }
+
+    private void put(int b) {
+        buf[pos++] = (byte) b;
+    }
+
+    private void raw(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+    }
+
+    /** fixmap(1 + fields), then {@code "type": "<tag>"}. */
+    private void header(MessageType t, int fields) {
+        ensure(1);
+        put(0x80 | (fields + 1));
+        raw(MessageType.TYPE_KEY);
+        raw(t.encodedTag);
+    }
+
+    private void key(MessageType t, int field) {
+        Field f = t.fields[field];
+        raw(f.encodedName());
+    }
+
+    private void bool(boolean v) {
+        ensure(1);
+        put(v ? 0xc3 : 0xc2);
+    }
+
+    /** A signed integer in msgpack's (and msgspec's) smallest encoding. */
+    private void integer(long v) {
+        ensure(9);
+        if (v >= 0) {
+            if (v <= 0x7f) {
+                put((int) v);
+            } else if (v <= 0xff) {
+                put(0xcc);
+                put((int) v);
+            } else if (v <= 0xffff) {
+                put(0xcd);
+                be(v, 2);
+            } else if (v <= 0xffff_ffffL) {
+                put(0xce);
+                be(v, 4);
+            } else {
+                put(0xcf);
+                be(v, 8);
+            }
+        } else if (v >= -32) {
+            put((int) v & 0xff);
+        } else if (v >= Byte.MIN_VALUE) {
+            put(0xd0);
+            put((int) v & 0xff);
+        } else if (v >= Short.MIN_VALUE) {
+            put(0xd1);
+            be(v, 2);
+        } else if (v >= Integer.MIN_VALUE) {
+            put(0xd2);
+            be(v, 4);
+        } else {
+            put(0xd3);
+            be(v, 8);
+        }
+    }
+
+    /** An unsigned 64-bit value held in a long's bits. */
+    private void uint64(long bits) {
+        if (bits >= 0) {
+            integer(bits);
+        } else {
+            ensure(9);
+            put(0xcf);
+            be(bits, 8);
+        }
+    }
+
+    private void be(long v, int bytes) {
+        for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+            buf[pos++] = (byte) (v >>> shift);
+        }
+    }
+
+    private void arrayHeader(int n, String field) {
+        if (n > limits.maxArrayLength()) {
+            throw new IllegalArgumentException(field + " has " + n + " elements, over the limit of "
+                    + limits.maxArrayLength());
+        }
+        ensure(5);
+        if (n <= 15) {
+            put(0x90 | n);
+        } else if (n <= 0xffff) {
+            put(0xdc);
+            be(n, 2);
+        } else {
+            put(0xdd);
+            be(n, 4);
+        }
+    }
+
+    private void strList(List<String> values, String field) {
+        int n = values.size();
+        arrayHeader(n, field);
+        for (int i = 0; i < n; i++) {
+            str(values.get(i), field);
+        }
+    }
+
+    private void int32List(int[] values, String field) {
+        arrayHeader(values.length, field);
+        for (int v : values) {
+            integer(v);
+        }
+    }
+
+    private void uint32List(int[] values, String field) {
+        arrayHeader(values.length, field);
+        for (int v : values) {
+            integer(Integer.toUnsignedLong(v));
+        }
+    }
+
+    private void bin(byte[] bytes, String field) {
+        int n = bytes.length;
+        if (n > limits.maxBinBytes()) {
+            throw new IllegalArgumentException(field + " has " + n + " bytes, over the limit of "
+                    + limits.maxBinBytes());
+        }
+        ensure(5 + n);
+        if (n <= 0xff) {
+            put(0xc4);
+            put(n);
+        } else if (n <= 0xffff) {
+            put(0xc5);
+            be(n, 2);
+        } else {
+            put(0xc6);
+            be(n, 4);
+        }
+        System.arraycopy(bytes, 0, buf, pos, n);
+        pos += n;
+    }
+
+    /** A str with the smallest header, UTF-8 encoded in place (no intermediate byte[]). */
+    private void str(String s, String field) {
+        int chars = s.length();
+        long n = 0;
+        for (int i = 0; i < chars; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < chars && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(field + " is not valid Unicode: lone surrogate at index " + i);
+            } else {
+                n += 3;
+            }
+        }
+        if (n > limits.maxStrBytes()) {
+            throw new IllegalArgumentException(field + " is " + n + " UTF-8 bytes, over the limit of "
+                    + limits.maxStrBytes());
+        }
+        int len = (int) n;
+        ensure(5 + len);
+        if (len <= 31) {
+            put(0xa0 | len);
+        } else if (len <= 0xff) {
+            put(0xd9);
+            put(len);
+        } else if (len <= 0xffff) {
+            put(0xda);
+            be(len, 2);
+        } else {
+            put(0xdb);
+            be(len, 4);
+        }
+        for (int i = 0; i < chars; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                put(c);
+            } else if (c < 0x800) {
+                put(0xc0 | (c >> 6));
+                put(0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c)) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                put(0xf0 | (cp >> 18));
+                put(0x80 | ((cp >> 12) & 0x3f));
+                put(0x80 | ((cp >> 6) & 0x3f));
+                put(0x80 | (cp & 0x3f));
+            } else {
+                put(0xe0 | (c >> 12));
+                put(0x80 | ((c >> 6) & 0x3f));
+                put(0x80 | (c & 0x3f));
+            }
+        }
+    }
+}
