@@ -1,0 +1,229 @@
+package io.kvcourier.l2;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The identity of one KV chunk in L2 storage: LMCache's {@code ObjectKey} (spec §A.1).
+ *
+ * <p>Immutable and thread-safe. The chunk hash is copied on the way in and on the way out, so a key
+ * can be used as a {@link java.util.HashMap} key: equality covers every field, the hash by content.
+ *
+ * <p>Validation follows upstream {@code ObjectKey.__post_init__}: the model name must not contain
+ * {@code '@'} (an empty model name is accepted, as upstream does), {@code objectGroupId >= 0}, and the
+ * cache salt must not contain {@code '@'}, {@code '/'}, {@code '\'} or NUL and is at most 128
+ * characters (Unicode code points, like Python's {@code len}).
+ *
+ * <p>{@link #toCanonicalString()} is the form used on the wire (ARCHITECTURE decision 2):
+ * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
+ * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
+ */
+public final class ObjectKey {
+
+    /** Upper bound of the cache salt's length, in code points (upstream {@code _SALT_MAX_LEN}). */
+    public static final int MAX_SALT_LENGTH = 128;
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final byte[] chunkHash;
+    private final String modelName;
+    private final int kvRank;
+    private final long objectGroupId;
+    private final String cacheSalt;
+    private final int hashCode;
+    private String canonical; // racy single-check lazy init: String is immutable and safely published
+
+    /**
+     * Creates a key.
+     *
+     * @param chunkHash     the chunk's content hash (copied; may be empty)
+     * @param modelName     the model name; must not contain {@code '@'}
+     * @param kvRank        the packed rank {@code (world_size<<24)|(global_rank<<16)|(local_world_size<<8)|local_rank},
+     *                      an unsigned 32-bit value held in an {@code int}
+     * @param objectGroupId the object group, {@code >= 0}
+     * @param cacheSalt     the cache salt; {@code ""} for none
+     * @throws NullPointerException     if any reference argument is null
+     * @throws IllegalArgumentException naming the field when a value breaks an upstream invariant
+     */
+    public ObjectKey(byte[] chunkHash, String modelName, int kvRank, long objectGroupId, String cacheSalt) {
+        Objects.requireNonNull(chunkHash, "chunkHash");
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(cacheSalt, "cacheSalt");
+        if (modelName.indexOf('@') >= 0) {
+            throw new IllegalArgumentException("model_name must not contain '@' (got '" + modelName + "')");
+        }
+        if (objectGroupId < 0) {
+            throw new IllegalArgumentException("object_group_id must be >= 0 (got " + objectGroupId + ")");
+        }
+        for (int i = 0; i < cacheSalt.length(); i++) {
+            char c = cacheSalt.charAt(i);
+            if (c == '@' || c == '/' || c == '\\' || c == '\0') {
+                throw new IllegalArgumentException("cache_salt must not contain '@', '/', '\\' or NUL (got "
+                        + describeChar(c) + " at index " + i + ")");
+            }
+        }
+        int saltLength = cacheSalt.codePointCount(0, cacheSalt.length());
+        if (saltLength > MAX_SALT_LENGTH) {
+            throw new IllegalArgumentException(
+                    "cache_salt exceeds max length " + MAX_SALT_LENGTH + " (got " + saltLength + ")");
+        }
+        this.chunkHash = chunkHash.clone();
+        this.modelName = modelName;
+        this.kvRank = kvRank;
+        this.objectGroupId = objectGroupId;
+        this.cacheSalt = cacheSalt;
+        int h = Arrays.hashCode(this.chunkHash);
+        h = 31 * h + modelName.hashCode();
+        h = 31 * h + kvRank;
+        h = 31 * h + Long.hashCode(objectGroupId);
+        h = 31 * h + cacheSalt.hashCode();
+        this.hashCode = h;
+    }
+
+    /** A key with object group 0 and no cache salt. See {@link #ObjectKey(byte[], String, int, long, String)}. */
+    public static ObjectKey of(byte[] chunkHash, String modelName, int kvRank) {
+        return new ObjectKey(chunkHash, modelName, kvRank, 0L, "");
+    }
+
+    /**
+     * Parses the canonical string form strictly: 4 fields, or 5 when a non-empty salt follows; kv_rank is
+     * exactly 8 lowercase hex digits; the group id is lowercase hex without leading zeros (except
+     * {@code "0"}); the chunk hash is lowercase hex of even length. {@code parse(k.toCanonicalString())}
+     * equals {@code k}, and every accepted string is exactly the canonical form of the result.
+     *
+     * @throws IllegalArgumentException naming the part that is malformed
+     */
+    public static ObjectKey parse(String canonical) {
+        Objects.requireNonNull(canonical, "canonical");
+        String[] parts = canonical.split("@", -1);
+        if (parts.length != 4 && parts.length != 5) {
+            throw new IllegalArgumentException("object key must have 4 or 5 '@'-separated fields "
+                    + "(model_name@kv_rank@object_group_id@chunk_hash[@cache_salt]), got " + parts.length
+                    + " in '" + canonical + "'");
+        }
+        String rankText = parts[1];
+        if (rankText.length() != 8 || !isLowerHex(rankText)) {
+            throw new IllegalArgumentException(
+                    "kv_rank must be exactly 8 lowercase hex digits, got '" + rankText + "' in '" + canonical + "'");
+        }
+        int kvRank = Integer.parseUnsignedInt(rankText, 16);
+        String groupText = parts[2];
+        if (groupText.isEmpty() || !isLowerHex(groupText) || (groupText.length() > 1 && groupText.charAt(0) == '0')
+                || groupText.length() > 16) {
+            throw new IllegalArgumentException("object_group_id must be lowercase hex without leading zeros, got '"
+                    + groupText + "' in '" + canonical + "'");
+        }
+        long groupId = Long.parseUnsignedLong(groupText, 16);
+        if (groupId < 0) {
+            throw new IllegalArgumentException(
+                    "object_group_id exceeds 2^63-1, got '" + groupText + "' in '" + canonical + "'");
+        }
+        String hashText = parts[3];
+        if ((hashText.length() & 1) != 0 || !isLowerHex(hashText)) {
+            throw new IllegalArgumentException("chunk_hash must be lowercase hex of even length, got '"
+                    + hashText + "' in '" + canonical + "'");
+        }
+        String salt = "";
+        if (parts.length == 5) {
+            salt = parts[4];
+            if (salt.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "cache_salt field is present but empty (an empty salt is written without '@') in '"
+                                + canonical + "'");
+            }
+        }
+        return new ObjectKey(HEX.parseHex(hashText), parts[0], kvRank, groupId, salt);
+    }
+
+    private static boolean isLowerHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describeChar(char c) {
+        return c == '\0' ? "NUL" : "'" + c + "'";
+    }
+
+    /** A copy of the chunk hash. */
+    public byte[] chunkHash() {
+        return chunkHash.clone();
+    }
+
+    /** The model name. */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** The packed rank as an unsigned 32-bit value in an {@code int} (use {@link Integer#toUnsignedLong}). */
+    public int kvRank() {
+        return kvRank;
+    }
+
+    /** The object group id, {@code >= 0}. */
+    public long objectGroupId() {
+        return objectGroupId;
+    }
+
+    /** The cache salt, {@code ""} when none. */
+    public String cacheSalt() {
+        return cacheSalt;
+    }
+
+    /** The tensor-parallel rank of this key: {@code (kvRank >>> 16) & 0xFF} (global rank byte). */
+    public int tpRank() {
+        return (kvRank >>> 16) & 0xFF;
+    }
+
+    /** The canonical wire form (see the class comment); computed once and cached. */
+    public String toCanonicalString() {
+        String s = canonical;
+        if (s == null) {
+            StringBuilder sb = new StringBuilder(modelName.length() + 8 + 20 + 2 * chunkHash.length
+                    + cacheSalt.length() + 4);
+            sb.append(modelName).append('@');
+            String rank = Integer.toHexString(kvRank);
+            for (int i = rank.length(); i < 8; i++) {
+                sb.append('0');
+            }
+            sb.append(rank).append('@').append(Long.toHexString(objectGroupId)).append('@');
+            HEX.formatHex(sb, chunkHash);
+            if (!cacheSalt.isEmpty()) {
+                sb.append('@').append(cacheSalt);
+            }
+            s = sb.toString();
+            canonical = s;
+        }
+        return s;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        return o instanceof ObjectKey k
+                && hashCode == k.hashCode
+                && kvRank == k.kvRank
+                && objectGroupId == k.objectGroupId
+                && modelName.equals(k.modelName)
+                && cacheSalt.equals(k.cacheSalt)
+                && Arrays.equals(chunkHash, k.chunkHash);
+    }
+
+    @Override
+    public int hashCode() {
+        return hashCode;
+    }
+
+    /** The canonical string, as {@link #toCanonicalString()}. */
+    @Override
+    public String toString() {
+        return toCanonicalString();
+    }
+}

@@ -1,0 +1,142 @@
+package io.kvcourier.l2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ObjectKeyTest {
+
+    private static final byte[] HASH = {(byte) 0xde, (byte) 0xad, 0x00, (byte) 0xbe, (byte) 0xef};
+
+    @Test
+    void canonicalStringWithoutSalt() {
+        ObjectKey k = ObjectKey.of(HASH, "meta-llama/Llama-3.1-8B", 0x01000000);
+        assertThat(k.toCanonicalString()).isEqualTo("meta-llama/Llama-3.1-8B@01000000@0@dead00beef");
+        assertThat(k.toString()).isEqualTo(k.toCanonicalString());
+        assertThat(k.objectGroupId()).isZero();
+        assertThat(k.cacheSalt()).isEmpty();
+    }
+
+    @Test
+    void canonicalStringWithSaltAndGroupRoundTrips() {
+        ObjectKey k = new ObjectKey(HASH, "m", 7, 0x1f, "alice");
+        assertThat(k.toCanonicalString()).isEqualTo("m@00000007@1f@dead00beef@alice");
+        ObjectKey back = ObjectKey.parse(k.toCanonicalString());
+        assertThat(back).isEqualTo(k);
+        assertThat(back.cacheSalt()).isEqualTo("alice");
+        assertThat(back.objectGroupId()).isEqualTo(0x1f);
+    }
+
+    @Test
+    void unsignedKvRankRoundTripsAndGivesTpRank() {
+        ObjectKey k = ObjectKey.of(HASH, "m", 0xFFFF0001);
+        assertThat(k.toCanonicalString()).isEqualTo("m@ffff0001@0@dead00beef");
+        assertThat(k.tpRank()).isEqualTo(0xFF);
+        ObjectKey back = ObjectKey.parse("m@ffff0001@0@dead00beef");
+        assertThat(back.kvRank()).isEqualTo(0xFFFF0001);
+        assertThat(Integer.toUnsignedLong(back.kvRank())).isEqualTo(0xFFFF0001L);
+        // world_size=4, global_rank=3, local_world_size=4, local_rank=3
+        assertThat(ObjectKey.of(HASH, "m", (4 << 24) | (3 << 16) | (4 << 8) | 3).tpRank()).isEqualTo(3);
+    }
+
+    @Test
+    void largeGroupIdAndEmptyModelAndHashRoundTrip() {
+        ObjectKey k = new ObjectKey(new byte[0], "", 0, Long.MAX_VALUE, "");
+        assertThat(k.toCanonicalString()).isEqualTo("@00000000@7fffffffffffffff@");
+        assertThat(ObjectKey.parse(k.toCanonicalString())).isEqualTo(k);
+    }
+
+    @Test
+    void equalContentKeysAreEqualHashMapKeys() {
+        Map<ObjectKey, String> map = new HashMap<>();
+        map.put(new ObjectKey(HASH.clone(), "m", 1, 2, "s"), "v");
+        assertThat(map.get(new ObjectKey(HASH.clone(), "m", 1, 2, "s"))).isEqualTo("v");
+        assertThat(map.get(ObjectKey.parse("m@00000001@2@dead00beef@s"))).isEqualTo("v");
+        assertThat(map.get(new ObjectKey(HASH.clone(), "m", 1, 2, "t"))).isNull();
+        assertThat(map.get(new ObjectKey(HASH.clone(), "m", 1, 3, "s"))).isNull();
+        assertThat(map.get(new ObjectKey(HASH.clone(), "m", 2, 2, "s"))).isNull();
+        assertThat(map.get(new ObjectKey(HASH.clone(), "n", 1, 2, "s"))).isNull();
+        assertThat(map.get(new ObjectKey(new byte[] {1}, "m", 1, 2, "s"))).isNull();
+    }
+
+    @Test
+    void hashIsCopiedInAndOut() {
+        byte[] hash = HASH.clone();
+        ObjectKey k = ObjectKey.of(hash, "m", 0);
+        hash[0] = 0;
+        byte[] out = k.chunkHash();
+        out[1] = 0;
+        assertThat(k.chunkHash()).isEqualTo(HASH);
+        assertThat(k).isEqualTo(ObjectKey.of(HASH, "m", 0));
+    }
+
+    @Test
+    void constructorRejectsUpstreamInvalidValues() {
+        assertThatThrownBy(() -> ObjectKey.of(HASH, "ns@model", 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model_name");
+        assertThatThrownBy(() -> new ObjectKey(HASH, "m", 0, -1, ""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("object_group_id");
+        for (String salt : new String[] {"alice@bob", "@user", "a/b", "a\\b", "a\0b"}) {
+            assertThatThrownBy(() -> new ObjectKey(HASH, "m", 0, 0, salt))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cache_salt");
+        }
+        assertThatThrownBy(() -> new ObjectKey(HASH, "m", 0, 0, "x".repeat(129)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cache_salt exceeds max length 128");
+        assertThat(new ObjectKey(HASH, "m", 0, 0, "x".repeat(128)).cacheSalt()).hasSize(128);
+        assertThatThrownBy(() -> ObjectKey.of(null, "m", 0)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> ObjectKey.of(HASH, null, 0)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new ObjectKey(HASH, "m", 0, 0, null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void slashInModelNameIsAccepted() {
+        assertThat(ObjectKey.of(HASH, "meta-llama/Llama-3", 0).modelName()).isEqualTo("meta-llama/Llama-3");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "m@00000001@0",                      // 3 fields
+        "m@00000001@0@ab@s@t",               // 6 fields
+        "m@0000001@0@ab",                    // 7 digits
+        "m@000000001@0@ab",                  // 9 digits
+        "m@0000000A@0@ab",                   // upper case rank
+        "m@+0000001@0@ab",                   // sign
+        "m@00000001@00@ab",                  // leading zero group
+        "m@00000001@01@ab",                  // leading zero group
+        "m@00000001@@ab",                    // empty group
+        "m@00000001@F@ab",                   // upper case group
+        "m@00000001@-1@ab",                  // negative group
+        "m@00000001@8000000000000000@ab",    // group beyond long
+        "m@00000001@10000000000000000@ab",   // 17 digits
+        "m@00000001@0@abc",                  // odd hash
+        "m@00000001@0@AB",                   // upper case hash
+        "m@00000001@0@zz",                   // not hex
+        "m@00000001@0@ab@",                  // empty salt field
+        "m@00000001@0@ab@a/b",               // bad salt
+    })
+    void parseRejectsMalformedStrings(String text) {
+        assertThatThrownBy(() -> ObjectKey.parse(text)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void parseErrorsNameThePart() {
+        assertThatThrownBy(() -> ObjectKey.parse("m@1@0@ab")).hasMessageContaining("kv_rank");
+        assertThatThrownBy(() -> ObjectKey.parse("m@00000001@00@ab")).hasMessageContaining("object_group_id");
+        assertThatThrownBy(() -> ObjectKey.parse("m@00000001@0@a")).hasMessageContaining("chunk_hash");
+        assertThatThrownBy(() -> ObjectKey.parse("m@00000001@0@ab@")).hasMessageContaining("cache_salt");
+        assertThatThrownBy(() -> ObjectKey.parse("m@00000001@0@ab@a/b")).hasMessageContaining("cache_salt");
+        assertThatThrownBy(() -> ObjectKey.parse("m")).hasMessageContaining("4 or 5");
+    }
+
+    @Test
+    void everyAcceptedStringIsCanonical() {
+        for (String s : new String[] {"m@00000000@0@", "x@ffffffff@abc@00ff@salt", "@12345678@1@0102"}) {
+            assertThat(ObjectKey.parse(s).toCanonicalString()).isEqualTo(s);
+        }
+    }
+}
