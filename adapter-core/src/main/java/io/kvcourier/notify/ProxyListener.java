@@ -138,15 +138,11 @@ public final class ProxyListener implements AutoCloseable {
     }
 
     private void run(int requestedPort) {
-        ZContext ctx = null;
+        OwnedContext owned = null;
         ZMQ.Socket socket = null;
         try {
-            ctx = new ZContext(1);
-            ctx.setThreadFactor((r, name) -> {
-                Thread t = new Thread(r, "kvcourier-proxy-listener-" + name);
-                t.setDaemon(true);
-                return t;
-            });
+            owned = new OwnedContext("kvcourier-proxy-listener-");
+            ZContext ctx = owned.context();
             ctx.setLinger(0);
             socket = ctx.createSocket(SocketType.PULL);
             socket.setMaxMsgSize(maxMessageBytes);
@@ -158,7 +154,7 @@ public final class ProxyListener implements AutoCloseable {
             String last = socket.getLastEndpoint();
             bound.complete(Integer.parseInt(last.substring(last.lastIndexOf(':') + 1)));
         } catch (RuntimeException e) {
-            closeQuietly(socket, ctx);
+            closeQuietly(socket, owned);
             bound.completeExceptionally(e);
             return;
         }
@@ -189,7 +185,7 @@ public final class ProxyListener implements AutoCloseable {
                 handle(frame, nanos);
             }
         } finally {
-            closeQuietly(socket, ctx);
+            closeQuietly(socket, owned);
         }
     }
 
@@ -284,13 +280,13 @@ public final class ProxyListener implements AutoCloseable {
         return thread;
     }
 
-    private static void closeQuietly(ZMQ.Socket socket, ZContext ctx) {
+    private static void closeQuietly(ZMQ.Socket socket, OwnedContext owned) {
         try {
-            if (ctx != null) {
+            if (owned != null) {
                 if (socket != null) {
                     socket.close();
                 }
-                ctx.close();
+                owned.close(Duration.ofSeconds(5));
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "closing the proxy listener socket failed", e);

@@ -8,6 +8,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -79,6 +80,7 @@ public final class ProxyNotifier implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicBoolean closeCalled = new AtomicBoolean();
+    private final AtomicLong lastQueueFullWarning = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile boolean accepting;
     private volatile boolean stopping;
     private volatile long shutdownAtNanos;
@@ -225,9 +227,18 @@ public final class ProxyNotifier implements AutoCloseable {
             return true;
         }
         dropped.increment();
-        LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: queue of {1} is full", reqId,
-                queue.size());
+        warnQueueFull(reqId);
         return false;
+    }
+
+    /** Logs a full queue at most once a second, so a flood of drops cannot slow the callers down. */
+    private void warnQueueFull(String reqId) {
+        long now = System.nanoTime();
+        long last = lastQueueFullWarning.get();
+        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastQueueFullWarning.compareAndSet(last, now)) {
+            LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full "
+                    + "({2} dropped so far)", reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
+        }
     }
 
     /** @return a snapshot of the counters */

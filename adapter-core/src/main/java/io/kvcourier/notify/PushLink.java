@@ -34,7 +34,9 @@ import org.zeromq.ZMonitor;
 final class PushLink {
     private static final System.Logger LOG = System.getLogger(PushLink.class.getName());
     private static final String MONITOR = "inproc://kvcourier-proxy-notifier-monitor";
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
+    private final OwnedContext owned;
     private final ZContext ctx;
     private final ZMQ.Socket push;
     private final ZMQ.Socket monitor;
@@ -48,15 +50,11 @@ final class PushLink {
      * @param threadPrefix   name prefix for jeromq's reaper and I/O threads
      */
     PushLink(String endpoint, int sendHwm, Duration handshakeIvl, long lingerMs, String threadPrefix) {
-        ctx = new ZContext(1);
+        owned = new OwnedContext(threadPrefix);
+        ctx = owned.context();
         ZMQ.Socket p = null;
         ZMQ.Socket m = null;
         try {
-            ctx.setThreadFactor((r, name) -> {
-                Thread t = new Thread(r, threadPrefix + name);
-                t.setDaemon(true);
-                return t;
-            });
             // ZContext applies its own linger when it creates *and* when it destroys a socket.
             ctx.setLinger((int) Math.min(Integer.MAX_VALUE, lingerMs));
             p = ctx.createSocket(SocketType.PUSH);
@@ -75,7 +73,7 @@ final class PushLink {
             }
         } catch (RuntimeException e) {
             ctx.setLinger(0);
-            ctx.close();
+            owned.close(JOIN_TIMEOUT);
             throw e;
         }
         push = p;
@@ -116,7 +114,7 @@ final class PushLink {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "closing the proxy notifier socket failed", e);
         } finally {
-            ctx.close();
+            owned.close(JOIN_TIMEOUT);
         }
     }
 }
