@@ -278,6 +278,7 @@ public final class ProxyNotifier implements AutoCloseable {
                     if (stopping) {
                         break;
                     }
+                    link.peerConnected(); // drain monitor events while idle, so none are dropped
                     continue;
                 }
                 deliver(link, encoder, p);
