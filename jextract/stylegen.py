@@ -1104,7 +1104,7 @@ def main():
     write_probe()
     facts = run_probe()
     for f in os.listdir(GEN):
-        if f.endswith(".java"):
+        if f.endswith(".java") and f != "package-info.java":
             os.remove(os.path.join(GEN, f))
     vctx = Ctx(facts, "verbs_h", VERBS_STRUCTS)
     for kind, name, fields in VERBS_STRUCTS:

@@ -128,6 +128,9 @@ public final class Epoll implements AutoCloseable {
     /**
      * Waits up to {@code timeoutMillis} for registered fds to become ready.
      *
+     * <p>The parameter is an {@code int}, as in {@code epoll_wait(2)}: a {@code long} argument would
+     * select {@link Object#wait(long)} instead.
+     *
      * @param timeoutMillis milliseconds; 0 returns at once; -1 waits without limit (avoid: every
      *                      wait in kvcourier is bounded)
      * @return the number of ready entries (0 on timeout or when interrupted by a signal, EINTR)

@@ -14,18 +14,21 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The {@code static inline} verbs of {@code <infiniband/verbs.h>}, which are not symbols of
  * {@code libibverbs.so.1}: they call the provider through function pointers in the context, and so
  * does this class. Each call re-reads the pointer ({@code obj->context->ops.op}) and invokes it through
- * one address-less downcall handle per signature, exactly as the C inline does.
+ * one address-less downcall handle per signature, exactly as the C inline does. Pointers are read
+ * by absolute address (no segment per call); the last pointer seen per op is kept as a segment.
  *
  * <p>The data-path calls ({@link #postSend}, {@link #postRecv}, {@link #pollCq},
  * {@link #reqNotifyCq}) use {@code Linker.Option.critical(false)}: they are short, never block and
- * never call back into Java. They return result codes and never throw for a provider error; they
- * allocate nothing themselves (segments passed in that are already sized for their struct are not
- * reinterpreted). Segments must point at live objects of a real (or test) provider.
+ * never call back into Java. They return result codes and never throw for a provider error, and
+ * allocate nothing in steady state (a new provider's pointer costs one small object, once).
+ * Segments must point at live objects of a real (or test) provider: the context pointer and the op
+ * are read from raw memory without bounds checks, as C does.
  *
  * <p>Threading: as in C. A QP's send queue, a QP's receive queue and a CQ each need external
  * serialisation if used from several threads (providers lock internally, but ordering is yours).
@@ -49,7 +52,16 @@ public final class InlineVerbs {
     private static final long POST_RECV_FP = OPS + ibv_context_ops.post_recv$offset();
     private static final long POLL_CQ_FP = OPS + ibv_context_ops.poll_cq$offset();
     private static final long REQ_NOTIFY_CQ_FP = OPS + ibv_context_ops.req_notify_cq$offset();
+    private static final long QP_CONTEXT = ibv_qp.context$offset();
+    private static final long CQ_CONTEXT = ibv_cq.context$offset();
     private static final long CONTEXT_SIZE = ibv_context.sizeof();
+    // All of the address space, for reading pointers by absolute address without creating segments.
+    private static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private static FnPtr postSendFp = FnPtr.of(0);
+    private static FnPtr postRecvFp = FnPtr.of(0);
+    private static FnPtr pollCqFp = FnPtr.of(0);
+    private static FnPtr reqNotifyCqFp = FnPtr.of(0);
     // verbs_get_ctx(): the ibv_context is the last member of verbs_context
     private static final long VCTX_TO_CTX = verbs_context.context$offset();
     private static final long ABI_IS_EXTENDED = verbs_h.__VERBS_ABI_IS_EXTENDED().address();
@@ -66,7 +78,12 @@ public final class InlineVerbs {
      * @return 0, or a <em>positive</em> errno (e.g. ENOMEM when the send queue is full)
      */
     public static int postSend(MemorySegment qp, MemorySegment wr, MemorySegment badWr) {
-        MemorySegment fp = contextOf(qp, ibv_qp.context$offset()).get(ADDRESS, POST_SEND_FP);
+        long address = op(qp, QP_CONTEXT, POST_SEND_FP);
+        FnPtr fn = postSendFp;
+        if (fn.address() != address) {
+            postSendFp = fn = FnPtr.of(address);
+        }
+        MemorySegment fp = fn.segment();
         try {
             return (int) POST_SEND.invokeExact(fp, qp, wr, badWr);
         } catch (Throwable t) {
@@ -80,7 +97,12 @@ public final class InlineVerbs {
      * @return 0, or a <em>positive</em> errno; {@code badWr} then holds the first WR not posted
      */
     public static int postRecv(MemorySegment qp, MemorySegment wr, MemorySegment badWr) {
-        MemorySegment fp = contextOf(qp, ibv_qp.context$offset()).get(ADDRESS, POST_RECV_FP);
+        long address = op(qp, QP_CONTEXT, POST_RECV_FP);
+        FnPtr fn = postRecvFp;
+        if (fn.address() != address) {
+            postRecvFp = fn = FnPtr.of(address);
+        }
+        MemorySegment fp = fn.segment();
         try {
             return (int) POST_RECV.invokeExact(fp, qp, wr, badWr);
         } catch (Throwable t) {
@@ -95,7 +117,12 @@ public final class InlineVerbs {
      * @return the number of completions written (0..numEntries), or a negative value on error
      */
     public static int pollCq(MemorySegment cq, int numEntries, MemorySegment wc) {
-        MemorySegment fp = contextOf(cq, ibv_cq.context$offset()).get(ADDRESS, POLL_CQ_FP);
+        long address = op(cq, CQ_CONTEXT, POLL_CQ_FP);
+        FnPtr fn = pollCqFp;
+        if (fn.address() != address) {
+            pollCqFp = fn = FnPtr.of(address);
+        }
+        MemorySegment fp = fn.segment();
         try {
             return (int) POLL_CQ.invokeExact(fp, cq, numEntries, wc);
         } catch (Throwable t) {
@@ -110,7 +137,12 @@ public final class InlineVerbs {
      * @return 0, or an error number
      */
     public static int reqNotifyCq(MemorySegment cq, boolean solicitedOnly) {
-        MemorySegment fp = contextOf(cq, ibv_cq.context$offset()).get(ADDRESS, REQ_NOTIFY_CQ_FP);
+        long address = op(cq, CQ_CONTEXT, REQ_NOTIFY_CQ_FP);
+        FnPtr fn = reqNotifyCqFp;
+        if (fn.address() != address) {
+            reqNotifyCqFp = fn = FnPtr.of(address);
+        }
+        MemorySegment fp = fn.segment();
         try {
             return (int) REQ_NOTIFY_CQ.invokeExact(fp, cq, solicitedOnly ? 1 : 0);
         } catch (Throwable t) {
@@ -174,9 +206,22 @@ public final class InlineVerbs {
         return verbs_h._ibv_query_gid_table(context, entries, maxEntries, 0, ibv_gid_entry.sizeof());
     }
 
-    private static MemorySegment contextOf(MemorySegment obj, long contextOffset) {
-        // C_POINTER's target layout makes the returned context segment unbounded: no reinterpret needed
-        return sized(obj, contextOffset + 8).get(verbs_h.C_POINTER, contextOffset);
+    /** {@code obj->context->ops.<op>} as a raw address: two plain loads, no segment objects. */
+    private static long op(MemorySegment obj, long contextOffset, long opOffset) {
+        long ctx = MEMORY.get(JAVA_LONG, obj.address() + contextOffset);
+        return MEMORY.get(JAVA_LONG, ctx + opOffset);
+    }
+
+    /**
+     * The last function pointer seen for one op, as a segment. The pointer is re-read on every call
+     * and compared; a new segment is made only when it changes (another provider), so steady-state
+     * calls allocate nothing even where escape analysis does not run. Immutable, so a racy
+     * publication through a plain static field is safe.
+     */
+    private record FnPtr(long address, MemorySegment segment) {
+        static FnPtr of(long address) {
+            return new FnPtr(address, MemorySegment.ofAddress(address));
+        }
     }
 
     private static MemorySegment sized(MemorySegment s, long size) {

@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param portNum the port number (1-based)
  * @param state {@code IBV_PORT_*} state, e.g. {@code IBV_PORT_ACTIVE} = 4
- * @param stateName {@code ibv_port_state_str}'s text, e.g. "PORT_ACTIVE"
+ * @param stateName {@code ibv_port_state_str}'s text, e.g. "active"
  * @param activeMtuBytes the active MTU in bytes (256..4096), 0 if unknown
  * @param linkLayer {@code IBV_LINK_LAYER_*}
  * @param linkLayerName "InfiniBand", "Ethernet" or "unspecified"

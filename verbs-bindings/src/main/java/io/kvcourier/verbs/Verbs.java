@@ -97,7 +97,8 @@ public final class Verbs {
                 return new RdmaDevice(name, List.of(), new NativeException("ibv_query_device", rc).getMessage());
             }
             int portCount = Byte.toUnsignedInt(ibv_device_attr.phys_port_cnt(attr));
-            List<RdmaPort> ports = new ArrayList<>(portCount);
+            MemorySegment[] portAttrs = new MemorySegment[portCount + 1];
+            long gidSlots = 0;
             StringBuilder errors = new StringBuilder();
             for (int port = 1; port <= portCount; port++) {
                 MemorySegment pattr = ibv_port_attr.allocate(arena);
@@ -106,12 +107,21 @@ public final class Verbs {
                     errors.append(new NativeException("ibv_query_port", rc, "port " + port).getMessage()).append("; ");
                     continue;
                 }
+                portAttrs[port] = pattr;
+                gidSlots += Math.max(0, ibv_port_attr.gid_tbl_len(pattr));
+            }
+            List<List<GidEntry>> gids = gids(ctx, portAttrs, gidSlots, arena);
+            List<RdmaPort> ports = new ArrayList<>(portCount);
+            for (int port = 1; port <= portCount; port++) {
+                MemorySegment pattr = portAttrs[port];
+                if (pattr == null) {
+                    continue;
+                }
                 int mtu = ibv_port_attr.active_mtu(pattr);
                 int linkLayer = Byte.toUnsignedInt(ibv_port_attr.link_layer(pattr));
                 int stateValue = ibv_port_attr.state(pattr);
                 ports.add(new RdmaPort(port, stateValue, cString(verbs_h.ibv_port_state_str(stateValue), "?"),
-                        mtu >= 1 && mtu <= 5 ? 128 << mtu : 0, linkLayer, linkLayerName(linkLayer),
-                        gids(ctx, port, ibv_port_attr.gid_tbl_len(pattr), arena)));
+                        mtu >= 1 && mtu <= 5 ? 128 << mtu : 0, linkLayer, linkLayerName(linkLayer), gids.get(port)));
             }
             return new RdmaDevice(name, ports, errors.isEmpty() ? null : errors.substring(0, errors.length() - 2));
         } finally {
@@ -119,22 +129,49 @@ public final class Verbs {
         }
     }
 
-    private static List<GidEntry> gids(MemorySegment ctx, int port, int tableLength, Arena arena) {
-        List<GidEntry> out = new ArrayList<>();
-        MemorySegment entry = ibv_gid_entry.allocate(arena);
+    /**
+     * Populated GID entries per port: one {@code ibv_query_gid_table} call (all ports; slow verbs
+     * per index matter under emulation), else {@code ibv_query_gid_ex} per index.
+     */
+    private static List<List<GidEntry>> gids(MemorySegment ctx, MemorySegment[] portAttrs, long slots, Arena arena) {
+        List<List<GidEntry>> byPort = new ArrayList<>(portAttrs.length);
+        for (int i = 0; i < portAttrs.length; i++) {
+            byPort.add(new ArrayList<>());
+        }
         MemorySegment zero = ibv_gid.allocate(arena);
-        for (int index = 0; index < tableLength; index++) {
-            if (InlineVerbs.queryGidEx(ctx, port, index, entry) != 0) {
-                continue; // ENODATA: empty slot
+        if (slots > 0) {
+            MemorySegment table = ibv_gid_entry.allocateArray(slots, arena);
+            long n = InlineVerbs.queryGidTable(ctx, table, slots);
+            if (n >= 0) {
+                for (long i = 0; i < n; i++) {
+                    MemorySegment entry = ibv_gid_entry.asSlice(table, i);
+                    int port = ibv_gid_entry.port_num(entry);
+                    if (port > 0 && port < portAttrs.length) {
+                        addIfPopulated(byPort.get(port), entry, ibv_gid_entry.gid_index(entry), zero);
+                    }
+                }
+                byPort.forEach(l -> l.sort(java.util.Comparator.comparingInt(GidEntry::index)));
+                return byPort;
             }
-            MemorySegment gid = ibv_gid_entry.gid(entry);
-            if (gid.mismatch(zero) == -1) {
-                continue;
+        }
+        MemorySegment entry = ibv_gid_entry.allocate(arena);
+        for (int port = 1; port < portAttrs.length; port++) {
+            int length = portAttrs[port] == null ? 0 : ibv_port_attr.gid_tbl_len(portAttrs[port]);
+            for (int index = 0; index < length; index++) {
+                if (InlineVerbs.queryGidEx(ctx, port, index, entry) == 0) { // ENODATA: empty slot
+                    addIfPopulated(byPort.get(port), entry, index, zero);
+                }
             }
+        }
+        return byPort;
+    }
+
+    private static void addIfPopulated(List<GidEntry> out, MemorySegment entry, int index, MemorySegment zero) {
+        MemorySegment gid = ibv_gid_entry.gid(entry);
+        if (gid.mismatch(zero) != -1) {
             int type = ibv_gid_entry.gid_type(entry);
             out.add(new GidEntry(index, formatGid(gid), type, gidTypeName(type)));
         }
-        return out;
     }
 
     /** {@return a GID as eight groups of four hex digits separated by colons} */

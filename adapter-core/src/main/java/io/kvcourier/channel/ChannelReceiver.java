@@ -1,0 +1,30 @@
+package io.kvcourier.channel;
+
+import io.kvcourier.wire.PdMessage;
+
+/**
+ * The receiver half of a transfer channel for one adapter. It owns the channel's receiver-side resources
+ * (the registration of the receiver's staging buffer, data listeners, a progress thread), answers
+ * handshakes from the init servers, places landing bytes into the staging pages and reports finished
+ * batches to its {@link LandingListener}.
+ */
+public interface ChannelReceiver extends AutoCloseable {
+
+    /**
+     * Answers one handshake request received on an init port. Never throws: a bad request (wrong message
+     * type, protocol version mismatch) gets an {@code InitError} reply naming the problem.
+     */
+    PdMessage handshake(PdMessage request);
+
+    /**
+     * Stops {@code senderId} from writing into this receiver's memory: when it returns, no write from any
+     * of that sender's connections can land any more (tcp: its data connections are closed and their reads
+     * stopped; verbs: its QPs are in ERR and flushed). The sender reconnects for its next task. Bounded by
+     * the channel's deadlines. Unknown senders are ignored.
+     */
+    void fence(String senderId);
+
+    /** Closes every connection and releases the channel's resources. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,36 @@
+package io.kvcourier.channel;
+
+import io.kvcourier.wire.PdMessage;
+
+/**
+ * The sender half of a transfer channel for one adapter: it owns the channel's sender-side resources
+ * (e.g. the registration of the sender's staging buffer, a progress thread) and makes connections to
+ * receiver ranks through the receiver's init port.
+ */
+public interface ChannelSender extends AutoCloseable {
+
+    /**
+     * Starts a connection: prepares local resources and returns the handshake whose request the caller
+     * sends to the receiver's init port. Called on a virtual thread.
+     *
+     * @param senderId this sender's identity, also the prefix of its alloc DEALER identities
+     */
+    Handshake beginConnect(String senderId) throws ChannelException;
+
+    /** Closes every connection (fencing them) and releases the channel's resources. Idempotent. */
+    @Override
+    void close();
+
+    /** One handshake in progress. Exactly one of {@link #complete} or {@link #abort} is called. */
+    interface Handshake {
+
+        /** The message to send to the receiver's init port. */
+        PdMessage request();
+
+        /** Completes the connection from the receiver's reply (which may be an {@code InitError}). */
+        ChannelConnection complete(PdMessage reply) throws ChannelException;
+
+        /** Gives up (timeout, error): releases what {@link ChannelSender#beginConnect} prepared. */
+        void abort();
+    }
+}

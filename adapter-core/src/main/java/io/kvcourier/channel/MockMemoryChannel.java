@@ -1,0 +1,227 @@
+package io.kvcourier.channel;
+
+import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.wire.InitError;
+import io.kvcourier.wire.MockInitRequest;
+import io.kvcourier.wire.MockInitResponse;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.WireCodec;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The in-process channel ({@code transfer_channel: mock_memory}): sender and receiver adapters in one JVM.
+ * The handshake runs over the real init port; a write really copies the sender's staging bytes into the
+ * receiver's staging pages (checked against the receiver's allocation first) on the writing thread, then
+ * reports the batch landed and completes with the receiver's commit result. Unlike upstream's mock (a
+ * process-global dict), the receiver's own memory is what lookup and load see.
+ */
+public final class MockMemoryChannel {
+    private static final Map<String, Receiver> RECEIVERS = new ConcurrentHashMap<>();
+
+    /** The factory the adapter uses for {@code mock_memory}. */
+    public static final TransferChannelFactory FACTORY = new TransferChannelFactory() {
+        @Override
+        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) {
+            return new Sender(staging);
+        }
+
+        @Override
+        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener) {
+            Receiver r = new Receiver(staging, listener);
+            RECEIVERS.put(r.id, r);
+            return r;
+        }
+    };
+
+    private MockMemoryChannel() {
+    }
+
+    /** One sender's session with a receiver; fencing it stops its writes (waiting for a copy in progress). */
+    private static final class Session {
+        final String senderId;
+        final ReentrantLock lock = new ReentrantLock();
+        volatile boolean open = true;
+
+        Session(String senderId) {
+            this.senderId = senderId;
+        }
+    }
+
+    private static final class Receiver implements ChannelReceiver {
+        final String id = UUID.randomUUID().toString();
+        final StagingBuffer staging;
+        final LandingListener listener;
+        final List<Session> sessions = new CopyOnWriteArrayList<>();
+        volatile boolean closed;
+
+        Receiver(StagingBuffer staging, LandingListener listener) {
+            this.staging = staging;
+            this.listener = listener;
+        }
+
+        @Override
+        public PdMessage handshake(PdMessage request) {
+            if (!(request instanceof MockInitRequest req)) {
+                return new InitError(WireCodec.PROTOCOL_VERSION, "mock_memory receiver expects MockInitRequest, got "
+                        + request.getClass().getSimpleName());
+            }
+            if (req.version() != WireCodec.PROTOCOL_VERSION) {
+                return new InitError(WireCodec.PROTOCOL_VERSION, "protocol version " + req.version()
+                        + " not supported (this receiver speaks " + WireCodec.PROTOCOL_VERSION + ")");
+            }
+            if (closed) {
+                return new InitError(WireCodec.PROTOCOL_VERSION, "receiver is closing");
+            }
+            return new MockInitResponse(WireCodec.PROTOCOL_VERSION, id, staging.pageSize());
+        }
+
+        Session open(String senderId) {
+            Session s = new Session(senderId);
+            sessions.add(s);
+            return s;
+        }
+
+        @Override
+        public void fence(String senderId) {
+            for (Session s : sessions) {
+                if (s.senderId.equals(senderId)) {
+                    close(s);
+                }
+            }
+        }
+
+        void close(Session s) {
+            s.lock.lock();
+            try {
+                s.open = false;
+            } finally {
+                s.lock.unlock();
+            }
+            sessions.remove(s);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            RECEIVERS.remove(id);
+            for (Session s : sessions) {
+                close(s);
+            }
+        }
+    }
+
+    private static final class Sender implements ChannelSender {
+        final StagingBuffer staging;
+        final List<Connection> connections = new CopyOnWriteArrayList<>();
+
+        Sender(StagingBuffer staging) {
+            this.staging = staging;
+        }
+
+        @Override
+        public Handshake beginConnect(String senderId) {
+            return new Handshake() {
+                @Override
+                public PdMessage request() {
+                    return new MockInitRequest(WireCodec.PROTOCOL_VERSION, senderId);
+                }
+
+                @Override
+                public ChannelConnection complete(PdMessage reply) throws ChannelException {
+                    if (reply instanceof InitError err) {
+                        throw new ChannelException("receiver refused the handshake: " + err.message());
+                    }
+                    if (!(reply instanceof MockInitResponse resp)) {
+                        throw new ChannelException("expected MockInitResponse, got " + reply.getClass().getSimpleName());
+                    }
+                    Receiver r = RECEIVERS.get(resp.channelId());
+                    if (r == null) {
+                        throw new ChannelException("mock_memory receiver " + resp.channelId()
+                                + " is not in this process (mock_memory works within one JVM only)");
+                    }
+                    Connection c = new Connection(Sender.this, r, r.open(senderId));
+                    connections.add(c);
+                    return c;
+                }
+
+                @Override
+                public void abort() {
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            for (Connection c : connections) {
+                c.close();
+            }
+        }
+    }
+
+    private static final class Connection implements ChannelConnection {
+        final Sender sender;
+        final Receiver receiver;
+        final Session session;
+
+        Connection(Sender sender, Receiver receiver, Session session) {
+            this.sender = sender;
+            this.receiver = receiver;
+            this.session = session;
+        }
+
+        @Override
+        public CompletableFuture<Void> write(WriteBatch batch) {
+            session.lock.lock();
+            try {
+                if (!session.open) {
+                    return CompletableFuture.failedFuture(new ChannelException("mock_memory connection is closed"));
+                }
+                MemorySegment src = sender.staging.segment();
+                MemorySegment dst = receiver.staging.segment();
+                for (int i = 0; i < batch.size(); i++) {
+                    int page = batch.remotePages()[i];
+                    long len = batch.lengths()[i];
+                    if (!receiver.listener.admitWrite(session.senderId, batch.batchId(), page, 0, len)) {
+                        return CompletableFuture.failedFuture(new ChannelException("receiver rejected a write to page "
+                                + page + " of batch " + batch.batchId()));
+                    }
+                    MemorySegment.copy(src, batch.localOffsets()[i], dst, page * batch.remotePageSize(), len);
+                }
+                if (!receiver.listener.onBatchLanded(session.senderId, batch.batchId())) {
+                    return CompletableFuture.failedFuture(new ChannelException("receiver did not commit batch "
+                            + batch.batchId()));
+                }
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(new ChannelException("mock_memory write failed: " + e, e));
+            } finally {
+                session.lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return session.open && !receiver.closed;
+        }
+
+        @Override
+        public String describe() {
+            return "mock_memory " + receiver.id;
+        }
+
+        @Override
+        public void close() {
+            receiver.close(session);
+            sender.connections.remove(this);
+        }
+    }
+}

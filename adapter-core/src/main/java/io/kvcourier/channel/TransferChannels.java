@@ -1,0 +1,58 @@
+package io.kvcourier.channel;
+
+import io.kvcourier.pd.ChannelKind;
+import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.verbs.Verbs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Picks the transfer channel an adapter uses: the first of the config's preferences this machine supports. */
+public final class TransferChannels {
+    private static final System.Logger LOG = System.getLogger(TransferChannels.class.getName());
+
+    private TransferChannels() {
+    }
+
+    /**
+     * The factory for the first supported kind in {@code config.channelPreferences()}; a later choice is
+     * logged as a fallback warning.
+     *
+     * @throws IllegalArgumentException when no preferred kind is supported here, with every reason
+     */
+    public static TransferChannelFactory factoryFor(PdL2AdapterConfig config) {
+        List<String> reasons = new ArrayList<>();
+        List<ChannelKind> prefs = config.channelPreferences();
+        for (int i = 0; i < prefs.size(); i++) {
+            ChannelKind kind = prefs.get(i);
+            String why = unsupportedReason(kind);
+            if (why == null) {
+                if (i > 0) {
+                    LOG.log(System.Logger.Level.WARNING, "transfer channel {0} chosen as a fallback: {1}",
+                            kind, String.join("; ", reasons));
+                }
+                return factory(kind);
+            }
+            reasons.add(kind + ": " + why);
+        }
+        throw new IllegalArgumentException("no usable transfer channel for transfer_channel '"
+                + config.transferChannel() + "' (" + String.join("; ", reasons) + ")");
+    }
+
+    /** Null when {@code kind} can run on this machine, else the reason it cannot. */
+    public static String unsupportedReason(ChannelKind kind) {
+        return switch (kind) {
+            case MOCK_MEMORY -> null;
+            case TCP -> "the tcp channel is not part of this build yet";
+            case VERBS -> Verbs.isAvailable() ? "the verbs channel is not part of this build yet"
+                    : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
+        };
+    }
+
+    private static TransferChannelFactory factory(ChannelKind kind) {
+        return switch (kind) {
+            case MOCK_MEMORY -> MockMemoryChannel.FACTORY;
+            case TCP, VERBS -> throw new IllegalArgumentException(kind + " is not supported");
+        };
+    }
+}

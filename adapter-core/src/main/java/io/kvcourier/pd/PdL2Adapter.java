@@ -1,0 +1,397 @@
+package io.kvcourier.pd;
+
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.channel.TransferChannels;
+import io.kvcourier.l2.Bitmap;
+import io.kvcourier.l2.L2Adapter;
+import io.kvcourier.l2.MemoryObj;
+import io.kvcourier.l2.ObjectKey;
+import io.kvcourier.l2.TransferSpec;
+import org.zeromq.ZContext;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * LMCache's PD L2 adapter in Java: a <b>sender</b> (prefill) stores KV chunks into a remote
+ * <b>receiver</b> (decode) through a ZMQ control plane and a transfer channel, and tells the proxy when a
+ * request's KV has landed; a receiver serves the allocations, commits what lands, and answers lookups and
+ * loads from its staging buffer.
+ *
+ * <p>The task contract is {@link L2Adapter}'s. Role by operation (ARCHITECTURE decision 19): a receiver's
+ * store completes at once with {@code true} (it is filled by senders); a sender's lookup and load complete
+ * at once with all-zero bitmaps and its unlock does nothing.
+ *
+ * <p>Threads: every store and load task runs on its own virtual thread; lookups and unlocks run on the
+ * caller's thread (short, in-memory) and are signalled before {@code submit} returns. The adapter owns a
+ * ZMQ context, its staging buffer (native memory), its channel half, and on a sender the proxy notifier.
+ */
+public final class PdL2Adapter implements L2Adapter {
+    private static final System.Logger LOG = System.getLogger(PdL2Adapter.class.getName());
+
+    private final PdL2AdapterConfig config;
+    private final TaskLedger ledger;
+    private final ExecutorService executor;
+    private final ZContext zmq;
+    private final SenderEngine sender;
+    private final ReceiverEngine receiver;
+    private final ReentrantLock inflightLock = new ReentrantLock();
+    private final Condition idle = inflightLock.newCondition();
+    private final AtomicInteger inflight = new AtomicInteger();
+    private final java.util.concurrent.ConcurrentHashMap<Long, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private boolean closeDone;
+
+    /**
+     * Creates an adapter with the first channel in {@code config.channelPreferences()} this machine supports.
+     *
+     * @throws IllegalArgumentException      for a configuration this machine cannot serve (e.g. verbs without
+     *                                       an RDMA device, a CUDA buffer), naming the reason
+     * @throws IllegalStateException         if a port cannot be bound or the channel cannot start
+     */
+    public static PdL2Adapter create(PdL2AdapterConfig config) {
+        return new PdL2Adapter(config, TransferChannels.factoryFor(config));
+    }
+
+    /** Creates an adapter over the given channel factory (tests use a controllable one). */
+    public PdL2Adapter(PdL2AdapterConfig config, TransferChannelFactory channels) {
+        this.config = Objects.requireNonNull(config, "config");
+        if (!"cpu".equals(config.bufferDevice())) {
+            throw new IllegalArgumentException("buffer_device '" + config.bufferDevice() + "' is not supported yet (use 'cpu')");
+        }
+        LOG.log(System.Logger.Level.INFO, "Initializing PdL2Adapter: role={0}, peer_host={1}",
+                config.role().wireName(), config.peerHost());
+        this.ledger = new TaskLedger();
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kvcourier-task-", 0).factory());
+        this.zmq = new ZContext();
+        SenderEngine s = null;
+        ReceiverEngine r = null;
+        try {
+            if (config.role() == Role.SENDER) {
+                s = new SenderEngine(config, channels, zmq, (spec, chunks, landed) -> { });
+            } else {
+                r = new ReceiverEngine(config, executor, channels, zmq);
+            }
+        } catch (ChannelException | RuntimeException e) {
+            executor.shutdown();
+            zmq.close();
+            ledger.close();
+            if (e instanceof ChannelException) {
+                throw new IllegalStateException("cannot open the " + config.transferChannel() + " channel: " + e.getMessage(), e);
+            }
+            throw (RuntimeException) e;
+        }
+        this.sender = s;
+        this.receiver = r;
+    }
+
+    public PdL2AdapterConfig config() {
+        return config;
+    }
+
+    public Role role() {
+        return config.role();
+    }
+
+    /** The receiver's bound alloc ports, one per rank (the real ports when 0 was configured). */
+    public List<Integer> allocPorts() {
+        requireRole(Role.RECEIVER, "allocPorts");
+        return receiver.allocPorts();
+    }
+
+    /** The receiver's bound init (handshake) ports, one per rank. */
+    public List<Integer> initPorts() {
+        requireRole(Role.RECEIVER, "initPorts");
+        return receiver.initPorts();
+    }
+
+    /**
+     * Receiver only: {@code listener} is told the keys of every batch right after it commits (its keys are
+     * then visible to lookup). It runs on a virtual thread of the adapter, one call per batch, possibly
+     * concurrently; it may call back into the adapter. Replaces any earlier listener; {@code null} removes it.
+     * A decode loop uses it to learn what arrived without polling.
+     */
+    public void setCommitListener(java.util.function.Consumer<List<ObjectKey>> listener) {
+        requireRole(Role.RECEIVER, "setCommitListener");
+        if (listener == null) {
+            receiver.store().setCommitListener(keys -> { });
+            return;
+        }
+        receiver.store().setCommitListener(keys -> {
+            try {
+                executor.execute(() -> listener.accept(keys));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "commit listener not run: adapter closing");
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------- store
+
+    @Override
+    public long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
+        checkArgs(keys, objects);
+        Objects.requireNonNull(spec, "spec");
+        if (!spec.reqId().isEmpty() && spec.totalChunks() <= 0) {
+            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set "
+                    + "(the receiver reserves pages for the whole request)");
+        }
+        ensureOpen();
+        long id = ledger.nextId();
+        if (sender == null) {
+            ledger.completeStore(id, true);
+            return id;
+        }
+        List<ObjectKey> k = List.copyOf(keys);
+        List<MemoryObj> o = List.copyOf(objects);
+        runTask(id, () -> {
+            boolean ok = sender.store(k, o, spec);
+            finish(id, () -> ledger.completeStore(id, ok));
+            sender.notifyDone(spec, k.size(), ok);
+        }, () -> ledger.completeStore(id, false));
+        return id;
+    }
+
+    @Override
+    public Map<Long, Boolean> popCompletedStoreTasks() {
+        return ledger.popStores();
+    }
+
+    /**
+     * Sender only: tells every receiver rank to drop what it allocated for {@code reqId}
+     * ({@code CancelNotif}). Blocks for at most the allocation deadline per rank; call it off hot paths.
+     *
+     * @return how many ranks acknowledged
+     */
+    public int cancelRequest(String reqId) {
+        requireRole(Role.SENDER, "cancelRequest");
+        ensureOpen();
+        return sender.cancel(Objects.requireNonNull(reqId, "reqId"));
+    }
+
+    // --------------------------------------------------------------------------------------------- lookup
+
+    @Override
+    public long submitLookupAndLockTask(List<ObjectKey> keys) {
+        Objects.requireNonNull(keys, "keys");
+        ensureOpen();
+        long id = ledger.nextId();
+        Bitmap bits = receiver == null ? new Bitmap(keys.size()) : receiver.store().lookupAndLock(keys);
+        ledger.completeLookup(id, bits);
+        return id;
+    }
+
+    @Override
+    public Bitmap queryLookupAndLockResult(long taskId) {
+        return ledger.takeLookup(taskId);
+    }
+
+    @Override
+    public void submitUnlock(List<ObjectKey> keys) {
+        Objects.requireNonNull(keys, "keys");
+        if (receiver != null && !closed) {
+            receiver.store().unlock(keys);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- load
+
+    @Override
+    public long submitLoadTask(List<ObjectKey> keys, List<MemoryObj> objects) {
+        checkArgs(keys, objects);
+        ensureOpen();
+        long id = ledger.nextId();
+        if (receiver == null) {
+            ledger.completeLoad(id, new Bitmap(keys.size()));
+            return id;
+        }
+        List<ObjectKey> k = List.copyOf(keys);
+        List<MemoryObj> o = List.copyOf(objects);
+        runTask(id, () -> {
+            Bitmap bits = receiver.store().load(k, o);
+            finish(id, () -> ledger.completeLoad(id, bits));
+        }, () -> ledger.completeLoad(id, new Bitmap(k.size())));
+        return id;
+    }
+
+    @Override
+    public Bitmap queryLoadResult(long taskId) {
+        return ledger.takeLoad(taskId);
+    }
+
+    // ---------------------------------------------------------------------------------------------- misc
+
+    @Override
+    public int storeEventFd() {
+        return ledger.storeFd();
+    }
+
+    @Override
+    public int lookupAndLockEventFd() {
+        return ledger.lookupFd();
+    }
+
+    @Override
+    public int loadEventFd() {
+        return ledger.loadFd();
+    }
+
+    @Override
+    public Map<String, Object> reportStatus() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("is_healthy", !closed);
+        m.put("type", "PdL2Adapter");
+        m.put("role", config.role().wireName());
+        m.put("transfer_channel", config.transferChannel());
+        m.put("inflight_tasks", inflight.get());
+        if (sender != null) {
+            m.putAll(sender.status());
+        }
+        if (receiver != null) {
+            m.putAll(receiver.status());
+            m.put("data_count", receiver.store().committedKeys());
+        }
+        return m;
+    }
+
+    /**
+     * Runs a task on its own virtual thread. {@code failure} records a failed result; it runs instead of the
+     * task's own result if the task cannot start or is still running when {@link #close()} gives up on it.
+     * Whichever comes first wins (see {@link #finish}), so each task completes exactly once.
+     */
+    private void runTask(long id, Runnable task, Runnable failure) {
+        pending.put(id, failure);
+        inflight.incrementAndGet();
+        try {
+            executor.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "task " + id + " failed", e);
+                    failPending(id);
+                } finally {
+                    taskDone();
+                }
+            });
+        } catch (RuntimeException e) {
+            taskDone();
+            failPending(id);
+        }
+    }
+
+    /** Records a task's own result unless close() already failed it. */
+    private void finish(long id, Runnable record) {
+        if (pending.remove(id) != null) {
+            record.run();
+        }
+    }
+
+    private void failPending(long id) {
+        Runnable failure = pending.remove(id);
+        if (failure != null) {
+            failure.run();
+        }
+    }
+
+    private void taskDone() {
+        if (inflight.decrementAndGet() == 0) {
+            inflightLock.lock();
+            try {
+                idle.signalAll();
+            } finally {
+                inflightLock.unlock();
+            }
+        }
+    }
+
+    private static void checkArgs(List<ObjectKey> keys, List<MemoryObj> objects) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(objects, "objects");
+        if (keys.size() != objects.size()) {
+            throw new IllegalArgumentException("keys and objects differ in length: " + keys.size() + " vs " + objects.size());
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i) == null || objects.get(i) == null) {
+                throw new IllegalArgumentException("null key or object at position " + i);
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("PdL2Adapter is closed");
+        }
+    }
+
+    private void requireRole(Role role, String what) {
+        if (config.role() != role) {
+            throw new IllegalStateException(what + " is for a " + role.wireName() + "; this adapter is a "
+                    + config.role().wireName());
+        }
+    }
+
+    /**
+     * Stops accepting work; waits up to the shutdown deadline for in-flight tasks, then fences the channel
+     * so that tasks still waiting fail (their results are recorded as failures); stops the servers, the
+     * notifier (flushing within the deadline) and the executor; frees native memory; and only then closes
+     * the event fds. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closeDone) {
+            return;
+        }
+        closed = true;
+        Duration deadline = config.shutdownTimeout();
+        awaitIdle(deadline.toNanos() / 2);
+        if (sender != null) {
+            sender.close(); // fails what is still in flight: connections fenced, alloc waits end
+        }
+        awaitIdle(deadline.toNanos() / 2);
+        for (Long id : List.copyOf(pending.keySet())) {
+            failPending(id); // still running past the deadline: announced as failed, late results dropped
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "{0} tasks still running after the shutdown deadline", inflight.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        zmq.close();
+        ledger.close();
+        closeDone = true;
+    }
+
+    private void awaitIdle(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        inflightLock.lock();
+        try {
+            while (inflight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                idle.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            inflightLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,748 @@
+package io.kvcourier.pd;
+
+import io.kvcourier.channel.LandingListener;
+import io.kvcourier.l2.Bitmap;
+import io.kvcourier.l2.DType;
+import io.kvcourier.l2.MemoryFormat;
+import io.kvcourier.l2.MemoryObj;
+import io.kvcourier.l2.ObjectKey;
+import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.wire.AllocRequest;
+import io.kvcourier.wire.AllocResponse;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The receiver's pages and keys: admission, allocation, commit after landing, lookup locks, load, and page
+ * reclaim. All state is guarded by one lock; nothing here blocks on I/O except the admission wait, and
+ * fencing a peer is handed to the {@code fencer} outside the lock.
+ *
+ * <p>Life of a key: an {@link AllocRequest} reserves pages for its request and allocates one page per new
+ * key (state IN_FLIGHT: invisible to lookup). When the channel reports that the batch's bytes have all
+ * landed, the batch commits (COMMITTED: visible). Lookup locks, load copies out, and a page is freed when
+ * its key has been loaded and its last lock released, when a {@code CancelNotif} names it, when it stays
+ * unloaded past the committed TTL, or when admission evicts it (unlocked, least recently committed first).
+ * An allocation whose bytes do not land before the transfer deadline is expired: its keys leave the index
+ * at once, its sender is fenced, and only then are its pages freed (traps 23).
+ */
+final class ReceiverStore implements LandingListener {
+    private static final System.Logger LOG = System.getLogger(ReceiverStore.class.getName());
+    /** Most keys one AllocRequest may carry. */
+    static final int MAX_KEYS_PER_REQUEST = 65_536;
+
+    enum State { IN_FLIGHT, COMMITTED }
+
+    private static final class Entry {
+        final ObjectKey key;
+        final int page;
+        final long length;
+        final Allocation allocation;
+        State state = State.IN_FLIGHT;
+        int locks;
+        boolean loaded;
+        boolean doomed; // cancelled while locked: freed on last unlock
+        long committedAtNanos;
+
+        Entry(ObjectKey key, int page, long length, Allocation allocation) {
+            this.key = key;
+            this.page = page;
+            this.length = length;
+            this.allocation = allocation;
+        }
+    }
+
+    enum AllocState { AWAITING, COMMITTED, EXPIRED }
+
+    private static final class Allocation {
+        final String senderId;
+        final String reqId;
+        final int firstPage;
+        final List<Entry> entries = new ArrayList<>();
+        final long deadlineNanos;
+        AllocState state = AllocState.AWAITING;
+
+        Allocation(String senderId, String reqId, int firstPage, long deadlineNanos) {
+            this.senderId = senderId;
+            this.reqId = reqId;
+            this.firstPage = firstPage;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private static final class Request {
+        final int totalChunks;
+        int reservedLeft;     // pages promised to this request and not allocated yet
+        int chunksSeen;       // keys of all its batches so far (overflow check)
+        long lastActivityNanos;
+        final List<Allocation> allocations = new ArrayList<>();
+
+        Request(int totalChunks) {
+            this.totalChunks = totalChunks;
+        }
+    }
+
+    /** The outcome of {@link #allocate}: a reply now, or a reason to wait for room. */
+    record Outcome(AllocResponse reply, boolean mustWait) {
+    }
+
+    private final StagingBuffer staging;
+    private final long configuredChunkBytes;
+    private final long transferTimeoutNanos;
+    private final long committedTtlNanos;
+    private final long requestTimeoutNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition roomFreed = lock.newCondition();
+    private final Map<ObjectKey, Entry> entries = new HashMap<>();
+    /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
+    private final LinkedHashMap<ObjectKey, Entry> evictable = new LinkedHashMap<>();
+    private final Map<String, Request> requests = new HashMap<>();
+    private final List<Allocation> awaiting = new ArrayList<>();
+    private Allocation[] pageOwner = new Allocation[0];
+    private int reservedTotal;
+
+    /** Told the keys of each committed batch, outside the lock, on the channel's thread: must not block. */
+    private volatile Consumer<List<ObjectKey>> commitListener = keys -> { };
+
+    final AtomicLong committedBatches = new AtomicLong();
+    final AtomicLong committedBytes = new AtomicLong();
+    final AtomicLong expiredAllocations = new AtomicLong();
+    final AtomicLong rejectedWrites = new AtomicLong();
+    final AtomicLong evictions = new AtomicLong();
+
+    ReceiverStore(StagingBuffer staging, long configuredChunkBytes, long transferTimeoutNanos,
+                  long committedTtlNanos, long requestTimeoutNanos) {
+        this.staging = staging;
+        this.configuredChunkBytes = configuredChunkBytes;
+        this.transferTimeoutNanos = transferTimeoutNanos;
+        this.committedTtlNanos = committedTtlNanos;
+        this.requestTimeoutNanos = requestTimeoutNanos;
+        if (configuredChunkBytes > 0) {
+            staging.fixPageSize(configuredChunkBytes);
+            pageOwner = new Allocation[staging.pageCount()];
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ allocation
+
+    /** A parsed, validated AllocRequest. */
+    record Parsed(List<ObjectKey> keys, long chunkBytes, long lastBytes) {
+    }
+
+    /**
+     * Validates an AllocRequest from the wire before anything is touched.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    static Parsed parse(AllocRequest req) {
+        List<String> wireKeys = req.keys();
+        if (wireKeys.size() > MAX_KEYS_PER_REQUEST) {
+            throw new IllegalArgumentException("too many keys: " + wireKeys.size() + " > " + MAX_KEYS_PER_REQUEST);
+        }
+        List<ObjectKey> keys = new ArrayList<>(wireKeys.size());
+        for (String k : wireKeys) {
+            keys.add(ObjectKey.parse(k));
+        }
+        DType dtype = DType.fromWireName(req.dtype());
+        MemoryFormat fmt = MemoryFormat.fromValue(req.fmt());
+        long[] shape = req.shape();
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("shape is empty");
+        }
+        long elements = 1;
+        for (long d : shape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException("shape has a non-positive dimension: " + java.util.Arrays.toString(shape));
+            }
+            elements = Math.multiplyExact(elements, d);
+        }
+        long chunkBytes = Math.multiplyExact(elements, (long) dtype.itemSize());
+        int tokenDim = fmt.tokenDim();
+        long tokens = tokenDim < shape.length ? shape[tokenDim] : 0;
+        long lastToks = req.lastChunkToks();
+        long lastBytes;
+        if (lastToks == 0 || tokens == 0 || lastToks == tokens) {
+            lastBytes = chunkBytes;
+        } else if (lastToks < 0 || lastToks > tokens) {
+            throw new IllegalArgumentException("last_chunk_toks " + lastToks + " outside 1.." + tokens);
+        } else {
+            lastBytes = chunkBytes / tokens * lastToks;
+        }
+        return new Parsed(keys, chunkBytes, lastBytes);
+    }
+
+    /**
+     * Tries to admit and allocate without waiting. Returns the reply, or {@code mustWait} when the request
+     * needs room that is not free yet (the caller then calls {@link #allocateWaiting} off the server thread).
+     */
+    Outcome allocate(String senderId, AllocRequest req, Parsed p) {
+        lock.lock();
+        try {
+            return allocateLocked(senderId, req, p, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for room until {@code deadlineNanos}, then allocates or answers with failures. */
+    AllocResponse allocateWaiting(String senderId, AllocRequest req, Parsed p, long deadlineNanos)
+            throws InterruptedException {
+        lock.lock();
+        try {
+            while (true) {
+                Outcome o = allocateLocked(senderId, req, p, System.nanoTime() - deadlineNanos >= 0);
+                if (!o.mustWait) {
+                    return o.reply;
+                }
+                long left = deadlineNanos - System.nanoTime();
+                roomFreed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Outcome allocateLocked(String senderId, AllocRequest req, Parsed p, boolean giveUp) {
+        int n = p.keys.size();
+        if (n == 0) {
+            return reply(AllocResponses.of(new int[0], new int[0]));
+        }
+        long pageBytes = configuredChunkBytes > 0 ? configuredChunkBytes : p.chunkBytes;
+        if (p.chunkBytes != pageBytes || !fixPageSize(pageBytes)) {
+            LOG.log(System.Logger.Level.WARNING, "alloc from {0}: chunk of {1} bytes does not match the page size {2}",
+                    senderId, p.chunkBytes, staging.pageSize());
+            return reply(AllocResponses.failed(n));
+        }
+        String reqId = req.reqId();
+        Request request = null;
+        if (!reqId.isEmpty()) {
+            request = requests.get(reqId);
+            if (request == null) {
+                if (req.totalChunks() <= 0) {
+                    LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: total_chunks must be > 0", reqId);
+                    return reply(AllocResponses.failed(n));
+                }
+            } else if (request.chunksSeen + n > request.totalChunks) {
+                LOG.log(System.Logger.Level.WARNING,
+                        "alloc for req {0}: {1} chunks so far + {2} exceed total_chunks {3}; rolling the request back",
+                        reqId, request.chunksSeen, n, request.totalChunks);
+                rollbackLocked(reqId);
+                return reply(AllocResponses.failed(n));
+            }
+        }
+
+        // Keys already committed or in flight are not written again (ARCHITECTURE decision 15).
+        int[] remote = new int[n];
+        boolean[] duplicate = new boolean[n];
+        Set<ObjectKey> seen = new HashSet<>();
+        int need = 0;
+        int duplicates = 0;
+        for (int i = 0; i < n; i++) {
+            ObjectKey k = p.keys.get(i);
+            if (entries.containsKey(k) || !seen.add(k)) {
+                remote[i] = -1;
+                duplicate[i] = true;
+                duplicates++;
+            } else {
+                need++;
+            }
+        }
+
+        // Admission: a new request reserves its whole total; a two-argument batch reserves itself.
+        int reserveNow = request != null ? 0 : (reqId.isEmpty() ? need : Math.max(req.totalChunks(), need));
+        if (reserveNow > staging.pageCount()) {
+            LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: {1} chunks can never fit in {2} pages",
+                    reqId, reserveNow, staging.pageCount());
+            if (request != null) {
+                rollbackLocked(reqId);
+            }
+            return reply(AllocResponses.failed(n));
+        }
+        if (reserveNow > 0 && !makeRoomLocked(reserveNow)) {
+            if (!giveUp) {
+                return new Outcome(null, true);
+            }
+            LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: no room for {1} chunks within the allocation deadline",
+                    reqId, reserveNow);
+            return reply(AllocResponses.failed(n));
+        }
+        if (request == null && !reqId.isEmpty()) {
+            request = new Request(req.totalChunks());
+            requests.put(reqId, request);
+            request.reservedLeft = reserveNow;
+            reservedTotal += reserveNow;
+        } else if (request == null) {
+            reservedTotal += reserveNow; // consumed right below
+        }
+        if (request != null && need > request.reservedLeft) {
+            // A request's own keys beyond its reservation (duplicates skew counts): top up if room allows.
+            int extra = need - request.reservedLeft;
+            if (!makeRoomLocked(extra)) {
+                rollbackLocked(reqId);
+                return reply(AllocResponses.failed(n));
+            }
+            request.reservedLeft += extra;
+            reservedTotal += extra;
+        }
+
+        int[] pages = new int[need];
+        if (need > 0 && !staging.allocator().tryAllocate(pages)) {
+            throw new IllegalStateException("reserved pages were not free: accounting bug");
+        }
+        reservedTotal -= need;
+        if (request != null) {
+            request.reservedLeft -= need;
+            request.chunksSeen += n;
+            request.lastActivityNanos = System.nanoTime();
+        }
+        Allocation alloc = null;
+        if (need > 0) {
+            alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + transferTimeoutNanos);
+            int next = 0;
+            for (int i = 0; i < n; i++) {
+                if (duplicate[i]) {
+                    continue;
+                }
+                int page = pages[next++];
+                long len = i == n - 1 ? p.lastBytes : p.chunkBytes;
+                Entry e = new Entry(p.keys.get(i), page, len, alloc);
+                alloc.entries.add(e);
+                entries.put(e.key, e);
+                pageOwner[page] = alloc;
+                remote[i] = page;
+            }
+            awaiting.add(alloc);
+            if (request != null) {
+                request.allocations.add(alloc);
+            }
+        }
+        if (request != null && req.isLastBatch()) {
+            reservedTotal -= request.reservedLeft;
+            requests.remove(reqId);
+            roomFreed.signalAll();
+        }
+        int[] already = new int[duplicates];
+        for (int i = 0, j = 0; i < n; i++) {
+            if (duplicate[i]) {
+                already[j++] = i;
+            }
+        }
+        return reply(AllocResponses.of(remote, already));
+    }
+
+    private static Outcome reply(AllocResponse r) {
+        return new Outcome(r, false);
+    }
+
+    private boolean fixPageSize(long pageBytes) {
+        if (!staging.fixPageSize(pageBytes)) {
+            return false;
+        }
+        if (pageOwner.length != staging.pageCount()) {
+            pageOwner = new Allocation[staging.pageCount()];
+        }
+        return true;
+    }
+
+    /** Ensures {@code pages} unreserved pages are free, evicting committed unlocked keys (oldest first). */
+    private boolean makeRoomLocked(int pages) {
+        while (staging.allocator().available() - reservedTotal < pages) {
+            Iterator<Entry> it = evictable.values().iterator();
+            if (!it.hasNext()) {
+                return false;
+            }
+            Entry victim = it.next();
+            evictions.incrementAndGet();
+            freeLocked(victim);
+        }
+        return true;
+    }
+
+    /** Rolls a request back: releases its reservation, expires its in-flight allocations, frees its committed unlocked keys. */
+    private void rollbackLocked(String reqId) {
+        Request r = requests.remove(reqId);
+        if (r == null) {
+            return;
+        }
+        reservedTotal -= r.reservedLeft;
+        for (Allocation a : r.allocations) {
+            if (a.state == AllocState.AWAITING) {
+                expireLocked(a);
+            } else if (a.state == AllocState.COMMITTED) {
+                for (Entry e : a.entries) {
+                    if (entries.get(e.key) == e) {
+                        if (e.locks == 0) {
+                            freeLocked(e);
+                        } else {
+                            e.doomed = true;
+                        }
+                    }
+                }
+            }
+        }
+        roomFreed.signalAll();
+    }
+
+    /** Makes an in-flight allocation invisible at once; its pages wait for {@link #reap} to fence and free them. */
+    private void expireLocked(Allocation a) {
+        a.state = AllocState.EXPIRED;
+        for (Entry e : a.entries) {
+            if (entries.get(e.key) == e) {
+                entries.remove(e.key);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- landing
+
+    @Override
+    public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+        lock.lock();
+        try {
+            if (page < 0 || page >= pageOwner.length) {
+                rejectedWrites.incrementAndGet();
+                return false;
+            }
+            Allocation a = pageOwner[page];
+            if (a == null || a.state != AllocState.AWAITING || a.firstPage != batchId || !a.senderId.equals(senderId)) {
+                rejectedWrites.incrementAndGet();
+                return false;
+            }
+            for (Entry e : a.entries) {
+                if (e.page == page) {
+                    boolean ok = offsetInPage >= 0 && length >= 0 && offsetInPage + length <= e.length;
+                    if (!ok) {
+                        rejectedWrites.incrementAndGet();
+                    }
+                    return ok;
+                }
+            }
+            rejectedWrites.incrementAndGet();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void setCommitListener(Consumer<List<ObjectKey>> listener) {
+        this.commitListener = listener;
+    }
+
+    @Override
+    public boolean onBatchLanded(String senderId, int batchId) {
+        List<ObjectKey> committed = commitLanded(senderId, batchId);
+        if (committed == null) {
+            return false;
+        }
+        try {
+            commitListener.accept(committed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+        }
+        return true;
+    }
+
+    private List<ObjectKey> commitLanded(String senderId, int batchId) {
+        lock.lock();
+        try {
+            if (batchId < 0 || batchId >= pageOwner.length) {
+                return null;
+            }
+            Allocation a = pageOwner[batchId];
+            if (a == null || a.state != AllocState.AWAITING || a.firstPage != batchId || !a.senderId.equals(senderId)) {
+                LOG.log(System.Logger.Level.WARNING, "batch {0} from {1} landed but is not a live allocation of that sender",
+                        batchId, senderId);
+                return null;
+            }
+            a.state = AllocState.COMMITTED;
+            awaiting.remove(a);
+            long now = System.nanoTime();
+            long bytes = 0;
+            List<ObjectKey> keys = new ArrayList<>(a.entries.size());
+            for (Entry e : a.entries) {
+                keys.add(e.key);
+                pageOwner[e.page] = null;
+                e.state = State.COMMITTED;
+                e.committedAtNanos = now;
+                bytes += e.length;
+                evictable.put(e.key, e);
+            }
+            committedBatches.incrementAndGet();
+            committedBytes.addAndGet(bytes);
+            return keys;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The expected stored length of an in-flight or committed key, or -1 (used by channels and tests). */
+    long lengthOf(ObjectKey key) {
+        lock.lock();
+        try {
+            Entry e = entries.get(key);
+            return e == null ? -1 : e.length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --------------------------------------------------------------------------------- lookup / load
+
+    /** Sets bit i for each committed key and locks it. Keys still in flight are not found (commit after landing). */
+    Bitmap lookupAndLock(List<ObjectKey> keys) {
+        Bitmap bits = new Bitmap(keys.size());
+        lock.lock();
+        try {
+            for (int i = 0; i < keys.size(); i++) {
+                Entry e = entries.get(keys.get(i));
+                if (e != null && e.state == State.COMMITTED && !e.doomed) {
+                    e.locks++;
+                    evictable.remove(e.key);
+                    bits.set(i);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return bits;
+    }
+
+    /** Releases one lock per key; a loaded (or cancelled) key whose last lock goes is freed. Never fails. */
+    void unlock(List<ObjectKey> keys) {
+        lock.lock();
+        try {
+            for (ObjectKey k : keys) {
+                Entry e = entries.get(k);
+                if (e == null || e.locks == 0) {
+                    continue;
+                }
+                unlockLocked(e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unlockLocked(Entry e) {
+        e.locks--;
+        if (e.locks == 0) {
+            if (e.loaded || e.doomed) {
+                freeLocked(e);
+            } else {
+                evictable.put(e.key, e);
+            }
+        }
+    }
+
+    /**
+     * Copies each committed key's bytes into the caller's object. The copy runs outside the lock with the
+     * key pinned (as if locked), so it cannot be freed underneath. Returns the bitmap of copied keys.
+     */
+    Bitmap load(List<ObjectKey> keys, List<MemoryObj> objects) {
+        Bitmap bits = new Bitmap(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            Entry e;
+            lock.lock();
+            try {
+                e = entries.get(keys.get(i));
+                if (e == null || e.state != State.COMMITTED || e.doomed) {
+                    continue;
+                }
+                e.locks++;
+                evictable.remove(e.key);
+            } finally {
+                lock.unlock();
+            }
+            boolean copied = false;
+            try {
+                MemorySegment dst = objects.get(i).segment();
+                if (!dst.isReadOnly() && dst.byteSize() >= e.length) {
+                    MemorySegment.copy(staging.segment(), staging.pageOffset(e.page), dst, 0, e.length);
+                    copied = true;
+                }
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "load of " + e.key + " failed: " + ex);
+            } finally {
+                lock.lock();
+                try {
+                    if (copied) {
+                        e.loaded = true;
+                    }
+                    unlockLocked(e);
+                } finally {
+                    lock.unlock();
+                }
+            }
+            if (copied) {
+                bits.set(i);
+            }
+        }
+        return bits;
+    }
+
+    // ------------------------------------------------------------------------------- cancel / reclaim
+
+    /**
+     * Handles a CancelNotif: the named keys are dropped (in-flight allocations are expired and reclaimed
+     * after a fence, committed keys freed, or freed on their last unlock when locked) and the request's
+     * reservation is released.
+     */
+    void cancel(String reqId, List<ObjectKey> keys) {
+        lock.lock();
+        try {
+            for (ObjectKey k : keys) {
+                Entry e = entries.get(k);
+                if (e == null) {
+                    continue;
+                }
+                if (e.state == State.IN_FLIGHT) {
+                    if (e.allocation.state == AllocState.AWAITING) {
+                        expireLocked(e.allocation);
+                    }
+                } else if (e.locks == 0) {
+                    freeLocked(e);
+                } else {
+                    e.doomed = true;
+                }
+            }
+            Request r = requests.remove(reqId);
+            if (r != null) {
+                reservedTotal -= r.reservedLeft;
+            }
+            roomFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reclaims what passed its deadline: expires allocations whose bytes did not land in time, fences
+     * their senders through {@code fencer} (outside the lock), then frees their pages; frees committed keys
+     * never loaded within the TTL; releases reservations of requests idle past the request timeout.
+     *
+     * @return how many pages were freed
+     */
+    int reap(long nowNanos, Consumer<String> fencer) {
+        List<Allocation> toFence = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Allocation a : awaiting) {
+                if (a.state == AllocState.AWAITING && nowNanos - a.deadlineNanos >= 0) {
+                    expireLocked(a);
+                    expiredAllocations.incrementAndGet();
+                    LOG.log(System.Logger.Level.WARNING, "allocation at page {0} from {1} (req {2}) did not land in time; "
+                            + "fencing the sender and freeing its pages", a.firstPage, a.senderId, a.reqId);
+                }
+                if (a.state == AllocState.EXPIRED) {
+                    toFence.add(a);
+                }
+            }
+            Iterator<Map.Entry<String, Request>> rit = requests.entrySet().iterator();
+            while (rit.hasNext()) {
+                Request r = rit.next().getValue();
+                if (nowNanos - r.lastActivityNanos - requestTimeoutNanos >= 0) {
+                    reservedTotal -= r.reservedLeft;
+                    r.reservedLeft = 0;
+                    rit.remove();
+                    roomFreed.signalAll();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        Set<String> fenced = new HashSet<>();
+        for (Allocation a : toFence) {
+            if (fenced.add(a.senderId)) {
+                fencer.accept(a.senderId);
+            }
+        }
+        int freed = 0;
+        lock.lock();
+        try {
+            for (Allocation a : toFence) {
+                if (awaiting.remove(a)) {
+                    for (Entry e : a.entries) {
+                        pageOwner[e.page] = null;
+                        staging.allocator().free(e.page);
+                        freed++;
+                    }
+                }
+            }
+            Iterator<Entry> it = evictable.values().iterator();
+            while (it.hasNext()) {
+                Entry e = it.next();
+                if (nowNanos - e.committedAtNanos - committedTtlNanos < 0) {
+                    continue;
+                }
+                it.remove();
+                entries.remove(e.key);
+                staging.allocator().free(e.page);
+                freed++;
+            }
+            if (freed > 0) {
+                roomFreed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return freed;
+    }
+
+    private void freeLocked(Entry e) {
+        if (entries.get(e.key) == e) {
+            entries.remove(e.key);
+        }
+        evictable.remove(e.key);
+        staging.allocator().free(e.page);
+        roomFreed.signalAll();
+    }
+
+    // ----------------------------------------------------------------------------------------- status
+
+    /** Keys visible to lookup. */
+    int committedKeys() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Entry e : entries.values()) {
+                if (e.state == State.COMMITTED) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Pages in use (committed, in flight, or waiting for reclaim). */
+    int pagesInUse() {
+        lock.lock();
+        try {
+            return staging.hasPages() ? staging.pageCount() - staging.allocator().available() : 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int reservedPages() {
+        lock.lock();
+        try {
+            return reservedTotal;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.kvcourier.pd;
+
+import io.kvcourier.l2.Bitmap;
+import io.kvcourier.verbs.EventFd;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Task ids, completed results and the three event fds of one adapter. A result is recorded before its
+ * eventfd is written (a woken consumer always finds it), and each result is handed out exactly once.
+ * After {@link #close()} late completions are dropped instead of written to fds that may be reused.
+ * Thread-safe.
+ */
+final class TaskLedger implements AutoCloseable {
+    private final AtomicLong nextId = new AtomicLong();
+    private final ConcurrentHashMap<Long, Boolean> stores = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Bitmap> lookups = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Bitmap> loads = new ConcurrentHashMap<>();
+    private final EventFd storeFd;
+    private final EventFd lookupFd;
+    private final EventFd loadFd;
+    private final Object closeLock = new Object();
+    private boolean closed;
+
+    TaskLedger() {
+        EventFd s = null;
+        EventFd l = null;
+        try {
+            s = EventFd.create();
+            l = EventFd.create();
+            this.loadFd = EventFd.create();
+        } catch (RuntimeException e) {
+            if (s != null) {
+                s.close();
+            }
+            if (l != null) {
+                l.close();
+            }
+            throw e;
+        }
+        this.storeFd = s;
+        this.lookupFd = l;
+    }
+
+    /** The next task id: 0, 1, 2, ... shared by every operation. */
+    long nextId() {
+        return nextId.getAndIncrement();
+    }
+
+    int storeFd() {
+        return storeFd.fd();
+    }
+
+    int lookupFd() {
+        return lookupFd.fd();
+    }
+
+    int loadFd() {
+        return loadFd.fd();
+    }
+
+    void completeStore(long id, boolean ok) {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            stores.put(id, ok);
+            storeFd.signal();
+        }
+    }
+
+    void completeLookup(long id, Bitmap bitmap) {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            lookups.put(id, bitmap);
+            lookupFd.signal();
+        }
+    }
+
+    void completeLoad(long id, Bitmap bitmap) {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            loads.put(id, bitmap);
+            loadFd.signal();
+        }
+    }
+
+    /** Removes and returns every completed store result. */
+    Map<Long, Boolean> popStores() {
+        Map<Long, Boolean> out = new HashMap<>();
+        for (Long id : stores.keySet()) {
+            Boolean ok = stores.remove(id);
+            if (ok != null) {
+                out.put(id, ok);
+            }
+        }
+        return out;
+    }
+
+    Bitmap takeLookup(long id) {
+        return lookups.remove(id);
+    }
+
+    Bitmap takeLoad(long id) {
+        return loads.remove(id);
+    }
+
+    /** Drops results nobody collected and closes the fds. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        storeFd.close();
+        lookupFd.close();
+        loadFd.close();
+    }
+}

@@ -1,0 +1,126 @@
+package io.kvcourier.staging;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Hands out page indexes {@code 0..pageCount-1} of a staging buffer, all-or-nothing, in O(1) per page,
+ * from a stack of free pages. Waiting callers park (virtual-thread friendly) until enough pages are free
+ * or their deadline passes. Thread-safe.
+ */
+public final class PageAllocator {
+    private final int pageCount;
+    private final int[] free;
+    private final boolean[] inUse;
+    private int top;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition freed = lock.newCondition();
+
+    public PageAllocator(int pageCount) {
+        if (pageCount <= 0) {
+            throw new IllegalArgumentException("pageCount must be > 0, got " + pageCount);
+        }
+        this.pageCount = pageCount;
+        this.free = new int[pageCount];
+        this.inUse = new boolean[pageCount];
+        // Lowest page on top, so a fresh buffer hands out 0, 1, 2, ... (adjacent pages coalesce into one write).
+        for (int i = 0; i < pageCount; i++) {
+            free[i] = pageCount - 1 - i;
+        }
+        this.top = pageCount;
+    }
+
+    public int pageCount() {
+        return pageCount;
+    }
+
+    /** Pages free right now. */
+    public int available() {
+        lock.lock();
+        try {
+            return top;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes {@code out.length} pages if that many are free; otherwise takes none and returns false. */
+    public boolean tryAllocate(int[] out) {
+        lock.lock();
+        try {
+            return takeLocked(out);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes {@code out.length} pages, waiting until that many are free or until {@code deadlineNanos}
+     * ({@link System#nanoTime()} based). Returns false on timeout or if more pages are asked for than exist.
+     */
+    public boolean allocate(int[] out, long deadlineNanos) throws InterruptedException {
+        if (out.length > pageCount) {
+            return false;
+        }
+        lock.lock();
+        try {
+            while (!takeLocked(out)) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                freed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean takeLocked(int[] out) {
+        if (out.length > top) {
+            return false;
+        }
+        for (int i = 0; i < out.length; i++) {
+            int page = free[--top];
+            inUse[page] = true;
+            out[i] = page;
+        }
+        return true;
+    }
+
+    /** Returns one page. Freeing a page that is not in use is a bug and throws. */
+    public void free(int page) {
+        lock.lock();
+        try {
+            freeLocked(page);
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns pages; negative entries (positions that got no page) are skipped. */
+    public void free(int[] pages) {
+        lock.lock();
+        try {
+            for (int page : pages) {
+                if (page >= 0) {
+                    freeLocked(page);
+                }
+            }
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void freeLocked(int page) {
+        if (page < 0 || page >= pageCount || !inUse[page]) {
+            throw new IllegalStateException("page " + page + " is not allocated");
+        }
+        inUse[page] = false;
+        free[top++] = page;
+    }
+}
