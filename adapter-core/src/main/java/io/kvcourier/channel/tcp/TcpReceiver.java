@@ -170,8 +170,14 @@ final class TcpReceiver implements ChannelReceiver {
 
     // ---------------------------------------------------------------------------------- fence / close
 
+    /**
+     * Closes every data connection of {@code senderId} and revokes its unused tokens (a connection whose hello
+     * has not been read yet could otherwise authenticate after the fence), then returns once the progress
+     * thread has done so, bounded by the shutdown deadline. The sender reconnects through a new handshake.
+     */
     @Override
     public void fence(String senderId) {
+        grants.values().removeIf(g -> g.senderId.equals(senderId));
         if (Thread.currentThread() == progress) {
             closeLinksOf(senderId);
             return;
@@ -205,7 +211,10 @@ final class TcpReceiver implements ChannelReceiver {
         }
     }
 
-    /** Stops the progress thread (waiting up to the shutdown deadline), closing every connection. Idempotent. */
+    /**
+     * Stops the progress thread, closing every connection, and waits for it up to the shutdown deadline (not
+     * when called on that thread itself, e.g. from the listener: it then stops reading at once). Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -213,6 +222,10 @@ final class TcpReceiver implements ChannelReceiver {
         }
         running = false;
         selector.wakeup();
+        grants.clear();
+        if (Thread.currentThread() == progress) {
+            return; // called from a listener: the loop stops reading now and closes everything on its way out
+        }
         try {
             progress.join(TimeUnit.NANOSECONDS.toMillis(shutdownNanos) + 1);
         } catch (InterruptedException e) {
@@ -221,7 +234,6 @@ final class TcpReceiver implements ChannelReceiver {
         if (progress.isAlive()) {
             LOG.log(System.Logger.Level.ERROR, "tcp receiver progress thread did not stop within the shutdown deadline");
         }
-        grants.clear();
     }
 
     // ------------------------------------------------------------------------------------ progress thread
@@ -326,7 +338,7 @@ final class TcpReceiver implements ChannelReceiver {
         void onReadable() {
             try {
                 long budget = READ_BUDGET;
-                while (open && budget > 0) {
+                while (open && running && budget > 0) {
                     if (senderId == null) {
                         if (!readHello()) {
                             return;
