@@ -130,13 +130,7 @@ class TcpChannelTest {
     }
 
     private static boolean allZero(StagingBuffer s, long off, long len) {
-        MemorySegment seg = s.segment().asSlice(off, len);
-        for (long i = 0; i < len; i++) {
-            if (seg.get(ValueLayout.JAVA_BYTE, i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return s.segment().asSlice(off, len).mismatch(MemorySegment.ofArray(new byte[(int) len])) == -1;
     }
 
     /** A listener that admits exactly the (sender, batch, page) triples a test allows, and records the rest. */
@@ -482,10 +476,8 @@ class TcpChannelTest {
         } catch (IOException expected) {
             // the fenced connection may already refuse the commit
         }
-        MemorySegment page = remote.segment().asSlice(2L * PAGE, PAGE);
-        for (long i = 0; i < PAGE; i++) {
-            assertThat(page.get(ValueLayout.JAVA_BYTE, i)).as("byte %d", i).isNotEqualTo((byte) 0x22);
-        }
+        assertThat(remote.segment().asSlice(2L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE))
+                .as("bytes of page 2").doesNotContain((byte) 0x22);
         assertThat(alloc.landed).isEmpty();
     }
 
