@@ -64,6 +64,10 @@ class TcpChannelTest {
     // ------------------------------------------------------------------------------------------ helpers
 
     static PdL2AdapterConfig config(double handshakeSec) {
+        return config(handshakeSec, "127.0.0.1");
+    }
+
+    static PdL2AdapterConfig config(double handshakeSec, String bindHost) {
         Map<String, Object> m = new HashMap<>();
         m.put("type", "pd");
         m.put("role", "receiver");
@@ -71,7 +75,7 @@ class TcpChannelTest {
         m.put("peer_init_port", List.of(0));
         m.put("peer_alloc_port", List.of(0));
         m.put("transfer_channel", "tcp");
-        m.put("bind_host", "127.0.0.1");
+        m.put("bind_host", bindHost);
         m.put("buffer_size", (long) PAGES * PAGE);
         m.put("handshake_timeout_sec", handshakeSec);
         m.put("transfer_timeout_sec", 5);
@@ -203,10 +207,37 @@ class TcpChannelTest {
     }
 
     @Test
-    void wildcardBindAnnouncesThePeerHost() {
-        assertThat(TcpReceiver.isWildcard("0.0.0.0")).isTrue();
+    void wildcardBindAnnouncesThePeerHost() throws Exception {
         assertThat(TcpReceiver.isWildcard("::")).isTrue();
         assertThat(TcpReceiver.isWildcard("127.0.0.1")).isFalse();
+        StagingBuffer local = randomStaging();
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 0, 0);
+        TcpReceiver receiver = closing(new TcpReceiver(config(5, "0.0.0.0"), remote, alloc));
+        TcpInitResponse init = (TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "x"));
+        assertThat(init.host()).as("peer_host, the receiver's own address").isEqualTo("127.0.0.1");
+        connect(sender(local), receiver, "alice").write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE}))
+                .get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(sameBytes(local, 0, remote, 0, PAGE)).isTrue();
+    }
+
+    @Test
+    void anUnusedTokenExpiresAfterTwiceTheHandshakeDeadline() throws Exception {
+        TcpReceiver receiver = receiver(staging(), new Allocations().allow("alice", 1, 1), 0.2);
+        byte[] old = token(receiver, "alice");
+        assertThat(receiver.pendingGrants()).isEqualTo(1);
+        // Two silent connections, each closed only after the handshake deadline, measure out 2 x that deadline.
+        for (int i = 0; i < 2; i++) {
+            try (RawTcpClient silent = new RawTcpClient("127.0.0.1", receiver.port())) {
+                assertThat(silent.closedByPeer()).isTrue();
+            }
+        }
+        assertThat(receiver.pendingGrants()).isZero();
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(old, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]).commit(1);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(receiver.refusedConnections.get()).isEqualTo(3);
     }
 
     @Test
