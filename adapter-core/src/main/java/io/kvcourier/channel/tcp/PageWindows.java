@@ -8,7 +8,9 @@ import java.nio.ByteBuffer;
  * Reusable NIO views of a staging buffer's pages, one per page, made on first use (traps 17: a view of the
  * whole block fails above 2 GiB, so every view is one page). {@link #window} re-positions the page's view
  * instead of allocating, so the frame path allocates nothing. Used by one progress thread only; its views
- * must not be used after that thread stopped, because the staging memory is freed then.
+ * must not be used after that thread stopped, because the staging memory is freed then. Connections share a
+ * page's view: two connections filling the same page at once (only a sender writing its own allocation twice
+ * in parallel could) would interleave inside that page, never outside what was admitted for it.
  */
 final class PageWindows {
     private final StagingBuffer staging;

@@ -241,6 +241,29 @@ class TcpChannelTest {
     }
 
     @Test
+    void senderRefusesBadRepliesAndBatchesWithClearErrors() throws Exception {
+        TcpSender sender = sender(randomStaging());
+        assertThatThrownBy(() -> sender.beginConnect("x".repeat(300))).isInstanceOf(ChannelException.class)
+                .hasMessageContaining("sender id");
+        assertThatThrownBy(() -> sender.beginConnect("alice").complete(new InitError(1, "receiver is closing")))
+                .isInstanceOf(ChannelException.class).hasMessageContaining("refused").hasMessageContaining("closing");
+        assertThatThrownBy(() -> sender.beginConnect("alice").complete(new TcpInitResponse(1, "127.0.0.1", 1, new byte[3], PAGE)))
+                .isInstanceOf(ChannelException.class).hasMessageContaining("session_token");
+        assertThatThrownBy(() -> sender.beginConnect("alice").complete(new TcpInitResponse(1, "127.0.0.1", 0,
+                new byte[TcpFrames.TOKEN_BYTES], PAGE))).isInstanceOf(ChannelException.class).hasMessageContaining("port");
+        TcpReceiver receiver = receiver(staging(), new Allocations(), 5);
+        TcpConnection conn = connect(sender, receiver, "alice");
+        CompletableFuture<Void> outside = conn.write(new WriteBatch(new long[] {(long) PAGES * PAGE - 10}, new int[] {0},
+                new long[] {PAGE}, PAGE));
+        assertThatThrownBy(() -> outside.get(WAIT_S, TimeUnit.SECONDS)).cause().isInstanceOf(ChannelException.class)
+                .hasMessageContaining("outside the sender's");
+        assertThat(conn.isOpen()).as("a refused batch does not touch the connection").isTrue();
+        sender.close();
+        assertThatThrownBy(() -> sender.beginConnect("alice")).isInstanceOf(ChannelException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
     void concurrentBatchesLandByteForByteAndCommitOnce() throws Exception {
         StagingBuffer local = randomStaging();
         StagingBuffer remote = staging();
