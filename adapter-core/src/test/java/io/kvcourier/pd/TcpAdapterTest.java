@@ -150,6 +150,33 @@ class TcpAdapterTest {
     }
 
     @Test
+    void tensorParallelRanksShareOneDataListenerOverTwoConnections() {
+        Capturing channel = new Capturing();
+        Map<String, Object> r = withTcp(PdPair.base("receiver"));
+        r.put("peer_init_port", List.of(0, 0));
+        r.put("peer_alloc_port", List.of(0, 0));
+        try (PdL2Adapter receiver = new PdL2Adapter(PdL2AdapterConfig.fromMap(r), channel)) {
+            Map<String, Object> s = withTcp(PdPair.base("sender"));
+            s.put("peer_init_port", receiver.initPorts());
+            s.put("peer_alloc_port", receiver.allocPorts());
+            try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s), channel);
+                 PdPair helper = new PdPair(); TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver)) {
+                List<ObjectKey> keys = new ArrayList<>(PdPair.keys("tp", 3, 0));            // rank 0
+                keys.addAll(PdPair.keys("tp", 3, (2 << 24) | (1 << 16)));                   // rank 1
+                List<MemoryObj> src = helper.randomChunks(6);
+                assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("tp", true, 6)), WAIT)).isTrue();
+                assertThat(channel.receivers).hasSize(1);
+                assertThat(channel.connections).as("one data connection per rank").hasSize(2);
+                List<MemoryObj> dst = helper.emptyChunks(6);
+                assertThat(wr.awaitLoad(receiver.submitLoadTask(keys, dst), WAIT).popcount()).isEqualTo(6);
+                for (int i = 0; i < 6; i++) {
+                    assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).as("chunk %d", i).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void senderReconnectsAfterItsConnectionWasDropped() throws Exception {
         Capturing channel = new Capturing();
         try (PdPair p = new PdPair(channel, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender);
@@ -239,8 +266,8 @@ class TcpAdapterTest {
 
     private static Map<String, Object> withTcp(Map<String, Object> m) {
         m.put("transfer_channel", "tcp");
-        m.put("peer_init_port", List.of(0));
-        m.put("peer_alloc_port", List.of(0));
+        m.putIfAbsent("peer_init_port", List.of(0));
+        m.putIfAbsent("peer_alloc_port", List.of(0));
         return m;
     }
 

@@ -124,6 +124,18 @@ public final class RawTcpClient implements AutoCloseable {
         }
     }
 
+    /** Ends this side's stream (FIN) and returns once the receiver closed the connection in turn. */
+    public boolean finish() throws IOException {
+        if (!broken) {
+            try {
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                broken = true;
+            }
+        }
+        return closedByPeer();
+    }
+
     /** Writes until the peer's close surfaces as an error, or gives up; true if a write failed. */
     public boolean writeFails(byte[] payload) {
         try {

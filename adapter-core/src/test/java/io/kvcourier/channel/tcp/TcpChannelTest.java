@@ -388,6 +388,43 @@ class TcpChannelTest {
     }
 
     @Test
+    void hostileFramesNeverWriteOutsideTheAdmittedPageAndTheReceiverKeepsServing() throws Exception {
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        Random fuzz = new Random(1234);
+        for (int i = 0; i < 150; i++) {
+            try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+                c.hello(token(receiver, "alice"), "alice");
+                for (int f = 0; f < 1 + fuzz.nextInt(3); f++) {
+                    byte type = fuzz.nextInt(4) == 0 ? (byte) fuzz.nextInt() : fuzz.nextBoolean() ? TcpFrames.DATA : TcpFrames.COMMIT;
+                    int batch = fuzz.nextBoolean() ? 1 : fuzz.nextInt();
+                    int page = fuzz.nextBoolean() ? 1 : fuzz.nextInt(PAGES + 4) - 2;
+                    int length = fuzz.nextBoolean() ? 1 + fuzz.nextInt(64) : fuzz.nextInt();
+                    long offset = fuzz.nextBoolean() ? fuzz.nextInt(PAGE) : fuzz.nextLong();
+                    byte[] header = java.nio.ByteBuffer.allocate(TcpFrames.HEADER_BYTES).put(type)
+                            .put(new byte[] {0, 0, (byte) (fuzz.nextInt(8) == 0 ? 1 : 0)}).putInt(batch).putInt(page)
+                            .putInt(length).putLong(offset).array();
+                    byte[] payload = new byte[fuzz.nextInt(128)];
+                    java.util.Arrays.fill(payload, (byte) 0x7F);
+                    c.bytes(header).bytes(payload);
+                }
+                assertThat(c.finish()).isTrue();
+            }
+        }
+        assertThat(allZero(remote, 0, PAGE)).as("page 0").isTrue();
+        assertThat(allZero(remote, 2L * PAGE, (long) (PAGES - 2) * PAGE)).as("pages 2..").isTrue();
+        assertThat(alloc.refused.get() + receiver.rejectedFrames.get()).as("hostile frames were refused").isPositive();
+
+        StagingBuffer local = randomStaging();
+        Allocations fresh = alloc.allow("bob", 3, 3);
+        TcpConnection conn = connect(sender(local), receiver, "bob");
+        conn.write(batch(new int[] {0}, new int[] {3}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(sameBytes(local, 0, remote, 3L * PAGE, PAGE)).as("still serving").isTrue();
+        assertThat(fresh.landed).contains("bob/3");
+    }
+
+    @Test
     void malformedFramesCloseTheConnection() throws Exception {
         Allocations alloc = new Allocations().allow("alice", 1, 1);
         TcpReceiver receiver = receiver(staging(), alloc, 5);
