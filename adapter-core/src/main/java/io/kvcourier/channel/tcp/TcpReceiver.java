@@ -48,6 +48,8 @@ final class TcpReceiver implements ChannelReceiver {
     private static final long READ_BUDGET = 16L << 20;
     private static final int SOCKET_BUFFER = 4 << 20;
     private static final int ACK_BUFFER = 512 * TcpFrames.ACK_BYTES;
+    /** Most accepted connections still waiting for their hello; more are closed at once. */
+    static final int MAX_UNAUTHENTICATED = 256;
     /** Most handshakes answered but not yet used. */
     private static final int MAX_GRANTS = 4096;
 
@@ -94,7 +96,7 @@ final class TcpReceiver implements ChannelReceiver {
             srv = ServerSocketChannel.open();
             srv.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
             srv.bind(isWildcard(config.bindHost()) ? new InetSocketAddress(0)
-                    : new InetSocketAddress(config.bindHost(), 0));
+                    : new InetSocketAddress(config.bindHost(), 0), 2 * MAX_UNAUTHENTICATED);
             srv.configureBlocking(false);
             sel = Selector.open();
             srv.register(sel, SelectionKey.OP_ACCEPT);
@@ -295,6 +297,13 @@ final class TcpReceiver implements ChannelReceiver {
             if (ch == null) {
                 return;
             }
+            if (unauthenticated() >= MAX_UNAUTHENTICATED) {
+                refusedConnections.incrementAndGet();
+                LOG.log(System.Logger.Level.WARNING, "closing a new tcp data connection: {0} connections are already "
+                        + "waiting for their hello", MAX_UNAUTHENTICATED);
+                closeQuietly(ch);
+                continue;
+            }
             try {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -306,6 +315,16 @@ final class TcpReceiver implements ChannelReceiver {
                 closeQuietly(ch);
             }
         }
+    }
+
+    private int unauthenticated() {
+        int n = 0;
+        for (int i = 0; i < links.size(); i++) {
+            if (links.get(i).senderId == null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void expireHellos(long now) {

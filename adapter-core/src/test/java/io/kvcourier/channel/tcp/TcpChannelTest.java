@@ -362,6 +362,28 @@ class TcpChannelTest {
     }
 
     @Test
+    void connectionsWaitingForTheirHelloAreCapped() throws Exception {
+        TcpReceiver receiver = receiver(staging(), new Allocations(), 30);
+        List<RawTcpClient> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < TcpReceiver.MAX_UNAUTHENTICATED; i++) {
+                silent.add(new RawTcpClient("127.0.0.1", receiver.port()));
+            }
+            long start = System.nanoTime();
+            try (RawTcpClient extra = new RawTcpClient("127.0.0.1", receiver.port())) {
+                assertThat(extra.closedByPeer()).isTrue();
+            }
+            assertThat(System.nanoTime() - start).as("closed at once, not after the 30 s handshake deadline")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(10));
+            assertThat(receiver.refusedConnections.get()).isEqualTo(1);
+        } finally {
+            for (RawTcpClient c : silent) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void framesOutsideTheAllocationCloseTheConnectionAndNothingLands() throws Exception {
         StagingBuffer remote = staging();
         Allocations alloc = new Allocations().allow("alice", 1, 1);
