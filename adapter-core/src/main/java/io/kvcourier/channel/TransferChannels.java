@@ -1,5 +1,6 @@
 package io.kvcourier.channel;
 
+import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.channel.verbs.VerbsChannel;
 import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2AdapterConfig;
@@ -44,7 +45,7 @@ public final class TransferChannels {
     public static String unsupportedReason(ChannelKind kind) {
         return switch (kind) {
             case MOCK_MEMORY -> null;
-            case TCP -> "the tcp channel is not part of this build yet";
+            case TCP -> null;
             case VERBS -> Verbs.isAvailable() ? null : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
         };
     }
@@ -52,8 +53,8 @@ public final class TransferChannels {
     private static TransferChannelFactory factory(ChannelKind kind) {
         return switch (kind) {
             case MOCK_MEMORY -> MockMemoryChannel.FACTORY;
+            case TCP -> TcpChannel.FACTORY;
             case VERBS -> VerbsChannel.FACTORY;
-            case TCP -> throw new IllegalArgumentException(kind + " is not supported");
         };
     }
 }
