@@ -443,8 +443,16 @@ final class VerbsEndpoint implements AutoCloseable {
 
     private void takeCqEvents() {
         while (VerbsCalls.getCqEvent(loopState, compChannel, cqOut, ctxOut) == 0) {
-            // Acked at once, so ibv_destroy_cq never waits for an unacked event (traps 13).
-            verbs_h.ibv_ack_cq_events(cqOut.get(ADDRESS, 0), 1);
+            // Acked at once, so ibv_destroy_cq never waits for an unacked event (traps 13). The link's own
+            // segment is passed, so taking an event allocates nothing.
+            long cq = cqOut.get(JAVA_LONG, 0);
+            MemorySegment seg = null;
+            for (int l = 0; l < links.size() && seg == null; l++) {
+                if (links.get(l).cq.address() == cq) {
+                    seg = links.get(l).cq;
+                }
+            }
+            verbs_h.ibv_ack_cq_events(seg != null ? seg : MemorySegment.ofAddress(cq), 1);
         }
     }
 

@@ -262,8 +262,18 @@ class VerbsRxeTest {
         try (StagingBuffer s = new StagingBuffer(8 * message); StagingBuffer r = new StagingBuffer(8 * message)) {
             s.fixPageSize(message);
             r.fixPageSize(message);
-            Landings landings = new Landings(r);
-            VerbsReceiver receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), r, landings);
+            LandingListener commitAll = new LandingListener() { // allocates nothing, unlike Landings
+                @Override
+                public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+                    return true;
+                }
+
+                @Override
+                public boolean onBatchLanded(String senderId, int batchId) {
+                    return true;
+                }
+            };
+            VerbsReceiver receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), r, commitAll);
             VerbsSender sender = (VerbsSender) VerbsChannel.FACTORY.openSender(config("sender"), s);
             try {
                 ChannelSender.Handshake hs = sender.beginConnect("bw");
@@ -271,6 +281,12 @@ class VerbsRxeTest {
                 int iterations = Integer.getInteger("kvcourier.rxe.iterations", 200);
                 int window = 16;
                 List<CompletableFuture<Void>> inflight = new ArrayList<>();
+                for (int i = 0; i < 64; i++) { // warm-up
+                    int page = i % 8;
+                    c.write(new WriteBatch(new long[] {page * message}, new int[] {page}, new long[] {message}, message))
+                            .get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                }
+                long allocBefore = progressThreadAllocation();
                 long t0 = System.nanoTime();
                 for (int i = 0; i < iterations; i++) {
                     int page = i % 8;
@@ -284,6 +300,8 @@ class VerbsRxeTest {
                     f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                long allocated = progressThreadAllocation() - allocBefore;
+                System.out.printf("verbs progress threads allocated %d bytes over %d batches%n", allocated, iterations);
                 double mbps = iterations * (double) message / seconds / 1e6;
                 String line = String.format("verbs %d B: %.1f MB/s (%d batches of 1 write, %d in flight, %.2f s)",
                         message, mbps, iterations, window, seconds);
@@ -314,6 +332,19 @@ class VerbsRxeTest {
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Java heap bytes allocated so far by the live verbs progress threads (sender + receiver). */
+    static long progressThreadAllocation() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("kvcourier-verbs-") && t.isAlive()) {
+                sum += mx.getThreadAllocatedBytes(t.threadId());
+            }
+        }
+        return sum;
     }
 
     static long openFds() throws IOException {
