@@ -15,6 +15,8 @@ abstract class Link {
     boolean destroyRequested;
     /** True once its native objects are destroyed. */
     volatile boolean destroyed;
+    /** Completes once its native objects are destroyed. */
+    final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
     Link(VerbsEndpoint endpoint) {
         this.endpoint = endpoint;

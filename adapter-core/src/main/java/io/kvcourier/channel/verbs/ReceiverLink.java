@@ -64,6 +64,11 @@ final class ReceiverLink extends Link {
             drop(qp, "ibv_post_recv failed: " + Errno.name(rc));
             return;
         }
+        if (opcode == verbs_h.IBV_WC_RECV() && (wcFlags & verbs_h.IBV_WC_WITH_IMM()) == 0) {
+            LOG.log(System.Logger.Level.DEBUG, "sender {0} closed its connection; dropping the session", senderId);
+            destroyRequested = true; // the sender's goodbye
+            return;
+        }
         if (opcode != verbs_h.IBV_WC_RECV_RDMA_WITH_IMM() || (wcFlags & verbs_h.IBV_WC_WITH_IMM()) == 0) {
             drop(qp, "unexpected receive (opcode " + opcode + ") from sender " + senderId);
             return;

@@ -13,6 +13,9 @@ import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,6 +34,8 @@ final class SenderLink extends Link implements ChannelConnection {
     private static final System.Logger LOG = System.getLogger(SenderLink.class.getName());
     /** Test hook: the next N batches are posted with a corrupted rkey (a forced remote access error). */
     static final AtomicInteger CORRUPT_RKEY_BATCHES = new AtomicInteger();
+    /** How long a close waits for its goodbye SEND before destroying the QPs anyway. */
+    private static final long GOODBYE_WAIT_MS = 2000;
 
     private final String senderId;
     private final Duration shutdownTimeout;
@@ -124,9 +129,11 @@ final class SenderLink extends Link implements ChannelConnection {
     }
 
     /**
-     * Fences and closes on the progress thread: QPs to ERR and destroyed (after that no WR of this
-     * connection reads the sender's staging memory), every pending future failed. Bounded by the shutdown
-     * deadline. Idempotent.
+     * Fences and closes: stops taking writes; on a healthy connection posts a goodbye {@code SEND} (the
+     * receiver drops its session when it arrives; its completion means every earlier WR completed) and waits
+     * briefly for it; then the QPs go to ERR and are destroyed on the progress thread — after that no WR of
+     * this connection reads the sender's staging memory — and every pending future has failed. Bounded by
+     * the shutdown deadline. Idempotent.
      */
     @Override
     public void close() {
@@ -138,10 +145,32 @@ final class SenderLink extends Link implements ChannelConnection {
             return; // the endpoint's close destroys every link after its thread stopped
         }
         try {
-            endpoint.call("closing " + describe(), shutdownTimeout, () -> {
+            boolean saidGoodbye = endpoint.call("closing " + describe(), shutdownTimeout, () -> {
+                for (Qp q : qps) {
+                    if (!q.broken && q.sqFree > 0 && endpoint.postGoodbye(q) == 0) {
+                        q.sqFree--;
+                        return true; // destroyed when the goodbye completes
+                    }
+                }
                 endpoint.destroy(this, "connection closed");
-                return null;
+                return false;
             });
+            if (saidGoodbye) {
+                try {
+                    gone.get(Math.min(shutdownTimeout.toMillis(), GOODBYE_WAIT_MS), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    endpoint.call("closing " + describe(), shutdownTimeout, () -> {
+                        endpoint.destroy(this, "connection closed (goodbye not completed)");
+                        return null;
+                    });
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    endpoint.call("closing " + describe(), shutdownTimeout, () -> {
+                        endpoint.destroy(this, "connection closed");
+                        return null;
+                    });
+                }
+            }
         } catch (ChannelException e) {
             LOG.log(System.Logger.Level.WARNING, "{0}: {1}", senderId, e.getMessage());
         }
@@ -194,6 +223,10 @@ final class SenderLink extends Link implements ChannelConnection {
 
     @Override
     void onCompletion(Qp qp, int status, int opcode, long wrId, int imm, int wcFlags, int vendorErr) {
+        if (closing.get() && (wrId == VerbsEndpoint.GOODBYE_WR || status != verbs_h.IBV_WC_SUCCESS())) {
+            destroyRequested = true; // the goodbye completed (or failed): the loop destroys the link
+            return;
+        }
         if (status != verbs_h.IBV_WC_SUCCESS()) {
             if (!qp.broken) {
                 qpFailed(qp, ((wrId & WritePlanner.SEND_WR) != 0 ? "RDMA write" : "commit acknowledgement receive") + " failed on " + qp

@@ -109,6 +109,9 @@ final class VerbsEndpoint implements AutoCloseable {
     private final MemorySegment recvWr;
     final MemorySegment badWr;
     private final MemorySegment ackWr;
+    private final MemorySegment goodbyeWr;
+    /** {@code wr_id} of a sender's goodbye SEND (see {@link #postGoodbye}). */
+    static final long GOODBYE_WR = 1L << 61;
     final WritePlanner planner;
 
     private final List<Link> links = new ArrayList<>();
@@ -138,6 +141,11 @@ final class VerbsEndpoint implements AutoCloseable {
         ibv_send_wr.opcode(ackWr, verbs_h.IBV_WR_SEND_WITH_IMM());
         ibv_send_wr.send_flags(ackWr, verbs_h.IBV_SEND_SIGNALED());
         ibv_send_wr.wr_id(ackWr, 1L);
+        this.goodbyeWr = ibv_send_wr.allocate(arena);
+        ibv_send_wr.num_sge(goodbyeWr, 0);
+        ibv_send_wr.opcode(goodbyeWr, verbs_h.IBV_WR_SEND());
+        ibv_send_wr.send_flags(goodbyeWr, verbs_h.IBV_SEND_SIGNALED());
+        ibv_send_wr.wr_id(goodbyeWr, GOODBYE_WR);
         try {
             this.context = openDevice(choice.device());
             MemorySegment dattr = ibv_device_attr.allocate(arena);
@@ -559,6 +567,15 @@ final class VerbsEndpoint implements AutoCloseable {
         return InlineVerbs.postSend(qp.qp, ackWr, badWr);
     }
 
+    /**
+     * Posts a zero-length signalled {@code SEND} ({@code wr_id} {@link #GOODBYE_WR}): a sender closing a
+     * healthy connection tells the receiver to drop its session. Its completion also means every earlier WR
+     * of the QP completed. Returns 0 or a positive errno.
+     */
+    int postGoodbye(Qp qp) {
+        return InlineVerbs.postSend(qp.qp, goodbyeWr, badWr);
+    }
+
     /** INIT → RTR → RTS against the peer's QP. */
     void connect(Qp qp, int remoteQpn, int remotePsn, byte[] remoteGid, int remoteLid, int remoteMtu) {
         qpAttr.fill((byte) 0);
@@ -639,6 +656,7 @@ final class VerbsEndpoint implements AutoCloseable {
         }
         link.destroyed = true;
         links.remove(link);
+        link.gone.complete(null);
     }
 
     /** {@code ibv_query_qp}'s current state of {@code qp} ({@code IBV_QPS_*}); progress thread (tests, logs). */

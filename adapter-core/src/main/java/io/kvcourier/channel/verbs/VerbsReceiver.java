@@ -61,6 +61,11 @@ final class VerbsReceiver implements ChannelReceiver {
         return sessions.size();
     }
 
+    /** The live sender sessions (tests). */
+    List<ReceiverLink> sessions() {
+        return List.copyOf(sessions);
+    }
+
     @Override
     public PdMessage handshake(PdMessage request) {
         if (!(request instanceof VerbsInitRequest req)) {

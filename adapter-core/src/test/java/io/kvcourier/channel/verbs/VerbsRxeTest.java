@@ -165,8 +165,11 @@ class VerbsRxeTest {
             int[] states = s.call("query", scaled(10), () -> new int[] {s.qpState(c.qps[0]), s.qpState(c.qps[1])});
             assertThat(states).containsOnly(verbs_h.IBV_QPS_RTS());
             assertThat(p.receiver.sessionCount()).isEqualTo(1);
+            ReceiverLink session = p.receiver.sessions().get(0);
             c.close();
             assertThat(c.isOpen()).isFalse();
+            session.gone.get(scaled(10).toMillis(), TimeUnit.MILLISECONDS); // the sender's goodbye arrived
+            assertThat(p.receiver.sessionCount()).as("receiver dropped the closed connection's session").isZero();
             assertThat(s.call("links", scaled(10), s::linkCount)).isZero();
         }
     }
