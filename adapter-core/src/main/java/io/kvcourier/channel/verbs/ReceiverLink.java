@@ -25,7 +25,7 @@ final class ReceiverLink extends Link {
     private int[][] pendingAcks;
     private int[] ackHead;
     private int[] ackCount;
-    private boolean gone;
+    private boolean reported;
 
     ReceiverLink(VerbsEndpoint endpoint, String senderId, LandingListener listener, Consumer<ReceiverLink> onGone) {
         super(endpoint);
@@ -125,8 +125,8 @@ final class ReceiverLink extends Link {
 
     @Override
     void onDestroy(String why) {
-        if (!gone) {
-            gone = true;
+        if (!reported) {
+            reported = true;
             onGone.accept(this);
         }
     }
