@@ -2,6 +2,7 @@ package io.kvcourier.channel.verbs;
 
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.TransferChannels;
+import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
@@ -89,8 +90,10 @@ class VerbsStartupTest {
         Map<String, Object> m = config("receiver");
         m.put("transfer_channel", "nixl");
         m.put("nixl_backends", List.of("rdma", "tcp"));
-        try (PdL2Adapter a = PdL2Adapter.create(PdL2AdapterConfig.fromMap(m))) {
-            assertThat(a.reportStatus().toString()).contains("nixl");
+        PdL2AdapterConfig config = PdL2AdapterConfig.fromMap(m);
+        assertThat(TransferChannels.factoryFor(config)).isSameAs(TcpChannel.FACTORY);
+        try (PdL2Adapter a = PdL2Adapter.create(config)) {
+            assertThat(a.reportStatus()).containsEntry("is_healthy", true);
         }
     }
 }
