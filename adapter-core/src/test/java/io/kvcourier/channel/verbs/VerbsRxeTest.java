@@ -284,10 +284,17 @@ class VerbsRxeTest {
                 int iterations = Integer.getInteger("kvcourier.rxe.iterations", 200);
                 int window = 16;
                 List<CompletableFuture<Void>> inflight = new ArrayList<>();
-                for (int i = 0; i < 64; i++) { // warm-up
+                List<CompletableFuture<Void>> warm = new ArrayList<>();
+                for (int i = 0; i < 400; i++) { // warm-up, so the measured loop runs compiled code
                     int page = i % 8;
-                    c.write(new WriteBatch(new long[] {page * message}, new int[] {page}, new long[] {message}, message))
-                            .get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                    if (warm.size() == window) {
+                        warm.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    warm.add(c.write(new WriteBatch(new long[] {page * message}, new int[] {page},
+                            new long[] {message}, message)));
+                }
+                for (CompletableFuture<Void> f : warm) {
+                    f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
                 }
                 long allocBefore = progressThreadAllocation();
                 long t0 = System.nanoTime();
