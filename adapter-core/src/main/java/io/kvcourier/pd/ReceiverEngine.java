@@ -123,7 +123,14 @@ final class ReceiverEngine implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
                     return AllocResponses.failed(req.keys().size());
                 }
-                ReceiverStore.Outcome o = store.allocate(senderId, req, parsed);
+                ReceiverStore.Outcome o;
+                try {
+                    o = store.allocate(senderId, req, parsed);
+                } catch (RuntimeException e) {
+                    // e.g. a first request whose chunk cannot fit the buffer: refuse it, never leave the peer unanswered
+                    LOG.log(System.Logger.Level.WARNING, "refusing AllocRequest from {0}: {1}", senderId, e.getMessage());
+                    return AllocResponses.failed(req.keys().size());
+                }
                 if (!o.mustWait()) {
                     return o.reply();
                 }
@@ -146,7 +153,7 @@ final class ReceiverEngine implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "CancelNotif from {0}: ignoring bad key: {1}", senderId, e.getMessage());
                     }
                 }
-                store.cancel(cancel.reqId(), keys);
+                store.cancel(senderId, cancel.reqId(), keys);
                 return AllocResponses.of(new int[0], new int[0]);
             }
             LOG.log(System.Logger.Level.WARNING, "alloc port: unexpected {0} from {1}",
