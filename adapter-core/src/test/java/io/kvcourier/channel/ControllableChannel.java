@@ -142,6 +142,7 @@ public final class ControllableChannel implements TransferChannelFactory {
     private final class Steered implements ChannelConnection {
         private final ChannelConnection inner;
         private final StagingBuffer senderStaging;
+        private final java.util.Set<CompletableFuture<Void>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Steered(ChannelConnection inner, StagingBuffer senderStaging) {
             this.inner = inner;
@@ -154,6 +155,8 @@ public final class ControllableChannel implements TransferChannelFactory {
             Step step = script.poll();
             Step s = step == null ? Step.DELIVER : step;
             CompletableFuture<Void> result = new CompletableFuture<>();
+            pending.add(result);
+            result.whenComplete((v, e) -> pending.remove(result));
             Thread.ofVirtual().name("controllable-write").start(() -> {
                 try {
                     CountDownLatch g = gate;
@@ -231,9 +234,13 @@ public final class ControllableChannel implements TransferChannelFactory {
             return "controllable(" + inner.describe() + ")";
         }
 
+        /** Per the {@link ChannelConnection#close()} contract: when it returns, every pending write has failed. */
         @Override
         public void close() {
             inner.close();
+            for (CompletableFuture<Void> f : pending) {
+                f.completeExceptionally(new ChannelException("connection closed"));
+            }
         }
     }
 }

@@ -184,6 +184,22 @@ final class Rig {
         }
     }
 
+    /**
+     * Waits for a condition that no event announces (state a background thread changes), re-checking at most
+     * every 10 ms, with a deadline. Not a synchronisation by sleep: the condition decides.
+     */
+    static boolean waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            never.await(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
     static int intStatus(PdL2Adapter a, String key) {
         return ((Number) a.reportStatus().get(key)).intValue();
     }
