@@ -3,6 +3,7 @@ package io.kvcourier.pd;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.ControlServer;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
@@ -53,15 +54,18 @@ final class ReceiverEngine implements AutoCloseable {
                     config.committedTtl().toNanos(), config.requestTimeout().toNanos());
             ch = channels.openReceiver(config, staging, store);
             this.channel = ch;
+            // curve_secret_key set: both servers are CURVE servers; a peer without the public key cannot talk to them.
+            ControlSecurity security = config.curveSecretKey().isEmpty() ? ControlSecurity.NONE
+                    : ControlSecurity.server(config.curveSecretKey());
             List<Integer> allocPorts = config.peerAllocPort();
             List<Integer> initPorts = config.peerInitPort();
             for (int rank = 0; rank < allocPorts.size(); rank++) {
                 allocServers.add(new ControlServer(zmq, "alloc-r" + rank, config.bindHost(), allocPorts.get(rank),
-                        new AllocHandler()));
+                        new AllocHandler(), security));
             }
             for (int rank = 0; rank < initPorts.size(); rank++) {
                 initServers.add(new ControlServer(zmq, "init-r" + rank, config.bindHost(), initPorts.get(rank),
-                        new InitHandler()));
+                        new InitHandler(), security));
             }
         } catch (RuntimeException | ChannelException e) {
             closeServers(Duration.ofSeconds(1));
