@@ -213,6 +213,49 @@ class FaultInjectionTest {
     }
 
     @Test
+    void receiverDeadMidTransferFailsInFlightTasksInTimeAndASenderRecoversWhenItIsBackOnTheSamePorts() throws Exception {
+        ControllableChannel ch = new ControllableChannel().hold();
+        PdL2Adapter first = Rig.receiver(ch, m -> { });
+        int allocPort = first.allocPorts().get(0);
+        int initPort = first.initPorts().get(0);
+        try (Arena arena = Arena.ofShared();
+             PdL2Adapter sender = Rig.sender(first, ch, m -> {
+                 m.put("transfer_timeout_sec", 2);
+                 m.put("allocation_timeout_sec", 2);
+                 m.put("handshake_timeout_sec", 2);
+             });
+             Rig.Waiter ws = new Rig.Waiter(sender)) {
+            long t0 = System.nanoTime();
+            long a = sender.submitStoreTask(Rig.keys("doomed-a", 1), Rig.chunks(arena, 1, 1));
+            long b = sender.submitStoreTask(Rig.keys("doomed-b", 2), Rig.chunks(arena, 2, 2));
+            assertThat(ws.until(() -> ch.writes() == 2, Rig.WAIT)).isTrue();
+            first.close(); // the receiver process is gone with two batches on the wire
+            ch.release();
+            assertThat(ws.store(a, Rig.WAIT)).isFalse();
+            assertThat(ws.store(b, Rig.WAIT)).isFalse();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
+                    .isLessThan(Duration.ofSeconds(12));
+            assertThat(Rig.intStatus(sender, "staging_pages_free")).isEqualTo(Rig.intStatus(sender, "staging_pages"));
+            // With no receiver at all a task fails within the handshake/allocation deadlines.
+            assertThat(ws.store(sender.submitStoreTask(Rig.keys("nobody", 1), Rig.chunks(arena, 1, 3)), Rig.WAIT)).isFalse();
+
+            try (PdL2Adapter second = Rig.receiver(ch, m -> {
+                m.put("peer_alloc_port", List.of(allocPort));
+                m.put("peer_init_port", List.of(initPort));
+            }); Rig.Waiter wr = new Rig.Waiter(second)) {
+                List<ObjectKey> keys = Rig.keys("back", 2);
+                List<MemoryObj> src = Rig.chunks(arena, 2, 4);
+                assertThat(ws.store(sender.submitStoreTask(keys, src), Rig.WAIT)).as("the sender recovers").isTrue();
+                List<MemoryObj> dst = Rig.empty(arena, 2);
+                assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
+                assertThat(Rig.crc(dst.get(0))).isEqualTo(Rig.crc(src.get(0)));
+            }
+        } finally {
+            first.close();
+        }
+    }
+
+    @Test
     void senderDeadMidRequestIsRolledBackAndOtherSendersKeepBeingServed() throws Exception {
         ControllableChannel ch = new ControllableChannel();
         try (Arena arena = Arena.ofShared();
