@@ -56,6 +56,10 @@ class FaultInjectionTest {
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             assertThat(ok).as("the task completes").isNotNull();
             assertThat(took).as("within the transfer deadline plus slack").isLessThan(Duration.ofSeconds(10));
+            // The receiver fences a sender whose allocation expired (all its connections at that moment): wait
+            // for that reclaim before the next batch, or the fence may also fail the next batch in flight.
+            assertThat(wr.until(() -> Rig.intStatus(receiver, "pages_in_use") == (step == Step.LOSE_ACK
+                    || step == Step.DELIVER ? 3 : 0), Rig.WAIT)).as("status %s", receiver.reportStatus()).isTrue();
             assertThat(ws.store(sender.submitStoreTask(bystander, bystanderSrc), Rig.WAIT)).isTrue();
 
             Bitmap seen = wr.lookup(keys);
