@@ -344,6 +344,19 @@ class HostileControlInputTest {
     }
 
     @Test
+    void withChunkBytesConfiguredAForeignChunkSizeCannotChangeThePageSize() throws Exception {
+        try (PdL2Adapter receiver = Rig.receiver(io.kvcourier.channel.MockMemoryChannel.FACTORY,
+                m -> m.put("chunk_bytes", Rig.CHUNK));
+             RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "sizer/0")) {
+            String key = ObjectKey.of(new byte[] {9}, "m", 0).toCanonicalString();
+            assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {64}, "uint8", 0, "", false, 0)));
+            assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {Rig.CHUNK * 2}, "uint8", 0, "", false, 0)));
+            assertThat(Rig.intStatus(receiver, "page_bytes")).isEqualTo((int) Rig.CHUNK);
+            wellBehavedStoreSucceeds(receiver, "after-sizer");
+        }
+    }
+
+    @Test
     void aPeerThatOnlyAllocatesNeverWritesGetsItsPagesReclaimed() throws Exception {
         try (PdL2Adapter receiver = Rig.receiver(io.kvcourier.channel.MockMemoryChannel.FACTORY,
                 m -> m.put("transfer_timeout_sec", 1));
