@@ -79,7 +79,7 @@ public final class AllocClient implements AutoCloseable {
             }
             ZMQ.Socket s = provenSocket(deadlineNanos);
             byte[] payload = WireCodec.encode(request);
-            // IMMEDIATE: nothing is queued while unconnected; retry until the deadline instead.
+            // A send can time out when the pipe is full (HWM); retry until the deadline.
             while (!s.sendMore(new byte[0])) {
                 if (closed.get() || System.nanoTime() - deadlineNanos >= 0) {
                     reset();
@@ -159,9 +159,8 @@ public final class AllocClient implements AutoCloseable {
     private ZMQ.Socket socket() {
         if (socket == null) {
             ZMQ.Socket s = context.createSocket(SocketType.DEALER);
-            ControlSockets.configure(s);
+            ControlSockets.configureClient(s);
             security.applyClient(s);
-            s.setImmediate(true);
             s.setIdentity((senderId + "/" + (generation++)).getBytes(StandardCharsets.UTF_8));
             s.connect(endpoint);
             socket = s;

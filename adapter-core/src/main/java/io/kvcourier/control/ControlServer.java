@@ -112,6 +112,7 @@ public final class ControlServer implements AutoCloseable {
         try {
             socket = context.createSocket(SocketType.ROUTER);
             ControlSockets.configure(socket);
+            socket.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
             security.applyServer(socket);
             socket.setRouterMandatory(false);
             socket.bind(endpoint);

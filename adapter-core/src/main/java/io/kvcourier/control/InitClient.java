@@ -68,9 +68,8 @@ public final class InitClient {
                                   BooleanSupplier stopped, ControlSecurity security) {
         ZMQ.Socket s = context.createSocket(SocketType.REQ);
         try {
-            ControlSockets.configure(s);
+            ControlSockets.configureClient(s);
             security.applyClient(s);
-            s.setImmediate(true);
             s.connect(endpoint);
             while (!s.send(payload, 0)) {
                 if (stopped.getAsBoolean() || System.nanoTime() - deadlineNanos >= 0) {
