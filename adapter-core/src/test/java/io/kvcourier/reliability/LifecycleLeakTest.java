@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Opens and closes a sender/receiver pair many times (system property {@code kvcourier.leakIterations},
- * default 1000), some with a store completed and some with a store in flight when {@code close()} runs, and
+ * default 1000), some with a store completed (one in ten over the tcp channel) and some with a store in flight when {@code close()} runs, and
  * checks that file descriptors ({@code /proc/self/fd}), platform threads and native staging memory
  * ({@link StagingBuffer#outstandingBytes()}: the JVM's own tools cannot see {@code Arena} memory in-process)
  * return to their baseline, that {@code close()} is idempotent, and that it is bounded by the shutdown deadline.
@@ -34,6 +34,8 @@ class LifecycleLeakTest {
     /** One iteration in this many completes a store before closing; one in {@link #INFLIGHT_EVERY} closes mid-store. */
     private static final int STORE_EVERY = 50;
     private static final int INFLIGHT_EVERY = 50;
+    /** One iteration in this many uses the tcp channel (selector threads, sockets) with a completed store. */
+    private static final int TCP_EVERY = 10;
 
     private static long fdCount() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
@@ -74,9 +76,11 @@ class LifecycleLeakTest {
 
     private static void openUseClose(int i, Arena arena) throws Exception {
         boolean inflight = i % INFLIGHT_EVERY == INFLIGHT_EVERY - 1;
-        boolean store = i % STORE_EVERY == 0;
+        boolean tcp = !inflight && i % TCP_EVERY == TCP_EVERY - 1;
+        boolean store = i % STORE_EVERY == 0 || tcp;
         ControllableChannel held = inflight ? new ControllableChannel().hold() : null;
-        TransferChannelFactory channel = inflight ? held : MockMemoryChannel.FACTORY;
+        TransferChannelFactory channel = inflight ? held : tcp ? io.kvcourier.channel.tcp.TcpChannel.FACTORY
+                : MockMemoryChannel.FACTORY;
         PdL2Adapter receiver = Rig.receiver(channel, LifecycleLeakTest::small);
         PdL2Adapter sender = Rig.sender(receiver, channel, m -> small(m).put("transfer_timeout_sec", 30));
         try {
