@@ -33,44 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class TcpReceiverRestartTest {
 
-    /** tcp, with the receiver's first admitted DATA frame held until the test lets it go. */
-    private static final class HeldTcp implements TransferChannelFactory {
-        final CountDownLatch admitted = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        volatile boolean armed;
-
-        @Override
-        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            return TcpChannel.FACTORY.openSender(config, staging);
-        }
-
-        @Override
-        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
-                throws ChannelException {
-            return TcpChannel.FACTORY.openReceiver(config, staging, new LandingListener() {
-                @Override
-                public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
-                    if (armed) {
-                        armed = false;
-                        admitted.countDown();
-                        try {
-                            release.await(30, TimeUnit.SECONDS); // the batch is on the wire, half-way in
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        return false; // the receiver is going down: nothing of this batch lands
-                    }
-                    return listener.admitWrite(senderId, batchId, page, offsetInPage, length);
-                }
-
-                @Override
-                public boolean onBatchLanded(String senderId, int batchId) {
-                    return listener.onBatchLanded(senderId, batchId);
-                }
-            });
-        }
-    }
-
     private static void tcp(java.util.Map<String, Object> m) {
         m.put("transfer_channel", "nixl");
         m.put("nixl_backends", List.of("tcp"));
@@ -78,7 +40,7 @@ class TcpReceiverRestartTest {
 
     @Test
     void receiverKilledMidTransferFailsInTimeNotifiesAndTheSenderRecoversOnTheSamePorts() throws Exception {
-        HeldTcp channel = new HeldTcp();
+        TcpReceiverRestartTestSupport.HeldTcp channel = new TcpReceiverRestartTestSupport.HeldTcp();
         try (Arena arena = Arena.ofShared(); ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0)) {
             PdL2Adapter first = Rig.receiver(channel, TcpReceiverRestartTest::tcp);
             int allocPort = first.allocPorts().get(0);
