@@ -1,13 +1,16 @@
 package io.kvcourier.reliability;
 
 import io.kvcourier.channel.MockMemoryChannel;
+import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.verbs.Epoll;
 import io.kvcourier.verbs.gen.libc_h;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.Arena;
@@ -29,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Many caller threads submit store, lookup, load and unlock on a sender and a receiver at once for a bounded
- * time ({@code kvcourier.stressSeconds}, default 20). One collector per adapter waits on the three event fds
+ * time ({@code kvcourier.stressSeconds}, default 20, per channel: mock_memory and tcp). One collector per adapter waits on the three event fds
  * with epoll, reads each eventfd counter, and hands out results. Checked: every task id completes exactly once
  * (no result lost or returned twice), the eventfd counters add up to exactly the number of completions of
  * their kind (no duplicated or missing signal), and every loaded chunk has the checksum of what was stored.
@@ -131,14 +134,16 @@ class ConcurrencyStressTest {
         }
     }
 
-    @Test
-    void manyCallersOnBothRolesLoseNothingDuplicateNothingAndCorruptNothing() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"mock_memory", "tcp"})
+    void manyCallersOnBothRolesLoseNothingDuplicateNothingAndCorruptNothing(String channelName) throws Exception {
+        TransferChannelFactory channel = channelName.equals("tcp") ? TcpChannel.FACTORY : MockMemoryChannel.FACTORY;
         try (Arena arena = Arena.ofShared();
-             PdL2Adapter receiver = Rig.receiver(MockMemoryChannel.FACTORY, m -> {
+             PdL2Adapter receiver = Rig.receiver(channel, m -> {
                  m.put("buffer_size", 64 * Rig.CHUNK);
                  m.put("allocation_timeout_sec", 5);
              });
-             PdL2Adapter sender = Rig.sender(receiver, MockMemoryChannel.FACTORY, m -> {
+             PdL2Adapter sender = Rig.sender(receiver, channel, m -> {
                  m.put("buffer_size", 16 * Rig.CHUNK);
                  m.put("allocation_timeout_sec", 5);
              })) {
@@ -257,7 +262,7 @@ class ConcurrencyStressTest {
                 }
                 assertThat(mismatches.get()).as("loaded bytes match, sender bitmaps empty").isZero();
                 assertThat(verified.get()).as("the receivers really loaded data").isPositive();
-                System.out.printf("ConcurrencyStressTest: %d s, sender tasks %d, receiver tasks %d, chunks verified %d%n",
+                System.out.printf("ConcurrencyStressTest[" + channelName + "]: %d s, sender tasks %d, receiver tasks %d, chunks verified %d%n",
                         SECONDS, cs.completed.size(), cr.completed.size(), verified.get());
             }
         }
