@@ -199,8 +199,8 @@ public final class BenchMain {
         for (long size : settings.copySizes()) {
             String s = Long.toString(size);
             report.add(new Metric("copy", Settings.bytes(size), "MemorySegment.copy alloc", "B/op", Better.LOWER,
-                    JmhRunner.find(rows, "segmentCopy", "size", s).allocPerOp(), "libc memcpy alloc",
-                    JmhRunner.find(rows, "libcMemcpy", "size", s).allocPerOp()));
+                    bytes(JmhRunner.find(rows, "segmentCopy", "size", s).allocPerOp()), "libc memcpy alloc",
+                    bytes(JmhRunner.find(rows, "libcMemcpy", "size", s).allocPerOp())));
         }
     }
 
@@ -215,10 +215,10 @@ public final class BenchMain {
                     ours.percentile(p), vt, ceiling.percentile(p)));
         }
         report.add(new Metric("submit", "caller alloc", "submitStoreTask, caller thread", "B/call", Better.LOWER,
-                BenchOut.read(dir, "submit.caller.bytes").orElse(Double.NaN), vt,
-                BenchOut.read(dir, "vthread.caller.bytes").orElse(Double.NaN)));
+                bytes(BenchOut.read(dir, "submit.caller.bytes").orElse(Double.NaN)), vt,
+                bytes(BenchOut.read(dir, "vthread.caller.bytes").orElse(Double.NaN))));
         report.add(new Metric("submit", "task alloc", "whole store task, all threads (-prof gc)", "B/op", Better.LOWER,
-                ours.allocPerOp(), vt, ceiling.allocPerOp()));
+                bytes(ours.allocPerOp()), vt, bytes(ceiling.allocPerOp())));
         report.note("submit", String.format(Locale.ROOT, "%d / %d timed calls (kvcourier / ceiling); each call waits for "
                 + "its task's completion outside the timed region", ours.samples(), ceiling.samples()));
     }
@@ -233,7 +233,7 @@ public final class BenchMain {
                     Better.LOWER, ours.percentile(p), raw, ceiling.percentile(p)));
         }
         report.add(new Metric("signal", "alloc", "EventFd.signal -> CompletionPoller.await", "B/op", Better.LOWER,
-                ours.allocPerOp(), raw, ceiling.allocPerOp()));
+                bytes(ours.allocPerOp()), raw, bytes(ceiling.allocPerOp())));
         report.note("signal", "round trip = two cross-thread wakes (ping and pong); one wake is about half");
     }
 
@@ -262,8 +262,8 @@ public final class BenchMain {
     private void wireMetrics(String label, Row ours, Row theirs, String ref) {
         report.add(new Metric("wire", label, "kvcourier codec", "Mops/s", Better.HIGHER, ours.score() / 1e6, ref,
                 theirs.score() / 1e6));
-        report.add(new Metric("wire", label, "kvcourier codec alloc", "B/op", Better.LOWER, ours.allocPerOp(),
-                ref + " alloc", theirs.allocPerOp()));
+        report.add(new Metric("wire", label, "kvcourier codec alloc", "B/op", Better.LOWER,
+                bytes(ours.allocPerOp()), ref + " alloc", bytes(theirs.allocPerOp())));
     }
 
     private void channel() throws Exception {
@@ -286,8 +286,8 @@ public final class BenchMain {
                 String label = "mock " + Settings.bytes(size) + " x " + b;
                 report.add(new Metric("channel", label, "mock_memory write+commit", "GB/s", Better.HIGHER,
                         ours.score() * bytes / 1e9, "memcpy", ceiling.score() * bytes / 1e9));
-                report.add(new Metric("channel", label, "mock_memory alloc", "B/op", Better.LOWER, ours.allocPerOp(),
-                        "memcpy alloc", ceiling.allocPerOp()));
+                report.add(new Metric("channel", label, "mock_memory alloc", "B/op", Better.LOWER,
+                        bytes(ours.allocPerOp()), "memcpy alloc", bytes(ceiling.allocPerOp())));
             }
         }
         TcpChannelSuite.run(settings, report, out);
@@ -306,7 +306,16 @@ public final class BenchMain {
     }
 
     private void e2e() throws Exception {
+        report.comparedWithPeer("e2e");
         EndToEndSuite.run(settings, report, out, repoRoot, python, pythonGiven);
+    }
+
+    /**
+     * Bytes per operation rounded to whole bytes: {@code gc.alloc.rate.norm} spreads JMH's own per-iteration
+     * garbage over the operations, which shows up as fractions of a byte on allocation-free code.
+     */
+    static double bytes(double perOp) {
+        return Double.isFinite(perOp) ? Math.rint(perOp) : perOp;
     }
 
     static String pct(double p) {

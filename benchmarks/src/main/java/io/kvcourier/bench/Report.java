@@ -21,6 +21,7 @@ public final class Report {
     private final List<Metric> metrics = new ArrayList<>();
     private final List<Skip> skips = new ArrayList<>();
     private final Map<String, List<String>> notes = new LinkedHashMap<>();
+    private final java.util.Set<String> peerSuites = new java.util.HashSet<>();
 
     /** @param environment what the run ran on (JDK, kernel, CPU, cores, ...), in print order */
     public Report(Map<String, String> environment) {
@@ -38,6 +39,14 @@ public final class Report {
     /** A remark printed under the suite's table and written to the JSON (method details, sample counts). */
     public void note(String suite, String text) {
         notes.computeIfAbsent(suite, k -> new ArrayList<>()).add(text);
+    }
+
+    /**
+     * Marks a suite whose comparison rows are a peer a user would otherwise run (end to end: LMCache's Python
+     * path), not a ceiling; its table labels them {@code peer:} instead of {@code ceiling:}.
+     */
+    public void comparedWithPeer(String suite) {
+        peerSuites.add(suite);
     }
 
     public List<Metric> metrics() {
@@ -97,7 +106,8 @@ public final class Report {
             }
             String key = m.caseLabel() + "\u0000" + m.ceilingName() + "\u0000" + m.unit();
             if (!key.equals(lastKey)) {
-                rows.add(new String[] {m.caseLabel(), "ceiling: " + m.ceilingName(), number(m.ceilingValue()), m.unit(),
+                String kind = peerSuites.contains(suite) ? "peer: " : "ceiling: ";
+                rows.add(new String[] {m.caseLabel(), kind + m.ceilingName(), number(m.ceilingValue()), m.unit(),
                         Double.isFinite(m.ceilingValue()) ? "1.00" : "-"});
                 lastKey = key;
             }
