@@ -30,6 +30,8 @@ import java.util.Set;
  */
 public final class BenchMain {
     static final List<String> SUITES = List.of("copy", "submit", "signal", "wire", "channel", "verbs", "e2e");
+    /** Held so the level set on it sticks (JUL keeps loggers weakly). */
+    private static final java.util.logging.Logger KVCOURIER_LOG = java.util.logging.Logger.getLogger("io.kvcourier");
 
     private final Settings settings;
     private final Set<String> suites;
@@ -83,6 +85,9 @@ public final class BenchMain {
                 }
                 default -> usage("unknown argument '" + a + "'");
             }
+        }
+        if (!verbose) {
+            KVCOURIER_LOG.setLevel(java.util.logging.Level.WARNING); // adapters log their start at INFO
         }
         Path root = repoRoot();
         boolean pythonGiven = python != null;
@@ -169,7 +174,6 @@ public final class BenchMain {
                 out.println("  " + suite + " FAILED: " + e);
             }
             out.printf(Locale.ROOT, "  %s done in %.0f s%n", suite, (System.nanoTime() - t0) / 1e9);
-            out.print(report.table(suite));
         }
     }
 

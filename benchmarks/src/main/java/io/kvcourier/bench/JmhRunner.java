@@ -33,6 +33,19 @@ final class JmhRunner {
         this.verbose = verbose;
     }
 
+    /**
+     * The forked JVMs' flags: kvcourier's, the {@link BenchOut} directory, and on JDK 23+ permission for JMH's own
+     * {@code sun.misc.Unsafe} use (otherwise every fork prints a deprecation warning; JDK 22 knows no such flag).
+     */
+    static String[] forkFlags(Path outDir) {
+        List<String> flags = new ArrayList<>(List.of(JVM_FLAGS));
+        flags.add("-D" + BenchOut.DIR_PROPERTY + "=" + outDir);
+        if (Runtime.version().feature() >= 23) {
+            flags.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        return flags.toArray(String[]::new);
+    }
+
     /** One benchmark method × parameter combination's result. */
     record Row(String method, Map<String, String> params, RunResult result) {
 
@@ -83,7 +96,7 @@ final class JmhRunner {
                 .warmupTime(TimeValue.seconds(settings.warmupSeconds()))
                 .measurementIterations(settings.iterations())
                 .measurementTime(TimeValue.seconds(settings.iterationSeconds()))
-                .jvmArgsAppend(JVM_FLAGS[0], JVM_FLAGS[1], "-D" + BenchOut.DIR_PROPERTY + "=" + outDir)
+                .jvmArgsAppend(forkFlags(outDir))
                 .addProfiler(GCProfiler.class)
                 .shouldFailOnError(true)
                 .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);

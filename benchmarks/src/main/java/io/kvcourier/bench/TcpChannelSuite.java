@@ -58,6 +58,9 @@ final class TcpChannelSuite {
         return PdL2AdapterConfig.fromMap(m);
     }
 
+    /** Alternating measurement slices per implementation and case; the median slice is reported. */
+    static final int SLICES = 3;
+
     static void run(Settings settings, Report report, PrintStream log) throws Exception {
         String tcpUnsupported = TransferChannels.unsupportedReason(ChannelKind.TCP);
         if (tcpUnsupported != null) {
@@ -70,16 +73,42 @@ final class TcpChannelSuite {
                     continue;
                 }
                 String label = "tcp " + Settings.bytes(size) + " x " + batch;
-                double raw = rawPump(settings, size, batch);
-                double tcp = tcpUnsupported == null ? tcpChannel(settings, size, batch) : Double.NaN;
-                report.add(new Metric("channel", label, "kvcourier tcp channel (2 JVMs)", "GB/s", Better.HIGHER, tcp,
-                        "raw loopback TCP pump (2 JVMs)", raw));
-                log.printf("  %s: raw %.2f GB/s, tcp channel %s GB/s%n", label, raw,
-                        Double.isNaN(tcp) ? "-" : String.format("%.2f", tcp));
+                double[] result = measure(settings, size, batch, tcpUnsupported == null);
+                report.add(new Metric("channel", label, "kvcourier tcp channel (2 JVMs)", "GB/s", Better.HIGHER,
+                        result[1], "raw loopback TCP pump (2 JVMs)", result[0]));
+                log.printf("  %s: raw %.2f GB/s, tcp channel %s GB/s%n", label, result[0],
+                        Double.isNaN(result[1]) ? "-" : String.format("%.2f", result[1]));
             }
         }
         report.note("channel", "tcp rows: plain timed loops (not JMH), sender in the driver JVM, receiver in a child "
-                + "JVM; each batch waits for its acknowledgement before the next is sent");
+                + "JVM, one batch in flight (each waits for its acknowledgement); raw pump and tcp channel are warmed "
+                + "up, then measured in " + SLICES + " alternating slices each, and the median slice is reported");
+    }
+
+    /** {raw GB/s, tcp channel GB/s (NaN when not measured)} for one case, measured in alternating slices. */
+    static double[] measure(Settings settings, long size, int batch, boolean withTcp) throws Exception {
+        long warmNanos = TimeUnit.SECONDS.toNanos((long) settings.warmups() * settings.warmupSeconds());
+        long sliceNanos = TimeUnit.SECONDS.toNanos((long) settings.iterations() * settings.iterationSeconds()) / SLICES;
+        try (RawPump raw = new RawPump(size, batch);
+             ChannelPump tcp = withTcp ? new ChannelPump("tcp", size, batch) : null) {
+            timed(raw, size * batch, warmNanos);
+            if (tcp != null) {
+                timed(tcp, size * batch, warmNanos);
+            }
+            double[] rawSlices = new double[SLICES];
+            double[] tcpSlices = new double[SLICES];
+            for (int i = 0; i < SLICES; i++) {
+                rawSlices[i] = timed(raw, size * batch, sliceNanos);
+                tcpSlices[i] = tcp == null ? Double.NaN : timed(tcp, size * batch, sliceNanos);
+            }
+            return new double[] {median(rawSlices), median(tcpSlices)};
+        }
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c[c.length / 2];
     }
 
     /** A child JVM running {@link ChildReceiver}; closes it by closing its stdin. */
@@ -127,85 +156,108 @@ final class TcpChannelSuite {
         }
     }
 
-    /** Raw pump throughput in GB/s. */
-    static double rawPump(Settings settings, long size, int batch) throws Exception {
-        try (Child child = new Child("raw", Long.toString(size), Integer.toString(batch));
-             StagingBuffer local = new StagingBuffer(size * batch)) {
-            int port = Integer.parseInt(child.expect("PORT "));
-            try (SocketChannel c = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
-                c.socket().setTcpNoDelay(true);
-                ByteBuffer[] frame = new ByteBuffer[batch + 1];
-                ByteBuffer header = ByteBuffer.allocateDirect(8).putLong(0, size * batch);
-                frame[0] = header;
-                for (int i = 0; i < batch; i++) {
-                    frame[i + 1] = local.segment().asSlice(i * size, size).asByteBuffer();
-                }
-                ByteBuffer ack = ByteBuffer.allocateDirect(1);
-                return timed(settings, size * batch, () -> {
-                    for (ByteBuffer b : frame) {
-                        b.clear();
-                    }
-                    long left = 8 + size * batch;
-                    while (left > 0) {
-                        left -= c.write(frame);
-                    }
-                    ack.clear();
-                    if (!ChildReceiver.readFully(c, ack)) {
-                        throw new IOException("raw pump receiver closed the connection");
-                    }
-                });
-            }
-        }
-    }
-
-    /** kvcourier tcp channel throughput in GB/s. */
-    static double tcpChannel(Settings settings, long size, int batch) throws Exception {
-        try (Child child = new Child("channel", "tcp", Long.toString(size), Integer.toString(batch));
-             StagingBuffer local = new StagingBuffer(size * batch)) {
-            child.expect("READY");
-            local.fixPageSize(size);
-            PdL2AdapterConfig config = config("sender", "tcp", size, batch);
-            HexFormat hex = HexFormat.of();
-            try (ChannelSender sender = TransferChannels.factoryFor(config).openSender(config, local)) {
-                ChannelSender.Handshake hs = sender.beginConnect("bench-sender-" + ProcessHandle.current().pid());
-                child.send("HS " + hex.formatHex(WireCodec.encode(hs.request())));
-                ChannelConnection conn = hs.complete(WireCodec.decode(hex.parseHex(child.expect("HS "))));
-                long[] offsets = new long[batch];
-                int[] pages = new int[batch];
-                long[] lengths = new long[batch];
-                for (int i = 0; i < batch; i++) {
-                    offsets[i] = local.pageOffset(i);
-                    pages[i] = i;
-                    lengths[i] = size;
-                }
-                WriteBatch writes = new WriteBatch(offsets, pages, lengths, size);
-                try {
-                    return timed(settings, size * batch, () -> {
-                        try {
-                            conn.write(writes).get(60, TimeUnit.SECONDS);
-                        } catch (Exception e) {
-                            throw new IOException("tcp channel write failed: " + e, e);
-                        }
-                    });
-                } finally {
-                    conn.close();
-                }
-            }
-        }
-    }
-
+    /** One batch sent and acknowledged. */
     interface Op {
         void run() throws IOException;
     }
 
-    /** Runs {@code op} for the warm-up, then for the measurement time; returns measured GB/s. */
-    static double timed(Settings settings, long bytesPerOp, Op op) throws IOException {
-        long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos((long) settings.warmups() * settings.warmupSeconds());
-        while (System.nanoTime() < warmEnd) {
-            op.run();
+    /** The raw loopback TCP pump: a child JVM receiver and one blocking connection to it. */
+    static final class RawPump implements Op, AutoCloseable {
+        private final Child child;
+        private final StagingBuffer local;
+        private final SocketChannel channel;
+        private final ByteBuffer[] frame;
+        private final ByteBuffer ack = ByteBuffer.allocateDirect(1);
+        private final long frameBytes;
+
+        RawPump(long size, int batch) throws Exception {
+            child = new Child("raw", Long.toString(size), Integer.toString(batch));
+            local = new StagingBuffer(size * batch);
+            channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", Integer.parseInt(child.expect("PORT "))));
+            channel.socket().setTcpNoDelay(true);
+            frame = new ByteBuffer[batch + 1];
+            frame[0] = ByteBuffer.allocateDirect(8).putLong(0, size * batch);
+            for (int i = 0; i < batch; i++) {
+                frame[i + 1] = local.segment().asSlice(i * size, size).asByteBuffer();
+            }
+            frameBytes = 8 + size * batch;
         }
+
+        @Override
+        public void run() throws IOException {
+            for (ByteBuffer b : frame) {
+                b.clear();
+            }
+            long left = frameBytes;
+            while (left > 0) {
+                left -= channel.write(frame);
+            }
+            ack.clear();
+            if (!ChildReceiver.readFully(channel, ack)) {
+                throw new IOException("raw pump receiver closed the connection");
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (child; local) {
+                channel.close();
+            }
+        }
+    }
+
+    /** A kvcourier channel of one kind: sender here, receiver in a child JVM, one connection. */
+    static final class ChannelPump implements Op, AutoCloseable {
+        private final Child child;
+        private final StagingBuffer local;
+        private final ChannelSender sender;
+        private final ChannelConnection connection;
+        private final WriteBatch writes;
+
+        ChannelPump(String kind, long size, int batch) throws Exception {
+            child = new Child("channel", kind, Long.toString(size), Integer.toString(batch));
+            local = new StagingBuffer(size * batch);
+            child.expect("READY");
+            local.fixPageSize(size);
+            PdL2AdapterConfig config = config("sender", kind, size, batch);
+            HexFormat hex = HexFormat.of();
+            sender = TransferChannels.factoryFor(config).openSender(config, local);
+            ChannelSender.Handshake hs = sender.beginConnect("bench-sender-" + ProcessHandle.current().pid());
+            child.send("HS " + hex.formatHex(WireCodec.encode(hs.request())));
+            connection = hs.complete(WireCodec.decode(hex.parseHex(child.expect("HS "))));
+            long[] offsets = new long[batch];
+            int[] pages = new int[batch];
+            long[] lengths = new long[batch];
+            for (int i = 0; i < batch; i++) {
+                offsets[i] = local.pageOffset(i);
+                pages[i] = i;
+                lengths[i] = size;
+            }
+            writes = new WriteBatch(offsets, pages, lengths, size);
+        }
+
+        @Override
+        public void run() throws IOException {
+            try {
+                connection.write(writes).get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("channel write failed: " + e, e);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (child; local) {
+                connection.close();
+                sender.close();
+            }
+        }
+    }
+
+    /** Runs {@code op} back to back for {@code nanos}; returns GB/s. */
+    static double timed(Op op, long bytesPerOp, long nanos) throws IOException {
         long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos((long) settings.iterations() * settings.iterationSeconds());
+        long end = start + nanos;
         long ops = 0;
         long now;
         do {

@@ -81,6 +81,15 @@ class ReportTest {
     }
 
     @Test
+    void aPeerSuiteLabelsItsComparisonRowsPeerNotCeiling() {
+        Report r = sample();
+        r.add(new Metric("e2e", "@ 50/s p50", "kvcourier tcp", "us", Better.LOWER, 2000, "Python path", 3000));
+        r.comparedWithPeer("e2e");
+        assertThat(r.table("e2e")).contains("peer: Python path").doesNotContain("ceiling:").contains("1.50");
+        assertThat(r.table("copy")).contains("ceiling: libc memcpy");
+    }
+
+    @Test
     void numbersAreReadable() {
         assertThat(Report.number(1234.5)).isEqualTo("1,235");
         assertThat(Report.number(12.34)).isEqualTo("12.3");
