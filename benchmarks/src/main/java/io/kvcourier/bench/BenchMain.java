@@ -100,7 +100,7 @@ public final class BenchMain {
         Path work = Files.createTempDirectory("kvcourier-bench-");
         BenchMain main = new BenchMain(quick ? Settings.quick() : Settings.full(), suites, root, python, pythonGiven,
                 work, verbose, System.out);
-        main.run();
+        int failed = main.run();
         Files.createDirectories(json.toAbsolutePath().getParent());
         try (Writer w = Files.newBufferedWriter(json, StandardCharsets.UTF_8)) {
             main.report.writeJson(w);
@@ -108,6 +108,10 @@ public final class BenchMain {
         System.out.println();
         System.out.println(main.report.toTables());
         System.out.println("JSON: " + json.toAbsolutePath());
+        if (failed > 0) {
+            System.err.println("kvcourier bench: " + failed + " suite(s) failed (see 'skipped (failed: ...)' above)");
+            System.exit(1);
+        }
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -152,9 +156,11 @@ public final class BenchMain {
         return Path.of("").toAbsolutePath();
     }
 
-    private void run() throws Exception {
+    /** Runs the chosen suites; returns how many failed (each failure is in the report as a skip). */
+    private int run() {
         out.println(report.toTables().strip());
         out.println();
+        int failed = 0;
         for (String suite : suites) {
             long t0 = System.nanoTime();
             out.printf(Locale.ROOT, "running %s ...%n", suite);
@@ -172,9 +178,11 @@ public final class BenchMain {
             } catch (Exception | Error e) {
                 report.skip(new Skip(suite, suite, "failed: " + e));
                 out.println("  " + suite + " FAILED: " + e);
+                failed++;
             }
             out.printf(Locale.ROOT, "  %s done in %.0f s%n", suite, (System.nanoTime() - t0) / 1e9);
         }
+        return failed;
     }
 
     private Path outDir(String suite) throws IOException {

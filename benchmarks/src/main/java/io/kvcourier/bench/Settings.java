@@ -1,6 +1,5 @@
 package io.kvcourier.bench;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -53,10 +52,5 @@ record Settings(String name, int forks, int warmups, int warmupSeconds, int iter
             return n / KIB + " KiB";
         }
         return n + " B";
-    }
-
-    /** Where JMH forks drop side values ({@link BenchOut}). */
-    static Path outDir(Path base, String suite) {
-        return base.resolve(suite);
     }
 }
