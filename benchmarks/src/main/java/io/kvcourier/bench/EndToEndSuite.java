@@ -9,9 +9,7 @@ import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.pd.ChannelKind;
 import org.HdrHistogram.Histogram;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -202,11 +200,10 @@ final class EndToEndSuite {
             why = "the peer script " + script + " is missing";
         }
         if (why == null) {
-            Process check = new ProcessBuilder(python.toString(), "-c", "import msgspec, zmq")
-                    .redirectErrorStream(true).start();
-            String err = drain(check.getInputStream());
-            if (!check.waitFor(60, TimeUnit.SECONDS) || check.exitValue() != 0) {
-                why = "no python with msgspec/pyzmq (" + python + ": " + err.strip() + ")";
+            Finished check = runBounded(new ProcessBuilder(python.toString(), "-c", "import msgspec, zmq")
+                    .redirectErrorStream(true), 60);
+            if (check.exit() != 0) {
+                why = "no python with msgspec/pyzmq (" + python + ": " + check.output().strip() + ")";
             }
         }
         if (why != null) {
@@ -219,16 +216,12 @@ final class EndToEndSuite {
                 "--chunks", Integer.toString(s.e2eChunks()), "--chunk-bytes", Long.toString(s.e2eChunkBytes()),
                 "--pages", Integer.toString(Math.max(256, s.e2eChunks() * 16)),
                 "--warmup", Integer.toString(s.e2eWarmupSeconds()), "--seconds", Integer.toString(s.e2eSeconds()));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String json = drain(p.getInputStream());
         long budget = (long) s.e2eRates().size() * (s.e2eWarmupSeconds() + s.e2eSeconds() + 25) + 30;
-        if (!p.waitFor(budget, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("the Python peer did not finish in " + budget + " s");
+        Finished peer = runBounded(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT), budget);
+        if (peer.exit() != 0) {
+            throw new IOException("the Python peer exited with " + peer.exit());
         }
-        if (p.exitValue() != 0) {
-            throw new IOException("the Python peer exited with " + p.exitValue());
-        }
+        String json = peer.output();
         Map<Integer, Histogram> out = parsePython(json);
         Matcher v = Pattern.compile("\"python\": \"([^\"]+)\", \"msgspec\": \"([^\"]+)\", \"pyzmq\": \"([^\"]+)\"")
                 .matcher(json);
@@ -273,9 +266,27 @@ final class EndToEndSuite {
         return out;
     }
 
-    private static String drain(InputStream in) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        in.transferTo(buf);
-        return buf.toString(StandardCharsets.UTF_8);
+    /** A finished child process: its exit status and its standard output. */
+    record Finished(int exit, String output) {
+    }
+
+    /**
+     * Runs a process with its standard output going to a temporary file, waits at most {@code seconds}, and
+     * kills it when it takes longer (so no wait here is unbounded, even if the child hangs).
+     *
+     * @throws IOException when it did not finish in time
+     */
+    static Finished runBounded(ProcessBuilder pb, long seconds) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("kvcourier-bench-", ".out");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).start();
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IOException(String.join(" ", pb.command()) + " did not finish in " + seconds + " s");
+            }
+            return new Finished(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 }

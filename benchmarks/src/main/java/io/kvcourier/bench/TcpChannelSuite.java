@@ -113,6 +113,7 @@ final class TcpChannelSuite {
 
     /** A child JVM running {@link ChildReceiver}; closes it by closing its stdin. */
     private static final class Child implements AutoCloseable {
+        static final long EXPECT_SECONDS = 60;
         final Process process;
         final BufferedReader out;
         final Writer in;
@@ -131,14 +132,33 @@ final class TcpChannelSuite {
         }
 
         /** The next line starting with {@code prefix} (other lines are logging); fails if the child exits. */
+        /**
+         * The next line starting with {@code prefix} (other lines are logging). Bounded: a child that prints
+         * nothing for {@value #EXPECT_SECONDS} s is killed, which ends the read.
+         */
         String expect(String prefix) throws IOException {
-            String line;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith(prefix)) {
-                    return line.substring(prefix.length()).trim();
+            java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+            Thread.ofVirtual().name("bench-child-watchdog").start(() -> {
+                try {
+                    if (!answered.await(EXPECT_SECONDS, TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
+            });
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith(prefix)) {
+                        return line.substring(prefix.length()).trim();
+                    }
+                }
+            } finally {
+                answered.countDown();
             }
-            throw new IOException("child receiver exited before printing " + prefix.trim());
+            throw new IOException("child receiver exited (or was killed after " + EXPECT_SECONDS
+                    + " s of silence) before printing " + prefix.trim());
         }
 
         void send(String line) throws IOException {
