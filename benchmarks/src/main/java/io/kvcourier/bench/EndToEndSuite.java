@@ -2,6 +2,7 @@ package io.kvcourier.bench;
 
 import io.kvcourier.bench.Metric.Better;
 import io.kvcourier.channel.TransferChannels;
+import io.kvcourier.event.CompletionPoller;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +87,12 @@ final class EndToEndSuite {
         Map<String, Long> intended = new ConcurrentHashMap<>();
         Map<Integer, Histogram> out = new LinkedHashMap<>();
         Histogram[] current = new Histogram[1];
+        Map<String, Long> arrivals = new ConcurrentHashMap<>();
         ProxyListener.NotificationCallback onNotif = (reqId, receivedNanos, at) -> {
+            if (reqId.startsWith("j-")) {
+                arrivals.put(reqId, receivedNanos);
+                return;
+            }
             Long start = intended.remove(reqId);
             Histogram h = current[0];
             if (start != null && h != null && reqId.startsWith("m")) {
@@ -98,7 +105,7 @@ final class EndToEndSuite {
         try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, onNotif);
              AdapterPair pair = new AdapterPair(channel, s.e2eChunkBytes(), pages, proxy.port())) {
             List<MemoryObj> chunks = pair.chunks(s.e2eChunks());
-            long request = warmUp(pair, chunks, s.e2eChunks(), JIT_WARMUP_REQUESTS, intended, log);
+            long request = warmUp(pair, chunks, s.e2eChunks(), JIT_WARMUP_REQUESTS, arrivals, channel, report, log);
             if (request < 0) {
                 report.skip(new Skip("e2e", "kvcourier " + channel, "a warm-up request got no ProxyNotif within 10 s "
                         + "(is the proxy notifier wired into the sender in this build?)"));
@@ -134,29 +141,50 @@ final class EndToEndSuite {
 
     /**
      * Brings the JIT to steady state before any rate is measured: {@code count} requests back to back, each
-     * waited for (its notification), so C2 has compiled the store path as the Python peer's interpreter needs
-     * no warm-up. Returns how many request numbers it used, or -1 when a request got no notification in 10 s.
+     * waited for (its store completion through the store eventfd, then its notification), so C2 has compiled the
+     * store path as the Python peer's interpreter needs no warm-up. The second half is also reported as a
+     * closed-loop breakdown: submit to store completion, and store completion to ProxyNotif arrival.
+     *
+     * @return how many request numbers it used, or -1 when a request did not complete or got no notification
+     *         within 10 s
      */
-    private static long warmUp(AdapterPair pair, List<MemoryObj> chunks, int n, int count, Map<String, Long> intended,
-                               PrintStream log) {
-        long t0 = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            String id = "j-" + i;
-            intended.put(id, System.nanoTime());
-            pair.sender.submitStoreTask(AdapterPair.keys(i, n), chunks, new TransferSpec(id, true, n));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (intended.containsKey(id) && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(50_000);
-            }
-            pair.sender.popCompletedStoreTasks();
-            if (intended.containsKey(id)) {
-                intended.clear();
-                return -1;
+    private static long warmUp(AdapterPair pair, List<MemoryObj> chunks, int n, int count, Map<String, Long> arrivals,
+                               String channel, Report report, PrintStream log) {
+        Histogram store = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
+        Histogram notify = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
+        long begin = System.nanoTime();
+        try (CompletionPoller poller = CompletionPoller.forAdapter(pair.sender)) {
+            for (int i = 0; i < count; i++) {
+                String id = "j-" + i;
+                long t0 = System.nanoTime();
+                long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
+                long task = pair.sender.submitStoreTask(AdapterPair.keys(i, n), chunks, new TransferSpec(id, true, n));
+                while (!pair.sender.popCompletedStoreTasks().containsKey(task)) {
+                    if (System.nanoTime() > deadline) {
+                        return -1;
+                    }
+                    poller.await(Duration.ofMillis(100));
+                }
+                long t1 = System.nanoTime();
+                while (!arrivals.containsKey(id)) {
+                    if (System.nanoTime() > deadline) {
+                        return -1;
+                    }
+                    LockSupport.parkNanos(20_000);
+                }
+                long t2 = arrivals.remove(id);
+                if (i >= count / 2) {
+                    store.recordValue(Math.min(t1 - t0, store.getHighestTrackableValue()));
+                    notify.recordValue(Math.min(Math.max(0, t2 - t1), notify.getHighestTrackableValue()));
+                }
             }
         }
-        intended.clear();
-        log.printf(Locale.ROOT, "  kvcourier warm-up: %d closed-loop requests in %.1f s%n", count,
-                (System.nanoTime() - t0) / 1e9);
+        log.printf(Locale.ROOT, "  kvcourier %s warm-up: %d closed-loop requests in %.1f s%n", channel, count,
+                (System.nanoTime() - begin) / 1e9);
+        report.note("e2e", String.format(Locale.ROOT, "kvcourier %s closed loop (last %d warm-up requests, one at a "
+                + "time): submit -> store completion p50 %.0f us / p99 %.0f us; store completion -> ProxyNotif "
+                + "arrival p50 %.0f us / p99 %.0f us", channel, store.getTotalCount(), micros(store, 50),
+                micros(store, 99), micros(notify, 50), micros(notify, 99)));
         return count;
     }
 
