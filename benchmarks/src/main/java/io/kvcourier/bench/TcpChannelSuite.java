@@ -1,0 +1,290 @@
+package io.kvcourier.bench;
+
+import io.kvcourier.bench.Metric.Better;
+import io.kvcourier.channel.ChannelConnection;
+import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.TransferChannels;
+import io.kvcourier.channel.WriteBatch;
+import io.kvcourier.pd.ChannelKind;
+import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.wire.WireCodec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Suite <b>channel</b>, between two JVMs: the kvcourier tcp channel (sender here, receiver in a child JVM)
+ * beside a raw loopback TCP pump (plain blocking {@code SocketChannel}s, one length header and one ack byte per
+ * batch, same child-JVM arrangement) for the same chunk sizes and batches, measured back to back in this run
+ * with plain timed loops: warm-up, then {@code iterations × iterationSeconds} of batches, each batch waited
+ * for (tcp: the receiver's commit acknowledgement; raw: the ack byte).
+ */
+final class TcpChannelSuite {
+    private TcpChannelSuite() {
+    }
+
+    static PdL2AdapterConfig config(String role, String kind, long pageBytes, int pages) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("type", "pd");
+        m.put("role", role);
+        m.put("peer_host", "127.0.0.1");
+        m.put("bind_host", "127.0.0.1");
+        // The suite does the channel handshake itself; a sender's ports only need to be valid.
+        int port = "sender".equals(role) ? 1 : 0;
+        m.put("peer_init_port", List.of(port));
+        m.put("peer_alloc_port", List.of(port));
+        m.put("transfer_channel", kind);
+        m.put("buffer_size", pageBytes * pages);
+        m.put("chunk_bytes", pageBytes);
+        m.put("proxy_port", 0);
+        m.put("transfer_timeout_sec", 30);
+        m.put("handshake_timeout_sec", 30);
+        return PdL2AdapterConfig.fromMap(m);
+    }
+
+    /** Alternating measurement slices per implementation and case; the median slice is reported. */
+    static final int SLICES = 3;
+
+    static void run(Settings settings, Report report, PrintStream log) throws Exception {
+        String tcpUnsupported = TransferChannels.unsupportedReason(ChannelKind.TCP);
+        if (tcpUnsupported != null) {
+            report.skip(new Skip("channel", "tcp channel (two JVMs)", tcpUnsupported));
+        }
+        for (long size : settings.channelSizes()) {
+            for (int batch : settings.channelBatches()) {
+                long bytes = size * batch;
+                if (bytes > settings.maxBatchBytes()) {
+                    continue;
+                }
+                String label = "tcp " + Settings.bytes(size) + " x " + batch;
+                double[] result = measure(settings, size, batch, tcpUnsupported == null);
+                report.add(new Metric("channel", label, "kvcourier tcp channel (2 JVMs)", "GB/s", Better.HIGHER,
+                        result[1], "raw loopback TCP pump (2 JVMs)", result[0]));
+                log.printf("  %s: raw %.2f GB/s, tcp channel %s GB/s%n", label, result[0],
+                        Double.isNaN(result[1]) ? "-" : String.format("%.2f", result[1]));
+            }
+        }
+        report.note("channel", "tcp rows: plain timed loops (not JMH), sender in the driver JVM, receiver in a child "
+                + "JVM, one batch in flight (each waits for its acknowledgement); raw pump and tcp channel are warmed "
+                + "up, then measured in " + SLICES + " alternating slices each, and the median slice is reported");
+    }
+
+    /** {raw GB/s, tcp channel GB/s (NaN when not measured)} for one case, measured in alternating slices. */
+    static double[] measure(Settings settings, long size, int batch, boolean withTcp) throws Exception {
+        long warmNanos = TimeUnit.SECONDS.toNanos((long) settings.warmups() * settings.warmupSeconds());
+        long sliceNanos = TimeUnit.SECONDS.toNanos((long) settings.iterations() * settings.iterationSeconds()) / SLICES;
+        try (RawPump raw = new RawPump(size, batch);
+             ChannelPump tcp = withTcp ? new ChannelPump("tcp", size, batch) : null) {
+            timed(raw, size * batch, warmNanos);
+            if (tcp != null) {
+                timed(tcp, size * batch, warmNanos);
+            }
+            double[] rawSlices = new double[SLICES];
+            double[] tcpSlices = new double[SLICES];
+            for (int i = 0; i < SLICES; i++) {
+                rawSlices[i] = timed(raw, size * batch, sliceNanos);
+                tcpSlices[i] = tcp == null ? Double.NaN : timed(tcp, size * batch, sliceNanos);
+            }
+            return new double[] {median(rawSlices), median(tcpSlices)};
+        }
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    /** A child JVM running {@link ChildReceiver}; closes it by closing its stdin. */
+    private static final class Child implements AutoCloseable {
+        static final long EXPECT_SECONDS = 60;
+        final Process process;
+        final BufferedReader out;
+        final Writer in;
+
+        Child(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(List.of(JmhRunner.JVM_FLAGS));
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(ChildReceiver.class.getName());
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** The next line starting with {@code prefix} (other lines are logging); fails if the child exits. */
+        /**
+         * The next line starting with {@code prefix} (other lines are logging). Bounded: a child that prints
+         * nothing for {@value #EXPECT_SECONDS} s is killed, which ends the read.
+         */
+        String expect(String prefix) throws IOException {
+            java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+            Thread.ofVirtual().name("bench-child-watchdog").start(() -> {
+                try {
+                    if (!answered.await(EXPECT_SECONDS, TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith(prefix)) {
+                        return line.substring(prefix.length()).trim();
+                    }
+                }
+            } finally {
+                answered.countDown();
+            }
+            throw new IOException("child receiver exited (or was killed after " + EXPECT_SECONDS
+                    + " s of silence) before printing " + prefix.trim());
+        }
+
+        void send(String line) throws IOException {
+            in.write(line);
+            in.write('\n');
+            in.flush();
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            in.close();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** One batch sent and acknowledged. */
+    interface Op {
+        void run() throws IOException;
+    }
+
+    /** The raw loopback TCP pump: a child JVM receiver and one blocking connection to it. */
+    static final class RawPump implements Op, AutoCloseable {
+        private final Child child;
+        private final StagingBuffer local;
+        private final SocketChannel channel;
+        private final ByteBuffer[] frame;
+        private final ByteBuffer ack = ByteBuffer.allocateDirect(1);
+        private final long frameBytes;
+
+        RawPump(long size, int batch) throws Exception {
+            child = new Child("raw", Long.toString(size), Integer.toString(batch));
+            local = new StagingBuffer(size * batch);
+            channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", Integer.parseInt(child.expect("PORT "))));
+            channel.socket().setTcpNoDelay(true);
+            frame = new ByteBuffer[batch + 1];
+            frame[0] = ByteBuffer.allocateDirect(8).putLong(0, size * batch);
+            for (int i = 0; i < batch; i++) {
+                frame[i + 1] = local.segment().asSlice(i * size, size).asByteBuffer();
+            }
+            frameBytes = 8 + size * batch;
+        }
+
+        @Override
+        public void run() throws IOException {
+            for (ByteBuffer b : frame) {
+                b.clear();
+            }
+            long left = frameBytes;
+            while (left > 0) {
+                left -= channel.write(frame);
+            }
+            ack.clear();
+            if (!ChildReceiver.readFully(channel, ack)) {
+                throw new IOException("raw pump receiver closed the connection");
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (child; local) {
+                channel.close();
+            }
+        }
+    }
+
+    /** A kvcourier channel of one kind: sender here, receiver in a child JVM, one connection. */
+    static final class ChannelPump implements Op, AutoCloseable {
+        private final Child child;
+        private final StagingBuffer local;
+        private final ChannelSender sender;
+        private final ChannelConnection connection;
+        private final WriteBatch writes;
+
+        ChannelPump(String kind, long size, int batch) throws Exception {
+            child = new Child("channel", kind, Long.toString(size), Integer.toString(batch));
+            local = new StagingBuffer(size * batch);
+            child.expect("READY");
+            local.fixPageSize(size);
+            PdL2AdapterConfig config = config("sender", kind, size, batch);
+            HexFormat hex = HexFormat.of();
+            sender = TransferChannels.factoryFor(config).openSender(config, local);
+            ChannelSender.Handshake hs = sender.beginConnect("bench-sender-" + ProcessHandle.current().pid());
+            child.send("HS " + hex.formatHex(WireCodec.encode(hs.request())));
+            connection = hs.complete(WireCodec.decode(hex.parseHex(child.expect("HS "))));
+            long[] offsets = new long[batch];
+            int[] pages = new int[batch];
+            long[] lengths = new long[batch];
+            for (int i = 0; i < batch; i++) {
+                offsets[i] = local.pageOffset(i);
+                pages[i] = i;
+                lengths[i] = size;
+            }
+            writes = new WriteBatch(offsets, pages, lengths, size);
+        }
+
+        @Override
+        public void run() throws IOException {
+            try {
+                connection.write(writes).get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("channel write failed: " + e, e);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (child; local) {
+                connection.close();
+                sender.close();
+            }
+        }
+    }
+
+    /** Runs {@code op} back to back for {@code nanos}; returns GB/s. */
+    static double timed(Op op, long bytesPerOp, long nanos) throws IOException {
+        long start = System.nanoTime();
+        long end = start + nanos;
+        long ops = 0;
+        long now;
+        do {
+            op.run();
+            ops++;
+            now = System.nanoTime();
+        } while (now < end);
+        return ops * (double) bytesPerOp / ((now - start) / 1e9) / 1e9;
+    }
+}
