@@ -21,7 +21,13 @@ public final class Main {
 
     static final String USAGE = """
             usage: kvcourier <command> [options]        (kvcourier <command> --help for its options)
+              demo       receiver + proxy + sender move a workload, verify every byte, print a summary
+              receiver   the decode node: loads and verifies what arrives (runs until stopped)
+              sender     the prefill node: stores N requests of M chunks; exit 0 only if all were committed
+              proxy      listens for ProxyNotif messages and prints each one
               doctor     what this machine offers: JDK, native access, libibverbs, RDMA devices, memlock, ports
+            Configs (--config FILE|JSON) use LMCache's PD adapter keys as they are; kvcourier receiver --help-config
+            lists them.
             """;
 
     private Main() {
@@ -52,24 +58,39 @@ public final class Main {
         }
         String usage = switch (command) {
             case "doctor" -> Doctor.USAGE;
+            case "demo" -> DemoCommand.USAGE;
+            case "receiver" -> ReceiverCommand.USAGE;
+            case "sender" -> SenderCommand.USAGE;
+            case "proxy" -> ProxyCommand.USAGE;
             default -> null;
         };
         if (usage == null) {
-            err.println("kvcourier: unknown command '" + command + "' (commands: doctor; see kvcourier --help)");
+            err.println("kvcourier: unknown command '" + command + "' (commands: demo, receiver, sender, proxy, doctor; see kvcourier --help)");
             return EXIT_USAGE;
         }
         if (rest.contains("--help") || rest.contains("-h")) {
             out.print(usage);
             return EXIT_OK;
         }
+        if (rest.contains("--help-config")) {
+            out.print(io.kvcourier.pd.PdL2AdapterConfig.help());
+            return EXIT_OK;
+        }
         try {
             return switch (command) {
                 case "doctor" -> Doctor.run(rest, out, err);
+                case "demo" -> DemoCommand.run(rest, out, err);
+                case "receiver" -> ReceiverCommand.run(rest, out, err, System.in);
+                case "sender" -> SenderCommand.run(rest, out, err);
+                case "proxy" -> ProxyCommand.run(rest, out, err, System.in);
                 default -> throw new IllegalStateException(command);
             };
         } catch (UsageException e) {
             err.println("kvcourier " + command + ": " + e.getMessage());
             return EXIT_USAGE;
+        } catch (CommandFailure e) {
+            err.println("kvcourier " + command + ": " + e.getMessage());
+            return EXIT_FAILURE;
         } catch (RuntimeException e) {
             err.println("kvcourier " + command + ": failed: " + e);
             e.printStackTrace(err);
