@@ -54,7 +54,7 @@ final class Progress {
             int decile = total == 0 ? 10 : (int) ((long) done * 10 / total);
             if (decile != lastDecile) {
                 lastDecile = decile;
-                out.println("progress: " + done + "/" + total + " requests (" + decile * 10 + "%), "
+                out.println("progress: " + done + "/" + total + " requests (" + (total == 0 ? 100 : (long) done * 100 / total) + "%), "
                         + Doctor.human(bytes) + ", " + rate);
                 out.flush();
             }

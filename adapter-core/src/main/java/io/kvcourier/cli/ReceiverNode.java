@@ -24,7 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * adapter commits, looks the keys up and locks them, loads them into reused buffers, verifies each chunk
  * against the content its key prescribes ({@link KeyedChunks}), and unlocks them (which frees the pages).
  *
- * <p>Threads: the adapter's commit listener only queues the batch; one platform thread
+ * <p>The lookup-and-lock is submitted from the commit listener, as soon as the batch commits: locked pages are
+ * never evicted, so a decode loop that falls behind makes the receiver's admission wait (back-pressure on the
+ * sender through its allocation deadline) instead of losing committed chunks.
+ *
+ * <p>Threads: the adapter's commit listener submits the lookup and queues the batch; one platform thread
  * ({@code kvcourier-decode}) owns the adapter's event fds (through a {@link CompletionPoller}) and the load
  * buffers, and calls the {@link Listener}. The node owns the adapter and closes it in {@link #close()}.
  */
@@ -53,10 +57,14 @@ final class ReceiverNode implements AutoCloseable {
         }
     }
 
+    /** A committed batch and its lookup-and-lock task. */
+    private record Committed(List<ObjectKey> keys, long lookupId) {
+    }
+
     private final PdL2Adapter adapter;
     private final Listener listener;
     private final Duration taskTimeout;
-    private final BlockingQueue<List<ObjectKey>> committed = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Committed> committed = new LinkedBlockingQueue<>();
     private final Thread decoder;
     private volatile boolean stopping;
     private boolean closed;
@@ -80,7 +88,15 @@ final class ReceiverNode implements AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.taskTimeout = taskTimeout;
         this.decoder = Thread.ofPlatform().name("kvcourier-decode").daemon(true).unstarted(this::decodeLoop);
-        adapter.setCommitListener(committed::add);
+        adapter.setCommitListener(keys -> {
+            if (!stopping) {
+                try {
+                    committed.add(new Committed(keys, adapter.submitLookupAndLockTask(keys)));
+                } catch (IllegalStateException closed) {
+                    // the adapter is closing: this batch is not decoded
+                }
+            }
+        });
         decoder.start();
     }
 
@@ -99,14 +115,14 @@ final class ReceiverNode implements AutoCloseable {
     private void decodeLoop() {
         try (CompletionPoller poller = CompletionPoller.forAdapter(adapter)) {
             while (!stopping) {
-                List<ObjectKey> batch;
+                Committed batch;
                 try {
                     batch = committed.poll(STOP_POLL_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     return;
                 }
                 if (batch != null && !stopping) {
-                    decode(batch, poller);
+                    decode(batch.keys(), batch.lookupId(), poller);
                 }
             }
         } finally {
@@ -114,10 +130,10 @@ final class ReceiverNode implements AutoCloseable {
         }
     }
 
-    private void decode(List<ObjectKey> keys, CompletionPoller poller) {
+    private void decode(List<ObjectKey> keys, long lookupId, CompletionPoller poller) {
         String[] problems = new String[keys.size()];
         long[] lengths = new long[keys.size()];
-        Bitmap found = await(poller, adapter.submitLookupAndLockTask(keys), true);
+        Bitmap found = await(poller, lookupId, true);
         List<ObjectKey> locked = new ArrayList<>();
         List<ObjectKey> toLoad = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();

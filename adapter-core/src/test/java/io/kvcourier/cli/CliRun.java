@@ -18,7 +18,7 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** The first stdout line that starts with {@code "  " + label} (a doctor row), or fails. */
+    /** The first stdout line that starts with {@code "  " + label} (a doctor or summary row), or fails. */
     String row(String label) {
         for (String line : out.split("\n")) {
             if (line.startsWith("  " + label + " ")) {
