@@ -52,6 +52,7 @@ final class DemoCommand {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STARTUP = Duration.ofSeconds(60);
+    private static final long RECEIVER_BUFFER_CAP = 1L << 30;
 
     private final Workload workload;
     private final String channel;
@@ -171,8 +172,10 @@ final class DemoCommand {
         m.put("peer_alloc_port", List.of(0));
         m.put("bind_host", "127.0.0.1");
         m.put("proxy_port", 0);
-        // room for the window twice over: pages are freed as the decode loop catches up
-        m.put("buffer_size", 2L * workload.window() * workload.chunks() * workload.chunkBytes());
+        // Room for the whole workload up to 1 GiB (at least the window twice over): committed chunks the decode
+        // side has not locked yet may be evicted when admission runs out of room.
+        long window = 2L * workload.window() * workload.chunks() * workload.chunkBytes();
+        m.put("buffer_size", Math.max(window, Math.min(workload.totalBytes(), RECEIVER_BUFFER_CAP)));
         return m;
     }
 
@@ -306,6 +309,9 @@ final class DemoCommand {
 
     private void onSenderLine(Lines.Event e) {
         if (e.word().equals("STORED")) {
+            if (stats.requestsDone() == 0) {
+                progress.startAt(System.nanoTime() - e.longValue("latency_us") * 1000);
+            }
             stats.stored(e.get("req"), Boolean.parseBoolean(e.get("ok")), e.longValue("bytes"), e.longValue("submit_us"),
                     e.longValue("done_us"), e.longValue("latency_us"));
             progress.update(stats.requestsDone(), stats.bytesCommitted());
@@ -340,8 +346,9 @@ final class DemoCommand {
                         + (stats.failedChunks() > 0 ? " (" + stats.failedChunks() + " FAILED)" : ""))
                 .row("bytes verified", stats.verifiedBytes() + " of " + workload.totalBytes() + " ("
                         + Doctor.human(stats.verifiedBytes()) + ", crc32c per chunk)")
-                .row("throughput", secs > 0 ? String.format(Locale.ROOT, "%.2f GB/s (%.2f GiB/s) over %.2f s",
-                        stats.bytesCommitted() / secs / 1e9, stats.bytesCommitted() / secs / (1L << 30), secs) : "n/a")
+                .row("throughput", secs > 0 ? String.format(Locale.ROOT, "%s (%.3f GiB/s), %s in %.2f s",
+                        Progress.rate(stats.bytesCommitted() / secs), stats.bytesCommitted() / secs / (1L << 30),
+                        Doctor.human(stats.bytesCommitted()), secs) : "n/a")
                 .row("request latency p50", millis(DemoStats.percentile(lat, 50)))
                 .row("request latency p99", millis(DemoStats.percentile(lat, 99)));
         if (notificationsMeasured) {

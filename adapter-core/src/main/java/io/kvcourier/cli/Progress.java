@@ -36,10 +36,21 @@ final class Progress {
         startNanos = System.nanoTime();
     }
 
+    /** The transfer started at {@code nanos} ({@link System#nanoTime()}). */
+    synchronized void startAt(long nanos) {
+        startNanos = nanos;
+    }
+
+    /** A rate in GB/s, or MB/s below 1 GB/s (decimal units). */
+    static String rate(double bytesPerSecond) {
+        return bytesPerSecond >= 1e9 ? String.format(Locale.ROOT, "%.2f GB/s", bytesPerSecond / 1e9)
+                : String.format(Locale.ROOT, "%.1f MB/s", bytesPerSecond / 1e6);
+    }
+
     synchronized void update(int done, long bytes) {
         long now = System.nanoTime();
         double secs = Math.max(1e-9, (now - startNanos) / 1e9);
-        String rate = String.format(Locale.ROOT, "%.2f GB/s", bytes / secs / 1e9);
+        String rate = rate(bytes / secs);
         if (terminal) {
             if (done < total && now - lastDrawNanos < 100_000_000L) {
                 return;

@@ -14,28 +14,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The decode node of the workload: a receiver {@link PdL2Adapter} plus a decode loop that, for every batch the
- * adapter commits, looks the keys up and locks them, loads them into reused buffers, verifies each chunk
- * against the content its key prescribes ({@link KeyedChunks}), and unlocks them (which frees the pages).
+ * The decode node of the workload: a receiver {@link PdL2Adapter} plus a decode pipeline that, for every batch
+ * the adapter commits, looks the keys up and locks them, loads them into reused buffers, unlocks them (which
+ * frees the pages), and verifies each chunk against the content its key prescribes ({@link KeyedChunks}).
  *
  * <p>The lookup-and-lock is submitted from the commit listener, as soon as the batch commits: locked pages are
- * never evicted, so a decode loop that falls behind makes the receiver's admission wait (back-pressure on the
- * sender through its allocation deadline) instead of losing committed chunks.
+ * never evicted, so a pipeline that falls behind makes the receiver's admission wait (back-pressure on the
+ * sender through its allocation deadline) rather than lose committed chunks. Verification (regenerating and
+ * checksumming the bytes, the expensive part) runs on a few verifier threads so that it keeps up with the
+ * transfer; at most {@code verifiers + 1} batches are loaded and waiting for verification at once.
  *
  * <p>Threads: the adapter's commit listener submits the lookup and queues the batch; one platform thread
- * ({@code kvcourier-decode}) owns the adapter's event fds (through a {@link CompletionPoller}) and the load
- * buffers, and calls the {@link Listener}. The node owns the adapter and closes it in {@link #close()}.
+ * ({@code kvcourier-decode}) owns the adapter's event fds (through a {@link CompletionPoller}) and does lookup,
+ * load and unlock; platform threads {@code kvcourier-verify-N} check the bytes and call the {@link Listener}. The
+ * node owns the adapter and closes it in {@link #close()}.
  */
 final class ReceiverNode implements AutoCloseable {
     private static final long STOP_POLL_MS = 100;
 
-    /** Told on the decode thread. */
+    /** Told on a verifier thread, possibly from several at once. */
     interface Listener {
         /** One request's chunks of one committed batch were checked. */
         void onVerified(Verified v);
@@ -61,38 +67,71 @@ final class ReceiverNode implements AutoCloseable {
     private record Committed(List<ObjectKey> keys, long lookupId) {
     }
 
+    /** Load buffers for one batch plus a scratch buffer for the expected bytes; used by one thread at a time. */
+    private static final class Buffers {
+        private Arena arena = Arena.ofShared();
+        private final List<MemoryObj> objects = new ArrayList<>();
+        private long chunkBytes;
+        private MemorySegment scratch;
+
+        List<MemoryObj> take(int n, long bytes) {
+            if (bytes > chunkBytes) {
+                arena.close(); // not in use: the set is owned by the thread asking
+                arena = Arena.ofShared();
+                objects.clear();
+                chunkBytes = bytes;
+                scratch = arena.allocate(bytes, 64);
+            }
+            while (objects.size() < n) {
+                objects.add(MemoryObj.ofBytes(arena.allocate(chunkBytes, 64)));
+            }
+            return objects.subList(0, n);
+        }
+
+        void close() {
+            arena.close();
+        }
+    }
+
     private final PdL2Adapter adapter;
     private final Listener listener;
     private final Duration taskTimeout;
     private final BlockingQueue<Committed> committed = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Buffers> freeBuffers;
+    private final List<Buffers> allBuffers = new ArrayList<>();
+    private final ExecutorService verifiers;
     private final Thread decoder;
     private volatile boolean stopping;
     private boolean closed;
-
-    private Arena bufferArena = Arena.ofShared();
-    private final List<MemoryObj> buffers = new ArrayList<>();
-    private long bufferBytes;
-    private MemorySegment scratch;
 
     final AtomicLong verifiedChunks = new AtomicLong();
     final AtomicLong verifiedBytes = new AtomicLong();
     final AtomicLong failedChunks = new AtomicLong();
 
     /**
-     * Starts the decode loop on {@code adapter} (a receiver), which this node then owns.
+     * Starts the decode pipeline on {@code adapter} (a receiver), which this node then owns.
      *
-     * @param taskTimeout how long the loop waits for one lookup or load task
+     * @param taskTimeout how long the pipeline waits for one lookup or load task
      */
     ReceiverNode(PdL2Adapter adapter, Duration taskTimeout, Listener listener) {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.taskTimeout = taskTimeout;
+        int n = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        this.verifiers = Executors.newFixedThreadPool(n, Thread.ofPlatform().daemon(true).name("kvcourier-verify-", 0)
+                .factory());
+        this.freeBuffers = new ArrayBlockingQueue<>(n + 1);
+        for (int i = 0; i <= n; i++) {
+            Buffers b = new Buffers();
+            allBuffers.add(b);
+            freeBuffers.add(b);
+        }
         this.decoder = Thread.ofPlatform().name("kvcourier-decode").daemon(true).unstarted(this::decodeLoop);
         adapter.setCommitListener(keys -> {
             if (!stopping) {
                 try {
                     committed.add(new Committed(keys, adapter.submitLookupAndLockTask(keys)));
-                } catch (IllegalStateException closed) {
+                } catch (IllegalStateException closing) {
                     // the adapter is closing: this batch is not decoded
                 }
             }
@@ -115,32 +154,29 @@ final class ReceiverNode implements AutoCloseable {
     private void decodeLoop() {
         try (CompletionPoller poller = CompletionPoller.forAdapter(adapter)) {
             while (!stopping) {
-                Committed batch;
-                try {
-                    batch = committed.poll(STOP_POLL_MS, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                Committed batch = committed.poll(STOP_POLL_MS, TimeUnit.MILLISECONDS);
                 if (batch != null && !stopping) {
                     decode(batch.keys(), batch.lookupId(), poller);
                 }
             }
-        } finally {
-            bufferArena.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private void decode(List<ObjectKey> keys, long lookupId, CompletionPoller poller) {
+    private void decode(List<ObjectKey> keys, long lookupId, CompletionPoller poller) throws InterruptedException {
         String[] problems = new String[keys.size()];
         long[] lengths = new long[keys.size()];
         Bitmap found = await(poller, lookupId, true);
         List<ObjectKey> locked = new ArrayList<>();
         List<ObjectKey> toLoad = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
+        long max = 1;
         for (int i = 0; i < keys.size(); i++) {
             KeyedChunks.Meta meta = KeyedChunks.meta(keys.get(i));
             if (found == null || !found.test(i)) {
-                problems[i] = found == null ? "lookup timed out" : "not found after commit";
+                problems[i] = found == null ? "lookup timed out" : "not found after commit (evicted before the decode "
+                        + "side locked it: buffer_size too small for how far decoding lags)";
                 continue;
             }
             locked.add(keys.get(i));
@@ -149,34 +185,55 @@ final class ReceiverNode implements AutoCloseable {
                 continue;
             }
             lengths[i] = meta.length();
+            max = Math.max(max, meta.length());
             toLoad.add(keys.get(i));
             positions.add(i);
         }
+        Buffers buffers = null;
+        List<MemoryObj> dst = List.of();
         try {
             if (!toLoad.isEmpty()) {
-                List<MemoryObj> dst = buffers(toLoad.size(), maxLength(lengths));
+                while (buffers == null) {
+                    if (stopping) {
+                        return;
+                    }
+                    buffers = freeBuffers.poll(STOP_POLL_MS, TimeUnit.MILLISECONDS);
+                }
+                dst = buffers.take(toLoad.size(), max);
                 Bitmap loaded = await(poller, adapter.submitLoadTask(toLoad, dst), false);
                 for (int j = 0; j < toLoad.size(); j++) {
-                    int i = positions.get(j);
                     if (loaded == null || !loaded.test(j)) {
-                        problems[i] = loaded == null ? "load timed out" : "load failed";
-                    } else {
-                        problems[i] = verify(toLoad.get(j), dst.get(j).segment(), lengths[i]);
+                        problems[positions.get(j)] = loaded == null ? "load timed out" : "load failed";
                     }
                 }
             }
         } finally {
             if (!locked.isEmpty()) {
-                adapter.submitUnlock(locked);
+                adapter.submitUnlock(locked); // loaded (copied out) and unlocked: the pages are freed now
             }
         }
-        report(keys, problems, lengths);
+        if (buffers == null) {
+            report(keys, problems, lengths);
+            return;
+        }
+        Buffers own = buffers;
+        List<MemoryObj> loadedInto = dst;
+        verifiers.execute(() -> {
+            try {
+                for (int j = 0; j < toLoad.size(); j++) {
+                    int i = positions.get(j);
+                    if (problems[i] == null) {
+                        problems[i] = verify(toLoad.get(j), loadedInto.get(j).segment(), lengths[i], own.scratch);
+                    }
+                }
+                report(keys, problems, lengths);
+            } finally {
+                freeBuffers.add(own);
+            }
+        });
     }
 
-    private String verify(ObjectKey key, MemorySegment got, long length) {
-        if (scratch == null || scratch.byteSize() < length) {
-            scratch = bufferArena.allocate(Math.max(length, 1), 64);
-        }
+    private static String verify(ObjectKey key, MemorySegment got, long length, MemorySegment scratch) {
         KeyedChunks.fill(key, scratch, length);
         int want = KeyedChunks.crc32c(scratch, length);
         int have = KeyedChunks.crc32c(got, length);
@@ -186,7 +243,7 @@ final class ReceiverNode implements AutoCloseable {
 
     private void report(List<ObjectKey> keys, String[] problems, long[] lengths) {
         Map<String, int[]> perReq = new LinkedHashMap<>(); // {chunks, ok}
-        Map<String, long[]> bytes = new LinkedHashMap<>();
+        Map<String, Long> bytes = new LinkedHashMap<>();
         Map<String, String> firstProblem = new LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             KeyedChunks.Meta meta = KeyedChunks.meta(keys.get(i));
@@ -195,7 +252,7 @@ final class ReceiverNode implements AutoCloseable {
             c[0]++;
             if (problems[i] == null) {
                 c[1]++;
-                bytes.computeIfAbsent(req, r -> new long[1])[0] += lengths[i];
+                bytes.merge(req, lengths[i], Long::sum);
                 verifiedChunks.incrementAndGet();
                 verifiedBytes.addAndGet(lengths[i]);
             } else {
@@ -205,33 +262,9 @@ final class ReceiverNode implements AutoCloseable {
         }
         long now = Clock.wallMicros();
         for (Map.Entry<String, int[]> e : perReq.entrySet()) {
-            long b = bytes.getOrDefault(e.getKey(), new long[1])[0];
-            listener.onVerified(new Verified(e.getKey(), e.getValue()[0], e.getValue()[1], b,
-                    firstProblem.get(e.getKey()), now));
+            listener.onVerified(new Verified(e.getKey(), e.getValue()[0], e.getValue()[1],
+                    bytes.getOrDefault(e.getKey(), 0L), firstProblem.get(e.getKey()), now));
         }
-    }
-
-    private static long maxLength(long[] lengths) {
-        long m = 1;
-        for (long l : lengths) {
-            m = Math.max(m, l);
-        }
-        return m;
-    }
-
-    /** {@code n} load buffers of at least {@code bytes} each, reused across batches. */
-    private List<MemoryObj> buffers(int n, long bytes) {
-        if (bytes > bufferBytes) {
-            bufferArena.close(); // only this thread uses them, and no task is in flight now
-            bufferArena = Arena.ofShared();
-            buffers.clear();
-            scratch = null;
-            bufferBytes = bytes;
-        }
-        while (buffers.size() < n) {
-            buffers.add(MemoryObj.ofBytes(bufferArena.allocate(bufferBytes, 64)));
-        }
-        return buffers.subList(0, n);
     }
 
     private Bitmap await(CompletionPoller poller, long id, boolean lookup) {
@@ -247,8 +280,8 @@ final class ReceiverNode implements AutoCloseable {
     }
 
     /**
-     * Stops the decode loop (batches still queued are not checked), waits for it, and closes the adapter.
-     * Idempotent.
+     * Stops the pipeline (batches still queued are not checked; those being verified finish), waits for its
+     * threads, closes the adapter, and frees the buffers. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -259,9 +292,18 @@ final class ReceiverNode implements AutoCloseable {
         stopping = true;
         try {
             decoder.join(taskTimeout.plusSeconds(5));
+            verifiers.shutdown();
+            if (!verifiers.awaitTermination(taskTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                System.getLogger(ReceiverNode.class.getName()).log(System.Logger.Level.WARNING,
+                        "verifier threads did not finish within the deadline; their buffers are not freed");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            adapter.close();
         }
-        adapter.close();
+        if (!decoder.isAlive() && verifiers.isTerminated()) {
+            allBuffers.forEach(Buffers::close);
+        }
     }
 }
