@@ -9,9 +9,11 @@ public interface LandingListener {
     /**
      * Whether {@code length} bytes from {@code senderId} may be written at {@code offsetInPage} of page
      * {@code page} as part of batch {@code batchId}: the page must belong to that sender's live,
-     * uncommitted allocation whose first page is {@code batchId}, and the range must lie inside the
-     * key's expected length. Channels that place bytes themselves (tcp) call this before touching memory
-     * and drop the connection when it says no.
+     * uncommitted allocation whose first page is {@code batchId}, and the range must continue the page's
+     * bytes in order ({@code offsetInPage} = bytes admitted so far) inside the key's expected length.
+     * Channels that place bytes themselves (tcp, mock_memory) call this before touching memory and drop
+     * the connection when it says no; the engine then commits such a batch only once every byte of every
+     * key was admitted. Channels with one-sided writes (verbs) do not call it.
      */
     boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length);
 

@@ -1,5 +1,6 @@
 package io.kvcourier.channel;
 
+import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.verbs.Verbs;
@@ -43,7 +44,7 @@ public final class TransferChannels {
     public static String unsupportedReason(ChannelKind kind) {
         return switch (kind) {
             case MOCK_MEMORY -> null;
-            case TCP -> "the tcp channel is not part of this build yet";
+            case TCP -> null;
             case VERBS -> Verbs.isAvailable() ? "the verbs channel is not part of this build yet"
                     : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
         };
@@ -52,7 +53,8 @@ public final class TransferChannels {
     private static TransferChannelFactory factory(ChannelKind kind) {
         return switch (kind) {
             case MOCK_MEMORY -> MockMemoryChannel.FACTORY;
-            case TCP, VERBS -> throw new IllegalArgumentException(kind + " is not supported");
+            case TCP -> TcpChannel.FACTORY;
+            case VERBS -> throw new IllegalArgumentException(kind + " is not supported");
         };
     }
 }

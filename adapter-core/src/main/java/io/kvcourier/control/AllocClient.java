@@ -72,7 +72,7 @@ public final class AllocClient implements AutoCloseable {
             }
             ZMQ.Socket s = provenSocket(deadlineNanos);
             byte[] payload = WireCodec.encode(request);
-            // IMMEDIATE: nothing is queued while unconnected; retry until the deadline instead.
+            // A send can time out when the pipe is full (HWM); retry until the deadline.
             while (!s.sendMore(new byte[0])) {
                 if (closed.get() || System.nanoTime() - deadlineNanos >= 0) {
                     reset();
@@ -152,8 +152,7 @@ public final class AllocClient implements AutoCloseable {
     private ZMQ.Socket socket() {
         if (socket == null) {
             ZMQ.Socket s = context.createSocket(SocketType.DEALER);
-            ControlSockets.configure(s);
-            s.setImmediate(true);
+            ControlSockets.configureClient(s);
             s.setIdentity((senderId + "/" + (generation++)).getBytes(StandardCharsets.UTF_8));
             s.connect(endpoint);
             socket = s;

@@ -98,6 +98,7 @@ public final class ControlServer implements AutoCloseable {
         try {
             socket = context.createSocket(SocketType.ROUTER);
             ControlSockets.configure(socket);
+            socket.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
             socket.setRouterMandatory(false);
             socket.bind(endpoint);
             port = Endpoints.portOf(socket.getLastEndpoint());

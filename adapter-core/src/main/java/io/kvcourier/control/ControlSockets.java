@@ -12,10 +12,30 @@ final class ControlSockets {
     private ControlSockets() {
     }
 
+    /**
+     * ZMTP handshake deadline for client sockets, in milliseconds. jeromq sometimes stalls the handshake of a
+     * fresh tcp connection (the peer's greeting sits unread; jeromq PR #1022); the default 30 s would hold
+     * the first request that long. A short deadline drops the stalled connection and reconnects.
+     */
+    static final int CLIENT_HANDSHAKE_MS = 1_000;
+    /** The same for servers, longer so that a slow (emulated) client is not cut off. */
+    static final int SERVER_HANDSHAKE_MS = 5_000;
+
     static void configure(ZMQ.Socket socket) {
         socket.setMaxMsgSize(MAX_MESSAGE_BYTES);
         socket.setLinger(0);
         socket.setReceiveTimeOut(POLL_SLICE_MS);
         socket.setSendTimeOut(POLL_SLICE_MS);
+    }
+
+    /**
+     * Client sockets (DEALER, REQ). Note that jeromq's {@code setImmediate(true)} is its default and means
+     * "attach the pipe at connect" — the opposite of libzmq's {@code ZMQ_IMMEDIATE=1}. We keep the default:
+     * with delayed attach jeromq drops accepted messages when a stalled handshake is retried. Requests stay
+     * bounded because every exchange has a deadline and a stale socket is replaced.
+     */
+    static void configureClient(ZMQ.Socket socket) {
+        configure(socket);
+        socket.setHandshakeIvl(CLIENT_HANDSHAKE_MS);
     }
 }

@@ -62,8 +62,7 @@ public final class InitClient {
                                   BooleanSupplier stopped) {
         ZMQ.Socket s = context.createSocket(SocketType.REQ);
         try {
-            ControlSockets.configure(s);
-            s.setImmediate(true);
+            ControlSockets.configureClient(s);
             s.connect(endpoint);
             while (!s.send(payload, 0)) {
                 if (stopped.getAsBoolean() || System.nanoTime() - deadlineNanos >= 0) {

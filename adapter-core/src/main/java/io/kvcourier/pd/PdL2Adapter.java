@@ -8,6 +8,8 @@ import io.kvcourier.l2.L2Adapter;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
+import io.kvcourier.notify.NotificationTracker;
+import io.kvcourier.notify.ProxyNotifier;
 import org.zeromq.ZContext;
 
 import java.time.Duration;
@@ -38,6 +40,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PdL2Adapter implements L2Adapter {
     private static final System.Logger LOG = System.getLogger(PdL2Adapter.class.getName());
+    /** Notifications waiting for the proxy socket; more are dropped and counted (offer never blocks). */
+    private static final int NOTIFY_QUEUE_CAPACITY = 4096;
 
     private final PdL2AdapterConfig config;
     private final TaskLedger ledger;
@@ -45,6 +49,9 @@ public final class PdL2Adapter implements L2Adapter {
     private final ZContext zmq;
     private final SenderEngine sender;
     private final ReceiverEngine receiver;
+    private final ProxyNotifier notifier;
+    private final NotificationTracker tracker;
+    private final java.util.concurrent.ScheduledExecutorService deadlineChecks;
     private final ReentrantLock inflightLock = new ReentrantLock();
     private final Condition idle = inflightLock.newCondition();
     private final AtomicInteger inflight = new AtomicInteger();
@@ -76,13 +83,37 @@ public final class PdL2Adapter implements L2Adapter {
         this.zmq = new ZContext();
         SenderEngine s = null;
         ReceiverEngine r = null;
+        ProxyNotifier n = null;
+        NotificationTracker t = null;
+        java.util.concurrent.ScheduledExecutorService checks = null;
         try {
             if (config.role() == Role.SENDER) {
-                s = new SenderEngine(config, channels, zmq, (spec, chunks, landed) -> { });
+                n = config.proxyEnabled()
+                        ? ProxyNotifier.create(config.proxyHost(), config.proxyPort(), config.notifyTimeout(),
+                                config.shutdownTimeout(), NOTIFY_QUEUE_CAPACITY)
+                        : ProxyNotifier.disabled();
+                ProxyNotifier notifierRef = n;
+                // The proxy waits for one notification per decode rank (len(peer_init_port)).
+                int ranks = Math.max(config.peerInitPort().size(), config.peerAllocPort().size());
+                t = new NotificationTracker(ranks, config.requestTimeout(), System::nanoTime, notifierRef::offer);
+                checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofVirtual().name("kvcourier-notify-deadlines").factory());
+                Duration period = config.requestTimeout().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0
+                        ? config.requestTimeout().dividedBy(4) : Duration.ofSeconds(1);
+                t.scheduleDeadlineChecks(checks, period);
+                NotificationTracker trackerRef = t;
+                s = new SenderEngine(config, channels, zmq, (spec, chunks, landed) -> trackerRef.onBatchDone(
+                        spec.reqId(), spec.isLastPrefill(), spec.totalChunks(), chunks, landed));
             } else {
                 r = new ReceiverEngine(config, executor, channels, zmq);
             }
         } catch (ChannelException | RuntimeException e) {
+            if (checks != null) {
+                checks.shutdownNow();
+            }
+            if (n != null) {
+                n.close();
+            }
             executor.shutdown();
             zmq.close();
             ledger.close();
@@ -93,6 +124,9 @@ public final class PdL2Adapter implements L2Adapter {
         }
         this.sender = s;
         this.receiver = r;
+        this.notifier = n;
+        this.tracker = t;
+        this.deadlineChecks = checks;
     }
 
     public PdL2AdapterConfig config() {
@@ -256,6 +290,9 @@ public final class PdL2Adapter implements L2Adapter {
         m.put("inflight_tasks", inflight.get());
         if (sender != null) {
             m.putAll(sender.status());
+            m.put("proxy", notifier.isEnabled() ? notifier.endpoint() : "disabled");
+            m.putAll(notifier.counters().toMap());
+            m.put("proxy_notif_pending_requests", tracker.pendingRequests());
         }
         if (receiver != null) {
             m.putAll(receiver.status());
@@ -360,6 +397,12 @@ public final class PdL2Adapter implements L2Adapter {
         awaitIdle(deadline.toNanos() / 2);
         for (Long id : List.copyOf(pending.keySet())) {
             failPending(id); // still running past the deadline: announced as failed, late results dropped
+        }
+        if (deadlineChecks != null) {
+            deadlineChecks.shutdownNow(); // its virtual thread owns no socket; interrupting it is safe
+        }
+        if (notifier != null) {
+            notifier.close(); // flushes queued notifications within the shutdown deadline
         }
         if (receiver != null) {
             receiver.close();

@@ -55,6 +55,7 @@ final class ReceiverStore implements LandingListener {
         boolean loaded;
         boolean doomed; // cancelled while locked: freed on last unlock
         long committedAtNanos;
+        long received;  // bytes admitted so far, in order (channels that place bytes themselves)
 
         Entry(ObjectKey key, int page, long length, Allocation allocation) {
             this.key = key;
@@ -73,6 +74,7 @@ final class ReceiverStore implements LandingListener {
         final List<Entry> entries = new ArrayList<>();
         final long deadlineNanos;
         AllocState state = AllocState.AWAITING;
+        boolean accounted; // a channel reported its writes through admitWrite: commit needs every byte
 
         Allocation(String senderId, String reqId, int firstPage, long deadlineNanos) {
             this.senderId = senderId;
@@ -422,8 +424,13 @@ final class ReceiverStore implements LandingListener {
             }
             for (Entry e : a.entries) {
                 if (e.page == page) {
-                    boolean ok = offsetInPage >= 0 && length >= 0 && offsetInPage + length <= e.length;
-                    if (!ok) {
+                    // Writes into a page arrive in order and exactly cover the key's length: then "all bytes
+                    // are in" at commit is a fact the receiver checked, not the sender's word.
+                    boolean ok = offsetInPage == e.received && length >= 0 && offsetInPage + length <= e.length;
+                    if (ok) {
+                        e.received += length;
+                        a.accounted = true;
+                    } else {
                         rejectedWrites.incrementAndGet();
                     }
                     return ok;
@@ -465,6 +472,16 @@ final class ReceiverStore implements LandingListener {
                 LOG.log(System.Logger.Level.WARNING, "batch {0} from {1} landed but is not a live allocation of that sender",
                         batchId, senderId);
                 return null;
+            }
+            if (a.accounted) {
+                for (Entry e : a.entries) {
+                    if (e.received != e.length) {
+                        LOG.log(System.Logger.Level.WARNING, "batch {0} from {1}: commit before all bytes of {2} landed "
+                                + "({3} of {4}); not committed", batchId, senderId, e.key, e.received, e.length);
+                        rejectedWrites.incrementAndGet();
+                        return null;
+                    }
+                }
             }
             a.state = AllocState.COMMITTED;
             awaiting.remove(a);

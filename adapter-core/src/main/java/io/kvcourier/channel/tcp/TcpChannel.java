@@ -1,0 +1,42 @@
+package io.kvcourier.channel.tcp;
+
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.staging.StagingBuffer;
+
+/**
+ * The tcp transfer channel ({@code transfer_channel: tcp}). The receiver listens on {@code bind_host}
+ * (ephemeral port) and announces host, port, a single-use 16-byte session token and its page size in
+ * {@code TcpInitResponse}; the sender connects, presents the token in a HELLO and streams DATA frames from its
+ * staging pages, then a COMMIT per batch; the receiver admits every DATA frame against the sender's live
+ * allocation before reading its payload straight into its own staging page, commits on COMMIT and answers
+ * with an ACK. Frame format: {@link TcpFrames}.
+ *
+ * <p>Threads: each side has one platform progress thread with an NIO selector that does all socket I/O
+ * after the connect; completions reach the tasks through their futures. Trust (ARCHITECTURE decision 20): a
+ * data connection without a live token is closed, and a frame outside its allocation closes its connection.
+ * The frame path allocates nothing (decision 21): page views and header buffers are reused.
+ */
+public final class TcpChannel {
+
+    /** The factory the adapter uses for {@code tcp}. */
+    public static final TransferChannelFactory FACTORY = new TransferChannelFactory() {
+        @Override
+        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
+            return new TcpSender(config, staging);
+        }
+
+        @Override
+        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+                throws ChannelException {
+            return new TcpReceiver(config, staging, listener);
+        }
+    };
+
+    private TcpChannel() {
+    }
+}

@@ -1,0 +1,315 @@
+package io.kvcourier.notify;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+import io.kvcourier.wire.ProxyNotif;
+import io.kvcourier.wire.WireCodec;
+import io.kvcourier.wire.WireFormatException;
+
+/**
+ * The proxy side of the notifications: a ZMQ PULL socket bound on {@code tcp://{host}:{port}} that
+ * counts {@code ProxyNotif} messages per req_id, for JVM orchestrators and tests (what LMCache's
+ * {@code disagg_proxy_server} does with {@code finished_reqs[req_id] += 1}).
+ *
+ * <p>Every message is decoded strictly with {@link WireCodec}; a malformed one (bad msgpack, another
+ * message type, several frames) is logged, counted in {@link #malformedCount()}, and skipped. The socket
+ * refuses frames over {@code maxMessageBytes} (traps 6).
+ *
+ * <p><b>Threading.</b> One platform thread ({@code kvcourier-proxy-listener}) owns the socket and its
+ * own {@link ZContext}; it wakes at least every 100 ms to check the stop flag and is never interrupted.
+ * The optional {@link NotificationCallback} runs on that thread. All other methods are thread-safe.
+ * {@link #close()} is idempotent and leaves no thread or file descriptor behind.
+ */
+public final class ProxyListener implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ProxyListener.class.getName());
+
+    /** Default cap on one received frame: a {@code ProxyNotif} with a 4 KiB req_id is about 4.1 KiB. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+    private static final int RECEIVE_TIMEOUT_MS = 100;
+
+    /** Called on the listener thread for every well-formed notification. */
+    @FunctionalInterface
+    public interface NotificationCallback {
+        /**
+         * @param reqId          the notified request
+         * @param receivedNanos  {@link System#nanoTime()} when the message was taken off the socket
+         * @param receivedAt     wall-clock time of the same moment
+         */
+        void onNotification(String reqId, long receivedNanos, Instant receivedAt);
+    }
+
+    private final String bindHost;
+    private final int maxMessageBytes;
+    private final NotificationCallback callback;
+    private final Thread thread;
+    private final CompletableFuture<Integer> bound = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopping;
+    private final int port;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Map<String, Integer> counts = new HashMap<>();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder malformed = new LongAdder();
+
+    private ProxyListener(String host, int port, int maxMessageBytes, NotificationCallback callback) {
+        this.bindHost = host;
+        this.maxMessageBytes = maxMessageBytes;
+        this.callback = callback;
+        this.thread = Thread.ofPlatform().name("kvcourier-proxy-listener").daemon(true)
+                .unstarted(() -> run(port));
+        thread.start();
+        int p;
+        try {
+            p = bound.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            joinQuietly();
+            throw new IllegalStateException("cannot bind the proxy listener on tcp://" + host + ":" + port + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            close();
+            throw new IllegalStateException("proxy listener on tcp://" + host + ":" + port + " did not start", e);
+        }
+        this.port = p;
+    }
+
+    /**
+     * Binds a listener with the default frame cap and no callback.
+     *
+     * @param host the address to bind, for example {@code 127.0.0.1} or {@code *}
+     * @param port the port, or 0 for an ephemeral one (see {@link #port()})
+     */
+    public static ProxyListener bind(String host, int port) {
+        return bind(host, port, DEFAULT_MAX_MESSAGE_BYTES, null);
+    }
+
+    /**
+     * Binds a listener.
+     *
+     * @param host            the address to bind, for example {@code 127.0.0.1} or {@code *}
+     * @param port            the port, or 0 for an ephemeral one (see {@link #port()})
+     * @param maxMessageBytes largest frame accepted; larger ones make ZMQ drop the connection
+     * @param callback        called for every notification on the listener thread, or {@code null}
+     * @throws IllegalArgumentException naming the bad argument
+     * @throws IllegalStateException    when the address cannot be bound
+     */
+    public static ProxyListener bind(String host, int port, int maxMessageBytes, NotificationCallback callback) {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("host must be a non-empty string");
+        }
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+        }
+        if (maxMessageBytes <= 0) {
+            throw new IllegalArgumentException("maxMessageBytes must be > 0, got " + maxMessageBytes);
+        }
+        return new ProxyListener(host, port, maxMessageBytes, callback);
+    }
+
+    /** @return the bound port (the ephemeral one when 0 was asked for) */
+    public int port() {
+        return port;
+    }
+
+    /** @return {@code tcp://host:port} as bound */
+    public String endpoint() {
+        return ProxyNotifier.tcpEndpoint(bindHost, port);
+    }
+
+    private void run(int requestedPort) {
+        OwnedContext owned = null;
+        ZMQ.Socket socket = null;
+        try {
+            owned = new OwnedContext("kvcourier-proxy-listener-");
+            ZContext ctx = owned.context();
+            ctx.setLinger(0);
+            socket = ctx.createSocket(SocketType.PULL);
+            socket.setMaxMsgSize(maxMessageBytes);
+            socket.setReceiveTimeOut(RECEIVE_TIMEOUT_MS);
+            String addr = ProxyNotifier.tcpEndpoint(bindHost, requestedPort == 0 ? "*" : Integer.toString(requestedPort));
+            if (!socket.bind(addr)) {
+                throw new IllegalStateException("bind failed, errno " + socket.errno());
+            }
+            String last = socket.getLastEndpoint();
+            bound.complete(Integer.parseInt(last.substring(last.lastIndexOf(':') + 1)));
+        } catch (RuntimeException e) {
+            closeQuietly(socket, owned);
+            bound.completeExceptionally(e);
+            return;
+        }
+        try {
+            while (!stopping) {
+                byte[] frame;
+                try {
+                    frame = socket.recv(0);
+                } catch (RuntimeException e) {
+                    if (stopping) {
+                        break;
+                    }
+                    LOG.log(Level.WARNING, "proxy listener receive failed", e);
+                    continue;
+                }
+                if (frame == null) {
+                    continue; // receive timeout: re-check the stop flag
+                }
+                long nanos = System.nanoTime();
+                if (socket.hasReceiveMore()) {
+                    while (socket.hasReceiveMore() && socket.recv(0) != null) {
+                        // drain the rest of a multi-frame message
+                    }
+                    malformed.increment();
+                    LOG.log(Level.WARNING, "proxy listener: dropped a multi-frame message");
+                    continue;
+                }
+                handle(frame, nanos);
+            }
+        } finally {
+            closeQuietly(socket, owned);
+        }
+    }
+
+    private void handle(byte[] frame, long nanos) {
+        ProxyNotif notif;
+        try {
+            notif = WireCodec.decode(frame, ProxyNotif.class);
+        } catch (WireFormatException e) {
+            malformed.increment();
+            LOG.log(Level.WARNING, "proxy listener: dropped a malformed message of {0} bytes: {1}", frame.length,
+                    e.getMessage());
+            return;
+        }
+        if (callback != null) { // before counting, so that awaitReady() returning implies the callback ran
+            try {
+                callback.onNotification(notif.reqId(), nanos, Instant.now());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "proxy listener callback failed for req_id " + notif.reqId(), e);
+            }
+        }
+        lock.lock();
+        try {
+            counts.merge(notif.reqId(), 1, Integer::sum);
+            received.increment();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until {@code reqId} has been notified at least {@code n} times (one per TP rank).
+     *
+     * @param timeout the longest wait
+     * @return whether the count reached {@code n} in time
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public boolean awaitReady(String reqId, int n, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(reqId, "reqId");
+        long left = Objects.requireNonNull(timeout, "timeout").toNanos();
+        lock.lock();
+        try {
+            while (counts.getOrDefault(reqId, 0) < n) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return how many notifications {@code reqId} has received */
+    public int count(String reqId) {
+        lock.lock();
+        try {
+            return counts.getOrDefault(reqId, 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Forgets a request's count (what a proxy does once it forwarded the request).
+     *
+     * @return the count it had
+     */
+    public int remove(String reqId) {
+        lock.lock();
+        try {
+            Integer c = counts.remove(reqId);
+            return c == null ? 0 : c;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return well-formed notifications received */
+    public long receivedCount() {
+        return received.sum();
+    }
+
+    /** @return messages dropped because they were not a well-formed {@code ProxyNotif} */
+    public long malformedCount() {
+        return malformed.sum();
+    }
+
+    /** The listener thread, for lifecycle tests. */
+    Thread thread() {
+        return thread;
+    }
+
+    private static void closeQuietly(ZMQ.Socket socket, OwnedContext owned) {
+        try {
+            if (owned != null) {
+                if (socket != null) {
+                    socket.close();
+                }
+                owned.close(Duration.ofSeconds(5));
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "closing the proxy listener socket failed", e);
+        }
+    }
+
+    private void joinQuietly() {
+        try {
+            if (!thread.join(Duration.ofSeconds(30))) {
+                LOG.log(Level.ERROR, "proxy listener thread did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the thread by a flag (within ~100 ms), closes the socket and context. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopping = true;
+        joinQuietly();
+    }
+}

@@ -1,0 +1,376 @@
+package io.kvcourier.notify;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import io.kvcourier.wire.ProxyNotif;
+import io.kvcourier.wire.WireEncoder;
+
+/**
+ * Tells the orchestrating proxy that a request's KV transfer attempt is finished: one
+ * {@code ProxyNotif{req_id}} over a ZMQ PUSH socket connected to {@code tcp://{proxyHost}:{proxyPort}}
+ * (spec §B.1), which the proxy's PULL socket counts.
+ *
+ * <p><b>Threading.</b> {@link #offer} may be called from any thread; it never blocks and never throws.
+ * One virtual thread owns the socket and its own {@code ZContext}, fed by a bounded queue. It sends
+ * with {@code DONTWAIT} only while a proxy has completed the ZMQ handshake (see {@code PushLink} for
+ * why that, and not jeromq's "immediate" option, is how we know); while no proxy is there, or its
+ * queue is full, it retries with a bounded exponential back-off (1 ms doubling to 100 ms) until the
+ * notification's send deadline, measured from its {@code offer}, then drops it with a warning naming
+ * the req_id (counted as expired). Nothing interrupts that thread (traps 3): {@link #close()} stops it
+ * by a flag.
+ *
+ * <p><b>Delivery.</b> PUSH has no acknowledgement. A notification handed to a connected proxy stays
+ * queued in ZMQ across a reconnect and is delivered when the connection comes back, until
+ * {@link #close()} (linger = what remains of the shutdown deadline); one handed over just before the
+ * proxy went away for good is lost without being counted.
+ *
+ * <p><b>Lifecycle.</b> Create with {@link #create}; {@code proxyPort == 0} gives a disabled notifier
+ * with no socket and no thread. {@link #close()} stops accepting, flushes what is queued within the
+ * shutdown deadline (the socket's linger is what remains of it), closes the socket, then the context,
+ * and is idempotent.
+ */
+public final class ProxyNotifier implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ProxyNotifier.class.getName());
+
+    /** Send high-water mark of the PUSH socket, in messages. */
+    public static final int SEND_HWM = 1_000;
+    static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Bounds of the ZMTP handshake timeout: a quarter of the send deadline, within these. */
+    static final long MIN_HANDSHAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long MAX_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long the idle thread waits on the queue before re-checking the stop flag. */
+    private static final long IDLE_POLL_MILLIS = 20;
+
+    /** What happened to one notification; reported to the test hooks. */
+    enum Outcome { SENT, EXPIRED, FAILED }
+
+    /** Test hooks, called on the notifier thread. {@link #NONE} in production. */
+    interface Hooks {
+        Hooks NONE = new Hooks() {
+        };
+
+        /** Before each send attempt ({@code attempt} counts from 1). May block to hold the thread. */
+        default void beforeAttempt(String reqId, int attempt) {
+        }
+
+        /** After a notification's fate is decided. */
+        default void onOutcome(String reqId, Outcome outcome) {
+        }
+    }
+
+    private record Pending(String reqId, long deadlineNanos) {
+    }
+
+    private final String endpoint;
+    private final long sendDeadlineNanos;
+    private final Duration shutdownDeadline;
+    private final ArrayBlockingQueue<Pending> queue;
+    private final Hooks hooks;
+    private final Thread thread;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final AtomicBoolean closeCalled = new AtomicBoolean();
+    private final AtomicLong lastQueueFullWarning = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+    private volatile boolean accepting;
+    private volatile boolean stopping;
+    private volatile long shutdownAtNanos;
+    private volatile Throwable startFailure;
+
+    private final LongAdder offered = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder retried = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder expired = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+
+    /**
+     * Creates a notifier and, unless disabled, starts its thread and connects its socket.
+     *
+     * @param proxyHost        the proxy's host; must be non-blank when {@code proxyPort != 0}
+     * @param proxyPort        the proxy's PULL port, 1..65535, or 0 to disable notifications
+     * @param sendDeadline     how long after {@code offer} a notification may wait for the proxy
+     *                         before it is dropped (positive)
+     * @param shutdownDeadline how long {@link #close()} may spend flushing (positive)
+     * @param queueCapacity    notifications that may wait for the thread; more are dropped (positive)
+     * @return a running notifier, or a disabled one when {@code proxyPort == 0}
+     * @throws IllegalArgumentException naming the bad argument
+     * @throws IllegalStateException    when the socket cannot be set up
+     */
+    public static ProxyNotifier create(String proxyHost, int proxyPort, Duration sendDeadline,
+                                       Duration shutdownDeadline, int queueCapacity) {
+        return create(proxyHost, proxyPort, sendDeadline, shutdownDeadline, queueCapacity, Hooks.NONE);
+    }
+
+    static ProxyNotifier create(String proxyHost, int proxyPort, Duration sendDeadline, Duration shutdownDeadline,
+                                int queueCapacity, Hooks hooks) {
+        if (proxyPort < 0 || proxyPort > 65_535) {
+            throw new IllegalArgumentException("proxyPort must be in [0, 65535], got " + proxyPort);
+        }
+        positive(sendDeadline, "sendDeadline");
+        positive(shutdownDeadline, "shutdownDeadline");
+        if (queueCapacity <= 0) {
+            throw new IllegalArgumentException("queueCapacity must be > 0, got " + queueCapacity);
+        }
+        if (proxyPort == 0) {
+            return disabled();
+        }
+        if (proxyHost == null || proxyHost.isBlank()) {
+            throw new IllegalArgumentException("proxyHost must be a non-empty string when proxyPort != 0");
+        }
+        ProxyNotifier n = new ProxyNotifier(tcpEndpoint(proxyHost, proxyPort), sendDeadline, shutdownDeadline,
+                queueCapacity, hooks);
+        n.awaitStart();
+        return n;
+    }
+
+    /** @return {@code tcp://host:port}, with an IPv6 literal host in brackets */
+    static String tcpEndpoint(String host, Object port) {
+        boolean v6 = host.indexOf(':') >= 0 && !host.startsWith("[");
+        return "tcp://" + (v6 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** @return a notifier that drops every notification: no socket, no thread */
+    public static ProxyNotifier disabled() {
+        return new ProxyNotifier();
+    }
+
+    private static void positive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+        }
+    }
+
+    private ProxyNotifier() {
+        this.endpoint = null;
+        this.sendDeadlineNanos = 0;
+        this.shutdownDeadline = Duration.ZERO;
+        this.queue = null;
+        this.hooks = Hooks.NONE;
+        this.thread = null;
+        this.accepting = false;
+        closeCalled.set(true);
+        started.countDown();
+    }
+
+    private ProxyNotifier(String endpoint, Duration sendDeadline, Duration shutdownDeadline, int queueCapacity,
+                          Hooks hooks) {
+        this.endpoint = endpoint;
+        this.sendDeadlineNanos = sendDeadline.toNanos();
+        this.shutdownDeadline = shutdownDeadline;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.hooks = Objects.requireNonNull(hooks);
+        this.accepting = true;
+        this.thread = Thread.ofVirtual().name("kvcourier-proxy-notifier").unstarted(this::run);
+        thread.start();
+    }
+
+    private void awaitStart() {
+        try {
+            if (!started.await(shutdownDeadline.toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
+                close();
+                throw new IllegalStateException("proxy notifier for " + endpoint + " did not start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while starting the proxy notifier", e);
+        }
+        if (startFailure != null) {
+            close();
+            throw new IllegalStateException("cannot connect the proxy notifier to " + endpoint + ": "
+                    + startFailure.getMessage(), startFailure);
+        }
+    }
+
+    /** @return whether notifications go anywhere ({@code false} for a disabled notifier) */
+    public boolean isEnabled() {
+        return endpoint != null;
+    }
+
+    /** @return {@code tcp://host:port} of the proxy, or {@code null} when disabled */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * Queues one {@code ProxyNotif(reqId)}. Never blocks, never throws.
+     *
+     * @param reqId the request id (null is dropped and counted)
+     * @return whether it was queued; {@code false} when the notifier is disabled or closed, the queue
+     *         is full, or {@code reqId} is null (the last three are counted as dropped)
+     */
+    public boolean offer(String reqId) {
+        if (queue == null) {
+            return false;
+        }
+        if (reqId == null || !accepting) {
+            dropped.increment();
+            return false;
+        }
+        Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos);
+        if (queue.offer(p)) {
+            if (!accepting && !thread.isAlive() && queue.remove(p)) {
+                dropped.increment(); // raced with close(): the thread is gone, nobody would send it
+                return false;
+            }
+            offered.increment();
+            return true;
+        }
+        dropped.increment();
+        warnQueueFull(reqId);
+        return false;
+    }
+
+    /** Logs a full queue at most once a second, so a flood of drops cannot slow the callers down. */
+    private void warnQueueFull(String reqId) {
+        long now = System.nanoTime();
+        long last = lastQueueFullWarning.get();
+        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastQueueFullWarning.compareAndSet(last, now)) {
+            LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full "
+                    + "({2} dropped so far)", reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
+        }
+    }
+
+    /** @return a snapshot of the counters */
+    public NotifierCounters counters() {
+        return new NotifierCounters(offered.sum(), sent.sum(), retried.sum(), dropped.sum(), expired.sum(),
+                failed.sum());
+    }
+
+    /** @return notifications waiting for the thread */
+    public int queued() {
+        return queue == null ? 0 : queue.size();
+    }
+
+    /** The notifier thread, for lifecycle tests. */
+    Thread thread() {
+        return thread;
+    }
+
+    private void run() {
+        PushLink link;
+        try {
+            Duration handshake = Duration.ofNanos(Math.max(MIN_HANDSHAKE_NANOS, Math.min(MAX_HANDSHAKE_NANOS,
+                    sendDeadlineNanos / 4)));
+            link = new PushLink(endpoint, SEND_HWM, handshake, shutdownDeadline.toMillis(),
+                    "kvcourier-proxy-notifier-");
+        } catch (RuntimeException e) {
+            startFailure = e;
+            started.countDown();
+            return;
+        }
+        started.countDown();
+        WireEncoder encoder = new WireEncoder();
+        try {
+            while (true) {
+                Pending p = nextOrNull();
+                if (p == null) {
+                    if (stopping) {
+                        break;
+                    }
+                    link.peerConnected(); // drain monitor events while idle, so none are dropped
+                    continue;
+                }
+                deliver(link, encoder, p);
+            }
+        } finally {
+            link.close(TimeUnit.NANOSECONDS.toMillis(shutdownAtNanos - System.nanoTime()));
+        }
+    }
+
+    private Pending nextOrNull() {
+        try {
+            return stopping ? queue.poll() : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            // Nobody should interrupt this thread; if someone does, keep the flag and carry on by the stop flag.
+            Thread.currentThread().interrupt();
+            return queue.poll();
+        }
+    }
+
+    private void deliver(PushLink link, WireEncoder encoder, Pending p) {
+        Outcome outcome;
+        try {
+            ByteBuffer bytes = encoder.encode(new ProxyNotif(p.reqId()));
+            outcome = sendWithRetry(link, encoder, bytes.remaining(), p);
+        } catch (RuntimeException e) {
+            outcome = Outcome.FAILED;
+            failed.increment();
+            LOG.log(Level.WARNING, "proxy notification for req_id " + p.reqId() + " to " + endpoint + " failed", e);
+        }
+        try {
+            hooks.onOutcome(p.reqId(), outcome);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "proxy notifier outcome hook failed", e);
+        }
+    }
+
+    private Outcome sendWithRetry(PushLink link, WireEncoder encoder, int length, Pending p) {
+        long backoff = MIN_BACKOFF_NANOS;
+        for (int attempt = 1; ; attempt++) {
+            hooks.beforeAttempt(p.reqId(), attempt);
+            if (link.trySend(encoder.array(), length)) {
+                sent.increment();
+                return Outcome.SENT;
+            }
+            long now = System.nanoTime();
+            long deadline = stopping ? Math.min(p.deadlineNanos(), shutdownAtNanos) : p.deadlineNanos();
+            if (now - deadline >= 0) {
+                expired.increment();
+                LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: proxy {1} did not take it within "
+                        + "the {2} deadline ({3})", p.reqId(), endpoint, stopping ? "shutdown" : "send",
+                        link.peerConnected() ? "send queue full" : "no proxy connected");
+                return Outcome.EXPIRED;
+            }
+            if (attempt == 1) {
+                retried.increment();
+            }
+            LockSupport.parkNanos(Math.min(backoff, deadline - now));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+        }
+    }
+
+    /**
+     * Stops accepting, sends what is queued within the shutdown deadline, then closes the socket and
+     * the context on the notifier thread. What is still queued at the deadline is counted as expired.
+     * Idempotent; later calls return at once. Never interrupts the notifier thread.
+     */
+    @Override
+    public void close() {
+        if (!closeCalled.compareAndSet(false, true)) {
+            return;
+        }
+        accepting = false;
+        shutdownAtNanos = System.nanoTime() + shutdownDeadline.toNanos();
+        stopping = true;
+        boolean done = false;
+        try {
+            // The thread needs at most the shutdown deadline to flush, then the linger (the remainder) to close.
+            done = thread.join(shutdownDeadline.plusSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!done) {
+            LOG.log(Level.ERROR, "proxy notifier thread for {0} did not stop within the shutdown deadline", endpoint);
+        }
+        for (Pending p; (p = queue.poll()) != null; ) {
+            expired.increment();
+            LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped at shutdown", p.reqId());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return isEnabled() ? "ProxyNotifier[" + endpoint + ", " + counters() + "]" : "ProxyNotifier[disabled]";
+    }
+}

@@ -1,0 +1,156 @@
+package io.kvcourier.channel.tcp;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A hand-written tcp data client that speaks {@link TcpFrames} byte by byte (java.io, big-endian), for tests
+ * that must send what a well-behaved sender never would. Reads are bounded by a socket timeout. A write
+ * that fails because the receiver already closed the connection marks it broken; later writes are skipped.
+ */
+public final class RawTcpClient implements AutoCloseable {
+    private final Socket socket;
+    private final DataOutputStream out;
+    private final DataInputStream in;
+    private boolean broken;
+
+    public RawTcpClient(String host, int port) throws IOException {
+        socket = new Socket();
+        socket.connect(new InetSocketAddress(host, port), 5_000);
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        out = new DataOutputStream(socket.getOutputStream());
+        in = new DataInputStream(socket.getInputStream());
+    }
+
+    public RawTcpClient hello(byte[] token, String senderId) {
+        if (broken) {
+            return this;
+        }
+        try {
+            byte[] id = senderId.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(TcpFrames.MAGIC);
+            out.writeShort(TcpFrames.VERSION);
+            out.writeShort(id.length);
+            out.write(token);
+            out.write(id);
+            out.flush();
+} catch (IOException e) {
+            broken = true; // the receiver closed the connection: later writes are skipped
+        }
+        return this;
+    }
+
+    public RawTcpClient dataHeader(int batch, int page, int length, long offset) {
+        if (broken) {
+            return this;
+        }
+        try {
+            out.writeByte(TcpFrames.DATA);
+            out.write(new byte[3]);
+            out.writeInt(batch);
+            out.writeInt(page);
+            out.writeInt(length);
+            out.writeLong(offset);
+            out.flush();
+} catch (IOException e) {
+            broken = true; // the receiver closed the connection: later writes are skipped
+        }
+        return this;
+    }
+
+    public RawTcpClient bytes(byte[] payload) {
+        if (broken) {
+            return this;
+        }
+        try {
+            out.write(payload);
+            out.flush();
+} catch (IOException e) {
+            broken = true; // the receiver closed the connection: later writes are skipped
+        }
+        return this;
+    }
+
+    public RawTcpClient commit(int batch) {
+        if (broken) {
+            return this;
+        }
+        try {
+            out.writeByte(TcpFrames.COMMIT);
+            out.write(new byte[3]);
+            out.writeInt(batch);
+            out.writeInt(0);
+            out.writeInt(0);
+            out.writeLong(0);
+            out.flush();
+} catch (IOException e) {
+            broken = true; // the receiver closed the connection: later writes are skipped
+        }
+        return this;
+    }
+
+    /** Reads one ACK: {@code {batch, committed ? 1 : 0}}. */
+    public int[] readAck() throws IOException {
+        byte type = in.readByte();
+        byte committed = in.readByte();
+        in.readShort();
+        int batch = in.readInt();
+        if (type != TcpFrames.ACK) {
+            throw new IOException("expected an ACK, got type " + type);
+        }
+        return new int[] {batch, committed};
+    }
+
+    /**
+     * True when the receiver closed this connection (EOF or reset) within the socket timeout; false when it
+     * sent bytes instead. Throws on timeout.
+     */
+    public boolean closedByPeer() throws IOException {
+        if (broken) {
+            return true;
+        }
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            return true; // connection reset
+        }
+    }
+
+    /** Ends this side's stream (FIN) and returns once the receiver closed the connection in turn. */
+    public boolean finish() throws IOException {
+        if (!broken) {
+            try {
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                broken = true;
+            }
+        }
+        return closedByPeer();
+    }
+
+    /** Writes until the peer's close surfaces as an error, or gives up; true if a write failed. */
+    public boolean writeFails(byte[] payload) {
+        try {
+            for (int i = 0; i < 64; i++) {
+                out.write(payload);
+                out.flush();
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

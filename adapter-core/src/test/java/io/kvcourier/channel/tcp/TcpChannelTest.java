@@ -1,0 +1,636 @@
+package io.kvcourier.channel.tcp;
+
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.TransferChannels;
+import io.kvcourier.channel.WriteBatch;
+import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.wire.InitError;
+import io.kvcourier.wire.MockInitRequest;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.TcpInitRequest;
+import io.kvcourier.wire.TcpInitResponse;
+import io.kvcourier.wire.WireCodec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(60)
+class TcpChannelTest {
+    private static final int PAGE = 64 * 1024;
+    private static final int PAGES = 16;
+    private static final long WAIT_S = 10;
+
+    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final Random random = new Random(7);
+
+    @AfterEach
+    void closeAll() throws Exception {
+        while (!toClose.isEmpty()) {
+            toClose.pop().close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    static PdL2AdapterConfig config(double handshakeSec) {
+        return config(handshakeSec, "127.0.0.1");
+    }
+
+    static PdL2AdapterConfig config(double handshakeSec, String bindHost) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("type", "pd");
+        m.put("role", "receiver");
+        m.put("peer_host", "127.0.0.1");
+        m.put("peer_init_port", List.of(0));
+        m.put("peer_alloc_port", List.of(0));
+        m.put("transfer_channel", "tcp");
+        m.put("bind_host", bindHost);
+        m.put("buffer_size", (long) PAGES * PAGE);
+        m.put("handshake_timeout_sec", handshakeSec);
+        m.put("transfer_timeout_sec", 5);
+        m.put("shutdown_timeout_sec", 5);
+        return PdL2AdapterConfig.fromMap(m);
+    }
+
+    private <T extends AutoCloseable> T closing(T c) {
+        toClose.push(c);
+        return c;
+    }
+
+    private StagingBuffer staging() {
+        StagingBuffer s = closing(new StagingBuffer((long) PAGES * PAGE));
+        s.fixPageSize(PAGE);
+        return s;
+    }
+
+    private StagingBuffer randomStaging() {
+        StagingBuffer s = staging();
+        byte[] data = new byte[PAGES * PAGE];
+        random.nextBytes(data);
+        MemorySegment.copy(data, 0, s.segment(), ValueLayout.JAVA_BYTE, 0, data.length);
+        return s;
+    }
+
+    private TcpReceiver receiver(StagingBuffer staging, LandingListener listener, double handshakeSec) throws Exception {
+        return closing(new TcpReceiver(config(handshakeSec), staging, listener));
+    }
+
+    private TcpSender sender(StagingBuffer staging) throws Exception {
+        return closing(new TcpSender(config(5), staging));
+    }
+
+    private static TcpConnection connect(TcpSender sender, TcpReceiver receiver, String senderId) throws Exception {
+        ChannelSender.Handshake hs = sender.beginConnect(senderId);
+        return (TcpConnection) hs.complete(receiver.handshake(hs.request()));
+    }
+
+    private static byte[] token(TcpReceiver receiver, String senderId) {
+        PdMessage reply = receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, senderId));
+        assertThat(reply).isInstanceOf(TcpInitResponse.class);
+        return ((TcpInitResponse) reply).sessionToken();
+    }
+
+    private static WriteBatch batch(int[] localPages, int[] remotePages, long[] lengths) {
+        long[] offsets = new long[localPages.length];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = (long) localPages[i] * PAGE;
+        }
+        return new WriteBatch(offsets, remotePages, lengths, PAGE);
+    }
+
+    private static boolean sameBytes(StagingBuffer a, long aOff, StagingBuffer b, long bOff, long len) {
+        return a.segment().asSlice(aOff, len).mismatch(b.segment().asSlice(bOff, len)) == -1;
+    }
+
+    private static boolean allZero(StagingBuffer s, long off, long len) {
+        return s.segment().asSlice(off, len).mismatch(MemorySegment.ofArray(new byte[(int) len])) == -1;
+    }
+
+    /** A listener that admits exactly the (sender, batch, page) triples a test allows, and records the rest. */
+    static final class Allocations implements LandingListener {
+        final Set<String> pages = ConcurrentHashMap.newKeySet();
+        final Set<String> batches = ConcurrentHashMap.newKeySet();
+        final AtomicInteger admitted = new AtomicInteger();
+        final AtomicInteger refused = new AtomicInteger();
+        final List<String> landed = new CopyOnWriteArrayList<>();
+        volatile Runnable onFirstAdmit;
+
+        Allocations allow(String sender, int batch, int... pageList) {
+            batches.add(sender + "/" + batch);
+            for (int p : pageList) {
+                pages.add(sender + "/" + batch + "/" + p);
+            }
+            return this;
+        }
+
+        @Override
+        public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+            boolean ok = pages.contains(senderId + "/" + batchId + "/" + page) && offsetInPage + length <= PAGE;
+            if (!ok) {
+                refused.incrementAndGet();
+                return false;
+            }
+            if (admitted.incrementAndGet() == 1 && onFirstAdmit != null) {
+                onFirstAdmit.run();
+            }
+            return true;
+        }
+
+        @Override
+        public boolean onBatchLanded(String senderId, int batchId) {
+            landed.add(senderId + "/" + batchId);
+            return batches.remove(senderId + "/" + batchId);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- tests
+
+    @Test
+    void tcpIsSelectedForTransferChannelTcp() {
+        assertThat(TransferChannels.unsupportedReason(io.kvcourier.pd.ChannelKind.TCP)).isNull();
+        assertThat(TransferChannels.factoryFor(config(5))).isSameAs(TcpChannel.FACTORY);
+    }
+
+    @Test
+    void handshakeAnnouncesTheDataPortAndRefusesWhatItCannotServe() throws Exception {
+        Allocations alloc = new Allocations();
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        PdMessage ok = receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
+        assertThat(ok).isInstanceOfSatisfying(TcpInitResponse.class, r -> {
+            assertThat(r.host()).isEqualTo("127.0.0.1");
+            assertThat(r.port()).isEqualTo(receiver.port()).isPositive();
+            assertThat(r.sessionToken()).hasSize(TcpFrames.TOKEN_BYTES);
+            assertThat(r.pageSize()).isEqualTo(PAGE);
+        });
+        TcpInitResponse again = (TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
+        assertThat(again.sessionToken()).as("a fresh token per handshake").isNotEqualTo(((TcpInitResponse) ok).sessionToken());
+        assertThat(receiver.handshake(new TcpInitRequest(99, "alice")))
+                .isInstanceOfSatisfying(InitError.class, e -> assertThat(e.message()).contains("protocol version 99"));
+        assertThat(receiver.handshake(new MockInitRequest(WireCodec.PROTOCOL_VERSION, "alice")))
+                .isInstanceOfSatisfying(InitError.class, e -> assertThat(e.message()).contains("TcpInitRequest"));
+        assertThat(receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "x".repeat(300))))
+                .isInstanceOfSatisfying(InitError.class, e -> assertThat(e.message()).contains("sender_id"));
+        receiver.close();
+        assertThat(receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice")))
+                .isInstanceOfSatisfying(InitError.class, e -> assertThat(e.message()).contains("closing"));
+    }
+
+    @Test
+    void wildcardBindAnnouncesThePeerHost() throws Exception {
+        assertThat(TcpReceiver.isWildcard("::")).isTrue();
+        assertThat(TcpReceiver.isWildcard("127.0.0.1")).isFalse();
+        StagingBuffer local = randomStaging();
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 0, 0);
+        TcpReceiver receiver = closing(new TcpReceiver(config(5, "0.0.0.0"), remote, alloc));
+        TcpInitResponse init = (TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "x"));
+        assertThat(init.host()).as("peer_host, the receiver's own address").isEqualTo("127.0.0.1");
+        connect(sender(local), receiver, "alice").write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE}))
+                .get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(sameBytes(local, 0, remote, 0, PAGE)).isTrue();
+    }
+
+    @Test
+    void anUnusedTokenExpiresAfterTwiceTheHandshakeDeadline() throws Exception {
+        TcpReceiver receiver = receiver(staging(), new Allocations().allow("alice", 1, 1), 0.2);
+        byte[] old = token(receiver, "alice");
+        assertThat(receiver.pendingGrants()).isEqualTo(1);
+        // Two silent connections, each closed only after the handshake deadline, measure out 2 x that deadline.
+        for (int i = 0; i < 2; i++) {
+            try (RawTcpClient silent = new RawTcpClient("127.0.0.1", receiver.port())) {
+                assertThat(silent.closedByPeer()).isTrue();
+            }
+        }
+        assertThat(receiver.pendingGrants()).isZero();
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(old, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]).commit(1);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(receiver.refusedConnections.get()).isEqualTo(3);
+    }
+
+    @Test
+    void senderRefusesBadRepliesAndBatchesWithClearErrors() throws Exception {
+        TcpSender sender = sender(randomStaging());
+        assertThatThrownBy(() -> sender.beginConnect("x".repeat(300))).isInstanceOf(ChannelException.class)
+                .hasMessageContaining("sender id");
+        assertThatThrownBy(() -> sender.beginConnect("alice").complete(new InitError(1, "receiver is closing")))
+                .isInstanceOf(ChannelException.class).hasMessageContaining("refused").hasMessageContaining("closing");
+        assertThatThrownBy(() -> sender.beginConnect("alice").complete(new TcpInitResponse(1, "127.0.0.1", 1, new byte[3], PAGE)))
+                .isInstanceOf(ChannelException.class).hasMessageContaining("session_token");
+        assertThatThrownBy(() -> sender.beginConnect("alice").complete(new TcpInitResponse(1, "127.0.0.1", 0,
+                new byte[TcpFrames.TOKEN_BYTES], PAGE))).isInstanceOf(ChannelException.class).hasMessageContaining("port");
+        TcpReceiver receiver = receiver(staging(), new Allocations(), 5);
+        TcpConnection conn = connect(sender, receiver, "alice");
+        CompletableFuture<Void> outside = conn.write(new WriteBatch(new long[] {(long) PAGES * PAGE - 10}, new int[] {0},
+                new long[] {PAGE}, PAGE));
+        assertThatThrownBy(() -> outside.get(WAIT_S, TimeUnit.SECONDS)).cause().isInstanceOf(ChannelException.class)
+                .hasMessageContaining("outside the sender's");
+        assertThat(conn.isOpen()).as("a refused batch does not touch the connection").isTrue();
+        sender.close();
+        assertThatThrownBy(() -> sender.beginConnect("alice")).isInstanceOf(ChannelException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void concurrentBatchesLandByteForByteAndCommitOnce() throws Exception {
+        StagingBuffer local = randomStaging();
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations()
+                .allow("alice", 0, 0, 1, 2)
+                .allow("alice", 5, 5, 6)
+                .allow("alice", 9, 9)
+                .allow("alice", 12, 12, 13, 14, 15);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpSender sender = sender(local);
+        TcpConnection conn = connect(sender, receiver, "alice");
+        List<WriteBatch> batches = List.of(
+                batch(new int[] {0, 1, 2}, new int[] {0, 1, 2}, new long[] {PAGE, PAGE, PAGE / 3}),
+                batch(new int[] {3, 4}, new int[] {5, 6}, new long[] {PAGE, PAGE}),
+                batch(new int[] {5}, new int[] {9}, new long[] {1000}),
+                batch(new int[] {8, 9, 10, 11}, new int[] {12, 13, 14, 15}, new long[] {PAGE, PAGE, PAGE, 7}));
+        List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+        List<Thread> writers = new ArrayList<>();
+        for (WriteBatch b : batches) {
+            writers.add(Thread.ofVirtual().start(() -> futures.add(conn.write(b))));
+        }
+        for (Thread t : writers) {
+            assertThat(t.join(java.time.Duration.ofSeconds(WAIT_S))).isTrue();
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(WAIT_S, TimeUnit.SECONDS);
+
+        for (WriteBatch b : batches) {
+            for (int i = 0; i < b.size(); i++) {
+                long dst = (long) b.remotePages()[i] * PAGE;
+                assertThat(sameBytes(local, b.localOffsets()[i], remote, dst, b.lengths()[i]))
+                        .as("batch %d entry %d", b.batchId(), i).isTrue();
+                assertThat(allZero(remote, dst + b.lengths()[i], PAGE - b.lengths()[i]))
+                        .as("nothing past the written length").isTrue();
+            }
+        }
+        assertThat(alloc.landed).containsExactlyInAnyOrder("alice/0", "alice/5", "alice/9", "alice/12");
+        assertThat(receiver.committedBatches.get()).isEqualTo(4);
+        assertThat(receiver.rejectedFrames.get()).isZero();
+        assertThat(conn.isOpen()).isTrue();
+        assertThat(conn.describe()).isEqualTo("tcp 127.0.0.1:" + receiver.port());
+    }
+
+    @Test
+    void aBatchTheReceiverDoesNotCommitFailsItsFutureOnly() throws Exception {
+        StagingBuffer local = randomStaging();
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpConnection conn = connect(sender(local), receiver, "alice");
+        alloc.batches.remove("alice/1"); // pages admitted, but the batch is gone by commit time (expired)
+        CompletableFuture<Void> f = conn.write(batch(new int[] {0}, new int[] {1}, new long[] {PAGE}));
+        assertThatThrownBy(() -> f.get(WAIT_S, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(ChannelException.class).hasMessageContaining("did not commit batch 1");
+        alloc.allow("alice", 2, 2);
+        conn.write(batch(new int[] {1}, new int[] {2}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void connectionsWithoutALiveTokenAreClosedAndNothingIsAdmitted() throws Exception {
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        byte[] forged = new byte[TcpFrames.TOKEN_BYTES];
+        random.nextBytes(forged);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(forged, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]);
+            assertThat(c.closedByPeer()).as("forged token").isTrue();
+        }
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.dataHeader(1, 1, 16, 0).bytes(new byte[16]); // no hello at all: bad magic
+            assertThat(c.closedByPeer()).as("no hello").isTrue();
+        }
+        byte[] aliceToken = token(receiver, "alice");
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(aliceToken, "mallory").dataHeader(1, 1, 16, 0);
+            assertThat(c.closedByPeer()).as("alice's token presented by another sender").isTrue();
+        }
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(aliceToken, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]).commit(1);
+            assertThat(c.readAck()).as("the rightful owner").containsExactly(1, 1);
+        }
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(aliceToken, "alice").dataHeader(1, 1, 16, 0);
+            assertThat(c.closedByPeer()).as("a token is single use").isTrue();
+        }
+        assertThat(receiver.refusedConnections.get()).isEqualTo(4);
+        assertThat(alloc.landed).containsExactly("alice/1");
+        assertThat(alloc.refused.get()).isZero();
+    }
+
+    @Test
+    void aConnectionThatSaysNothingIsClosedAfterTheHandshakeDeadline() throws Exception {
+        TcpReceiver receiver = receiver(staging(), new Allocations(), 0.3);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(receiver.refusedConnections.get()).isEqualTo(1);
+    }
+
+    @Test
+    void connectionsWaitingForTheirHelloAreCapped() throws Exception {
+        TcpReceiver receiver = receiver(staging(), new Allocations(), 30);
+        List<RawTcpClient> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < TcpReceiver.MAX_UNAUTHENTICATED; i++) {
+                silent.add(new RawTcpClient("127.0.0.1", receiver.port()));
+            }
+            long start = System.nanoTime();
+            try (RawTcpClient extra = new RawTcpClient("127.0.0.1", receiver.port())) {
+                assertThat(extra.closedByPeer()).isTrue();
+            }
+            assertThat(System.nanoTime() - start).as("closed at once, not after the 30 s handshake deadline")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(10));
+            assertThat(receiver.refusedConnections.get()).isEqualTo(1);
+        } finally {
+            for (RawTcpClient c : silent) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void framesOutsideTheAllocationCloseTheConnectionAndNothingLands() throws Exception {
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        byte[] payload = new byte[100];
+        java.util.Arrays.fill(payload, (byte) 0xAB);
+        int[][] bad = {
+                {1, 5, 100, 0},               // a page of no allocation of alice's
+                {3, 1, 100, 0},               // alice's page, claimed for another batch
+                {1, 1, 100, PAGE - 50},       // runs past the end of the page
+                {1, 1, PAGE + 1, 0},          // longer than a page
+                {1, PAGES + 3, 100, 0},       // beyond the staging buffer
+        };
+        for (int[] f : bad) {
+            try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+                c.hello(token(receiver, "alice"), "alice").dataHeader(f[0], f[1], f[2], f[3]);
+                c.writeFails(payload);
+                assertThat(c.closedByPeer()).as("frame %s", java.util.Arrays.toString(f)).isTrue();
+            }
+        }
+        assertThat(allZero(remote, 0, (long) PAGES * PAGE)).as("no byte landed anywhere").isTrue();
+        assertThat(receiver.rejectedFrames.get()).isEqualTo(bad.length);
+        assertThat(alloc.landed).isEmpty();
+    }
+
+    @Test
+    void hostileFramesNeverWriteOutsideTheAdmittedPageAndTheReceiverKeepsServing() throws Exception {
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        Random fuzz = new Random(1234);
+        for (int i = 0; i < 150; i++) {
+            try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+                c.hello(token(receiver, "alice"), "alice");
+                for (int f = 0; f < 1 + fuzz.nextInt(3); f++) {
+                    byte type = fuzz.nextInt(4) == 0 ? (byte) fuzz.nextInt() : fuzz.nextBoolean() ? TcpFrames.DATA : TcpFrames.COMMIT;
+                    int batch = fuzz.nextBoolean() ? 1 : fuzz.nextInt();
+                    int page = fuzz.nextBoolean() ? 1 : fuzz.nextInt(PAGES + 4) - 2;
+                    int length = fuzz.nextBoolean() ? 1 + fuzz.nextInt(64) : fuzz.nextInt();
+                    long offset = fuzz.nextBoolean() ? fuzz.nextInt(PAGE) : fuzz.nextLong();
+                    byte[] header = java.nio.ByteBuffer.allocate(TcpFrames.HEADER_BYTES).put(type)
+                            .put(new byte[] {0, 0, (byte) (fuzz.nextInt(8) == 0 ? 1 : 0)}).putInt(batch).putInt(page)
+                            .putInt(length).putLong(offset).array();
+                    byte[] payload = new byte[fuzz.nextInt(128)];
+                    java.util.Arrays.fill(payload, (byte) 0x7F);
+                    c.bytes(header).bytes(payload);
+                }
+                assertThat(c.finish()).isTrue();
+            }
+        }
+        assertThat(allZero(remote, 0, PAGE)).as("page 0").isTrue();
+        assertThat(allZero(remote, 2L * PAGE, (long) (PAGES - 2) * PAGE)).as("pages 2..").isTrue();
+        assertThat(alloc.refused.get() + receiver.rejectedFrames.get()).as("hostile frames were refused").isPositive();
+
+        StagingBuffer local = randomStaging();
+        Allocations fresh = alloc.allow("bob", 3, 3);
+        TcpConnection conn = connect(sender(local), receiver, "bob");
+        conn.write(batch(new int[] {0}, new int[] {3}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(sameBytes(local, 0, remote, 3L * PAGE, PAGE)).as("still serving").isTrue();
+        assertThat(fresh.landed).contains("bob/3");
+    }
+
+    @Test
+    void malformedFramesCloseTheConnection() throws Exception {
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(token(receiver, "alice"), "alice").bytes(new byte[] {9, 0, 0, 0}).bytes(new byte[20]);
+            assertThat(c.closedByPeer()).as("unknown frame type").isTrue();
+        }
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(token(receiver, "alice"), "alice").bytes(new byte[] {TcpFrames.COMMIT, 1, 0, 0}).bytes(new byte[20]);
+            assertThat(c.closedByPeer()).as("reserved bytes set").isTrue();
+        }
+        assertThat(receiver.rejectedFrames.get()).isEqualTo(2);
+        assertThat(alloc.landed).isEmpty();
+    }
+
+    @Test
+    void rawFramesFollowTheDocumentedFormat() throws Exception {
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 3, 3, 4);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        byte[] full = new byte[PAGE];
+        random.nextBytes(full);
+        byte[] part = new byte[20];
+        random.nextBytes(part);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(token(receiver, "alice"), "alice")
+                    .dataHeader(3, 3, PAGE, 0).bytes(full)
+                    .dataHeader(3, 4, 20, 10).bytes(part)
+                    .commit(3);
+            assertThat(c.readAck()).containsExactly(3, 1);
+            c.commit(7);
+            assertThat(c.readAck()).as("an unknown batch is acknowledged as not committed").containsExactly(7, 0);
+        }
+        assertThat(remote.segment().asSlice(3L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(full);
+        assertThat(remote.segment().asSlice(4L * PAGE + 10, 20).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(part);
+        assertThat(allZero(remote, 4L * PAGE, 10)).isTrue();
+    }
+
+    @Test
+    void aPeerThatDiesMidFrameFailsEveryPendingWriteAtOnce() throws Exception {
+        StagingBuffer local = randomStaging();
+        TcpSender sender = sender(local);
+        try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> peerDied = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = fake.accept()) {
+                    DataInputStream in = new DataInputStream(s.getInputStream());
+                    in.readFully(new byte[TcpFrames.HELLO_BYTES + "alice".length() + TcpFrames.HEADER_BYTES + 1000]);
+                    s.setSoLinger(true, 0); // reset, in the middle of the first DATA frame
+                    peerDied.complete(null);
+                } catch (IOException e) {
+                    peerDied.completeExceptionally(e);
+                }
+            });
+            ChannelSender.Handshake hs = sender.beginConnect("alice");
+            TcpConnection conn = (TcpConnection) hs.complete(new TcpInitResponse(WireCodec.PROTOCOL_VERSION,
+                    "127.0.0.1", fake.getLocalPort(), new byte[TcpFrames.TOKEN_BYTES], PAGE));
+            List<CompletableFuture<Void>> futures = new ArrayList<>();
+            for (int b = 0; b < 3; b++) {
+                futures.add(conn.write(batch(new int[] {4 * b, 4 * b + 1, 4 * b + 2, 4 * b + 3},
+                        new int[] {4 * b, 4 * b + 1, 4 * b + 2, 4 * b + 3}, new long[] {PAGE, PAGE, PAGE, PAGE})));
+            }
+            peerDied.get(WAIT_S, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> f : futures) {
+                assertThatThrownBy(() -> f.get(WAIT_S, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(ChannelException.class);
+            }
+            conn.closedStage().toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+            assertThat(conn.isOpen()).isFalse();
+            assertThatThrownBy(() -> conn.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE}))
+                    .get(WAIT_S, TimeUnit.SECONDS)).cause().isInstanceOf(ChannelException.class).hasMessageContaining("closed");
+        }
+    }
+
+    @Test
+    void receiverClosedMidTransferFailsTheWriteAndANewReceiverWorks() throws Exception {
+        StagingBuffer local = randomStaging();
+        TcpSender sender = sender(local);
+        Allocations allocA = new Allocations().allow("alice", 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        TcpReceiver receiverA = receiver(staging(), allocA, 5);
+        allocA.onFirstAdmit = receiverA::close; // the receiver goes away while the first DATA frame is in flight
+        TcpConnection connA = connect(sender, receiverA, "alice");
+        int[] pages = {0, 1, 2, 3, 4, 5, 6, 7};
+        long[] lengths = new long[8];
+        java.util.Arrays.fill(lengths, PAGE);
+        long start = System.nanoTime();
+        CompletableFuture<Void> f = connA.write(batch(pages, pages, lengths));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).as("fails within the transfer deadline")
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(ChannelException.class);
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+        assertThat(allocA.landed).isEmpty();
+        assertThat(connA.isOpen()).isFalse();
+
+        StagingBuffer remoteB = staging();
+        Allocations allocB = new Allocations().allow("alice", 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        TcpReceiver receiverB = receiver(remoteB, allocB, 5);
+        assertThat(receiverB.port()).isNotEqualTo(receiverA.port());
+        TcpConnection connB = connect(sender, receiverB, "alice");
+        connB.write(batch(pages, pages, lengths)).get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(sameBytes(local, 0, remoteB, 0, 8L * PAGE)).isTrue();
+        assertThat(allocB.landed).containsExactly("alice/0");
+    }
+
+    @Test
+    void fenceClosesTheSendersConnectionsAndItReconnects() throws Exception {
+        StagingBuffer local = randomStaging();
+        Allocations alloc = new Allocations().allow("alice", 0, 0).allow("alice", 1, 1).allow("bob", 2, 2);
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpSender sender = sender(local);
+        TcpConnection first = connect(sender, receiver, "alice");
+        TcpConnection bobs = connect(sender, receiver, "bob");
+        first.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+
+        receiver.fence("alice");
+        first.closedStage().toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(first.isOpen()).isFalse();
+        assertThat(bobs.isOpen()).as("other senders keep their connections").isTrue();
+        receiver.fence("nobody"); // unknown senders are ignored
+
+        TcpConnection second = connect(sender, receiver, "alice");
+        second.write(batch(new int[] {1}, new int[] {1}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+        bobs.write(batch(new int[] {2}, new int[] {2}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(alloc.landed).containsExactly("alice/0", "alice/1", "bob/2");
+    }
+
+    @Test
+    void noByteSentAfterAFenceLands() throws Exception {
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 2, 2);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        byte[] early = new byte[PAGE / 2];
+        java.util.Arrays.fill(early, (byte) 0x11);
+        byte[] late = new byte[PAGE / 2];
+        java.util.Arrays.fill(late, (byte) 0x22);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(token(receiver, "alice"), "alice").dataHeader(2, 2, PAGE, 0).bytes(early);
+            receiver.fence("alice");
+            c.writeFails(late);
+            c.commit(2);
+        } catch (IOException expected) {
+            // the fenced connection may already refuse the commit
+        }
+        assertThat(remote.segment().asSlice(2L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE))
+                .as("bytes of page 2").doesNotContain((byte) 0x22);
+        assertThat(alloc.landed).isEmpty();
+    }
+
+    @Test
+    void closeReleasesEveryThreadAndSocketAndIsIdempotent() throws Exception {
+        cycle(); // warm up class loading and JIT, which open files of their own
+        long fdsBefore = openFds();
+        cycle();
+        assertThat(openFds()).isEqualTo(fdsBefore);
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("kvcourier-tcp"));
+    }
+
+    private void cycle() throws Exception {
+        try (StagingBuffer local = new StagingBuffer((long) PAGES * PAGE);
+             StagingBuffer remote = new StagingBuffer((long) PAGES * PAGE)) {
+            local.fixPageSize(PAGE);
+            remote.fixPageSize(PAGE);
+            Allocations alloc = new Allocations().allow("alice", 0, 0).allow("alice", 1, 1);
+            TcpReceiver receiver = new TcpReceiver(config(5), remote, alloc);
+            TcpSender sender = new TcpSender(config(5), local);
+            TcpConnection conn = connect(sender, receiver, "alice");
+            conn.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
+            TcpConnection other = connect(sender, receiver, "alice");
+            try (RawTcpClient stray = new RawTcpClient("127.0.0.1", receiver.port())) {
+                conn.close();
+                conn.close();
+                assertThat(conn.isOpen()).isFalse();
+                sender.close();
+                sender.close();
+                assertThat(other.isOpen()).as("the sender's close closes its connections").isFalse();
+                receiver.close();
+                receiver.close();
+                assertThat(stray.closedByPeer()).isTrue();
+            }
+        }
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+}
