@@ -5,7 +5,9 @@ import io.kvcourier.notify.ProxyListener;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,12 +44,11 @@ final class ProxyCommand {
         StopSignal stop = StopSignal.install(args.flag("stop-on-stdin-eof") ? stdin : null, Duration.ofSeconds(5));
         try {
             AtomicInteger seen = new AtomicInteger();
-            ProxyListener[] self = new ProxyListener[1];
+            Map<String, Integer> perRequest = new HashMap<>(); // touched only on the listener thread
             ProxyListener listener;
             try {
                 listener = ProxyListener.bind(host, port, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, (reqId, nanos, at) -> {
-                    ProxyListener l = self[0];
-                    out.println(Lines.format("NOTIF", "req", reqId, "count", l == null ? "?" : l.count(reqId),
+                    out.println(Lines.format("NOTIF", "req", reqId, "count", perRequest.merge(reqId, 1, Integer::sum),
                             "at_us", EmbeddedProxy.micros(at)));
                     out.flush();
                     if (count > 0 && seen.incrementAndGet() >= count) {
@@ -57,7 +58,6 @@ final class ProxyCommand {
             } catch (IllegalStateException e) {
                 throw new CommandFailure(e.getMessage(), e);
             }
-            self[0] = listener;
             try (listener) {
                 out.println(Lines.format("READY", "port", listener.port(), "pid", ProcessHandle.current().pid()));
                 out.flush();

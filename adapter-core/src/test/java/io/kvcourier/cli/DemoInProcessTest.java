@@ -1,6 +1,11 @@
 package io.kvcourier.cli;
 
+import io.kvcourier.notify.ProxyListener;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -30,6 +35,36 @@ class DemoInProcessTest {
         assertEquals("OK: every byte verified", r.row("result"));
         assertTrue(r.err().contains("progress: 6/6 requests (100%)"), r.err());
         assertEquals(before, kvcourierThreads(), "the demo's threads are gone");
+    }
+
+    @Test
+    void notificationsGoToAnExternalProxyWhenOneIsGiven() throws Exception {
+        try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0)) {
+            CliRun r = CliRun.of("demo", "--in-process", "--requests", "4", "--chunks", "2", "--chunk-bytes", "32K",
+                    "--proxy-port", String.valueOf(proxy.port()), "--req-id-prefix", "ext");
+            assertEquals(Main.EXIT_OK, r.exitCode(), r.out() + r.err());
+            assertTrue(r.out().contains("; proxy external at 127.0.0.1:" + proxy.port()), r.out());
+            assertEquals("sent to 127.0.0.1:" + proxy.port() + " (not measured here)", r.row("notifications"));
+            for (int i = 0; i < 4; i++) {
+                assertTrue(proxy.awaitReady("ext-" + i, 1, Duration.ofSeconds(30)), "ext-" + i);
+            }
+        }
+    }
+
+    @Test
+    void repeatedRunsLeakNoFileDescriptors() throws Exception {
+        String[] args = {"demo", "--in-process", "--requests", "3", "--chunks", "2", "--chunk-bytes", "16K"};
+        assertEquals(Main.EXIT_OK, CliRun.of(args).exitCode()); // warm-up: classes, JIT, jar handles
+        long after1 = openFds();
+        assertEquals(Main.EXIT_OK, CliRun.of(args).exitCode());
+        assertEquals(Main.EXIT_OK, CliRun.of(args).exitCode());
+        assertEquals(after1, openFds(), "sockets, eventfds and epoll fds are all closed after each run");
+    }
+
+    private static long openFds() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
     }
 
     /** Live platform threads named kvcourier-* (the decode loop, the proxy listener, progress threads). */

@@ -6,6 +6,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -69,6 +70,40 @@ class ReceiverSenderCommandsTest {
         assertEquals("0", done.get("failed_chunks"));
         assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("kvcourier-decode")),
                 "the decode thread is gone");
+    }
+
+    @Test
+    void proxyCommandPrintsEachNotificationAndStopsAfterCount() throws Exception {
+        String receiverConfig = "{\"role\":\"receiver\",\"peer_host\":\"127.0.0.1\",\"bind_host\":\"127.0.0.1\","
+                + "\"peer_init_port\":[0],\"peer_alloc_port\":[0],\"transfer_channel\":\"mock_memory\","
+                + "\"buffer_size\":1048576,\"proxy_port\":0}";
+        LineSink proxyOut = new LineSink();
+        CompletableFuture<Integer> proxy = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ProxyCommand.run(List.of("--port", "0", "--host", "127.0.0.1", "--count", "3"), proxyOut.stream,
+                        new LineSink().stream, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofPlatform().name("test-proxy").start(r));
+        int proxyPort = Integer.parseInt(Lines.parse(proxyOut.await("READY ", WAIT)).get("port"));
+        try (var adapter = io.kvcourier.pd.PdL2Adapter.create(io.kvcourier.pd.PdL2AdapterConfig.fromJson(receiverConfig));
+             ReceiverNode node = new ReceiverNode(adapter, Duration.ofSeconds(10), v -> { })) {
+            String senderConfig = "{\"role\":\"sender\",\"peer_host\":\"127.0.0.1\",\"peer_init_port\":["
+                    + node.initPorts().getFirst() + "],\"peer_alloc_port\":[" + node.allocPorts().getFirst() + "],"
+                    + "\"transfer_channel\":\"mock_memory\",\"proxy_host\":\"127.0.0.1\",\"proxy_port\":" + proxyPort
+                    + ",\"buffer_size\":1048576}";
+            CliRun sender = CliRun.of("sender", "--config", senderConfig, "--requests", "3", "--chunks", "2",
+                    "--chunk-bytes", "16K", "--req-id-prefix", "px");
+            assertEquals(Main.EXIT_OK, sender.exitCode(), sender.err());
+        }
+        assertEquals(Main.EXIT_OK, proxy.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        List<String> notifs = proxyOut.all().stream().filter(l -> l.startsWith("NOTIF ")).toList();
+        assertEquals(3, notifs.size(), notifs.toString());
+        assertEquals(Set.of("px-0", "px-1", "px-2"), notifs.stream().map(l -> Lines.parse(l).get("req"))
+                .collect(java.util.stream.Collectors.toSet()));
+        assertTrue(notifs.stream().allMatch(l -> Lines.parse(l).get("count").equals("1")), notifs.toString());
+        assertEquals("3", Lines.parse(proxyOut.await("DONE ", Duration.ofSeconds(1))).get("notifications"));
     }
 
     @Test
