@@ -52,7 +52,7 @@ final class DemoCommand {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STARTUP = Duration.ofSeconds(60);
-    private static final long RECEIVER_BUFFER_CAP = 1L << 30;
+    private static final long RECEIVER_BUFFER_CAP = 256L << 20;
 
     private final Workload workload;
     private final String channel;
@@ -172,7 +172,7 @@ final class DemoCommand {
         m.put("peer_alloc_port", List.of(0));
         m.put("bind_host", "127.0.0.1");
         m.put("proxy_port", 0);
-        // Room for the whole workload up to 1 GiB (at least the window twice over): committed chunks the decode
+        // Room for the whole workload up to 256 MiB (at least the window twice over): committed chunks the decode
         // side has not locked yet may be evicted when admission runs out of room.
         long window = 2L * workload.window() * workload.chunks() * workload.chunkBytes();
         m.put("buffer_size", Math.max(window, Math.min(workload.totalBytes(), RECEIVER_BUFFER_CAP)));

@@ -34,7 +34,8 @@ final class ReceiverCommand {
               READY alloc=PORT[,PORT..] init=PORT[,PORT..] pid=PID
               VERIFIED req=ID chunks=N ok_chunks=N bytes=B ok=true|false at_us=MICROS [problem="..."]
               DONE verified_chunks=N verified_bytes=B failed_chunks=N
-            exit 0 when every chunk verified, 1 otherwise, 2 for bad arguments or config.
+            exit 0 when every chunk verified, 1 otherwise, 2 for bad arguments or config; on SIGTERM/SIGINT it
+            closes the adapter the same way, prints DONE, and the JVM exits with 143/130.
             """;
 
     private ReceiverCommand() {

@@ -95,7 +95,8 @@ final class SenderNode {
 
     /**
      * Stores the workload and returns when every submitted request has a result, or when {@code deadline}
-     * passes (what is still in flight then counts as failed and the result says so).
+     * passes: what is still in flight then counts as failed, the result says so, and the adapter is closed before
+     * the chunk memory is freed (its tasks may still read that memory until they end).
      */
     Result run(Duration deadline) {
         int window = Math.min(workload.window(), workload.requests());
