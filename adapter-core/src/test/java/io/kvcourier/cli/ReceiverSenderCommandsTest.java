@@ -1,6 +1,10 @@
 package io.kvcourier.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -21,8 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReceiverSenderCommandsTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
+    @TempDir
+    Path tmp;
+
     @Test
     void senderCommitsEverythingAndReceiverVerifiesEveryChunk() throws Exception {
+        Path readyFile = tmp.resolve("receiver.ready");
         String receiverConfig = "{\"role\":\"receiver\",\"peer_host\":\"127.0.0.1\",\"bind_host\":\"127.0.0.1\","
                 + "\"peer_init_port\":[0],\"peer_alloc_port\":[0],\"transfer_channel\":\"mock_memory\","
                 + "\"buffer_size\":4194304,\"proxy_port\":0,\"shutdown_timeout_sec\":2}";
@@ -32,14 +40,16 @@ class ReceiverSenderCommandsTest {
         PipedInputStream stdin = new PipedInputStream(stdinWriter);
         CompletableFuture<Integer> receiver = CompletableFuture.supplyAsync(() -> {
             try {
-                return ReceiverCommand.run(List.of("--config", receiverConfig, "--stop-on-stdin-eof"), receiverOut.stream,
-                        receiverErr.stream, stdin);
+                return ReceiverCommand.run(List.of("--config", receiverConfig, "--stop-on-stdin-eof", "--ready-file",
+                        readyFile.toString()), receiverOut.stream, receiverErr.stream, stdin);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         }, r -> Thread.ofPlatform().name("test-receiver").start(r));
         try {
-            Lines.Event ready = Lines.parse(receiverOut.await("READY ", WAIT));
+            String readyLine = receiverOut.await("READY ", WAIT);
+            assertEquals(readyLine + "\n", Files.readString(readyFile), "--ready-file holds the READY line");
+            Lines.Event ready = Lines.parse(readyLine);
             String senderConfig = "{\"role\":\"sender\",\"peer_host\":\"127.0.0.1\",\"peer_init_port\":["
                     + ready.get("init") + "],\"peer_alloc_port\":[" + ready.get("alloc") + "],"
                     + "\"transfer_channel\":\"mock_memory\",\"proxy_port\":0,\"buffer_size\":1048576}";
