@@ -6,15 +6,15 @@ import java.io.Serial;
  * Bad command-line arguments or configuration: the command prints the message as one line on stderr and
  * exits with {@link Main#EXIT_USAGE}. The message names the option or config key at fault.
  */
-public final class UsageException extends Exception {
+final class UsageException extends Exception {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    public UsageException(String message) {
+    UsageException(String message) {
         super(message);
     }
 
-    public UsageException(String message, Throwable cause) {
+    UsageException(String message, Throwable cause) {
         super(message, cause);
     }
 }
