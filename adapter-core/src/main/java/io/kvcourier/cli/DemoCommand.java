@@ -52,7 +52,7 @@ final class DemoCommand {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STARTUP = Duration.ofSeconds(60);
-    private static final long RECEIVER_BUFFER_CAP = 256L << 20;
+    private static final long RECEIVER_BUFFER_CAP = 4L << 30;
 
     private final Workload workload;
     private final String channel;
@@ -105,6 +105,10 @@ final class DemoCommand {
         String proxyHost = args.string("proxy-host", "127.0.0.1");
         int proxyPort = args.integer("proxy-port", 0, 1, 65_535);
         long timeoutMs = args.millis("timeout", 300_000, 86_400);
+        if (w.totalBytes() > RECEIVER_BUFFER_CAP) {
+            err.println("kvcourier demo: the workload is larger than the receiver's " + Doctor.human(RECEIVER_BUFFER_CAP)
+                    + " buffer: if decoding falls behind, committed chunks may be evicted before they are verified");
+        }
         if (!tcpHere && !args.has("channel")) {
             err.println("kvcourier demo: this build has no tcp channel, so the demo runs in one JVM over mock_memory");
         }
@@ -172,8 +176,8 @@ final class DemoCommand {
         m.put("peer_alloc_port", List.of(0));
         m.put("bind_host", "127.0.0.1");
         m.put("proxy_port", 0);
-        // Room for the whole workload up to 256 MiB (at least the window twice over): committed chunks the decode
-        // side has not locked yet may be evicted when admission runs out of room.
+        // Room for the whole workload (up to a cap): then admission never needs to evict, and a committed batch
+        // cannot be evicted in the moment before the decode side locks it, however far decoding lags.
         long window = 2L * workload.window() * workload.chunks() * workload.chunkBytes();
         m.put("buffer_size", Math.max(window, Math.min(workload.totalBytes(), RECEIVER_BUFFER_CAP)));
         return m;

@@ -26,7 +26,8 @@ final class ReceiverCommand {
             usage: kvcourier receiver --config FILE|JSON [--ready-file PATH] [--stop-on-stdin-eof]
               Plays the decode node: serves allocations, then for every committed batch looks the keys up, loads
               them, verifies each chunk against the bytes its key prescribes (what kvcourier sender writes) and
-              unlocks them (freeing the pages). Runs until SIGTERM/Ctrl-C.
+              unlocks them (freeing the pages). Runs until SIGTERM/Ctrl-C. Size buffer_size for how far decoding may
+              lag: when admission needs room it evicts committed chunks not locked yet (reported as not found).
               --config FILE|JSON     LMCache PD adapter config with "role": "receiver" (ports 0 = ephemeral)
               --ready-file PATH      also write the READY line to PATH once the ports are bound
               --stop-on-stdin-eof    stop when stdin reaches end of file (for a parent process holding the pipe)

@@ -18,13 +18,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TwoProcessIT {
     static final Duration WAIT = Duration.ofSeconds(90);
     static final int REQUESTS = 12;
-    static final int CHUNKS = 4;
+    static final int CHUNKS = 4; // REQUESTS * CHUNKS <= RECEIVER_PAGES
     static final int CHUNK = 64 * 1024;
+    /**
+     * Room for this test's whole workload: admission never evicts, so no committed chunk can be lost in the moment
+     * before the receiver's decode loop locks it (the sender is not paced by the receiver's verification).
+     */
+    static final int RECEIVER_PAGES = 64;
 
     static String receiverConfig(int initPort, int allocPort, double deadlineSec) {
         return "{\"type\":\"pd\",\"role\":\"receiver\",\"peer_host\":\"127.0.0.1\",\"bind_host\":\"127.0.0.1\","
                 + "\"peer_init_port\":[" + initPort + "],\"peer_alloc_port\":[" + allocPort + "],"
-                + "\"transfer_channel\":\"tcp\",\"buffer_size\":" + 32 * CHUNK + ",\"chunk_bytes\":" + CHUNK + ","
+                + "\"transfer_channel\":\"tcp\",\"buffer_size\":" + RECEIVER_PAGES * CHUNK + ",\"chunk_bytes\":" + CHUNK + ","
                 + "\"proxy_port\":0,\"allocation_timeout_sec\":" + deadlineSec + ",\"transfer_timeout_sec\":"
                 + deadlineSec + ",\"handshake_timeout_sec\":" + deadlineSec + ",\"shutdown_timeout_sec\":1}";
     }
