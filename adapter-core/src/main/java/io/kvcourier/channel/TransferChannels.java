@@ -1,6 +1,7 @@
 package io.kvcourier.channel;
 
 import io.kvcourier.channel.tcp.TcpChannel;
+import io.kvcourier.channel.verbs.VerbsChannel;
 import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.verbs.Verbs;
@@ -45,8 +46,7 @@ public final class TransferChannels {
         return switch (kind) {
             case MOCK_MEMORY -> null;
             case TCP -> null;
-            case VERBS -> Verbs.isAvailable() ? "the verbs channel is not part of this build yet"
-                    : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
+            case VERBS -> Verbs.isAvailable() ? null : "RDMA verbs unavailable: " + Verbs.unavailabilityCause();
         };
     }
 
@@ -54,7 +54,7 @@ public final class TransferChannels {
         return switch (kind) {
             case MOCK_MEMORY -> MockMemoryChannel.FACTORY;
             case TCP -> TcpChannel.FACTORY;
-            case VERBS -> throw new IllegalArgumentException(kind + " is not supported");
+            case VERBS -> VerbsChannel.FACTORY;
         };
     }
 }

@@ -35,15 +35,22 @@ public final class AllocClient implements AutoCloseable {
     private final ZContext context;
     private final String endpoint;
     private final String senderId;
+    private final ControlSecurity security;
     private final ReentrantLock lock = new ReentrantLock(true);
     private final AtomicBoolean closed = new AtomicBoolean();
     private ZMQ.Socket socket;
     private long generation;
 
     public AllocClient(ZContext context, String endpoint, String senderId) {
+        this(context, endpoint, senderId, ControlSecurity.NONE);
+    }
+
+    /** A client whose sockets are secured by {@code security} (CURVE client keys, or {@link ControlSecurity#NONE}). */
+    public AllocClient(ZContext context, String endpoint, String senderId, ControlSecurity security) {
         this.context = context;
         this.endpoint = endpoint;
         this.senderId = senderId;
+        this.security = security;
     }
 
     public String endpoint() {
@@ -153,6 +160,7 @@ public final class AllocClient implements AutoCloseable {
         if (socket == null) {
             ZMQ.Socket s = context.createSocket(SocketType.DEALER);
             ControlSockets.configureClient(s);
+            security.applyClient(s);
             s.setIdentity((senderId + "/" + (generation++)).getBytes(StandardCharsets.UTF_8));
             s.connect(endpoint);
             socket = s;

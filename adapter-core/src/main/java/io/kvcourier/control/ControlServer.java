@@ -49,6 +49,7 @@ public final class ControlServer implements AutoCloseable {
 
     private final String name;
     private final Handler handler;
+    private final ControlSecurity security;
     private final ConcurrentLinkedQueue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -64,8 +65,21 @@ public final class ControlServer implements AutoCloseable {
      * @throws IllegalStateException if the bind fails (e.g. the port is taken), naming the endpoint
      */
     public ControlServer(ZContext context, String name, String bindHost, int port, Handler handler) {
+        this(context, name, bindHost, port, handler, ControlSecurity.NONE);
+    }
+
+    /**
+     * Binds {@code tcp://bindHost:port} (port 0 = ephemeral) as a server secured by {@code security} (a CURVE
+     * server key, or {@link ControlSecurity#NONE}) and starts serving. Peers that fail the CURVE handshake
+     * never reach the handler.
+     *
+     * @throws IllegalStateException if the bind fails (e.g. the port is taken), naming the endpoint
+     */
+    public ControlServer(ZContext context, String name, String bindHost, int port, Handler handler,
+                         ControlSecurity security) {
         this.name = name;
         this.handler = handler;
+        this.security = security;
         String endpoint = Endpoints.bind(bindHost, port);
         this.thread = Thread.ofVirtual().name("kvcourier-" + name).start(() -> run(context, endpoint));
         try {
@@ -99,6 +113,7 @@ public final class ControlServer implements AutoCloseable {
             socket = context.createSocket(SocketType.ROUTER);
             ControlSockets.configure(socket);
             socket.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
+            security.applyServer(socket);
             socket.setRouterMandatory(false);
             socket.bind(endpoint);
             port = Endpoints.portOf(socket.getLastEndpoint());

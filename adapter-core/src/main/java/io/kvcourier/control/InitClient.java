@@ -34,6 +34,12 @@ public final class InitClient {
      */
     public static PdMessage exchange(ZContext context, String endpoint, PdMessage request, long deadlineNanos,
                                      BooleanSupplier stopped) throws ControlException {
+        return exchange(context, endpoint, request, deadlineNanos, stopped, ControlSecurity.NONE);
+    }
+
+    /** As {@link #exchange(ZContext, String, PdMessage, long, BooleanSupplier)}, over sockets secured by {@code security}. */
+    public static PdMessage exchange(ZContext context, String endpoint, PdMessage request, long deadlineNanos,
+                                     BooleanSupplier stopped, ControlSecurity security) throws ControlException {
         byte[] payload = WireCodec.encode(request);
         long attempt = FIRST_ATTEMPT_NANOS;
         while (true) {
@@ -42,7 +48,7 @@ public final class InitClient {
                 throw new ControlException("no handshake reply from " + endpoint + " within the deadline");
             }
             long attemptDeadline = Math.min(deadlineNanos, now + attempt);
-            byte[] reply = attempt(context, endpoint, payload, attemptDeadline, stopped);
+            byte[] reply = attempt(context, endpoint, payload, attemptDeadline, stopped, security);
             if (reply != null) {
                 try {
                     return WireCodec.decode(reply);
@@ -59,10 +65,11 @@ public final class InitClient {
 
     /** One request/reply on a fresh REQ; null when no reply came by {@code deadlineNanos}. */
     private static byte[] attempt(ZContext context, String endpoint, byte[] payload, long deadlineNanos,
-                                  BooleanSupplier stopped) {
+                                  BooleanSupplier stopped, ControlSecurity security) {
         ZMQ.Socket s = context.createSocket(SocketType.REQ);
         try {
             ControlSockets.configureClient(s);
+            security.applyClient(s);
             s.connect(endpoint);
             while (!s.send(payload, 0)) {
                 if (stopped.getAsBoolean() || System.nanoTime() - deadlineNanos >= 0) {

@@ -5,6 +5,7 @@ import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.control.AllocClient;
 import io.kvcourier.control.ControlException;
+import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.Endpoints;
 import io.kvcourier.control.InitClient;
 import io.kvcourier.wire.PdMessage;
@@ -27,19 +28,21 @@ final class PeerLink implements AutoCloseable {
     private final String initEndpoint;
     private final String senderId;
     private final ChannelSender channel;
+    private final ControlSecurity security;
     private final Semaphore inflight;
     private final ReentrantLock connectLock = new ReentrantLock();
     private volatile ChannelConnection connection;
     private volatile boolean closed;
 
     PeerLink(int rank, String host, int initPort, int allocPort, String senderId, ZContext zmq,
-             ChannelSender channel, int maxInflightBatches) {
+             ChannelSender channel, int maxInflightBatches, ControlSecurity security) {
         this.rank = rank;
+        this.security = security;
         this.zmq = zmq;
         this.senderId = senderId;
         this.channel = channel;
         this.initEndpoint = Endpoints.connect(host, initPort);
-        this.alloc = new AllocClient(zmq, Endpoints.connect(host, allocPort), senderId);
+        this.alloc = new AllocClient(zmq, Endpoints.connect(host, allocPort), senderId, security);
         this.inflight = new Semaphore(maxInflightBatches, true);
     }
 
@@ -72,7 +75,7 @@ final class PeerLink implements AutoCloseable {
             }
             ChannelSender.Handshake hs = channel.beginConnect(senderId);
             try {
-                PdMessage reply = InitClient.exchange(zmq, initEndpoint, hs.request(), deadlineNanos, () -> closed);
+                PdMessage reply = InitClient.exchange(zmq, initEndpoint, hs.request(), deadlineNanos, () -> closed, security);
                 c = hs.complete(reply);
             } catch (ChannelException | ControlException | RuntimeException e) {
                 hs.abort();

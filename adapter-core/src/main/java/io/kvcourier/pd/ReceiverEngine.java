@@ -3,6 +3,7 @@ package io.kvcourier.pd;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.ControlServer;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
@@ -53,15 +54,18 @@ final class ReceiverEngine implements AutoCloseable {
                     config.committedTtl().toNanos(), config.requestTimeout().toNanos());
             ch = channels.openReceiver(config, staging, store);
             this.channel = ch;
+            // curve_secret_key set: both servers are CURVE servers; a peer without the public key cannot talk to them.
+            ControlSecurity security = config.curveSecretKey().isEmpty() ? ControlSecurity.NONE
+                    : ControlSecurity.server(config.curveSecretKey());
             List<Integer> allocPorts = config.peerAllocPort();
             List<Integer> initPorts = config.peerInitPort();
             for (int rank = 0; rank < allocPorts.size(); rank++) {
                 allocServers.add(new ControlServer(zmq, "alloc-r" + rank, config.bindHost(), allocPorts.get(rank),
-                        new AllocHandler()));
+                        new AllocHandler(), security));
             }
             for (int rank = 0; rank < initPorts.size(); rank++) {
                 initServers.add(new ControlServer(zmq, "init-r" + rank, config.bindHost(), initPorts.get(rank),
-                        new InitHandler()));
+                        new InitHandler(), security));
             }
         } catch (RuntimeException | ChannelException e) {
             closeServers(Duration.ofSeconds(1));
@@ -123,7 +127,14 @@ final class ReceiverEngine implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
                     return AllocResponses.failed(req.keys().size());
                 }
-                ReceiverStore.Outcome o = store.allocate(senderId, req, parsed);
+                ReceiverStore.Outcome o;
+                try {
+                    o = store.allocate(senderId, req, parsed);
+                } catch (RuntimeException e) {
+                    // e.g. a first request whose chunk cannot fit the buffer: refuse it, never leave the peer unanswered
+                    LOG.log(System.Logger.Level.WARNING, "refusing AllocRequest from {0}: {1}", senderId, e.getMessage());
+                    return AllocResponses.failed(req.keys().size());
+                }
                 if (!o.mustWait()) {
                     return o.reply();
                 }
@@ -146,7 +157,7 @@ final class ReceiverEngine implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "CancelNotif from {0}: ignoring bad key: {1}", senderId, e.getMessage());
                     }
                 }
-                store.cancel(cancel.reqId(), keys);
+                store.cancel(senderId, cancel.reqId(), keys);
                 return AllocResponses.of(new int[0], new int[0]);
             }
             LOG.log(System.Logger.Level.WARNING, "alloc port: unexpected {0} from {1}",

@@ -228,9 +228,11 @@ final class ReceiverStore implements LandingListener {
             return reply(AllocResponses.failed(n));
         }
         String reqId = req.reqId();
+        // Requests are per sender: another peer naming the same req_id gets its own (no cross-peer effect).
+        String requestKey = requestKey(senderId, reqId);
         Request request = null;
         if (!reqId.isEmpty()) {
-            request = requests.get(reqId);
+            request = requests.get(requestKey);
             if (request == null) {
                 if (req.totalChunks() <= 0) {
                     LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: total_chunks must be > 0", reqId);
@@ -240,7 +242,7 @@ final class ReceiverStore implements LandingListener {
                 LOG.log(System.Logger.Level.WARNING,
                         "alloc for req {0}: {1} chunks so far + {2} exceed total_chunks {3}; rolling the request back",
                         reqId, request.chunksSeen, n, request.totalChunks);
-                rollbackLocked(reqId);
+                rollbackLocked(requestKey);
                 return reply(AllocResponses.failed(n));
             }
         }
@@ -268,7 +270,7 @@ final class ReceiverStore implements LandingListener {
             LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: {1} chunks can never fit in {2} pages",
                     reqId, reserveNow, staging.pageCount());
             if (request != null) {
-                rollbackLocked(reqId);
+                rollbackLocked(requestKey);
             }
             return reply(AllocResponses.failed(n));
         }
@@ -282,7 +284,7 @@ final class ReceiverStore implements LandingListener {
         }
         if (request == null && !reqId.isEmpty()) {
             request = new Request(req.totalChunks());
-            requests.put(reqId, request);
+            requests.put(requestKey, request);
             request.reservedLeft = reserveNow;
             reservedTotal += reserveNow;
         } else if (request == null) {
@@ -292,7 +294,7 @@ final class ReceiverStore implements LandingListener {
             // A request's own keys beyond its reservation (duplicates skew counts): top up if room allows.
             int extra = need - request.reservedLeft;
             if (!makeRoomLocked(extra)) {
-                rollbackLocked(reqId);
+                rollbackLocked(requestKey);
                 return reply(AllocResponses.failed(n));
             }
             request.reservedLeft += extra;
@@ -332,7 +334,7 @@ final class ReceiverStore implements LandingListener {
         }
         if (request != null && req.isLastBatch()) {
             reservedTotal -= request.reservedLeft;
-            requests.remove(reqId);
+            requests.remove(requestKey);
             roomFreed.signalAll();
         }
         int[] already = new int[duplicates];
@@ -342,6 +344,11 @@ final class ReceiverStore implements LandingListener {
             }
         }
         return reply(AllocResponses.of(remote, already));
+    }
+
+    /** Requests are tracked per sender, so that one peer's req_id cannot touch another's request. */
+    private static String requestKey(String senderId, String reqId) {
+        return senderId + '\n' + reqId;
     }
 
     private static Outcome reply(AllocResponse r) {
@@ -373,8 +380,8 @@ final class ReceiverStore implements LandingListener {
     }
 
     /** Rolls a request back: releases its reservation, expires its in-flight allocations, frees its committed unlocked keys. */
-    private void rollbackLocked(String reqId) {
-        Request r = requests.remove(reqId);
+    private void rollbackLocked(String requestKey) {
+        Request r = requests.remove(requestKey);
         if (r == null) {
             return;
         }
@@ -616,13 +623,13 @@ final class ReceiverStore implements LandingListener {
      * after a fence, committed keys freed, or freed on their last unlock when locked) and the request's
      * reservation is released.
      */
-    void cancel(String reqId, List<ObjectKey> keys) {
+    void cancel(String senderId, String reqId, List<ObjectKey> keys) {
         lock.lock();
         try {
             for (ObjectKey k : keys) {
                 Entry e = entries.get(k);
-                if (e == null) {
-                    continue;
+                if (e == null || !e.allocation.senderId.equals(senderId)) {
+                    continue; // only the sender that allocated a key may cancel it
                 }
                 if (e.state == State.IN_FLIGHT) {
                     if (e.allocation.state == AllocState.AWAITING) {
@@ -634,7 +641,7 @@ final class ReceiverStore implements LandingListener {
                     e.doomed = true;
                 }
             }
-            Request r = requests.remove(reqId);
+            Request r = requests.remove(requestKey(senderId, reqId));
             if (r != null) {
                 reservedTotal -= r.reservedLeft;
             }

@@ -6,6 +6,7 @@ import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.control.ControlException;
+import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
@@ -75,6 +76,17 @@ final class SenderEngine implements AutoCloseable {
             staging.close();
             throw e;
         }
+        // curve_server_key set: CURVE client of the receiver (own pair from curve_public_key/curve_secret_key,
+        // else a fresh one).
+        ControlSecurity security;
+        try {
+            security = config.curveServerKey().isEmpty() ? ControlSecurity.NONE
+                    : ControlSecurity.client(config.curveServerKey(), config.curvePublicKey(), config.curveSecretKey());
+        } catch (IllegalArgumentException e) {
+            channel.close();
+            staging.close();
+            throw e;
+        }
         List<Integer> init = config.peerInitPort();
         List<Integer> alloc = config.peerAllocPort();
         int ranks = Math.max(init.size(), alloc.size());
@@ -82,7 +94,7 @@ final class SenderEngine implements AutoCloseable {
             int initPort = init.get(Math.min(r, init.size() - 1));
             int allocPort = alloc.get(Math.min(r, alloc.size() - 1));
             links.add(new PeerLink(r, config.peerHost(), initPort, allocPort, senderId, zmq, channel,
-                    config.maxInflightBatches()));
+                    config.maxInflightBatches(), security));
         }
     }
 

@@ -2,6 +2,7 @@ package io.kvcourier.staging;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One contiguous block of native memory, owned by an adapter, that KV chunks pass through: a sender copies
@@ -16,6 +17,8 @@ import java.lang.foreign.MemorySegment;
 public final class StagingBuffer implements AutoCloseable {
     /** Alignment of the block, in bytes. */
     public static final long ALIGNMENT = 4096;
+
+    private static final AtomicLong OUTSTANDING_BYTES = new AtomicLong();
 
     private final Arena arena;
     private final MemorySegment segment;
@@ -37,6 +40,16 @@ public final class StagingBuffer implements AutoCloseable {
         }
         this.arena = Arena.ofShared();
         this.segment = arena.allocate(byteSize, ALIGNMENT);
+        OUTSTANDING_BYTES.addAndGet(byteSize);
+    }
+
+    /**
+     * Bytes of native memory held by staging buffers in this JVM that are not closed yet (all adapters
+     * together). A diagnostic: leak tests compare it with a baseline, since the JVM's own tools do not see
+     * {@link Arena} memory in-process.
+     */
+    public static long outstandingBytes() {
+        return OUTSTANDING_BYTES.get();
     }
 
     /** The whole block (for channel registration). Valid until {@link #close()}. */
@@ -129,6 +142,7 @@ public final class StagingBuffer implements AutoCloseable {
         if (!closed) {
             closed = true;
             arena.close();
+            OUTSTANDING_BYTES.addAndGet(-segment.byteSize());
         }
     }
 }

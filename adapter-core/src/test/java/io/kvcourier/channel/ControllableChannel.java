@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * A test channel over {@link MockMemoryChannel} whose writes a test steers deterministically: each write
@@ -30,7 +32,18 @@ public final class ControllableChannel implements TransferChannelFactory {
         /** Write the first half of the first chunk, then go silent (never committed, never acknowledged). */
         PARTIAL,
         /** Deliver and commit, but lose the acknowledgement: the sender must time out. */
-        LOSE_ACK
+        LOSE_ACK,
+        /**
+         * Error at a chosen point: the first chunk lands through the receiver's checks, then the connection
+         * fails before the batch is complete (never committed; the receiver must reclaim the pages).
+         */
+        FAIL_MIDWAY,
+        /**
+         * A hostile or buggy peer: every chunk of the batch is aimed at page 0 (page 1 if the batch owns page 0),
+         * i.e. at pages that belong to another allocation or key. The receiver's allocation check must refuse it
+         * before any byte is copied there.
+         */
+        REDIRECT
     }
 
     private final BlockingQueue<Step> script = new LinkedBlockingQueue<>();
@@ -39,12 +52,22 @@ public final class ControllableChannel implements TransferChannelFactory {
     private final AtomicInteger writes = new AtomicInteger();
     private final AtomicInteger landed = new AtomicInteger();
     private volatile StagingBuffer receiverStaging;
+    private volatile LongSupplier delayNanos = () -> 0;
 
     /** Scripts the next writes, in order. */
     public ControllableChannel then(Step... steps) {
         for (Step s : steps) {
             script.add(s);
         }
+        return this;
+    }
+
+    /**
+     * Delays every following write by {@code nanos.getAsLong()} nanoseconds before its step runs (injected
+     * latency, e.g. random, so that writes land out of order; not a synchronisation).
+     */
+    public ControllableChannel delays(LongSupplier nanos) {
+        this.delayNanos = nanos;
         return this;
     }
 
@@ -119,6 +142,7 @@ public final class ControllableChannel implements TransferChannelFactory {
     private final class Steered implements ChannelConnection {
         private final ChannelConnection inner;
         private final StagingBuffer senderStaging;
+        private final java.util.Set<CompletableFuture<Void>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Steered(ChannelConnection inner, StagingBuffer senderStaging) {
             this.inner = inner;
@@ -131,6 +155,8 @@ public final class ControllableChannel implements TransferChannelFactory {
             Step step = script.poll();
             Step s = step == null ? Step.DELIVER : step;
             CompletableFuture<Void> result = new CompletableFuture<>();
+            pending.add(result);
+            result.whenComplete((v, e) -> pending.remove(result));
             Thread.ofVirtual().name("controllable-write").start(() -> {
                 try {
                     CountDownLatch g = gate;
@@ -141,7 +167,34 @@ public final class ControllableChannel implements TransferChannelFactory {
                             return;
                         }
                     }
+                    long delay = delayNanos.getAsLong();
+                    if (delay > 0) {
+                        LockSupport.parkNanos(delay);
+                    }
                     switch (s) {
+                        case FAIL_MIDWAY -> {
+                            // The whole first chunk reaches the receiver's page, then the connection errors: the
+                            // batch is never reported landed, so it must never commit.
+                            java.lang.foreign.MemorySegment.copy(senderStaging.segment(), batch.localOffsets()[0],
+                                    receiverStaging.segment(), batch.remotePages()[0] * batch.remotePageSize(),
+                                    batch.lengths()[0]);
+                            result.completeExceptionally(new ChannelException("scripted failure after the first chunk"));
+                        }
+                        case REDIRECT -> {
+                            int target = batch.remotePages()[0] == 0 ? 1 : 0;
+                            int[] shifted = new int[batch.size()];
+                            java.util.Arrays.fill(shifted, target);
+                            WriteBatch hostile = new WriteBatch(batch.localOffsets(), shifted, batch.lengths(),
+                                    batch.remotePageSize());
+                            inner.write(hostile).whenComplete((v, e) -> {
+                                if (e == null) {
+                                    landed.incrementAndGet();
+                                    result.complete(null);
+                                } else {
+                                    result.completeExceptionally(e);
+                                }
+                            });
+                        }
                         case DELIVER -> inner.write(batch).whenComplete((v, e) -> {
                             if (e == null) {
                                 landed.incrementAndGet();
@@ -181,9 +234,13 @@ public final class ControllableChannel implements TransferChannelFactory {
             return "controllable(" + inner.describe() + ")";
         }
 
+        /** Per the {@link ChannelConnection#close()} contract: when it returns, every pending write has failed. */
         @Override
         public void close() {
             inner.close();
+            for (CompletableFuture<Void> f : pending) {
+                f.completeExceptionally(new ChannelException("connection closed"));
+            }
         }
     }
 }

@@ -1,0 +1,32 @@
+package io.kvcourier.channel.verbs;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One RC queue pair of a {@link Link}. Mutable state belongs to the channel's progress thread.
+ */
+final class Qp {
+    final Link link;
+    final int index;
+    final MemorySegment qp;
+    final int qpn;
+    final int psn;
+    /** Free send-queue slots; a signalled WR's completion returns its {@code wr_id} slots. */
+    int sqFree;
+    /** Set once the QP failed or was fenced; it is never used again. */
+    boolean broken;
+
+    Qp(Link link, int index, MemorySegment qp, int qpn, int psn, int sqDepth) {
+        this.link = link;
+        this.index = index;
+        this.qp = qp;
+        this.qpn = qpn;
+        this.psn = psn;
+        this.sqFree = sqDepth;
+    }
+
+    @Override
+    public String toString() {
+        return "QP 0x" + Integer.toHexString(qpn);
+    }
+}

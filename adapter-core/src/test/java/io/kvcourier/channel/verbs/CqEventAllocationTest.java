@@ -1,0 +1,50 @@
+package io.kvcourier.channel.verbs;
+
+import io.kvcourier.verbs.Errno;
+import io.kvcourier.verbs.EventFd;
+import io.kvcourier.verbs.Verbs;
+import io.kvcourier.verbs.gen.ibv_comp_channel;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The progress thread's "take the next CQ event" call allocates nothing once warm. Runs without a device:
+ * {@code ibv_get_cq_event} only reads the channel's fd, so a channel struct over an empty non-blocking
+ * eventfd gives the EAGAIN path the loop takes after every drained batch of events.
+ */
+class CqEventAllocationTest {
+
+    @Test
+    void anEmptyCompletionChannelReadAllocatesNothing() {
+        assumeTrue(Verbs.libibverbsPresent(), "libibverbs.so.1 not installed");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Arena arena = Arena.ofConfined(); EventFd fd = EventFd.create()) {
+            MemorySegment channel = ibv_comp_channel.allocate(arena);
+            ibv_comp_channel.fd(channel, fd.fd());
+            MemorySegment state = Errno.allocateState(arena);
+            MemorySegment cqOut = arena.allocate(ADDRESS);
+            MemorySegment ctxOut = arena.allocate(ADDRESS);
+            assertThat(VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut)).isEqualTo(-1);
+            assertThat(Errno.get(state)).isEqualTo(Errno.EAGAIN);
+            for (int i = 0; i < 200_000; i++) { // warm up to C2
+                VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut);
+            }
+            long tid = Thread.currentThread().threadId();
+            long before = mx.getThreadAllocatedBytes(tid);
+            int rc = 0;
+            for (int i = 0; i < 100_000; i++) {
+                rc |= VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut);
+            }
+            long allocated = mx.getThreadAllocatedBytes(tid) - before;
+            assertThat(rc).isEqualTo(-1);
+            assertThat(allocated).as("bytes allocated by 100k calls").isLessThan(1024);
+        }
+    }
+}

@@ -1,0 +1,383 @@
+package io.kvcourier.channel.verbs;
+
+import io.kvcourier.channel.ChannelConnection;
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.WriteBatch;
+import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.verbs.Verbs;
+import io.kvcourier.verbs.gen.verbs_h;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The verbs channel on a real device (soft-RoCE rxe0 in the VM of {@code .ci/rxe}, or hardware): device and
+ * port query, registration, QP bring-up, transfers with every byte checked, commit only after landing, a
+ * forced remote access error and recovery, leak-free close, and a throughput line for the CI log. Skipped
+ * (with the reason) where no device exists.
+ */
+@Tag("rdma")
+class VerbsRxeTest {
+    static final double SCALE = Double.parseDouble(System.getProperty("kvcourier.deadlineScale", "1"));
+    static final long PAGE = 256 * 1024;
+    static final int PAGES = 8;
+
+    static Duration scaled(long seconds) {
+        return Duration.ofMillis((long) (seconds * 1000 * SCALE));
+    }
+
+    static void requireDevice() {
+        assumeTrue(Verbs.isAvailable(), () -> "no RDMA device: " + Verbs.unavailabilityCause());
+    }
+
+    static PdL2AdapterConfig config(String role) {
+        Map<String, Object> m = VerbsStartupTest.config(role);
+        int s = (int) Math.ceil(SCALE);
+        m.put("handshake_timeout_sec", 10 * s);
+        m.put("transfer_timeout_sec", 10 * s);
+        m.put("allocation_timeout_sec", 10 * s);
+        m.put("shutdown_timeout_sec", 5 * s);
+        return PdL2AdapterConfig.fromMap(m);
+    }
+
+    /** Records landings; each check runs at the moment the receiver commits, so it sees what had landed. */
+    static final class Landings implements LandingListener {
+        final Map<Integer, MemorySegment> expected = new ConcurrentHashMap<>();
+        final Map<Integer, Boolean> landedIntact = new ConcurrentHashMap<>();
+        final StagingBuffer receiverStaging;
+        volatile boolean commit = true;
+
+        Landings(StagingBuffer receiverStaging) {
+            this.receiverStaging = receiverStaging;
+        }
+
+        @Override
+        public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+            return true;
+        }
+
+        @Override
+        public boolean onBatchLanded(String senderId, int batchId) {
+            MemorySegment want = expected.get(batchId);
+            boolean intact = want != null && receiverStaging.segment().asSlice(batchId * PAGE, want.byteSize())
+                    .mismatch(want) == -1;
+            landedIntact.merge(batchId, intact, (a, b) -> a && b);
+            return commit;
+        }
+    }
+
+    /** A sender and a receiver half on the device, connected by a direct handshake. */
+    static final class Pair implements AutoCloseable {
+        final StagingBuffer senderStaging = new StagingBuffer(PAGES * PAGE);
+        final StagingBuffer receiverStaging = new StagingBuffer(PAGES * PAGE);
+        final Landings landings = new Landings(receiverStaging);
+        final VerbsReceiver receiver;
+        final VerbsSender sender;
+        final Random random = new Random(7);
+
+        Pair() throws ChannelException {
+            senderStaging.fixPageSize(PAGE);
+            receiverStaging.fixPageSize(PAGE);
+            receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), receiverStaging, landings);
+            sender = (VerbsSender) VerbsChannel.FACTORY.openSender(config("sender"), senderStaging);
+        }
+
+        ChannelConnection connect(String senderId) throws ChannelException {
+            ChannelSender.Handshake hs = sender.beginConnect(senderId);
+            return hs.complete(receiver.handshake(hs.request()));
+        }
+
+        /**
+         * Fills the sender pages with random bytes and builds the batch; remembers what the receiver must
+         * hold at {@code remotePages[0]} onwards when the batch commits (remote pages given contiguous).
+         */
+        WriteBatch batch(int[] localPages, int firstRemotePage, long lastLength) {
+            int n = localPages.length;
+            long[] offsets = new long[n];
+            int[] remote = new int[n];
+            long[] lengths = new long[n];
+            MemorySegment want = MemorySegment.ofArray(new byte[(int) ((n - 1) * PAGE + lastLength)]);
+            for (int i = 0; i < n; i++) {
+                offsets[i] = localPages[i] * PAGE;
+                remote[i] = firstRemotePage + i;
+                lengths[i] = i == n - 1 ? lastLength : PAGE;
+                byte[] data = new byte[(int) lengths[i]];
+                random.nextBytes(data);
+                MemorySegment.copy(MemorySegment.ofArray(data), 0, senderStaging.segment(), offsets[i], lengths[i]);
+                MemorySegment.copy(MemorySegment.ofArray(data), 0, want, i * PAGE, lengths[i]);
+            }
+            landings.expected.put(firstRemotePage, want);
+            return new WriteBatch(offsets, remote, lengths, PAGE);
+        }
+
+        boolean received(int firstRemotePage) {
+            MemorySegment want = landings.expected.get(firstRemotePage);
+            return receiverStaging.segment().asSlice(firstRemotePage * PAGE, want.byteSize()).mismatch(want) == -1;
+        }
+
+        @Override
+        public void close() {
+            sender.close();
+            receiver.close();
+            senderStaging.close();
+            receiverStaging.close();
+        }
+    }
+
+    @Test
+    void queriesTheDeviceRegistersOnceAndBringsQpsToRts() throws Exception {
+        requireDevice();
+        DeviceChoice choice = DeviceSelector.choose(Verbs.listDevices(), "", 1, -1);
+        System.out.println("verbs device choice: " + choice);
+        assertThat(choice.device()).isNotEmpty();
+        try (Pair p = new Pair()) {
+            VerbsEndpoint s = p.sender.endpoint();
+            System.out.printf("verbs MR registration: sender %d µs, receiver %d µs for %d bytes%n",
+                    p.sender.registrationNanos() / 1000, p.receiver.registrationNanos() / 1000, PAGES * PAGE);
+            assertThat(p.sender.registrationNanos()).isPositive();
+            assertThat(s.activeMtu).isBetween(1, 5);
+            assertThat(s.bufferAddr).isEqualTo(p.senderStaging.address());
+
+            SenderLink c = (SenderLink) p.connect("bringup");
+            assertThat(c.qps).hasSize(2); // num_qps default
+            assertThat(c.isOpen()).isTrue();
+            int[] states = s.call("query", scaled(10), () -> new int[] {s.qpState(c.qps[0]), s.qpState(c.qps[1])});
+            assertThat(states).containsOnly(verbs_h.IBV_QPS_RTS());
+            assertThat(p.receiver.sessionCount()).isEqualTo(1);
+            ReceiverLink session = p.receiver.sessions().get(0);
+            c.close();
+            assertThat(c.isOpen()).isFalse();
+            session.gone.get(scaled(10).toMillis(), TimeUnit.MILLISECONDS); // the sender's goodbye arrived
+            assertThat(p.receiver.sessionCount()).as("receiver dropped the closed connection's session").isZero();
+            assertThat(s.call("links", scaled(10), s::linkCount)).isZero();
+        }
+    }
+
+    @Test
+    void writesLandEveryByteAndCommitOnlyAfterLanding() throws Exception {
+        requireDevice();
+        try (Pair p = new Pair()) {
+            long t0 = System.nanoTime();
+            ChannelConnection c = p.connect("bytes");
+            System.out.printf("writes: connected after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            fs.add(c.write(p.batch(new int[] {0, 1, 2}, 3, PAGE)));      // one coalesced WR of 3 pages
+            fs.add(c.write(p.batch(new int[] {4}, 0, 1000)));            // a partial page
+            fs.add(c.write(p.batch(new int[] {7, 5}, 6, 4097)));        // two WRs (local pages not adjacent)
+            System.out.printf("writes: 3 batches filled and posted after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            for (CompletableFuture<Void> f : fs) {
+                f.get(scaled(20).toMillis(), TimeUnit.MILLISECONDS);
+            }
+            System.out.printf("writes: 3 batches committed after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            assertThat(p.landings.landedIntact).containsOnlyKeys(3, 0, 6).doesNotContainValue(false);
+            assertThat(p.received(3)).isTrue();
+            assertThat(p.received(0)).isTrue();
+            assertThat(p.received(6)).isTrue();
+
+            p.landings.commit = false;
+            CompletableFuture<Void> refused = c.write(p.batch(new int[] {1}, 1, PAGE));
+            assertThatThrownBy(() -> refused.get(scaled(20).toMillis(), TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("receiver did not commit batch 1");
+            assertThat(c.isOpen()).as("a refused commit is not a transport failure").isTrue();
+            System.out.printf("writes: refusal seen after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            c.close();
+        }
+    }
+
+    @Test
+    void aWrongRkeyFailsTheBatchWithTheWcStatusAndTheNextConnectionWorks() throws Exception {
+        requireDevice();
+        try (Pair p = new Pair()) {
+            ChannelConnection bad = p.connect("rkey");
+            SenderLink.CORRUPT_RKEY_BATCHES.set(1);
+            // two WRs (local pages 0 and 2 are not adjacent): the failing first one is unsignalled
+            CompletableFuture<Void> f = bad.write(p.batch(new int[] {0, 2}, 2, PAGE));
+            assertThatThrownBy(() -> f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("RDMA write failed")
+                    .hasMessageContaining("IBV_WC_REM_ACCESS_ERR");
+            assertThat(bad.isOpen()).isFalse();
+            assertThat(p.landings.landedIntact).doesNotContainKey(2);
+            bad.close();
+
+            ChannelConnection good = p.connect("rkey");
+            good.write(p.batch(new int[] {1}, 2, PAGE)).get(scaled(20).toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(p.received(2)).isTrue();
+            good.close();
+        } finally {
+            SenderLink.CORRUPT_RKEY_BATCHES.set(0);
+        }
+    }
+
+    @Test
+    void fenceStopsTheSenderAndCloseReleasesEveryFdAndThread() throws Exception {
+        requireDevice();
+        long fdsBefore = openFds();
+        try (Pair p = new Pair()) {
+            ChannelConnection c = p.connect("fence");
+            c.write(p.batch(new int[] {0}, 0, PAGE)).get(scaled(20).toMillis(), TimeUnit.MILLISECONDS);
+            p.receiver.fence("fence");
+            assertThat(p.receiver.sessionCount()).isZero();
+            // The receiver's QPs are destroyed: a later write cannot land. Its future fails (retry exceeded)
+            // or stays pending until the sender engine's transfer deadline closes the connection.
+            CompletableFuture<Void> f = c.write(p.batch(new int[] {1}, 1, PAGE));
+            try {
+                f.get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException expected) {
+                // either is fine; what matters is that nothing landed
+            }
+            c.close();
+            assertThat(f).isCompletedExceptionally();
+            assertThat(p.landings.landedIntact).doesNotContainKey(1);
+            assertThat(p.receiverStaging.segment().asSlice(PAGE, PAGE)
+                    .mismatch(MemorySegment.ofArray(new byte[(int) PAGE]))).as("page 1 untouched").isEqualTo(-1);
+            assertThat(verbsThreads()).isEqualTo(2);
+        }
+        assertThat(verbsThreads()).isZero();
+        assertThat(openFds()).isEqualTo(fdsBefore);
+    }
+
+    @Test
+    void throughputForTheCiLog() throws Exception {
+        requireDevice();
+        long message = 1 << 20;
+        try (StagingBuffer s = new StagingBuffer(8 * message); StagingBuffer r = new StagingBuffer(8 * message)) {
+            s.fixPageSize(message);
+            r.fixPageSize(message);
+            LandingListener commitAll = new LandingListener() { // allocates nothing, unlike Landings
+                @Override
+                public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+                    return true;
+                }
+
+                @Override
+                public boolean onBatchLanded(String senderId, int batchId) {
+                    return true;
+                }
+            };
+            VerbsReceiver receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), r, commitAll);
+            VerbsSender sender = (VerbsSender) VerbsChannel.FACTORY.openSender(config("sender"), s);
+            try {
+                ChannelSender.Handshake hs = sender.beginConnect("bw");
+                ChannelConnection c = hs.complete(receiver.handshake(hs.request()));
+                int iterations = Integer.getInteger("kvcourier.rxe.iterations", 200);
+                int window = 16;
+                List<CompletableFuture<Void>> inflight = new ArrayList<>();
+                List<CompletableFuture<Void>> warm = new ArrayList<>();
+                for (int i = 0; i < 400; i++) { // warm-up, so the measured loop runs compiled code
+                    int page = i % 8;
+                    if (warm.size() == window) {
+                        warm.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    warm.add(c.write(new WriteBatch(new long[] {page * message}, new int[] {page},
+                            new long[] {message}, message)));
+                }
+                for (CompletableFuture<Void> f : warm) {
+                    f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                }
+                long allocBefore = progressThreadAllocation();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < iterations; i++) {
+                    int page = i % 8;
+                    if (inflight.size() == window) {
+                        inflight.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    inflight.add(c.write(new WriteBatch(new long[] {page * message}, new int[] {page},
+                            new long[] {message}, message)));
+                }
+                for (CompletableFuture<Void> f : inflight) {
+                    f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                long allocated = progressThreadAllocation() - allocBefore;
+                System.out.printf("verbs progress threads allocated %d bytes over %d batches%n", allocated, iterations);
+                double mbps = iterations * (double) message / seconds / 1e6;
+                String line = String.format("verbs %d B: %.1f MB/s (%d batches of 1 write, %d in flight, %.2f s)",
+                        message, mbps, iterations, window, seconds);
+                System.out.println("kvcourier " + line);
+                writeThroughput(line);
+                assertThat(mbps).isPositive();
+                c.close();
+            } finally {
+                sender.close();
+                receiver.close();
+            }
+        }
+    }
+
+    /**
+     * Appends {@code line} where {@code .ci/rxe} prints it beside {@code ib_write_bw}: the harness's
+     * {@code kvcourier.rxe.throughputFile}, else {@code adapter-core/target/rxe-throughput.txt}.
+     */
+    static void writeThroughput(String line) throws IOException {
+        String file = System.getProperty("kvcourier.rxe.throughputFile", "");
+        Path out;
+        if (!file.isBlank()) {
+            out = Path.of(file);
+        } else {
+            String root = System.getProperty("kvcourier.repoRoot", "");
+            out = (root.isBlank() ? Path.of("target") : Path.of(root, "adapter-core", "target"))
+                    .resolve("rxe-throughput.txt");
+        }
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Java heap bytes allocated so far by the live verbs progress threads (sender + receiver). */
+    static long progressThreadAllocation() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("kvcourier-verbs-") && t.isAlive()) {
+                sum += mx.getThreadAllocatedBytes(t.threadId());
+            }
+        }
+        return sum;
+    }
+
+    static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    /** Open fds of the RDMA stack: {@code /dev/infiniband/*} and completion channels. */
+    static long verbsFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            }).filter(t -> t.contains("infiniband") || t.contains("uverbs")).count();
+        }
+    }
+
+    static long verbsThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("kvcourier-verbs-") && t.isAlive()).count();
+    }
+}
