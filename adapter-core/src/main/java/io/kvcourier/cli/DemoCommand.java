@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
 final class DemoCommand {
     static final String USAGE = """
             usage: kvcourier demo [--requests N] [--chunks M] [--chunk-bytes B] [--window W] [--in-process]
-                                  [--channel tcp|mock_memory] [--proxy-host H --proxy-port P] [--timeout SEC]
+                                  [--channel tcp|verbs|mock_memory] [--proxy-host H --proxy-port P] [--timeout SEC]
               Starts a receiver (decode), a proxy listener and a sender (prefill) and moves N requests of M chunks
               of B bytes of random data; the receiver loads and verifies every chunk by checksum; the proxy waits
               for each request's ProxyNotif. Prints a progress bar (stderr) and a summary table (stdout).
@@ -41,8 +41,8 @@ final class DemoCommand {
               --window W          requests in flight (default 4)
               --in-process        receiver, proxy and sender in this JVM (default: receiver and sender are separate
                                   JVMs, started with this JVM's java and class path)
-              --channel C         transfer channel: tcp (the default when this build has it) or mock_memory
-                                  (in-process only; the default when tcp is missing, which forces --in-process)
+              --channel C         transfer channel: tcp (the default), verbs (RDMA; needs a device, see
+                                  kvcourier doctor) or mock_memory (in-process only)
               --proxy-host H      send notifications to an external proxy at H (default 127.0.0.1 with
               --proxy-port P        --proxy-port) instead of the embedded one; their latency is then not measured
               --timeout SEC       bound on the whole transfer (default 300)
@@ -86,8 +86,11 @@ final class DemoCommand {
         Workload w = SenderCommand.workload(args, Workload.uniquePrefix("demo"));
         boolean tcpHere = TransferChannels.unsupportedReason(ChannelKind.TCP) == null;
         String channel = args.string("channel", tcpHere ? "tcp" : "mock_memory");
-        if (!channel.equals("tcp") && !channel.equals("mock_memory")) {
-            throw new UsageException("--channel must be tcp or mock_memory, got '" + channel + "'");
+        if (!channel.equals("tcp") && !channel.equals("mock_memory") && !channel.equals("verbs")) {
+            throw new UsageException("--channel must be tcp, verbs or mock_memory, got '" + channel + "'");
+        }
+        if (channel.equals("verbs") && TransferChannels.unsupportedReason(ChannelKind.VERBS) != null) {
+            throw new UsageException("--channel verbs: " + TransferChannels.unsupportedReason(ChannelKind.VERBS));
         }
         boolean inProcess = args.flag("in-process");
         if (channel.equals("mock_memory") && !inProcess) {

@@ -82,6 +82,12 @@ class CliArgumentsTest {
     }
 
     @Test
+    void demoOverVerbsWithoutADeviceSaysWhy() {
+        assumeFalse(Verbs.isAvailable(), "this machine has RDMA");
+        assertUsageStartsWith("kvcourier demo: --channel verbs: RDMA verbs unavailable: ", "demo", "--channel", "verbs");
+    }
+
+    @Test
     void aTakenPortFailsWithExit1AndTheReason() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -96,7 +102,7 @@ class CliArgumentsTest {
     void demoChecksItsOptions() {
         assertUsage("kvcourier demo: --channel mock_memory works only within one JVM: add --in-process",
                 "demo", "--channel", "mock_memory");
-        assertUsage("kvcourier demo: --channel must be tcp or mock_memory, got 'carrier-pigeon'",
+        assertUsage("kvcourier demo: --channel must be tcp, verbs or mock_memory, got 'carrier-pigeon'",
                 "demo", "--channel", "carrier-pigeon");
         assertUsage("kvcourier demo: --proxy-host needs --proxy-port", "demo", "--proxy-host", "10.0.0.1");
     }
