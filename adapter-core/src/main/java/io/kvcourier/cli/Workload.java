@@ -1,0 +1,28 @@
+package io.kvcourier.cli;
+
+/**
+ * What a sender stores: {@code requests} requests of {@code chunks} chunks of {@code chunkBytes} bytes each,
+ * request ids {@code reqIdPrefix + "-" + n}; at most {@code window} requests in flight.
+ *
+ * @param keepGoing whether to go on submitting after a request failed (else stop submitting and finish)
+ */
+record Workload(int requests, int chunks, long chunkBytes, String reqIdPrefix, int window, boolean keepGoing) {
+    static final int DEFAULT_REQUESTS = 64;
+    static final int DEFAULT_CHUNKS = 8;
+    static final long DEFAULT_CHUNK_BYTES = 2L << 20;
+    static final int DEFAULT_WINDOW = 4;
+
+    long totalBytes() {
+        return (long) requests * chunks * chunkBytes;
+    }
+
+    String reqId(int n) {
+        return reqIdPrefix + "-" + n;
+    }
+
+    /** A request-id prefix unique to this process and moment. */
+    static String uniquePrefix(String what) {
+        return what + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
+    }
+}
