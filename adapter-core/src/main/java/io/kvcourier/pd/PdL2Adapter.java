@@ -152,20 +152,31 @@ public final class PdL2Adapter implements L2Adapter {
     /**
      * Receiver only: {@code listener} is told the keys of every batch right after it commits (its keys are
      * then visible to lookup). It runs on a virtual thread of the adapter, one call per batch, possibly
-     * concurrently; it may call back into the adapter. Replaces any earlier listener; {@code null} removes it.
-     * A decode loop uses it to learn what arrived without polling.
+     * concurrently; it may call back into the adapter (e.g. lookup-and-lock, load, unlock). Until the call
+     * returns, the batch's keys are pinned: admission cannot evict them before the listener had its chance to
+     * lock them. Replaces any earlier listener; {@code null} removes it. A decode loop uses it to learn what
+     * arrived without polling.
      */
     public void setCommitListener(java.util.function.Consumer<List<ObjectKey>> listener) {
         requireRole(Role.RECEIVER, "setCommitListener");
+        ReceiverStore store = receiver.store();
         if (listener == null) {
-            receiver.store().setCommitListener(keys -> { });
+            store.setCommitListener(null);
             return;
         }
-        receiver.store().setCommitListener(keys -> {
+        store.setCommitListener(keys -> {
             try {
-                executor.execute(() -> listener.accept(keys));
+                executor.execute(() -> {
+                    try {
+                        listener.accept(keys);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+                    } finally {
+                        store.unlock(keys); // the pin
+                    }
+                });
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "commit listener not run: adapter closing");
+                store.unlock(keys); // adapter closing: release the pin at once
             }
         });
     }

@@ -115,8 +115,12 @@ final class ReceiverStore implements LandingListener {
     private Allocation[] pageOwner = new Allocation[0];
     private int reservedTotal;
 
-    /** Told the keys of each committed batch, outside the lock, on the channel's thread: must not block. */
-    private volatile Consumer<List<ObjectKey>> commitListener = keys -> { };
+    /**
+     * Told the keys of each committed batch, outside the lock, on the channel's thread: must not block.
+     * While one is set, each committed key starts with one lock (a pin) that the listener's owner releases
+     * with {@link #unlock} when it is done: a just-committed batch cannot be evicted before its listener ran.
+     */
+    private volatile Consumer<List<ObjectKey>> commitListener;
 
     final AtomicLong committedBatches = new AtomicLong();
     final AtomicLong committedBytes = new AtomicLong();
@@ -450,25 +454,30 @@ final class ReceiverStore implements LandingListener {
         }
     }
 
+    /** Sets (or with {@code null} removes) the commit listener; see {@link #commitListener}. */
     void setCommitListener(Consumer<List<ObjectKey>> listener) {
         this.commitListener = listener;
     }
 
     @Override
     public boolean onBatchLanded(String senderId, int batchId) {
-        List<ObjectKey> committed = commitLanded(senderId, batchId);
+        Consumer<List<ObjectKey>> listener = commitListener;
+        List<ObjectKey> committed = commitLanded(senderId, batchId, listener != null);
         if (committed == null) {
             return false;
         }
-        try {
-            commitListener.accept(committed);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+        if (listener != null) {
+            try {
+                listener.accept(committed);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+                unlock(committed);
+            }
         }
         return true;
     }
 
-    private List<ObjectKey> commitLanded(String senderId, int batchId) {
+    private List<ObjectKey> commitLanded(String senderId, int batchId, boolean pin) {
         lock.lock();
         try {
             if (batchId < 0 || batchId >= pageOwner.length) {
@@ -501,7 +510,11 @@ final class ReceiverStore implements LandingListener {
                 e.state = State.COMMITTED;
                 e.committedAtNanos = now;
                 bytes += e.length;
-                evictable.put(e.key, e);
+                if (pin) {
+                    e.locks = 1;
+                } else {
+                    evictable.put(e.key, e);
+                }
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);

@@ -475,4 +475,38 @@ class PdL2AdapterTest {
             assertThatThrownBy(() -> p.sender.setCommitListener(k -> { })).isInstanceOf(IllegalStateException.class);
         }
     }
+
+    @Test
+    void aCommittedBatchIsNotEvictedBeforeItsCommitListenerRan() throws Exception {
+        try (PdPair p = new PdPair(MockMemoryChannel.FACTORY, m -> {
+            m.put("buffer_size", 4 * PdPair.CHUNK);
+            m.put("allocation_timeout_sec", 1);
+        }, m -> m.put("allocation_timeout_sec", 1)); TaskWaiter ws = new TaskWaiter(p.sender)) {
+            CountDownLatch listenerMayReturn = new CountDownLatch(1);
+            CountDownLatch listenerEntered = new CountDownLatch(1);
+            p.receiver.setCommitListener(keys -> {
+                listenerEntered.countDown();
+                try {
+                    listenerMayReturn.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            List<ObjectKey> first = PdPair.keys("pinned", 4);
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(first, p.randomChunks(4)), WAIT)).isTrue();
+            assertThat(listenerEntered.await(10, TimeUnit.SECONDS)).isTrue();
+            // The buffer is full of committed keys whose listener has not returned: they must not be evicted.
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("pressure", 2), p.randomChunks(2)), WAIT))
+                    .isFalse();
+            assertThat(p.receiver.reportStatus()).containsEntry("data_count", 4);
+            listenerMayReturn.countDown();
+            // Once the listener returned, the pins are gone and admission may evict the oldest keys again.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            Boolean ok = false;
+            while (!Boolean.TRUE.equals(ok) && System.nanoTime() < deadline) {
+                ok = ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("after", 2), p.randomChunks(2)), WAIT);
+            }
+            assertThat(ok).isTrue();
+        }
+    }
 }
