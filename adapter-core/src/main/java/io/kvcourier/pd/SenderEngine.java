@@ -369,7 +369,15 @@ final class SenderEngine implements AutoCloseable {
             bytesSent.addAndGet(batch.totalBytes());
             batchesCommitted.incrementAndGet();
             return true;
-        } catch (ControlException | ChannelException e) {
+        } catch (ControlException e) {
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", link.rank, e.getMessage());
+            if (conn != null) {
+                // The receiver's control plane did not answer: it is likely gone, and a one-sided data path
+                // (RDMA) would not notice. Drop the connection so that the next task handshakes afresh.
+                link.dropConnection(conn);
+            }
+            return false;
+        } catch (ChannelException e) {
             LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", link.rank, e.getMessage());
             return false;
         } catch (IllegalArgumentException e) {

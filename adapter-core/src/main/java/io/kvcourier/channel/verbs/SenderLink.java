@@ -34,6 +34,11 @@ final class SenderLink extends Link implements ChannelConnection {
     private static final System.Logger LOG = System.getLogger(SenderLink.class.getName());
     /** Test hook: the next N batches are posted with a corrupted rkey (a forced remote access error). */
     static final AtomicInteger CORRUPT_RKEY_BATCHES = new AtomicInteger();
+    /**
+     * Test hook: while set, {@link #write} first counts down {@code [0]} (the write is "on the wire") and then
+     * waits for {@code [1]}, so a test can kill the receiver between allocation and landing.
+     */
+    static volatile java.util.concurrent.CountDownLatch[] HOLD_WRITES;
     /** How long a close waits for its goodbye SEND before destroying the QPs anyway. */
     private static final long GOODBYE_WAIT_MS = 2000;
 
@@ -87,6 +92,15 @@ final class SenderLink extends Link implements ChannelConnection {
 
     @Override
     public CompletableFuture<Void> write(WriteBatch batch) {
+        java.util.concurrent.CountDownLatch[] hold = HOLD_WRITES;
+        if (hold != null) {
+            hold[0].countDown();
+            try {
+                hold[1].await(10, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (!open) {
             return CompletableFuture.failedFuture(new ChannelException(closedMessage()));
         }
