@@ -7,6 +7,7 @@ import io.kvcourier.l2.L2Adapter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Waits for task results the way a controller does: epoll on the adapter's fds, then pop/query. */
 final class TaskWaiter implements AutoCloseable {
@@ -21,42 +22,27 @@ final class TaskWaiter implements AutoCloseable {
 
     /** The store result of {@code id}, or null if it did not complete in time. */
     Boolean awaitStore(long id, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        return await(timeout, () -> {
             stores.putAll(adapter.popCompletedStoreTasks());
-            Boolean r = stores.remove(id);
-            if (r != null) {
-                return r;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return null;
-            }
-            poller.await(Duration.ofNanos(left));
-        }
+            return stores.remove(id);
+        });
     }
 
     Bitmap awaitLookup(long id, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Bitmap b = adapter.queryLookupAndLockResult(id);
-            if (b != null) {
-                return b;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return null;
-            }
-            poller.await(Duration.ofNanos(left));
-        }
+        return await(timeout, () -> adapter.queryLookupAndLockResult(id));
     }
 
     Bitmap awaitLoad(long id, Duration timeout) {
+        return await(timeout, () -> adapter.queryLoadResult(id));
+    }
+
+    /** Looks for a result, and between looks waits on the adapter's eventfds, until {@code timeout}. */
+    private <T> T await(Duration timeout, Supplier<T> look) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Bitmap b = adapter.queryLoadResult(id);
-            if (b != null) {
-                return b;
+            T r = look.get();
+            if (r != null) {
+                return r;
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
