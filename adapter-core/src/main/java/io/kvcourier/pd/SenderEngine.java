@@ -19,7 +19,6 @@ import org.zeromq.ZContext;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -120,6 +119,9 @@ final class SenderEngine implements AutoCloseable {
     }
 
     void notifyDone(TransferSpec spec, int chunks, boolean ok) {
+        if (spec.isLastPrefill()) {
+            forget(spec.reqId()); // the request is over: nothing left to cancel
+        }
         listener.onStoreDone(spec, chunks, ok);
     }
 
@@ -400,8 +402,8 @@ final class SenderEngine implements AutoCloseable {
         }
     }
 
-    /** Forgets a finished request's allocation record. */
-    void forget(String reqId) {
+    /** Forgets a finished request's allocation record (kept only for {@link #cancel}). */
+    private void forget(String reqId) {
         allocatedByRequest.remove(reqId);
     }
 
@@ -441,6 +443,7 @@ final class SenderEngine implements AutoCloseable {
                 "bytes_sent", bytesSent.get(),
                 "batches_committed", batchesCommitted.get(),
                 "batches_failed", batchesFailed.get(),
+                "cancellable_requests", allocatedByRequest.size(),
                 "staging_pages", staging.pageCount(),
                 "staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
     }

@@ -138,6 +138,8 @@ class PdL2AdapterTest {
             List<MemoryObj> src = p.randomChunks(n);
             assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, src, new TransferSpec("req-1", true, n)), WAIT)).isTrue();
             assertThat(p.receiver.reportStatus()).containsEntry("data_count", n);
+            assertThat(p.sender.reportStatus()).as("a finished request's cancel record is dropped")
+                    .containsEntry("cancellable_requests", 0);
 
             Bitmap found = wr.awaitLookup(p.receiver.submitLookupAndLockTask(keys), WAIT);
             assertThat(found.popcount()).isEqualTo(n);
@@ -398,7 +400,9 @@ class PdL2AdapterTest {
             assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, p.randomChunks(3), new TransferSpec("c1", false, 5)), WAIT))
                     .isTrue();
             assertThat(p.receiver.reportStatus()).containsEntry("reserved_pages", 2);
+            assertThat(p.sender.reportStatus()).containsEntry("cancellable_requests", 1);
             assertThat(p.sender.cancelRequest("c1")).isEqualTo(1);
+            assertThat(p.sender.reportStatus()).containsEntry("cancellable_requests", 0);
             assertThat(wr.awaitLookup(p.receiver.submitLookupAndLockTask(keys), WAIT).popcount()).isZero();
             assertThat(p.receiver.reportStatus()).containsEntry("reserved_pages", 0).containsEntry("pages_in_use", 0);
         }
