@@ -17,6 +17,27 @@ public interface ChannelSender extends AutoCloseable {
      */
     Handshake beginConnect(String senderId) throws ChannelException;
 
+    /**
+     * Makes caller memory a local region that write batches may read from directly (no staging copy): the
+     * channel registers it as it needs to (verbs: a memory region with the channel's protection domain).
+     * The caller keeps the segment alive until {@link #unregisterRegion} returned.
+     *
+     * @param region  the id write batches use for it, {@code > 0} ({@link WriteBatch#STAGING} is the staging
+     *                buffer), not in use
+     * @param segment native memory accessible from any thread
+     * @throws ChannelException when the channel cannot use it, naming the limit (e.g. RLIMIT_MEMLOCK)
+     */
+    default void registerRegion(int region, java.lang.foreign.MemorySegment segment) throws ChannelException {
+        throw new ChannelException(getClass().getSimpleName() + " cannot write from registered memory");
+    }
+
+    /**
+     * Forgets a region. The caller must first let every batch that reads from it complete. Unknown ids are
+     * ignored.
+     */
+    default void unregisterRegion(int region) {
+    }
+
     /** Closes every connection (fencing them) and releases the channel's resources. Idempotent. */
     @Override
     void close();

@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -179,11 +178,19 @@ public final class MockMemoryChannel {
         }
 
         @Override
-        public CompletableFuture<Void> write(WriteBatch batch) {
+        public void write(WriteBatch batch, BatchCompletion completion) {
+            completion.batchDone(batch, copyAndCommit(batch));
+        }
+
+        /** Copies the batch into the receiver's pages and commits it; null on success, else why not. */
+        private ChannelException copyAndCommit(WriteBatch batch) {
             session.lock.lock();
             try {
                 if (!session.open) {
-                    return CompletableFuture.failedFuture(new ChannelException("mock_memory connection is closed"));
+                    return new ChannelException("mock_memory connection is closed");
+                }
+                if (!batch.stagingOnly()) {
+                    return new ChannelException("mock_memory writes from the staging buffer only");
                 }
                 MemorySegment src = sender.staging.segment();
                 MemorySegment dst = receiver.staging.segment();
@@ -191,18 +198,17 @@ public final class MockMemoryChannel {
                     int page = batch.remotePages()[i];
                     long len = batch.lengths()[i];
                     if (!receiver.listener.admitWrite(session.senderId, batch.batchId(), page, 0, len)) {
-                        return CompletableFuture.failedFuture(new ChannelException("receiver rejected a write to page "
-                                + page + " of batch " + batch.batchId()));
+                        return new ChannelException("receiver rejected a write to page " + page + " of batch "
+                                + batch.batchId());
                     }
                     MemorySegment.copy(src, batch.localOffsets()[i], dst, page * batch.remotePageSize(), len);
                 }
                 if (!receiver.listener.onBatchLanded(session.senderId, batch.batchId())) {
-                    return CompletableFuture.failedFuture(new ChannelException("receiver did not commit batch "
-                            + batch.batchId()));
+                    return new ChannelException("receiver did not commit batch " + batch.batchId());
                 }
-                return CompletableFuture.completedFuture(null);
+                return null;
             } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(new ChannelException("mock_memory write failed: " + e, e));
+                return new ChannelException("mock_memory write failed: " + e, e);
             } finally {
                 session.lock.unlock();
             }

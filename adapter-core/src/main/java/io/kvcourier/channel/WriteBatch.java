@@ -3,36 +3,60 @@ package io.kvcourier.channel;
 import java.util.Arrays;
 
 /**
- * One batch of chunk writes from a sender's staging buffer into a receiver's pages, committed on the
+ * One batch of chunk writes from a sender's local memory into a receiver's pages, committed on the
  * receiver as a unit. Entry {@code i} copies {@code lengths[i]} bytes from byte offset
- * {@code localOffsets[i]} of the sender's staging buffer to the start of remote page
- * {@code remotePages[i]} (remote byte offset {@code remotePages[i] * remotePageSize}).
+ * {@code localOffsets[i]} of local region {@code localRegions[i]} to the start of remote page
+ * {@code remotePages[i]} (remote byte offset {@code remotePages[i] * remotePageSize}). Region
+ * {@link #STAGING} is the sender's staging buffer; other regions are caller memory registered with
+ * {@link ChannelSender#registerRegion} (zero-copy stores).
  *
  * <p>{@link #batchId()} identifies the batch on the wire (the tcp commit frame, the verbs immediate); it is
  * the first remote page of the batch, which the receiver's allocation owns until the batch commits or is
  * fenced and reclaimed.
  *
- * @param localOffsets   byte offsets into the sender's staging buffer
+ * @param localRegions   the local region of each entry ({@link #STAGING} or a registered region id)
+ * @param localOffsets   byte offsets into each entry's local region
  * @param remotePages    receiver page indexes, in the order the receiver allocated them
  * @param lengths        bytes per entry, each at most {@code remotePageSize}
  * @param remotePageSize the receiver's page size in bytes (one full KV chunk)
  */
-public record WriteBatch(long[] localOffsets, int[] remotePages, long[] lengths, long remotePageSize) {
+public record WriteBatch(int[] localRegions, long[] localOffsets, int[] remotePages, long[] lengths,
+                         long remotePageSize) {
+
+    /** The local region id of the sender's staging buffer. */
+    public static final int STAGING = 0;
 
     public WriteBatch {
         if (localOffsets.length == 0 || localOffsets.length != remotePages.length
-                || remotePages.length != lengths.length) {
-            throw new IllegalArgumentException("a write batch needs 1+ entries with matching offsets, pages and lengths");
+                || remotePages.length != lengths.length || localRegions.length != lengths.length) {
+            throw new IllegalArgumentException("a write batch needs 1+ entries with matching regions, offsets, pages "
+                    + "and lengths");
         }
         if (remotePageSize <= 0) {
             throw new IllegalArgumentException("remotePageSize must be > 0, got " + remotePageSize);
         }
         for (int i = 0; i < lengths.length; i++) {
-            if (lengths[i] <= 0 || lengths[i] > remotePageSize || remotePages[i] < 0 || localOffsets[i] < 0) {
+            if (lengths[i] <= 0 || lengths[i] > remotePageSize || remotePages[i] < 0 || localOffsets[i] < 0
+                    || localRegions[i] < 0) {
                 throw new IllegalArgumentException("bad write batch entry " + i + ": page " + remotePages[i]
                         + ", length " + lengths[i] + ", local offset " + localOffsets[i]);
             }
         }
+    }
+
+    /** A batch whose every entry reads from the sender's staging buffer. */
+    public WriteBatch(long[] localOffsets, int[] remotePages, long[] lengths, long remotePageSize) {
+        this(new int[localOffsets.length], localOffsets, remotePages, lengths, remotePageSize);
+    }
+
+    /** Whether every entry reads from the staging buffer. */
+    public boolean stagingOnly() {
+        for (int r : localRegions) {
+            if (r != STAGING) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The batch's identity on the wire: its first remote page. */
@@ -56,7 +80,8 @@ public record WriteBatch(long[] localOffsets, int[] remotePages, long[] lengths,
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WriteBatch w && Arrays.equals(localOffsets, w.localOffsets)
+        return o instanceof WriteBatch w && Arrays.equals(localRegions, w.localRegions)
+                && Arrays.equals(localOffsets, w.localOffsets)
                 && Arrays.equals(remotePages, w.remotePages) && Arrays.equals(lengths, w.lengths)
                 && remotePageSize == w.remotePageSize;
     }

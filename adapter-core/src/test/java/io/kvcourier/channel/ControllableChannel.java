@@ -150,6 +150,12 @@ public final class ControllableChannel implements TransferChannelFactory {
         }
 
         @Override
+        public void write(WriteBatch batch, BatchCompletion completion) {
+            write(batch).whenComplete((v, e) -> completion.batchDone(batch, e == null ? null
+                    : e instanceof ChannelException ce ? ce : new ChannelException(String.valueOf(e), e)));
+        }
+
+        @Override
         public CompletableFuture<Void> write(WriteBatch batch) {
             writes.incrementAndGet();
             Step step = script.poll();

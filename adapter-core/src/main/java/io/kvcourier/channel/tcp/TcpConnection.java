@@ -1,5 +1,6 @@
 package io.kvcourier.channel.tcp;
 
+import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.WriteBatch;
@@ -60,13 +61,22 @@ public final class TcpConnection implements ChannelConnection {
         header.limit(0);
     }
 
+    @Override
+    public void write(WriteBatch batch, BatchCompletion completion) {
+        if (!batch.stagingOnly()) {
+            completion.batchDone(batch, new ChannelException("tcp writes from the staging buffer only"));
+            return;
+        }
+        writeFuture(batch).whenComplete((v, e) -> completion.batchDone(batch, e == null ? null
+                : e instanceof ChannelException ce ? ce : new ChannelException(String.valueOf(e.getMessage()), e)));
+    }
+
     /**
      * Queues {@code batch}; the future completes when the receiver acknowledged its commit, or exceptionally
      * with a {@link ChannelException}. The batch's staging bytes are read by the progress thread until then
      * (or until {@link #close()} returned).
      */
-    @Override
-    public CompletableFuture<Void> write(WriteBatch batch) {
+    private CompletableFuture<Void> writeFuture(WriteBatch batch) {
         long limit = sender.staging.byteSize();
         for (int i = 0; i < batch.size(); i++) {
             if (batch.localOffsets()[i] > limit - batch.lengths()[i]) {

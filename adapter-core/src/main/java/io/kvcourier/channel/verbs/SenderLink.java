@@ -1,5 +1,6 @@
 package io.kvcourier.channel.verbs;
 
+import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.WriteBatch;
@@ -91,7 +92,16 @@ final class SenderLink extends Link implements ChannelConnection {
     }
 
     @Override
-    public CompletableFuture<Void> write(WriteBatch batch) {
+    public void write(WriteBatch batch, BatchCompletion completion) {
+        if (!batch.stagingOnly()) {
+            completion.batchDone(batch, new ChannelException("verbs writes from the staging buffer only"));
+            return;
+        }
+        writeFuture(batch).whenComplete((v, e) -> completion.batchDone(batch, e == null ? null
+                : e instanceof ChannelException ce ? ce : new ChannelException(String.valueOf(e.getMessage()), e)));
+    }
+
+    private CompletableFuture<Void> writeFuture(WriteBatch batch) {
         java.util.concurrent.CountDownLatch[] hold = HOLD_WRITES;
         if (hold != null) {
             hold[0].countDown();
