@@ -1,0 +1,175 @@
+package io.kvcourier.agent;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one {@link Agent} on its own platform thread: the duty cycle ({@link Agent#doWork()} until it returns
+ * 0), then the {@link IdleStrategy} (spin, yield, block in {@link Agent#awaitWork()}), until {@link #close}.
+ *
+ * <p><b>Wake-ups are never lost and cost nothing while the agent runs.</b> A producer first publishes its work
+ * (a concurrent queue), then calls {@link #wakeUp()}, which signals the agent only when it is about to block.
+ * Before blocking, the runner announces it (a volatile flag) and runs one more duty cycle: either that cycle
+ * sees the work, or the producer sees the flag and signals, and the signal is sticky.
+ *
+ * <p>Stopping is by flag and signal, never by interrupt (jeromq breaks on interrupts, traps 3); the agent's
+ * {@link Agent#onClose()} runs last on its own thread. An exception from the agent is logged and the loop goes
+ * on (an agent that throws on every cycle is throttled by its blocking wait).
+ */
+public final class AgentRunner implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AgentRunner.class.getName());
+
+    private final Agent agent;
+    private final IdleStrategy idle;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean parking;
+    private boolean started;
+
+    /** Creates the runner; the thread starts with {@link #start()}. */
+    public AgentRunner(Agent agent, IdleStrategy idle) {
+        this.agent = Objects.requireNonNull(agent, "agent");
+        this.idle = Objects.requireNonNull(idle, "idle");
+        this.thread = Thread.ofPlatform().daemon().name(agent.roleName()).unstarted(this::run);
+    }
+
+    /** Starts the agent's thread; returns this runner. */
+    public synchronized AgentRunner start() {
+        if (started) {
+            throw new IllegalStateException(agent.roleName() + " was already started or closed");
+        }
+        started = true;
+        thread.start();
+        return this;
+    }
+
+    /** The agent's thread. */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Whether the caller is the agent's thread. */
+    public boolean onAgentThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Whether the loop is still running (false once {@link #close} was called or the thread ended). */
+    public boolean isRunning() {
+        return running && stopped.getCount() > 0;
+    }
+
+    /**
+     * Tells the agent that work was published for it. Call after publishing. Free while the agent is busy;
+     * one {@link Agent#wakeUpSignal()} when it is blocked or about to block.
+     */
+    public void wakeUp() {
+        if (parking) {
+            agent.wakeUpSignal();
+        }
+    }
+
+    private void run() {
+        int idleCycles = 0;
+        try {
+            while (running) {
+                int work = cycle();
+                if (work > 0) {
+                    idleCycles = 0;
+                    continue;
+                }
+                if (idleCycles < idle.spins()) {
+                    idleCycles++;
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (idleCycles < idle.spins() + idle.yields()) {
+                    idleCycles++;
+                    Thread.yield();
+                    continue;
+                }
+                parking = true;
+                try {
+                    // One more cycle after announcing: work published before the announcement is seen here;
+                    // work published after it comes with a signal that makes awaitWork return.
+                    if (!running || cycle() > 0) {
+                        idleCycles = 0;
+                        continue;
+                    }
+                    awaitWork();
+                } finally {
+                    parking = false;
+                }
+            }
+        } finally {
+            try {
+                agent.onClose();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": onClose failed", e);
+            }
+            stopped.countDown();
+        }
+    }
+
+    private int cycle() {
+        try {
+            return agent.doWork();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": duty cycle failed", e);
+            return 0;
+        }
+    }
+
+    private void awaitWork() {
+        try {
+            agent.awaitWork();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": waiting for work failed", e);
+        }
+    }
+
+    /**
+     * Stops the loop (flag + signal, no interrupt) and waits for the agent's thread to finish its
+     * {@link Agent#onClose()}, at most {@code timeout}; from the agent's own thread it only asks the loop to
+     * stop. Idempotent.
+     *
+     * @return whether the thread has finished
+     */
+    public boolean close(Duration timeout) {
+        running = false;
+        synchronized (this) {
+            if (!started) {
+                // Never started: nothing else can touch the agent, so it is closed here.
+                started = true;
+                try {
+                    agent.onClose();
+                } finally {
+                    stopped.countDown();
+                }
+                return true;
+            }
+        }
+        agent.wakeUpSignal();
+        if (onAgentThread()) {
+            return false;
+        }
+        try {
+            if (!stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.log(System.Logger.Level.ERROR, "{0} did not stop within {1}", agent.roleName(), timeout);
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
+    /** {@link #close(Duration)} with 5 seconds. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,173 @@
+package io.kvcourier.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(60)
+class AgentRunnerTest {
+
+    /** Runs queued commands; blocks on a semaphore whose permits are the sticky wake-up signal. */
+    private static final class QueueAgent implements Agent {
+        final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+        final Semaphore signal = new Semaphore(0);
+        final AtomicInteger closes = new AtomicInteger();
+        final AtomicReference<Thread> closedOn = new AtomicReference<>();
+        final AtomicInteger blocked = new AtomicInteger();
+        volatile CountDownLatch onBlock = new CountDownLatch(0);
+
+        @Override
+        public String roleName() {
+            return "test-agent";
+        }
+
+        @Override
+        public int doWork() {
+            int n = 0;
+            for (Runnable r; (r = commands.poll()) != null; n++) {
+                r.run();
+            }
+            return n;
+        }
+
+        @Override
+        public void awaitWork() throws InterruptedException {
+            blocked.incrementAndGet();
+            onBlock.countDown();
+            signal.acquire();
+            signal.drainPermits();
+        }
+
+        @Override
+        public void wakeUpSignal() {
+            signal.release();
+        }
+
+        @Override
+        public void onClose() {
+            closes.incrementAndGet();
+            closedOn.set(Thread.currentThread());
+        }
+    }
+
+    @Test
+    void noWakeUpIsLostWhenTheAgentBlocksBetweenCommands() throws Exception {
+        for (IdleStrategy idle : List.of(IdleStrategy.BLOCKING, new IdleStrategy(50, 5))) {
+            QueueAgent agent = new QueueAgent();
+            AgentRunner runner = new AgentRunner(agent, idle).start();
+            int producers = 4;
+            int perProducer = 20_000;
+            CountDownLatch done = new CountDownLatch(producers * perProducer);
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perProducer; i++) {
+                        agent.commands.add(done::countDown);
+                        runner.wakeUp();
+                        if (i % 64 == 0) {
+                            Thread.yield(); // let the agent run dry and block now and then
+                        }
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(done.await(30, TimeUnit.SECONDS)).as("every command ran (%s)", idle).isTrue();
+            assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
+    void aSingleCommandWakesABlockedAgent() throws Exception {
+        QueueAgent agent = new QueueAgent();
+        try (AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING).start()) {
+            for (int i = 0; i < 100; i++) {
+                CountDownLatch isBlocked = new CountDownLatch(1);
+                agent.onBlock = isBlocked;
+                runner.wakeUp(); // a spurious wake-up: the agent finds nothing and blocks again
+                assertThat(isBlocked.await(10, TimeUnit.SECONDS)).as("agent blocked before command %d", i).isTrue();
+                CountDownLatch ran = new CountDownLatch(1);
+                agent.commands.add(ran::countDown);
+                runner.wakeUp();
+                assertThat(ran.await(10, TimeUnit.SECONDS)).as("command %d woke the agent", i).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void closeRunsOnCloseOnceOnTheAgentThreadAndIsIdempotent() {
+        QueueAgent agent = new QueueAgent();
+        AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING).start();
+        assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+        assertThat(agent.closes).hasValue(1);
+        assertThat(agent.closedOn.get()).isSameAs(runner.thread());
+        assertThat(runner.thread().isAlive()).isFalse();
+        assertThat(runner.isRunning()).isFalse();
+    }
+
+    @Test
+    void closeFromTheAgentThreadStopsTheLoopWithoutWaitingForItself() throws Exception {
+        QueueAgent agent = new QueueAgent();
+        AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING).start();
+        CountDownLatch asked = new CountDownLatch(1);
+        agent.commands.add(() -> {
+            runner.close(Duration.ofSeconds(5));
+            asked.countDown();
+        });
+        runner.wakeUp();
+        assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+        runner.thread().join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(runner.thread().isAlive()).isFalse();
+        assertThat(agent.closes).hasValue(1);
+    }
+
+    @Test
+    void aFailingCycleIsLoggedAndTheLoopGoesOn() throws Exception {
+        QueueAgent agent = new QueueAgent();
+        try (AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING).start()) {
+            agent.commands.add(() -> {
+                throw new IllegalStateException("boom (expected by the test)");
+            });
+            runner.wakeUp();
+            CountDownLatch after = new CountDownLatch(1);
+            agent.commands.add(after::countDown);
+            runner.wakeUp();
+            assertThat(after.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void aRunnerClosedBeforeItStartedClosesItsAgentOnce() {
+        QueueAgent agent = new QueueAgent();
+        AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING);
+        assertThat(runner.close(Duration.ofSeconds(1))).isTrue();
+        runner.close(Duration.ofSeconds(1));
+        assertThat(agent.closes).hasValue(1);
+        assertThat(runner.isRunning()).isFalse();
+    }
+
+    @Test
+    void standardIdleStrategyDoesNotSpinOnSmallMachines() {
+        IdleStrategy s = IdleStrategy.standard();
+        if (Runtime.getRuntime().availableProcessors() <= IdleStrategy.SMALL_MACHINE_CORES
+                && System.getProperty("kvcourier.idle.spins") == null) {
+            assertThat(s.spins()).isZero();
+            assertThat(s.yields()).isZero();
+        } else {
+            assertThat(s.spins()).isNotNegative();
+        }
+    }
+}
