@@ -236,19 +236,19 @@ class TcpAdapterTest {
                 byte[] early = filled((int) chunk / 2, (byte) 0x11);
                 byte[] late = filled((int) chunk / 2, (byte) 0x22);
                 try (RawTcpClient c = new RawTcpClient(init.host(), init.port())) {
-                    c.hello(init.sessionToken(), "alice").dataHeader(page, page, (int) chunk, 0).bytes(early);
+                    c.hello(init.sessionToken(), "alice").frame(page, true, new int[] {page}, new long[] {chunk})
+                            .bytes(early);
                     // The transfer deadline passes: the allocation expires, alice is fenced, the page is freed.
                     int freed = store.reap(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), channel::fence);
                     assertThat(freed).isEqualTo(1);
                     c.writeFails(late);
-                    c.commit(page);
                     assertThat(c.closedByPeer()).isTrue();
                 }
                 // A fresh connection cannot write there either: the page belongs to no allocation any more.
                 TcpInitResponse again = (TcpInitResponse) channel.handshake(
                         new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
                 try (RawTcpClient c = new RawTcpClient(again.host(), again.port())) {
-                    c.hello(again.sessionToken(), "alice").dataHeader(page, page, (int) chunk / 2, chunk / 2);
+                    c.hello(again.sessionToken(), "alice").frame(page, true, new int[] {page}, new long[] {chunk});
                     c.writeFails(late);
                     assertThat(c.closedByPeer()).isTrue();
                 }
