@@ -107,6 +107,8 @@ final class ReceiverStore implements LandingListener {
     private final long requestTimeoutNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition roomFreed = lock.newCondition();
+    /** Told (under the lock; must not block) whenever a waiting allocation might now succeed. */
+    private volatile Runnable roomListener = () -> { };
     private final Map<ObjectKey, Entry> entries = new HashMap<>();
     /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
     private final LinkedHashMap<ObjectKey, Entry> evictable = new LinkedHashMap<>();
@@ -197,6 +199,16 @@ final class ReceiverStore implements LandingListener {
         lock.lock();
         try {
             return allocateLocked(senderId, req, p, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The last try at a waiting allocation's deadline: allocates, or answers with failures. */
+    AllocResponse allocateOrFail(String senderId, AllocRequest req, Parsed p) {
+        lock.lock();
+        try {
+            return allocateLocked(senderId, req, p, true).reply;
         } finally {
             lock.unlock();
         }
@@ -339,7 +351,7 @@ final class ReceiverStore implements LandingListener {
         if (request != null && req.isLastBatch()) {
             reservedTotal -= request.reservedLeft;
             requests.remove(requestKey);
-            roomFreed.signalAll();
+            roomChanged();
         }
         int[] already = new int[duplicates];
         for (int i = 0, j = 0; i < n; i++) {
@@ -405,7 +417,7 @@ final class ReceiverStore implements LandingListener {
                 }
             }
         }
-        roomFreed.signalAll();
+        roomChanged();
     }
 
     /** Makes an in-flight allocation invisible at once; its pages wait for {@link #reap} to fence and free them. */
@@ -452,6 +464,20 @@ final class ReceiverStore implements LandingListener {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sets what is told, under the store's lock, whenever pages or a reservation were freed or a batch committed
+     * (a waiting allocation might succeed now). It must not block: the receiver engine queues a retry on its
+     * control thread.
+     */
+    void setRoomListener(Runnable listener) {
+        this.roomListener = listener == null ? () -> { } : listener;
+    }
+
+    private void roomChanged() {
+        roomFreed.signalAll();
+        roomListener.run();
     }
 
     /** Sets (or with {@code null} removes) the commit listener; see {@link #commitListener}. */
@@ -518,6 +544,7 @@ final class ReceiverStore implements LandingListener {
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);
+            roomChanged();
             return keys;
         } finally {
             lock.unlock();
@@ -658,7 +685,7 @@ final class ReceiverStore implements LandingListener {
             if (r != null) {
                 reservedTotal -= r.reservedLeft;
             }
-            roomFreed.signalAll();
+            roomChanged();
         } finally {
             lock.unlock();
         }
@@ -693,7 +720,7 @@ final class ReceiverStore implements LandingListener {
                     reservedTotal -= r.reservedLeft;
                     r.reservedLeft = 0;
                     rit.remove();
-                    roomFreed.signalAll();
+                    roomChanged();
                 }
             }
         } finally {
@@ -729,7 +756,7 @@ final class ReceiverStore implements LandingListener {
                 freed++;
             }
             if (freed > 0) {
-                roomFreed.signalAll();
+                roomChanged();
             }
         } finally {
             lock.unlock();
@@ -743,7 +770,7 @@ final class ReceiverStore implements LandingListener {
         }
         evictable.remove(e.key);
         staging.allocator().free(e.page);
-        roomFreed.signalAll();
+        roomChanged();
     }
 
     // ----------------------------------------------------------------------------------------- status
