@@ -68,6 +68,15 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
         return positions.length;
     }
 
+    /** Bytes of data in the batch. */
+    long bytes() {
+        long sum = 0;
+        for (long l : lengths) {
+            sum += l;
+        }
+        return sum;
+    }
+
     MemoryObj object(int i) {
         return task.objects[positions[i]];
     }

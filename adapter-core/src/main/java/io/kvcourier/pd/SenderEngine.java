@@ -54,6 +54,12 @@ final class SenderEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SenderEngine.class.getName());
     /** DEALERs per receiver rank: allocations in flight at once per rank (each on its own socket). */
     static final int ALLOC_SOCKETS_PER_RANK = 4;
+    /**
+     * Batches up to this many bytes are copied into staging on the control thread, right after their
+     * AllocRequest went out (tens of microseconds, hidden by the round trip); bigger ones on a virtual thread, so
+     * the control thread keeps serving other requests meanwhile.
+     */
+    static final long INLINE_COPY_BYTES = 1 << 20;
 
     /** Told once per finished store task, on the thread that finished it; must not block. */
     interface TaskListener {
@@ -350,7 +356,11 @@ final class SenderEngine implements AutoCloseable {
         peer.alloc.submit(batch, System.nanoTime() + allocTimeoutNanos + replyGraceNanos);
         ensureConnection(peer);
         if (batch.stagingPages != null) {
-            executor.execute(() -> copy(batch));
+            if (batch.bytes() <= INLINE_COPY_BYTES) {
+                copy(batch); // the request is on its way: this copy overlaps the round trip, on no other thread
+            } else {
+                executor.execute(() -> copy(batch));
+            }
         }
         return true;
     }
@@ -419,7 +429,7 @@ final class SenderEngine implements AutoCloseable {
 
     // -------------------------------------------------------------------------------------------- copy
 
-    /** Virtual thread: L1 → staging, then the write if the allocation reply is already in. */
+    /** L1 → staging (control thread or a virtual thread), then the write if the allocation reply is already in. */
     private void copy(SenderBatch batch) {
         try {
             MemorySegment dst = staging.segment();
