@@ -19,8 +19,10 @@ final class RankPeer {
     final AtomicInteger inflight = new AtomicInteger();
     ChannelConnection connection;
     boolean connecting;
-    /** Batches whose write waits for the data connection. */
+    /** Batches whose write waits for the data connection (allocated already). */
     final ArrayDeque<SenderBatch> awaitingConnection = new ArrayDeque<>();
+    /** Batches that wait for the first handshake before they allocate anything. */
+    final ArrayDeque<SenderBatch> awaitingHandshake = new ArrayDeque<>();
 
     RankPeer(int rank, String initEndpoint, AllocPool alloc) {
         this.rank = rank;

@@ -334,9 +334,19 @@ final class SenderEngine implements AutoCloseable {
 
     // -------------------------------------------------------------------------------------- admission
 
-    /** Control thread: starts the batch if its rank has a free slot and local memory is there; else it waits. */
+    /**
+     * Control thread: starts the batch if its rank is connected, has a free slot and local memory is there; else
+     * it waits. Until a rank's data connection exists, its batches wait for the handshake before they allocate:
+     * the receiver's transfer deadline starts at allocation, and a first handshake can take a while.
+     */
     private void admit(SenderBatch batch, long deadlineNanos) {
         batch.transferDeadlineNanos = deadlineNanos; // the admission deadline until the write goes out
+        RankPeer peer = batch.peer;
+        if (!peer.connected()) {
+            peer.awaitingHandshake.add(batch);
+            ensureConnection(peer);
+            return;
+        }
         if (!admission.isEmpty() || !tryStart(batch)) {
             admission.add(batch);
             admissionWaiting = admission.size();
@@ -671,6 +681,9 @@ final class SenderEngine implements AutoCloseable {
         for (SenderBatch b; (b = peer.awaitingConnection.poll()) != null; ) {
             issueWrite(b);
         }
+        for (SenderBatch b; (b = peer.awaitingHandshake.poll()) != null; ) {
+            admit(b, b.transferDeadlineNanos);
+        }
     }
 
     /** Control thread: the handshake failed; the batches waiting for it fail (the next task retries). */
@@ -681,6 +694,9 @@ final class SenderEngine implements AutoCloseable {
 
     private void failWaitingForConnection(RankPeer peer, String why) {
         for (SenderBatch b; (b = peer.awaitingConnection.poll()) != null; ) {
+            failBatch(b, why);
+        }
+        for (SenderBatch b; (b = peer.awaitingHandshake.poll()) != null; ) {
             failBatch(b, why);
         }
     }
