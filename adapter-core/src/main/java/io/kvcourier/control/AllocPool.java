@@ -90,8 +90,8 @@ public final class AllocPool implements ControlAgent.Duty {
     /** Exchanges waiting for a socket or a reply. */
     public int pending() {
         int n = waiting.size();
-        for (Dealer d : dealers) {
-            n += d.state == State.BUSY ? 1 : 0;
+        for (int i = 0; i < dealers.size(); i++) {
+            n += dealers.get(i).state == State.BUSY ? 1 : 0;
         }
         return n;
     }
@@ -121,8 +121,8 @@ public final class AllocPool implements ControlAgent.Duty {
     /** Opens another socket (to be proven) when exchanges wait and the pool may grow. */
     private void grow() {
         int probing = 0;
-        for (Dealer d : dealers) {
-            probing += d.state == State.PROBING ? 1 : 0;
+        for (int i = 0; i < dealers.size(); i++) {
+            probing += dealers.get(i).state == State.PROBING ? 1 : 0;
         }
         if (probing < waiting.size() && dealers.size() < maxSockets) {
             open();
@@ -255,7 +255,8 @@ public final class AllocPool implements ControlAgent.Duty {
     @Override
     public long nextDeadlineNanos() {
         long next = Long.MAX_VALUE;
-        for (Dealer d : dealers) {
+        for (int i = 0; i < dealers.size(); i++) { // an index loop: this runs every duty cycle, allocation-free
+            Dealer d = dealers.get(i);
             if (d.state == State.BUSY) {
                 next = earlier(next, d.exchange.deadlineNanos);
             } else if (d.state == State.PROBING) {
