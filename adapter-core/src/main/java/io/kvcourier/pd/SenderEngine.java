@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The prefill side. A store task runs on its own virtual thread: its keys are split by TP rank, each rank's
  * part into batches of chunks of one shape; per batch it copies the L1 objects into its own staging pages,
  * asks the receiver rank for pages ({@link AllocRequest}), writes the pages through the channel, and waits
- * for the receiver's <b>commit acknowledgement</b>. The task succeeds only if every batch committed.
+ * for the receiver's <b>commit acknowledgement</b>. The task succeeds only if every batch committed. Keys the
+ * receiver reports as already sent are not written (it reports only committed keys). A {@code -1} in the reply,
+ * or a reply that breaks the AllocResponse rules, aborts the request ({@link HeldKeys}, docs/INTEROP.md).
  */
 final class SenderEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SenderEngine.class.getName());
