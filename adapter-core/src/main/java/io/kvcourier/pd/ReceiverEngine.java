@@ -138,10 +138,10 @@ final class ReceiverEngine implements AutoCloseable {
                 if (!o.mustWait()) {
                     return o.reply();
                 }
-                long deadline = System.nanoTime() + config.allocationTimeout().toNanos();
+                long allocationTimeout = config.allocationTimeout().toNanos();
                 executor.execute(() -> {
                     try {
-                        later.send(store.allocateWaiting(senderId, req, parsed, deadline));
+                        later.send(store.allocateWaiting(senderId, req, parsed, allocationTimeout));
                     } catch (InterruptedException e) {
                         later.send(AllocResponses.failed(req.keys().size()));
                     }
@@ -190,17 +190,18 @@ final class ReceiverEngine implements AutoCloseable {
     }
 
     Map<String, Object> status() {
-        return Map.of(
-                "committed_keys", store.committedKeys(),
-                "pages_in_use", store.pagesInUse(),
-                "page_count", staging.pageCount(),
-                "page_bytes", staging.pageSize(),
-                "reserved_pages", store.reservedPages(),
-                "committed_batches", store.committedBatches.get(),
-                "committed_bytes", store.committedBytes.get(),
-                "expired_allocations", store.expiredAllocations.get(),
-                "rejected_writes", store.rejectedWrites.get(),
-                "malformed_messages", malformedMessages());
+        return Map.ofEntries(
+                Map.entry("committed_keys", store.committedKeys()),
+                Map.entry("pages_in_use", store.pagesInUse()),
+                Map.entry("page_count", staging.pageCount()),
+                Map.entry("page_bytes", staging.pageSize()),
+                Map.entry("reserved_pages", store.reservedPages()),
+                Map.entry("waiting_allocations", store.waitingAllocations.get()),
+                Map.entry("committed_batches", store.committedBatches.get()),
+                Map.entry("committed_bytes", store.committedBytes.get()),
+                Map.entry("expired_allocations", store.expiredAllocations.get()),
+                Map.entry("rejected_writes", store.rejectedWrites.get()),
+                Map.entry("malformed_messages", malformedMessages()));
     }
 
     private void closeServers(Duration timeout) {

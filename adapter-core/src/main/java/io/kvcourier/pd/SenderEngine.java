@@ -5,6 +5,7 @@ import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.WriteBatch;
+import io.kvcourier.control.AllocClient;
 import io.kvcourier.control.ControlException;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.l2.MemoryObj;
@@ -13,18 +14,13 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
-import io.kvcourier.wire.CancelNotif;
 import io.kvcourier.wire.PdMessage;
 import org.zeromq.ZContext;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The prefill side. A store task runs on its own virtual thread: its keys are split by TP rank, each rank's
  * part into batches of chunks of one shape; per batch it copies the L1 objects into its own staging pages,
  * asks the receiver rank for pages ({@link AllocRequest}), writes the pages through the channel, and waits
- * for the receiver's <b>commit acknowledgement</b>. The task succeeds only if every batch committed.
+ * for the receiver's <b>commit acknowledgement</b>. The task succeeds only if every batch committed. Keys the
+ * receiver reports as already sent are not written (it reports only committed keys). A {@code -1} in the reply,
+ * or a reply that breaks the AllocResponse rules, aborts the request ({@link HeldKeys}, docs/INTEROP.md).
  */
 final class SenderEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SenderEngine.class.getName());
@@ -52,7 +50,7 @@ final class SenderEngine implements AutoCloseable {
     private final String senderId;
     private final StoreListener listener;
     /** Keys allocated on the receivers per request (for CancelNotif), forgotten when the request ends. */
-    private final Map<String, Set<String>> allocatedByRequest = new ConcurrentHashMap<>();
+    private final HeldKeys held = new HeldKeys();
     private volatile boolean closed;
 
     final AtomicLong bytesSent = new AtomicLong();
@@ -310,31 +308,25 @@ final class SenderEngine implements AutoCloseable {
                     (int) lastObj.tokens(), spec.reqId(), spec.isLastPrefill() && lastOfPart, totalChunks);
 
             conn = link.connection(System.nanoTime() + config.handshakeTimeout().toNanos());
-            // The receiver may wait up to its allocation deadline for room; wait a little longer for its answer.
+            // The receiver may wait up to its allocation deadline for room, and for keys another allocation has
+            // in flight up to that allocation's transfer deadline; wait a little longer for its answer.
             long replyDeadline = System.nanoTime() + config.allocationTimeout().toNanos()
+                    + config.transferTimeout().toNanos()
                     + Math.min(config.allocationTimeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
             PdMessage reply = link.alloc.call(request, replyDeadline);
             if (!(reply instanceof AllocResponse response)) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}", link.rank,
-                        reply.getClass().getSimpleName());
+                LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}; aborting the request",
+                        link.rank, reply.getClass().getSimpleName());
+                held.abort(spec.reqId(), List.of(), allocClients(), config.allocationTimeout());
                 return false;
             }
-            int[] remote = AllocResponses.remotePagesFor(response, n);
-            if (!spec.reqId().isEmpty()) {
-                Set<String> allocated = allocatedByRequest.computeIfAbsent(spec.reqId(), r -> ConcurrentHashMap.newKeySet());
-                for (int i = 0; i < n; i++) {
-                    if (remote[i] >= 0) {
-                        allocated.add(wireKeys.get(i));
-                    }
-                }
+            int[] remote = held.accept("rank " + link.rank, spec.reqId(), wireKeys, response, allocClients(),
+                    config.allocationTimeout());
+            if (remote == null) {
+                return false; // aborted: the receivers were told to free what the request holds
             }
             int toWrite = 0;
             for (int i = 0; i < n; i++) {
-                if (remote[i] == -1) {
-                    LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}'')",
-                            link.rank, wireKeys.get(i), spec.reqId());
-                    return false;
-                }
                 if (remote[i] >= 0) {
                     toWrite++;
                 }
@@ -382,9 +374,6 @@ final class SenderEngine implements AutoCloseable {
         } catch (ChannelException e) {
             LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", link.rank, e.getMessage());
             return false;
-        } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse: {1}", link.rank, e.getMessage());
-            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (conn != null) {
@@ -404,7 +393,15 @@ final class SenderEngine implements AutoCloseable {
 
     /** Forgets a finished request's allocation record (kept only for {@link #cancel}). */
     private void forget(String reqId) {
-        allocatedByRequest.remove(reqId);
+        held.forget(reqId);
+    }
+
+    private List<AllocClient> allocClients() {
+        List<AllocClient> clients = new ArrayList<>(links.size());
+        for (PeerLink link : links) {
+            clients.add(link.alloc);
+        }
+        return clients;
     }
 
     /**
@@ -412,23 +409,7 @@ final class SenderEngine implements AutoCloseable {
      * Returns how many ranks acknowledged within the allocation deadline.
      */
     int cancel(String reqId) {
-        Set<String> keys = allocatedByRequest.remove(reqId);
-        List<String> list = keys == null ? List.of() : new ArrayList<>(new LinkedHashSet<>(keys));
-        int acked = 0;
-        Set<PeerLink> done = new HashSet<>();
-        for (PeerLink link : links) {
-            if (!done.add(link)) {
-                continue;
-            }
-            try {
-                link.alloc.call(new CancelNotif(reqId, list), System.nanoTime() + config.allocationTimeout().toNanos());
-                acked++;
-            } catch (ControlException e) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: CancelNotif for ''{1}'' failed: {2}", link.rank, reqId,
-                        e.getMessage());
-            }
-        }
-        return acked;
+        return held.cancel(reqId, List.of(), allocClients(), config.allocationTimeout());
     }
 
     Map<String, Object> status() {
@@ -443,7 +424,7 @@ final class SenderEngine implements AutoCloseable {
                 "bytes_sent", bytesSent.get(),
                 "batches_committed", batchesCommitted.get(),
                 "batches_failed", batchesFailed.get(),
-                "cancellable_requests", allocatedByRequest.size(),
+                "cancellable_requests", held.requests(),
                 "staging_pages", staging.pageCount(),
                 "staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
     }
