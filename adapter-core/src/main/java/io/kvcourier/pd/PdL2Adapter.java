@@ -188,8 +188,8 @@ public final class PdL2Adapter implements L2Adapter {
         checkArgs(keys, objects);
         Objects.requireNonNull(spec, "spec");
         if (!spec.reqId().isEmpty() && spec.totalChunks() <= 0) {
-            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set "
-                    + "(the receiver reserves pages for the whole request)");
+            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set, got 0 for reqId '"
+                    + spec.reqId() + "': the receiver reserves pages for the whole request and refuses total_chunks 0");
         }
         ensureOpen();
         long id = ledger.nextId();

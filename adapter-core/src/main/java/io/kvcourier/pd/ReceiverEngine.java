@@ -61,8 +61,50 @@ final class ReceiverEngine implements AutoCloseable {
     private final AtomicBoolean retryQueued = new AtomicBoolean();
     private final Runnable retryWaiting = this::retryWaiting;
 
-    private record WaitingAlloc(String senderId, AllocRequest request, ReceiverStore.Parsed parsed, long deadlineNanos,
-                                ControlServer.Reply reply) {
+    /**
+     * A request that waits, with {@link ReceiverStore#allocateWaiting}'s bounds: room is waited for at most the
+     * allocation timeout; keys in flight for another allocation until they commit or their allocation ends (its
+     * transfer deadline bounds that), then room again for at most the allocation timeout; everything within the
+     * transfer plus the allocation timeout.
+     */
+    private final class WaitingAlloc {
+        final String senderId;
+        final AllocRequest request;
+        final ReceiverStore.Parsed parsed;
+        final ControlServer.Reply reply;
+        final long lastDeadline;
+        long roomDeadline;
+
+        WaitingAlloc(String senderId, AllocRequest request, ReceiverStore.Parsed parsed, long startNanos,
+                     ControlServer.Reply reply) {
+            this.senderId = senderId;
+            this.request = request;
+            this.parsed = parsed;
+            this.reply = reply;
+            long allocation = config.allocationTimeout().toNanos();
+            this.lastDeadline = startNanos + config.transferTimeout().toNanos() + allocation;
+            this.roomDeadline = startNanos + allocation;
+        }
+
+        /** One try; true when it was answered. */
+        boolean retry(long now) {
+            ReceiverStore.Outcome o = store.tryAllocate(senderId, request, parsed, now - roomDeadline >= 0,
+                    now - lastDeadline >= 0);
+            if (!o.mustWait()) {
+                reply.send(o.reply());
+                return true;
+            }
+            if (o.waitFor() == ReceiverStore.Wait.KEYS_IN_FLIGHT) {
+                // Room is counted from when the keys are settled, within the overall bound.
+                long next = now + config.allocationTimeout().toNanos();
+                roomDeadline = next - lastDeadline < 0 ? next : lastDeadline;
+            }
+            return false;
+        }
+
+        long deadline() {
+            return roomDeadline - lastDeadline < 0 ? roomDeadline : lastDeadline;
+        }
     }
 
     ReceiverEngine(PdL2AdapterConfig config, Executor executor, TransferChannelFactory channels)
@@ -82,7 +124,7 @@ final class ReceiverEngine implements AutoCloseable {
             agent = new ControlAgent("kvcourier-control-receiver");
             this.control = agent;
             this.channel = ch;
-            store.setRoomListener(this::roomChanged);
+            store.setChangeListener(this::roomChanged);
             control.execute(() -> control.add(new Timers()));
             List<Integer> allocPorts = config.peerAllocPort();
             List<Integer> initPorts = config.peerInitPort();
@@ -158,13 +200,8 @@ final class ReceiverEngine implements AutoCloseable {
         int n = waiting.size();
         for (int i = 0; i < n; i++) {
             WaitingAlloc w = waiting.poll();
-            ReceiverStore.Outcome o = now - w.deadlineNanos >= 0
-                    ? new ReceiverStore.Outcome(store.allocateOrFail(w.senderId, w.request, w.parsed), false)
-                    : store.allocate(w.senderId, w.request, w.parsed);
-            if (o.mustWait()) {
+            if (!w.retry(now)) {
                 waiting.add(w);
-            } else {
-                w.reply.send(o.reply());
             }
         }
         waitingCount = waiting.size();
@@ -185,8 +222,12 @@ final class ReceiverEngine implements AutoCloseable {
 
         @Override
         public long nextDeadlineNanos() {
-            WaitingAlloc first = waiting.peek();
-            return first == null ? Long.MAX_VALUE : first.deadlineNanos;
+            long next = Long.MAX_VALUE;
+            for (WaitingAlloc w : waiting) { // few wait at once; their deadlines move as keys settle
+                long d = w.deadline();
+                next = next == Long.MAX_VALUE || d - next < 0 ? d : next;
+            }
+            return next;
         }
 
         @Override
@@ -221,8 +262,7 @@ final class ReceiverEngine implements AutoCloseable {
                 if (!o.mustWait()) {
                     return o.reply();
                 }
-                waiting.add(new WaitingAlloc(senderId, req, parsed,
-                        System.nanoTime() + config.allocationTimeout().toNanos(), later));
+                waiting.add(new WaitingAlloc(senderId, req, parsed, System.nanoTime(), later));
                 waitingCount = waiting.size();
                 return null;
             }
@@ -279,17 +319,18 @@ final class ReceiverEngine implements AutoCloseable {
     }
 
     Map<String, Object> status() {
-        return Map.of(
-                "committed_keys", store.committedKeys(),
-                "pages_in_use", store.pagesInUse(),
-                "page_count", staging.pageCount(),
-                "page_bytes", staging.pageSize(),
-                "reserved_pages", store.reservedPages(),
-                "committed_batches", store.committedBatches.get(),
-                "committed_bytes", store.committedBytes.get(),
-                "expired_allocations", store.expiredAllocations.get(),
-                "rejected_writes", store.rejectedWrites.get(),
-                "malformed_messages", malformedMessages());
+        return Map.ofEntries(
+                Map.entry("committed_keys", store.committedKeys()),
+                Map.entry("pages_in_use", store.pagesInUse()),
+                Map.entry("page_count", staging.pageCount()),
+                Map.entry("page_bytes", staging.pageSize()),
+                Map.entry("reserved_pages", store.reservedPages()),
+                Map.entry("waiting_allocations", waitingCount + store.waitingAllocations.get()),
+                Map.entry("committed_batches", store.committedBatches.get()),
+                Map.entry("committed_bytes", store.committedBytes.get()),
+                Map.entry("expired_allocations", store.expiredAllocations.get()),
+                Map.entry("rejected_writes", store.rejectedWrites.get()),
+                Map.entry("malformed_messages", malformedMessages()));
     }
 
     /** Stops the control thread (answering waiting allocations with failures) and housekeeping, closes the channel, then frees the staging memory. */
@@ -301,7 +342,7 @@ final class ReceiverEngine implements AutoCloseable {
         running = false;
         Duration t = config.shutdownTimeout();
         housekeeperDone.countDown();
-        store.setRoomListener(null);
+        store.setChangeListener(null);
         control.close(t);
         try {
             housekeeper.join(t);

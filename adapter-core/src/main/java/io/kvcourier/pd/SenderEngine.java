@@ -23,8 +23,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -87,8 +85,9 @@ final class SenderEngine implements AutoCloseable {
     private final WireEncoder encoder = new WireEncoder();
     private final ArrayDeque<SenderBatch> admission = new ArrayDeque<>();
     private final ArrayDeque<SenderBatch> inTransfer = new ArrayDeque<>();
-    /** Keys allocated on the receivers per request (for CancelNotif), forgotten when the request ends. */
-    private final Map<String, LinkedHashSet<String>> allocatedByRequest = new HashMap<>();
+    /** Keys allocated on the receivers per request (for CancelNotif and aborts), forgotten when the request ends. */
+    private final HeldKeys held = new HeldKeys();
+    private final HeldKeys.Canceller canceller = this::sendCancel;
     private final Runnable retryAdmission = this::retryAdmission;
     /** Batches waiting for admission; read by other threads to decide whether to wake the control thread. */
     private volatile int admissionWaiting;
@@ -363,7 +362,9 @@ final class SenderEngine implements AutoCloseable {
             return false;
         }
         peer.inflight.incrementAndGet();
-        peer.alloc.submit(batch, System.nanoTime() + allocTimeoutNanos + replyGraceNanos);
+        // The receiver may wait up to its allocation deadline for room, and for keys another allocation has in
+        // flight up to that allocation's transfer deadline: wait a little longer for its answer.
+        peer.alloc.submit(batch, System.nanoTime() + allocTimeoutNanos + transferTimeoutNanos + replyGraceNanos);
         ensureConnection(peer);
         if (batch.stagingPages != null) {
             if (batch.bytes() <= INLINE_COPY_BYTES) {
@@ -487,37 +488,21 @@ final class SenderEngine implements AutoCloseable {
         }
         RankPeer peer = batch.peer;
         if (!(reply instanceof AllocResponse response)) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}", peer.rank,
-                    reply.getClass().getSimpleName());
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}; aborting the request",
+                    peer.rank, reply.getClass().getSimpleName());
+            held.abort(batch.task.spec.reqId(), List.of(), canceller);
             failBatch(batch, "unexpected reply " + reply.getClass().getSimpleName());
             return;
         }
         int n = batch.size();
-        int[] remote;
-        try {
-            remote = AllocResponses.remotePagesFor(response, n);
-        } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse: {1}", peer.rank, e.getMessage());
-            failBatch(batch, "bad AllocResponse: " + e.getMessage());
-            return;
-        }
         String reqId = batch.task.spec.reqId();
-        if (!reqId.isEmpty()) {
-            LinkedHashSet<String> allocated = allocatedByRequest.computeIfAbsent(reqId, r -> new LinkedHashSet<>());
-            for (int i = 0; i < n; i++) {
-                if (remote[i] >= 0) {
-                    allocated.add(batch.wireKey(i));
-                }
-            }
+        int[] remote = held.accept("rank " + peer.rank, reqId, n, batch::wireKey, response, canceller);
+        if (remote == null) {
+            failBatch(batch, "allocation failed; the request was aborted"); // held.accept logged why
+            return;
         }
         int toWrite = 0;
         for (int i = 0; i < n; i++) {
-            if (remote[i] == -1) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}'')",
-                        peer.rank, batch.wireKey(i), reqId);
-                failBatch(batch, "receiver could not allocate");
-                return;
-            }
             if (remote[i] >= 0) {
                 toWrite++;
             }
@@ -775,7 +760,7 @@ final class SenderEngine implements AutoCloseable {
         live.remove(task);
         if (task.spec.isLastPrefill() && !task.spec.reqId().isEmpty()) {
             String reqId = task.spec.reqId();
-            control.execute(() -> allocatedByRequest.remove(reqId)); // the request is over: nothing left to cancel
+            held.forget(reqId); // the request is over: nothing left to cancel
         }
         listener.onStoreDone(task, ok);
     }
@@ -795,8 +780,15 @@ final class SenderEngine implements AutoCloseable {
     }
 
     private void sendCancel(String reqId, CompletableFuture<Integer> result) {
-        LinkedHashSet<String> keys = allocatedByRequest.remove(reqId);
-        List<String> list = keys == null ? List.of() : List.copyOf(keys);
+        sendCancel(reqId, held.release(reqId, List.of()), result);
+    }
+
+    /** Control thread: an aborted request's CancelNotif, to every rank; failures are logged. */
+    private void sendCancel(String reqId, List<String> keys) {
+        sendCancel(reqId, keys, null);
+    }
+
+    private void sendCancel(String reqId, List<String> keys, CompletableFuture<Integer> result) {
         AtomicInteger left = new AtomicInteger(peers.length);
         AtomicInteger acks = new AtomicInteger();
         long deadline = System.nanoTime() + allocTimeoutNanos;
@@ -804,7 +796,7 @@ final class SenderEngine implements AutoCloseable {
             peer.alloc.submit(new AllocExchange() {
                 @Override
                 protected ByteBuffer encode(WireEncoder enc) {
-                    return enc.encode(new CancelNotif(reqId, list));
+                    return enc.encode(new CancelNotif(reqId, keys));
                 }
 
                 @Override
@@ -821,7 +813,7 @@ final class SenderEngine implements AutoCloseable {
                 }
 
                 private void done() {
-                    if (left.decrementAndGet() == 0) {
+                    if (left.decrementAndGet() == 0 && result != null) {
                         result.complete(acks.get());
                     }
                 }
@@ -855,26 +847,11 @@ final class SenderEngine implements AutoCloseable {
         m.put("bytes_sent", bytesSent.get());
         m.put("batches_committed", batchesCommitted.get());
         m.put("batches_failed", batchesFailed.get());
-        m.put("cancellable_requests", cancellableRequests());
+        m.put("cancellable_requests", held.requests());
         m.put("staging_pages", staging.pageCount());
         m.put("staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
         m.put("registered_regions", regions.count());
         return m;
-    }
-
-    private int cancellableRequests() {
-        CompletableFuture<Integer> n = new CompletableFuture<>();
-        if (!control.execute(() -> n.complete(allocatedByRequest.size()))) {
-            return 0;
-        }
-        try {
-            return n.get(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        } catch (ExecutionException | TimeoutException e) {
-            return -1;
-        }
     }
 
     // ------------------------------------------------------------------------------------------- close
