@@ -39,16 +39,16 @@ final class HeldKeys {
      * holds, including what this reply allocated (for a batch without a request: only what this reply
      * allocated, and nothing is sent when that is nothing). The caller fails the store.
      *
-     * @param where names the receiver in log lines (e.g. {@code "rank 0"})
+     * @param rank the receiver rank, for log lines
      */
-    int[] accept(String where, String reqId, int n, IntFunction<String> wireKey, AllocResponse reply,
+    int[] accept(int rank, String reqId, int n, IntFunction<String> wireKey, AllocResponse reply,
                  Canceller canceller) {
         int[] pages;
         try {
             pages = AllocResponses.remotePagesFor(reply, n);
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: bad AllocResponse for req ''{1}'': {2}; aborting the request",
-                    where, reqId, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse for req ''{1}'': {2}; aborting the request",
+                    rank, reqId, e.getMessage());
             abort(reqId, List.of(), canceller);
             return null;
         }
@@ -65,8 +65,8 @@ final class HeldKeys {
                     allocated.add(wireKey.apply(i));
                 }
             }
-            LOG.log(System.Logger.Level.WARNING, "{0}: receiver could not allocate key {1} (req ''{2}''); aborting the "
-                    + "request", where, wireKey.apply(failed), reqId);
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}''); aborting "
+                    + "the request", rank, wireKey.apply(failed), reqId);
             abort(reqId, allocated, canceller);
             return null;
         }

@@ -197,10 +197,21 @@ final class SenderEngine implements AutoCloseable {
         if (n == 0) {
             return true;
         }
+        int perRankTotal = task.spec.totalChunks();
+        if (peers.length == 1) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            return startBatches(task, peers[0], all, perRankTotal);
+        }
+        if (perRankTotal % peers.length == 0) {
+            perRankTotal /= peers.length;
+        }
         int[] rankOf = new int[n];
         int[] perRank = new int[peers.length];
         for (int i = 0; i < n; i++) {
-            int rank = peers.length == 1 ? 0 : task.keys[i].tpRank();
+            int rank = task.keys[i].tpRank();
             if (rank >= peers.length) {
                 LOG.log(System.Logger.Level.WARNING, "key {0} has TP rank {1} but only {2} ranks have ports",
                         task.keys[i], rank, peers.length);
@@ -208,10 +219,6 @@ final class SenderEngine implements AutoCloseable {
             }
             rankOf[i] = rank;
             perRank[rank]++;
-        }
-        int perRankTotal = task.spec.totalChunks();
-        if (peers.length > 1 && perRankTotal % peers.length == 0) {
-            perRankTotal /= peers.length;
         }
         for (int r = 0; r < peers.length; r++) {
             if (perRank[r] == 0) {
@@ -223,16 +230,23 @@ final class SenderEngine implements AutoCloseable {
                     positions[j++] = i;
                 }
             }
-            List<int[]> batches = splitIntoBatches(task.objects, positions);
-            if (batches == null) {
+            if (!startBatches(task, peers[r], positions, perRankTotal)) {
                 return false;
             }
-            for (int b = 0; b < batches.size(); b++) {
-                SenderBatch batch = new SenderBatch(this, task, peers[r], batches.get(b), b == batches.size() - 1,
-                        perRankTotal);
-                task.batchStarted();
-                admit(batch, System.nanoTime() + allocTimeoutNanos);
-            }
+        }
+        return true;
+    }
+
+    /** Splits one rank's share of a task into batches and admits each; false when it cannot be sent at all. */
+    private boolean startBatches(StoreTask task, RankPeer peer, int[] positions, int perRankTotal) {
+        List<int[]> batches = splitIntoBatches(task.objects, positions);
+        if (batches == null) {
+            return false;
+        }
+        for (int b = 0; b < batches.size(); b++) {
+            SenderBatch batch = new SenderBatch(this, task, peer, batches.get(b), b == batches.size() - 1, perRankTotal);
+            task.batchStarted();
+            admit(batch, System.nanoTime() + allocTimeoutNanos);
         }
         return true;
     }
@@ -496,7 +510,7 @@ final class SenderEngine implements AutoCloseable {
         }
         int n = batch.size();
         String reqId = batch.task.spec.reqId();
-        int[] remote = held.accept("rank " + peer.rank, reqId, n, batch::wireKey, response, canceller);
+        int[] remote = held.accept(peer.rank, reqId, n, batch::wireKey, response, canceller);
         if (remote == null) {
             failBatch(batch, "allocation failed; the request was aborted"); // held.accept logged why
             return;
@@ -509,6 +523,13 @@ final class SenderEngine implements AutoCloseable {
         }
         if (toWrite == 0) {
             finishBatch(batch, null); // every key is already on the receiver
+            return;
+        }
+        if (toWrite == n) { // nothing deduplicated: the batch's own arrays describe the write
+            batch.write = new WriteBatch(batch.regions, batch.offsets, remote, batch.lengths, staging.pageSize());
+            if (batch.step(SenderBatch.REPLIED)) {
+                issueWrite(batch);
+            }
             return;
         }
         int[] regions = new int[toWrite];

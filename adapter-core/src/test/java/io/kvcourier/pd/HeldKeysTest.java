@@ -23,7 +23,7 @@ class HeldKeysTest {
     private final HeldKeys held = new HeldKeys();
 
     private int[] accept(String reqId, List<String> keys, int[] remote, int[] already) {
-        return held.accept("test", reqId, keys.size(), keys::get, new AllocResponse(remote, already),
+        return held.accept(0, reqId, keys.size(), keys::get, new AllocResponse(remote, already),
                 (r, k) -> cancels.add(new Cancel(r, k)));
     }
 
