@@ -318,7 +318,6 @@ public final class BenchMain {
     }
 
     private void e2e() throws Exception {
-        report.comparedWithPeer("e2e");
         EndToEndSuite.run(settings, report, out, repoRoot, python, pythonGiven);
     }
 

@@ -1,5 +1,6 @@
 package io.kvcourier.bench;
 
+import io.kvcourier.bench.Metric.Anchor;
 import io.kvcourier.bench.Metric.Better;
 import io.kvcourier.channel.TransferChannels;
 import io.kvcourier.event.CompletionPoller;
@@ -65,7 +66,8 @@ final class EndToEndSuite {
                 Histogram p = py == null ? null : py.get(rate);
                 for (double pct : new double[] {50, 99, 99.9}) {
                     report.add(new Metric("e2e", shape + " @ " + rate + "/s p" + BenchMain.pct(pct),
-                            "kvcourier " + channel, "us", Better.LOWER, micros(j, pct), PY_NAME, micros(p, pct)));
+                            "kvcourier " + channel, "us", Better.LOWER, micros(j, pct), PY_NAME, micros(p, pct),
+                            Anchor.PEER));
                 }
             }
         }
