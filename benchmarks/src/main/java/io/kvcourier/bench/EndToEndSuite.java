@@ -44,13 +44,14 @@ final class EndToEndSuite {
     /** Closed-loop requests before the first rate, for the JIT (see {@link #warmUp}). */
     private static final int JIT_WARMUP_REQUESTS = 500;
     private static final String PY_NAME = "LMCache Python path (asyncio+pyzmq+msgspec, 1 ms poll)";
+    private static final String PY_SCRIPT = "benchmarks/src/main/python/lmcache_pd_loop.py";
 
     private EndToEndSuite() {
     }
 
     static void run(Settings s, Report report, PrintStream log, Path repoRoot, Path python, boolean pythonGiven)
             throws Exception {
-        Map<Integer, Histogram> py = pythonPath(s, report, log, repoRoot, python, pythonGiven);
+        boolean pyUsable = pythonUsable(report, log, repoRoot, python, pythonGiven);
         List<String> channels = new ArrayList<>(List.of("mock_memory"));
         String tcp = TransferChannels.unsupportedReason(ChannelKind.TCP);
         if (tcp == null) {
@@ -58,16 +59,19 @@ final class EndToEndSuite {
         } else {
             report.skip(new Skip("e2e", "kvcourier over tcp", tcp));
         }
-        String shape = s.e2eChunks() + " x " + Settings.bytes(s.e2eChunkBytes());
-        for (String channel : channels) {
-            Map<Integer, Histogram> java = javaPath(s, channel, report, log);
-            for (int rate : s.e2eRates()) {
-                Histogram j = java == null ? null : java.get(rate);
-                Histogram p = py == null ? null : py.get(rate);
-                for (double pct : new double[] {50, 99, 99.9}) {
-                    report.add(new Metric("e2e", shape + " @ " + rate + "/s p" + BenchMain.pct(pct),
-                            "kvcourier " + channel, "us", Better.LOWER, micros(j, pct), PY_NAME, micros(p, pct),
-                            Anchor.PEER));
+        for (int chunks : s.e2eShapes()) {
+            Map<Integer, Histogram> py = pyUsable ? pythonPath(s, chunks, report, log, repoRoot, python) : null;
+            String shape = chunks + " x " + Settings.bytes(s.e2eChunkBytes());
+            for (String channel : channels) {
+                Map<Integer, Histogram> java = javaPath(s, chunks, channel, report, log);
+                for (int rate : s.e2eRates()) {
+                    Histogram j = java == null ? null : java.get(rate);
+                    Histogram p = py == null ? null : py.get(rate);
+                    for (double pct : new double[] {50, 99, 99.9}) {
+                        report.add(new Metric("e2e", shape + " @ " + rate + "/s p" + BenchMain.pct(pct),
+                                "kvcourier " + channel, "us", Better.LOWER, micros(j, pct), PY_NAME, micros(p, pct),
+                                Anchor.PEER));
+                    }
                 }
             }
         }
@@ -84,7 +88,7 @@ final class EndToEndSuite {
     }
 
     /** kvcourier: histograms of latency in ns per rate. */
-    static Map<Integer, Histogram> javaPath(Settings s, String channel, Report report, PrintStream log)
+    static Map<Integer, Histogram> javaPath(Settings s, int chunkCount, String channel, Report report, PrintStream log)
             throws Exception {
         Map<String, Long> intended = new ConcurrentHashMap<>();
         Map<Integer, Histogram> out = new LinkedHashMap<>();
@@ -103,11 +107,12 @@ final class EndToEndSuite {
                 }
             }
         };
-        int pages = Math.max(256, s.e2eChunks() * 16);
+        int pages = Math.max(256, chunkCount * 16);
         try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, onNotif);
              AdapterPair pair = new AdapterPair(channel, s.e2eChunkBytes(), pages, proxy.port())) {
-            List<MemoryObj> chunks = pair.chunks(s.e2eChunks());
-            long request = warmUp(pair, chunks, s.e2eChunks(), JIT_WARMUP_REQUESTS, arrivals, channel, report, log);
+            List<MemoryObj> chunks = pair.chunks(chunkCount);
+            String label = channel + " " + chunkCount + " x " + Settings.bytes(s.e2eChunkBytes());
+            long request = warmUp(pair, chunks, chunkCount, JIT_WARMUP_REQUESTS, arrivals, label, report, log);
             if (request < 0) {
                 report.skip(new Skip("e2e", "kvcourier " + channel, "a warm-up request got no ProxyNotif within 10 s "
                         + "(is the proxy notifier wired into the sender in this build?)"));
@@ -115,10 +120,10 @@ final class EndToEndSuite {
             }
             for (int rate : s.e2eRates()) {
                 current[0] = null;
-                request += issue(pair, chunks, s.e2eChunks(), rate, s.e2eWarmupSeconds(), "w" + rate, request, intended);
+                request += issue(pair, chunks, chunkCount, rate, s.e2eWarmupSeconds(), "w" + rate, request, intended);
                 Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
                 current[0] = h;
-                int n = issue(pair, chunks, s.e2eChunks(), rate, s.e2eSeconds(), "m" + rate, request, intended);
+                int n = issue(pair, chunks, chunkCount, rate, s.e2eSeconds(), "m" + rate, request, intended);
                 request += n;
                 long deadline = System.nanoTime() + GRACE_NANOS;
                 while (intended.keySet().stream().anyMatch(k -> k.startsWith("m")) && System.nanoTime() < deadline) {
@@ -131,11 +136,11 @@ final class EndToEndSuite {
                 intended.clear();
                 if (lost > 0) {
                     report.note("e2e", String.format(Locale.ROOT, "kvcourier %s @ %d/s: %d of %d requests got no "
-                            + "ProxyNotif within %d s (not in the percentiles)", channel, rate, lost, n,
+                            + "ProxyNotif within %d s (not in the percentiles)", label, rate, lost, n,
                             TimeUnit.NANOSECONDS.toSeconds(GRACE_NANOS)));
                 }
                 log.printf(Locale.ROOT, "  kvcourier %s @ %d/s: %d sent, %d notified, p50 %.0f us, p99 %.0f us%n",
-                        channel, rate, n, n - lost, micros(h, 50), micros(h, 99));
+                        label, rate, n, n - lost, micros(h, 50), micros(h, 99));
             }
         }
         return out;
@@ -218,10 +223,10 @@ final class EndToEndSuite {
         return count;
     }
 
-    /** LMCache's Python path: histograms per rate, or null (and a Skip in the report) without a usable python. */
-    static Map<Integer, Histogram> pythonPath(Settings s, Report report, PrintStream log, Path repoRoot, Path python,
-                                              boolean pythonGiven) throws Exception {
-        Path script = repoRoot.resolve("benchmarks/src/main/python/lmcache_pd_loop.py");
+    /** Whether the Python peer can run; if not, a Skip in the report says why. */
+    static boolean pythonUsable(Report report, PrintStream log, Path repoRoot, Path python, boolean pythonGiven)
+            throws Exception {
+        Path script = repoRoot.resolve(PY_SCRIPT);
         String why = null;
         if (!Files.isExecutable(python)) {
             why = "no python with msgspec/pyzmq" + (pythonGiven ? " at " + python : " (pass --python PATH; "
@@ -239,12 +244,18 @@ final class EndToEndSuite {
         if (why != null) {
             report.skip(new Skip("e2e", PY_NAME, why));
             log.println("  e2e python row: skipped: " + why);
-            return null;
+            return false;
         }
-        List<String> cmd = List.of(python.toString(), script.toString(),
+        return true;
+    }
+
+    /** LMCache's Python path for requests of {@code chunks} chunks: histograms per rate. */
+    static Map<Integer, Histogram> pythonPath(Settings s, int chunks, Report report, PrintStream log, Path repoRoot,
+                                              Path python) throws Exception {
+        List<String> cmd = List.of(python.toString(), repoRoot.resolve(PY_SCRIPT).toString(),
                 "--rates", String.join(",", s.e2eRates().stream().map(String::valueOf).toList()),
-                "--chunks", Integer.toString(s.e2eChunks()), "--chunk-bytes", Long.toString(s.e2eChunkBytes()),
-                "--pages", Integer.toString(Math.max(256, s.e2eChunks() * 16)),
+                "--chunks", Integer.toString(chunks), "--chunk-bytes", Long.toString(s.e2eChunkBytes()),
+                "--pages", Integer.toString(Math.max(256, chunks * 16)),
                 "--warmup", Integer.toString(s.e2eWarmupSeconds()), "--seconds", Integer.toString(s.e2eSeconds()));
         long budget = (long) s.e2eRates().size() * (s.e2eWarmupSeconds() + s.e2eSeconds() + 25) + 30;
         Finished peer = runBounded(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT), budget);
@@ -253,21 +264,22 @@ final class EndToEndSuite {
         }
         String json = peer.output();
         Map<Integer, Histogram> out = parsePython(json);
+        String shape = chunks + " x " + Settings.bytes(s.e2eChunkBytes());
         Matcher v = Pattern.compile("\"python\": \"([^\"]+)\", \"msgspec\": \"([^\"]+)\", \"pyzmq\": \"([^\"]+)\"")
                 .matcher(json);
-        if (v.find()) {
+        if (v.find() && chunks == s.e2eShapes().getFirst()) {
             report.note("e2e", "Python peer: python " + v.group(1) + ", msgspec " + v.group(2) + ", pyzmq " + v.group(3));
         }
         Matcher counts = Pattern.compile("\"rate\":\\s*(\\d+),\\s*\"sent\":\\s*(\\d+),\\s*\"notified\":\\s*(\\d+)")
                 .matcher(json);
         while (counts.find()) {
             if (!counts.group(2).equals(counts.group(3))) {
-                report.note("e2e", "Python path @ " + counts.group(1) + "/s: " + counts.group(3) + " of " + counts.group(2)
+                report.note("e2e", "Python path " + shape + " @ " + counts.group(1) + "/s: " + counts.group(3) + " of " + counts.group(2)
                         + " requests notified within the grace period (the rest are not in the percentiles)");
             }
         }
         for (Map.Entry<Integer, Histogram> e : out.entrySet()) {
-            log.printf(Locale.ROOT, "  python @ %d/s: %d notified, p50 %.0f us, p99 %.0f us%n", e.getKey(),
+            log.printf(Locale.ROOT, "  python %s @ %d/s: %d notified, p50 %.0f us, p99 %.0f us%n", shape, e.getKey(),
                     e.getValue().getTotalCount(), micros(e.getValue(), 50), micros(e.getValue(), 99));
         }
         return out;

@@ -17,14 +17,14 @@ import java.util.List;
  * @param channelBatches   chunks per batch of the channel suites
  * @param maxBatchBytes    channel cases above this many bytes per batch are left out (memory on small machines)
  * @param e2eRates         end-to-end request rates, requests per second
- * @param e2eChunks        chunks per end-to-end request
+ * @param e2eShapes        chunks per end-to-end request, one shape each
  * @param e2eChunkBytes    bytes per end-to-end chunk
  * @param e2eWarmupSeconds end-to-end warm-up per rate, seconds
  * @param e2eSeconds       end-to-end measurement per rate, seconds
  */
 record Settings(String name, int forks, int warmups, int warmupSeconds, int iterations, int iterationSeconds,
                 List<Long> copySizes, List<Long> channelSizes, List<Integer> channelBatches, long maxBatchBytes,
-                List<Integer> e2eRates, int e2eChunks, long e2eChunkBytes, int e2eWarmupSeconds, int e2eSeconds) {
+                List<Integer> e2eRates, List<Integer> e2eShapes, long e2eChunkBytes, int e2eWarmupSeconds, int e2eSeconds) {
 
     static final long KIB = 1024;
     static final long MIB = 1024 * KIB;
@@ -33,14 +33,14 @@ record Settings(String name, int forks, int warmups, int warmupSeconds, int iter
         return new Settings("quick", 1, 1, 1, 3, 1,
                 List.of(256 * KIB, 2 * MIB, 32 * MIB),
                 List.of(64 * KIB, 2 * MIB, 32 * MIB), List.of(1, 32), 256 * MIB,
-                List.of(50, 200), 16, 256 * KIB, 1, 3);
+                List.of(50, 200), List.of(1, 16), 256 * KIB, 1, 3);
     }
 
     static Settings full() {
         return new Settings("full", 2, 3, 2, 5, 2,
                 List.of(256 * KIB, 2 * MIB, 32 * MIB),
                 List.of(64 * KIB, 256 * KIB, 1 * MIB, 2 * MIB, 8 * MIB, 32 * MIB), List.of(1, 4, 8, 16, 32), 512 * MIB,
-                List.of(50, 100, 200, 400), 16, 256 * KIB, 3, 10);
+                List.of(50, 100, 200, 400), List.of(1, 16), 256 * KIB, 3, 10);
     }
 
     /** A size as people say it: {@code 64 KiB}, {@code 2 MiB}. */
