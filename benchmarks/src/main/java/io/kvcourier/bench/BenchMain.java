@@ -25,8 +25,9 @@ import java.util.Set;
  *
  * <p>Suites: {@code copy}, {@code submit}, {@code signal}, {@code wire} and {@code channel} (mock_memory) run
  * as JMH benchmarks in forked JVMs with {@code -prof gc}; {@code channel} (tcp between two JVMs, beside a raw
- * loopback TCP pump) and {@code e2e} (open-loop requests with HdrHistogram, beside LMCache's Python path) are
- * timed loops in this JVM and child processes; {@code verbs} runs only where an RDMA device exists.
+ * loopback TCP pump) and {@code e2e} (open-loop requests with HdrHistogram beside LMCache's Python path, tcp
+ * between two JVMs beside its wire floor, request streaming, chunk count, store-path allocation) are timed loops in
+ * this JVM and child processes; {@code verbs} runs only where an RDMA device exists.
  */
 public final class BenchMain {
     static final List<String> SUITES = List.of("copy", "submit", "signal", "wire", "channel", "verbs", "e2e");
@@ -130,12 +131,25 @@ public final class BenchMain {
     static String help() {
         return """
                 usage: kvcourier bench [--quick] [--json FILE] [--python PATH] [--suites LIST] [--verbose]
-                  --quick         1 fork, 1x1 s warm-up, 3x1 s measurement, 3 sizes per sweep (< 10 min on 2 cores)
+                  --quick         1 fork, 1x1 s warm-up, 3x1 s measurement, 3 sizes per sweep; e2e: 1 s + 3 s per
+                                  rate (about 10 min on 2 cores in all)
                   --json FILE     where to write the raw results (default benchmarks/target/bench-results.json)
-                  --python PATH   a python with msgspec + pyzmq for the LMCache-path end-to-end row
-                                  (default .ci/.venv/bin/python; without one that row is skipped, and says so)
+                  --python PATH   a python with msgspec + pyzmq for the LMCache-path end-to-end peer rows
+                                  (default .ci/.venv/bin/python; without one those rows are skipped, and say so)
                   --suites LIST   comma-separated subset of: copy,submit,signal,wire,channel,verbs,e2e
-                  --verbose       show JMH's own progress output""";
+                  --verbose       show JMH's own progress output
+                suites, each kvcourier row beside its anchor measured in the same run (ceiling, peer, floor,
+                baseline or budget; ratio 1.00 = at the anchor, above 1 = better than it):
+                  copy     L1 -> staging copy vs libc memcpy
+                  submit   submitStoreTask latency vs a virtual-thread handoff and vs an MPSC offer + unpark
+                  signal   eventfd ping-pong vs raw FFM
+                  wire     codec vs msgpack-core
+                  channel  mock_memory vs memcpy; tcp channel (2 JVMs) vs a raw TCP pump
+                  verbs    only where an RDMA device exists (see .ci/rxe)
+                  e2e      open loop at each rate, shapes 1 x 256 KiB and 16 x 256 KiB, latency to ProxyNotif:
+                           mock_memory and tcp (2 JVMs) vs the LMCache Python peer; tcp vs its floor (64 B round
+                           trip + raw pump between the same 2 JVMs); sender-JVM bytes per store task vs 2 KB;
+                           streaming 8 x 2 MiB, 4 in flight vs a raw pump; 4 MiB as 512 x 8 KiB vs 8 x 512 KiB""";
     }
 
     /** The repository root: {@code kvcourier.repoRoot}, else three levels above benchmarks/target/benchmarks.jar. */
