@@ -326,10 +326,13 @@ final class EndToEndSuite {
             report.add(new Metric("e2e", e.getKey() + " alloc", "kvcourier tcp sender JVM, store path", "B/task",
                     Better.LOWER, BenchMain.bytes((double) b.total() / n), budget, ALLOC_BUDGET, Anchor.BUDGET));
             StringBuilder parts = new StringBuilder();
-            for (String g : List.of("caller", "virtual-thread carriers", "jeromq I/O", "other")) {
-                parts.append(String.format(Locale.ROOT, "%s %.0f, ", g, (double) b.byGroup().getOrDefault(g, 0L) / n));
-            }
-            parts.append(String.format(Locale.ROOT, "threads started or ended in the window %.0f", (double) b.ungrouped() / n));
+            b.byGroup().entrySet().stream()
+                    .filter(g -> g.getValue() >= n) // at least 1 B per task
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(g -> parts.append(String.format(Locale.ROOT, "%s %.0f, ", g.getKey(),
+                            (double) g.getValue() / n)));
+            parts.append(String.format(Locale.ROOT, "threads started or ended in the window %.0f",
+                    (double) b.ungrouped() / n));
             report.note("e2e", "store-path alloc " + e.getKey() + ", B/task by thread: " + parts);
         }
         if (!alloc.isEmpty()) {

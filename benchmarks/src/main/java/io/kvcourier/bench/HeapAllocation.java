@@ -19,6 +19,15 @@ final class HeapAllocation {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
+    static {
+        // The first calls of the per-thread counter allocate (class loading, linkage); do them now, not in a window.
+        long[] ids = THREADS.getAllThreadIds();
+        long[] scratch = new long[ids.length];
+        for (int i = 0; i < 2_000; i++) {
+            read(ids, scratch);
+        }
+    }
+
     private HeapAllocation() {
     }
 
@@ -116,7 +125,8 @@ final class HeapAllocation {
 
     /**
      * The group a platform thread's allocation is reported in: {@code jeromq I/O} (jeromq's {@code iothread-N}
-     * and {@code reaper-N}), {@code virtual-thread carriers} ({@code ForkJoinPool-*}), else {@code other}.
+     * and {@code reaper-N}), {@code virtual-thread carriers} ({@code ForkJoinPool-*}), else the thread's name
+     * without a trailing number (e.g. {@code kvcourier-tcp-sender}).
      */
     static String group(String threadName) {
         if (threadName.startsWith("iothread-") || threadName.startsWith("reaper-")) {
@@ -125,6 +135,7 @@ final class HeapAllocation {
         if (threadName.startsWith("ForkJoinPool")) {
             return "virtual-thread carriers";
         }
-        return "other";
+        String g = threadName.replaceFirst("[-_ ]?\\d+$", "");
+        return g.isEmpty() ? "unnamed" : g;
     }
 }

@@ -46,7 +46,9 @@ class HeapAllocationTest {
         assertThat(HeapAllocation.group("iothread-2")).isEqualTo("jeromq I/O");
         assertThat(HeapAllocation.group("reaper-1")).isEqualTo("jeromq I/O");
         assertThat(HeapAllocation.group("ForkJoinPool-1-worker-3")).isEqualTo("virtual-thread carriers");
-        assertThat(HeapAllocation.group("kvcourier-tcp-sender")).isEqualTo("other");
+        assertThat(HeapAllocation.group("kvcourier-tcp-sender")).isEqualTo("kvcourier-tcp-sender");
+        assertThat(HeapAllocation.group("kvcourier-tcp-receiver-40123")).isEqualTo("kvcourier-tcp-receiver");
+        assertThat(HeapAllocation.group("")).isEqualTo("unnamed");
         assertThat(new HeapAllocation.Bytes(100, java.util.Map.of("caller", 30L, "other", 50L)).ungrouped())
                 .isEqualTo(20);
     }
