@@ -41,6 +41,26 @@ final class HeapAllocation {
     }
 
     /**
+     * The live platform threads not in {@code before} whose name starts with one of {@code prefixes} (the threads
+     * a component started, without carriers or other threads that happened to start at the same time).
+     */
+    static Set<Long> startedSince(Set<Long> before, String... prefixes) {
+        Set<Long> out = new HashSet<>();
+        for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t == null || before.contains(t.getThreadId())) {
+                continue;
+            }
+            for (String p : prefixes) {
+                if (t.getThreadName().startsWith(p)) {
+                    out.add(t.getThreadId());
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Starts a window: allocates its bookkeeping, then reads the per-thread counters of the live platform threads
      * (one call per thread, which allocates nothing), then the JVM total.
      */

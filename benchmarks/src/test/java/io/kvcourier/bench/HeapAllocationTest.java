@@ -42,6 +42,33 @@ class HeapAllocationTest {
     }
 
     @Test
+    void aComponentsThreadsAreThoseItStartedWithItsNames() throws Exception {
+        java.util.Set<Long> before = HeapAllocation.liveThreads();
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread mine = Thread.ofPlatform().name("probe-listener").start(() -> {
+            try {
+                stop.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread other = Thread.ofPlatform().name("unrelated").start(() -> {
+            try {
+                stop.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            assertThat(HeapAllocation.startedSince(before, "probe-")).containsExactly(mine.threadId());
+        } finally {
+            stop.countDown();
+            mine.join();
+            other.join();
+        }
+    }
+
+    @Test
     void threadsAreGroupedByWhatRunsOnThem() {
         assertThat(HeapAllocation.group("iothread-2")).isEqualTo("jeromq I/O");
         assertThat(HeapAllocation.group("reaper-1")).isEqualTo("jeromq I/O");
