@@ -340,8 +340,8 @@ final class EndToEndSuite {
                     + "all threads incl. virtual threads on their carriers) from the first measured submit until every "
                     + "measured request was notified, minus the proxy listener's threads, per measured request; it "
                     + "includes the caller's submit/pop calls and jeromq's own per-message objects (those on the "
-                    + "sender's jeromq I/O threads are listed as 'jeromq I/O'; those made on the caller and control "
-                    + "threads cannot be told apart), and the tail of the warm-up requests still in flight at the start");
+                    + "sender's jeromq I/O threads are listed as 'jeromq I/O (creator)'; those made on the caller and "
+                    + "control threads cannot be told apart), and the tail of the warm-up requests still in flight at the start");
         }
     }
 

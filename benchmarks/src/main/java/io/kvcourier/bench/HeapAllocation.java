@@ -144,18 +144,30 @@ final class HeapAllocation {
     }
 
     /**
-     * The group a platform thread's allocation is reported in: {@code jeromq I/O} (jeromq's {@code iothread-N}
-     * and {@code reaper-N}), {@code virtual-thread carriers} ({@code ForkJoinPool-*}), else the thread's name
-     * without a trailing number (e.g. {@code kvcourier-tcp-sender}).
+     * The group a platform thread's allocation is reported in: jeromq's I/O threads ({@code [creator-]iothread-N},
+     * {@code [creator-]reaper-N}; jeromq prefixes the name of the thread that created the context's first socket)
+     * as {@code jeromq I/O} or {@code jeromq I/O (creator)}; {@code virtual-thread carriers}
+     * ({@code ForkJoinPool-*}); else the thread's name without a trailing number (e.g.
+     * {@code kvcourier-tcp-sender}).
      */
     static String group(String threadName) {
-        if (threadName.startsWith("iothread-") || threadName.startsWith("reaper-")) {
-            return "jeromq I/O";
+        for (String jeromq : new String[] {"iothread-", "reaper-"}) {
+            int at = threadName.indexOf(jeromq);
+            if (at == 0) {
+                return "jeromq I/O";
+            }
+            if (at > 0 && threadName.charAt(at - 1) == '-') {
+                return "jeromq I/O (" + strip(threadName.substring(0, at - 1)) + ")";
+            }
         }
         if (threadName.startsWith("ForkJoinPool")) {
             return "virtual-thread carriers";
         }
-        String g = threadName.replaceFirst("[-_ ]?\\d+$", "");
+        String g = strip(threadName);
         return g.isEmpty() ? "unnamed" : g;
+    }
+
+    private static String strip(String name) {
+        return name.replaceFirst("[-_ ]?\\d+$", "");
     }
 }

@@ -72,6 +72,9 @@ class HeapAllocationTest {
     void threadsAreGroupedByWhatRunsOnThem() {
         assertThat(HeapAllocation.group("iothread-2")).isEqualTo("jeromq I/O");
         assertThat(HeapAllocation.group("reaper-1")).isEqualTo("jeromq I/O");
+        assertThat(HeapAllocation.group("kvcourier-proxy-notifier-iothread-2"))
+                .isEqualTo("jeromq I/O (kvcourier-proxy-notifier)");
+        assertThat(HeapAllocation.group("kvcourier-task-17-reaper-1")).isEqualTo("jeromq I/O (kvcourier-task)");
         assertThat(HeapAllocation.group("ForkJoinPool-1-worker-3")).isEqualTo("virtual-thread carriers");
         assertThat(HeapAllocation.group("kvcourier-tcp-sender")).isEqualTo("kvcourier-tcp-sender");
         assertThat(HeapAllocation.group("kvcourier-tcp-receiver-40123")).isEqualTo("kvcourier-tcp-receiver");
