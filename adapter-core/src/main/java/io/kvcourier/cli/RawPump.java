@@ -39,6 +39,7 @@ final class RawPump {
         private final ServerSocketChannel socket;
         private final Thread acceptor;
         private final List<SocketChannel> connections = new ArrayList<>();
+        private boolean closed;
 
         private Server(ServerSocketChannel socket) {
             this.socket = socket;
@@ -66,6 +67,10 @@ final class RawPump {
                 while (true) {
                     SocketChannel c = socket.accept();
                     synchronized (connections) {
+                        if (closed) { // accepted while close() ran: refuse it like the closed socket would
+                            c.close();
+                            return;
+                        }
                         connections.add(c);
                     }
                     Thread.ofPlatform().daemon(true).name("kvcourier-raw-pump-reader").start(() -> serve(c));
@@ -103,10 +108,21 @@ final class RawPump {
             }
         }
 
-        /** Stops accepting and closes every connection. Idempotent. */
+        /**
+         * Stops accepting (waits for the accept thread, so no connection is served afterwards) and closes every
+         * connection. Idempotent.
+         */
         @Override
         public void close() throws IOException {
+            synchronized (connections) {
+                closed = true;
+            }
             socket.close();
+            try {
+                acceptor.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             synchronized (connections) {
                 for (SocketChannel c : connections) {
                     c.close();
