@@ -1,5 +1,6 @@
 package io.kvcourier.l2;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -18,6 +19,7 @@ import java.util.Objects;
  * <p>{@link #toCanonicalString()} is the form used on the wire (ARCHITECTURE decision 2):
  * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
  * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
+ * The string and its UTF-8 bytes ({@link #copyCanonicalUtf8}) are computed once per key, on first use.
  */
 public final class ObjectKey {
 
@@ -33,6 +35,7 @@ public final class ObjectKey {
     private final String cacheSalt;
     private final int hashCode;
     private String canonical; // racy single-check lazy init: String is immutable and safely published
+    private Utf8 canonicalUtf8; // racy single-check lazy init: Utf8's field is final, so a reader sees it whole
 
     /**
      * Creates a key.
@@ -200,6 +203,65 @@ public final class ObjectKey {
             canonical = s;
         }
         return s;
+    }
+
+    /**
+     * The length in bytes of {@link #toCanonicalString()} in UTF-8: what {@link #copyCanonicalUtf8} writes. The
+     * encoding is computed once per key and cached (a key sent many times is encoded once).
+     *
+     * @return the length, or {@code -1} when the canonical string is not valid Unicode (a lone surrogate in the
+     *         model name or salt) and so has no UTF-8 form
+     */
+    public int canonicalUtf8Length() {
+        byte[] b = canonicalUtf8();
+        return b == null ? -1 : b.length;
+    }
+
+    /**
+     * Copies the UTF-8 bytes of {@link #toCanonicalString()} (cached, see {@link #canonicalUtf8Length()}) into
+     * {@code dst[offset, offset + canonicalUtf8Length())}.
+     *
+     * @throws IllegalStateException     if the canonical string has no UTF-8 form ({@code canonicalUtf8Length() == -1})
+     * @throws IndexOutOfBoundsException if {@code dst} has no room for the bytes at {@code offset}
+     */
+    public void copyCanonicalUtf8(byte[] dst, int offset) {
+        byte[] b = canonicalUtf8();
+        if (b == null) {
+            throw new IllegalStateException("the canonical key is not valid Unicode (lone surrogate), it has no UTF-8 "
+                    + "form: " + toCanonicalString());
+        }
+        System.arraycopy(b, 0, dst, offset, b.length);
+    }
+
+    /** @return the cached UTF-8 form, or null when the canonical string holds a lone surrogate */
+    private byte[] canonicalUtf8() {
+        Utf8 u = canonicalUtf8;
+        if (u == null) {
+            String s = toCanonicalString();
+            u = new Utf8(isValidUnicode(s) ? s.getBytes(StandardCharsets.UTF_8) : null);
+            canonicalUtf8 = u;
+        }
+        return u.bytes;
+    }
+
+    /** Whether every surrogate is part of a pair ({@code getBytes} would silently write {@code '?'} otherwise). */
+    private static boolean isValidUnicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                        && Character.isLowSurrogate(s.charAt(i + 1));
+                if (!paired) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        return true;
+    }
+
+    /** The cached UTF-8 form; a final field so that a racing reader sees the array's contents. */
+    private record Utf8(byte[] bytes) {
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
+import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.MessageType.Field;
 
 /**
@@ -17,6 +18,8 @@ import io.kvcourier.wire.MessageType.Field;
  * <p>After warm-up, encoding allocates nothing (strings are UTF-8 encoded straight into the buffer;
  * the buffer only grows when a larger message comes). <b>Not thread-safe</b>: one encoder per owning
  * thread. The buffer returned by {@link #encode} is a view that stays valid only until the next call.
+ * {@link #encodeAllocRequest} writes an AllocRequest straight from {@link ObjectKey}s, whose UTF-8 form
+ * each key encodes once and caches.
  *
  * <p>An encoder refuses, with an {@link IllegalArgumentException} naming the field, what a decoder
  * with the same {@link WireLimits} would reject (an over-long string, array or message) and strings
@@ -162,12 +165,56 @@ public final class WireEncoder {
                 str(m.message(), "message");
             }
         }
-        if (pos > limits.maxMessageBytes()) {
-            throw new IllegalArgumentException(message.tag() + " encodes to " + pos + " bytes, over the limit of "
-                    + limits.maxMessageBytes());
+        return finish(message.tag());
+    }
+
+    /**
+     * Encodes an {@link AllocRequest} in the {@link Schema#ASYNC} schema straight from keys, without building
+     * the record or any key string: each key's canonical UTF-8 form is computed once per {@link ObjectKey} and
+     * copied from its cache. The bytes, and the errors, are those of {@link #encode encoding} the record whose
+     * keys are the canonical strings of {@code keys[from, from + count)} and whose other fields are these
+     * arguments. Allocates nothing once warm (and once each key has been encoded).
+     *
+     * @param keys          the chunk keys; {@code keys[from, from + count)} are sent, in that order. Read only.
+     * @param from          index of the first key to send
+     * @param count         number of keys to send ({@code len(keys)} on the wire), {@code >= 0}
+     * @param fmt           LMCache {@code MemoryFormat} value
+     * @param shape         full-chunk shape of the first object; read only
+     * @param dtype         dtype string, for example {@code "bfloat16"}
+     * @param lastChunkToks tokens in the last chunk of this batch, {@code >= 0}
+     * @param reqId         request id, {@code ""} for none
+     * @param isLastBatch   whether this is the request's last batch
+     * @param totalChunks   chunks of the whole request, {@code >= 0} ({@code 0} = unknown)
+     * @return a read-only view of the encoded bytes, valid until the next call (as {@link #encode})
+     * @throws IllegalArgumentException naming the field that is null, negative, out of range or over the limits
+     */
+    public ByteBuffer encodeAllocRequest(ObjectKey[] keys, int from, int count, int fmt, long[] shape, String dtype,
+                                         int lastChunkToks, String reqId, boolean isLastBatch, int totalChunks) {
+        Checks.notNull(keys, "keys");
+        if (from < 0 || count < 0 || from > keys.length - count) {
+            throw new IllegalArgumentException("keys[from, from + count) must lie within the " + keys.length
+                    + " keys, got from " + from + " and count " + count);
         }
-        view.limit(pos).position(0);
-        return view;
+        for (int i = from; i < from + count; i++) {
+            if (keys[i] == null) {
+                throw new IllegalArgumentException("keys[" + i + "] must not be null");
+            }
+        }
+        Checks.notNull(shape, "shape");
+        Checks.notNull(dtype, "dtype");
+        Checks.notNull(reqId, "req_id");
+        Checks.nonNegative(lastChunkToks, "last_chunk_toks");
+        Checks.nonNegative(totalChunks, "total_chunks");
+        pos = 0;
+        MessageType t = MessageType.ALLOC_REQUEST;
+        header(t, 8);
+        key(t, 0);
+        arrayHeader(count, "keys");
+        for (int i = from; i < from + count; i++) {
+            objectKey(keys[i]);
+        }
+        allocRequestFields(fmt, shape, dtype, lastChunkToks, reqId, isLastBatch, totalChunks, false);
+        return finish(AllocRequest.TAG);
     }
 
     /** @return the encoder's buffer; the last message occupies {@code [0, length())}. Do not modify. */
@@ -195,26 +242,43 @@ public final class WireEncoder {
         header(t, sync ? 5 : 8);
         key(t, 0);
         strList(m.keys(), "keys");
+        allocRequestFields(m.fmt(), m.shapeArray(), m.dtype(), m.lastChunkToks(), m.reqId(), m.isLastBatch(),
+                m.totalChunks(), sync);
+    }
+
+    /** The AllocRequest fields after {@code keys}. */
+    private void allocRequestFields(int fmt, long[] shape, String dtype, int lastChunkToks, String reqId,
+                                    boolean isLastBatch, int totalChunks, boolean sync) {
+        MessageType t = MessageType.ALLOC_REQUEST;
         key(t, 1);
-        integer(m.fmt());
+        integer(fmt);
         key(t, 2);
-        long[] shape = m.shapeArray();
         arrayHeader(shape.length, "shape");
         for (long v : shape) {
             integer(v);
         }
         key(t, 3);
-        str(m.dtype(), "dtype");
+        str(dtype, "dtype");
         key(t, 4);
-        integer(m.lastChunkToks());
+        integer(lastChunkToks);
         if (!sync) {
             key(t, 5);
-            str(m.reqId(), "req_id");
+            str(reqId, "req_id");
             key(t, 6);
-            bool(m.isLastBatch());
+            bool(isLastBatch);
             key(t, 7);
-            integer(m.totalChunks());
+            integer(totalChunks);
         }
+    }
+
+    /** Checks the message size and @return the view of {@code buf[0, pos)}. */
+    private ByteBuffer finish(String tag) {
+        if (pos > limits.maxMessageBytes()) {
+            throw new IllegalArgumentException(tag + " encodes to " + pos + " bytes, over the limit of "
+                    + limits.maxMessageBytes());
+        }
+        view.limit(pos).position(0);
+        return view;
     }
 
     private void allocResponse(AllocResponse m, Schema schema) {
@@ -414,6 +478,20 @@ public final class WireEncoder {
             put(0xdb);
             be(n, 4);
         }
+    }
+
+    /** A key's canonical string as a str, copied from the key's cached UTF-8 form. */
+    private void objectKey(ObjectKey k) {
+        int n = k.canonicalUtf8Length();
+        if (n < 0) {
+            str(k.toCanonicalString(), "keys"); // not valid Unicode: fails with the lone surrogate's index
+            return;
+        }
+        checkStrBytes(n, "keys");
+        ensure(5 + n);
+        strHeader(n);
+        k.copyCanonicalUtf8(buf, pos);
+        pos += n;
     }
 
     private void checkStrBytes(long n, String field) {

@@ -139,4 +139,39 @@ class ObjectKeyTest {
             assertThat(ObjectKey.parse(s).toCanonicalString()).isEqualTo(s);
         }
     }
+
+    @Test
+    void canonicalUtf8IsTheUtf8OfTheCanonicalString() {
+        ObjectKey[] keys = {
+            ObjectKey.of(HASH, "meta-llama/Llama-3.1-8B", 0x01000000),
+            new ObjectKey(HASH, "mod\u00e8le-\u6a21\u578b-\uD83E\uDD99", 7, 0x1f, "sel-\u00e9"),
+            new ObjectKey(new byte[0], "", 0, 0, ""),
+            ObjectKey.parse("x@ffffffff@abc@00ff@salt"),
+        };
+        for (ObjectKey k : keys) {
+            byte[] expected = k.toCanonicalString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(k.canonicalUtf8Length()).isEqualTo(expected.length);
+            byte[] dst = new byte[expected.length + 4];
+            k.copyCanonicalUtf8(dst, 3);
+            assertThat(java.util.Arrays.copyOfRange(dst, 3, 3 + expected.length)).isEqualTo(expected);
+            assertThat(dst[0]).isZero();
+            assertThat(dst[dst.length - 1]).isZero();
+            k.copyCanonicalUtf8(dst, 3); // cached: the same bytes again
+            assertThat(java.util.Arrays.copyOfRange(dst, 3, 3 + expected.length)).isEqualTo(expected);
+        }
+        assertThatThrownBy(() -> keys[0].copyCanonicalUtf8(new byte[10], 0))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void keyWithALoneSurrogateHasNoUtf8Form() {
+        for (String model : new String[] {"a\uD800b", "\uDC00", "end\uD834"}) {
+            ObjectKey k = ObjectKey.of(HASH, model, 0);
+            assertThat(k.canonicalUtf8Length()).isEqualTo(-1);
+            assertThatThrownBy(() -> k.copyCanonicalUtf8(new byte[100], 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("lone surrogate");
+        }
+        ObjectKey salted = new ObjectKey(HASH, "m", 0, 0, "s\uDFFF");
+        assertThat(salted.canonicalUtf8Length()).isEqualTo(-1);
+    }
 }
