@@ -113,13 +113,13 @@ final class SenderEngine implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "store task for req '" + spec.reqId() + "' failed", e);
             ok = false;
         }
+        if (spec.isLastPrefill()) {
+            forget(spec.reqId()); // the request is over: nothing left to cancel (before the task is reported done)
+        }
         return ok;
     }
 
     void notifyDone(TransferSpec spec, int chunks, boolean ok) {
-        if (spec.isLastPrefill()) {
-            forget(spec.reqId()); // the request is over: nothing left to cancel
-        }
         listener.onStoreDone(spec, chunks, ok);
     }
 
