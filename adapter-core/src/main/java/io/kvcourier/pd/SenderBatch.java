@@ -6,12 +6,11 @@ import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.control.AllocExchange;
 import io.kvcourier.l2.MemoryObj;
-import io.kvcourier.wire.AllocRequest;
+import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireEncoder;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -46,8 +45,6 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
     /** The connection the write went on (control thread), for dropping it when the batch times out. */
     ChannelConnection connection;
     long transferDeadlineNanos;
-    /** Allocated wire keys (for CancelNotif), in request order, set from the reply. */
-    List<String> allocatedKeys;
     volatile boolean done;
 
     SenderBatch(SenderEngine engine, StoreTask task, RankPeer peer, int[] positions, boolean lastOfPart,
@@ -91,19 +88,27 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
         return before != (COPIED | REPLIED) && (before | bit) == (COPIED | REPLIED);
     }
 
+    /**
+     * The AllocRequest, written from the keys' cached UTF-8 forms: straight from the task's key array when the
+     * batch is a contiguous run of it (always with one receiver rank), else from a copy of its keys.
+     */
     @Override
     protected ByteBuffer encode(WireEncoder encoder) {
         int n = positions.length;
-        List<String> keys = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            keys.add(wireKey(i));
+        ObjectKey[] keys = task.keys;
+        int from = positions[0];
+        if (positions[n - 1] - from != n - 1) {
+            keys = new ObjectKey[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = task.keys[positions[i]];
+            }
+            from = 0;
         }
         MemoryObj head = object(0);
         MemoryObj last = object(n - 1);
-        AllocRequest request = new AllocRequest(keys, head.fmt().value(), engine.fullShape(head),
+        return encoder.encodeAllocRequest(keys, from, n, head.fmt().value(), engine.fullShape(head),
                 head.dtype().wireName(), (int) last.tokens(), task.spec.reqId(),
                 task.spec.isLastPrefill() && lastOfPart, totalChunks);
-        return encoder.encode(request);
     }
 
     @Override
