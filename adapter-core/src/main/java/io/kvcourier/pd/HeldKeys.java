@@ -1,111 +1,110 @@
 package io.kvcourier.pd;
 
-import io.kvcourier.control.AllocClient;
-import io.kvcourier.control.ControlException;
 import io.kvcourier.wire.AllocResponse;
-import io.kvcourier.wire.CancelNotif;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 
 /**
  * The sender's side of allocations: reads each {@link AllocResponse} ({@link AllocResponses#remotePagesFor}),
  * remembers which keys every request holds on the receivers, and aborts a request whose allocation failed by
  * naming those keys in a {@code CancelNotif}, so that the receivers free them now instead of at a deadline
- * (as upstream's {@code pd_backend_async.py} does). Thread-safe.
+ * (as upstream's {@code pd_backend_async.py} does). It decides; the {@link Canceller} sends. Used on the
+ * sender's control thread; the per-request sets are concurrent so that status can be read from any thread.
  */
 final class HeldKeys {
     private static final System.Logger LOG = System.getLogger(HeldKeys.class.getName());
+
+    /** Sends {@code CancelNotif(reqId, keys)} to every receiver rank. */
+    @FunctionalInterface
+    interface Canceller {
+        void cancel(String reqId, List<String> keys);
+    }
 
     /** Keys allocated for each request (wire form), forgotten when the request ends or is cancelled. */
     private final Map<String, Set<String>> byRequest = new ConcurrentHashMap<>();
 
     /**
-     * Reads the reply to one batch of {@code wireKeys} for {@code reqId} ({@code ""}: no request) and records
-     * the keys it allocated. Returns one entry per key: the receiver page to write, or
+     * Reads the reply to one batch of {@code n} keys ({@code wireKey.apply(i)}) for {@code reqId} ({@code ""}:
+     * no request) and records the keys it allocated. Returns one entry per key: the receiver page to write, or
      * {@link AllocResponses#ALREADY_SENT} for a key not to write.
      *
-     * <p>On a {@code -1} entry, or a reply that breaks the rules, the request is aborted instead and
-     * {@code null} is returned: a {@code CancelNotif(reqId, keys)} goes to every client in {@code receivers},
-     * naming what the request holds, including what this reply allocated (for a batch without a request: only
-     * what this reply allocated). The caller fails the store.
+     * <p>On a {@code -1} entry, or a reply that breaks the rules, the request is aborted instead and {@code null}
+     * is returned: {@code canceller} is told to send {@code CancelNotif(reqId, keys)} naming what the request
+     * holds, including what this reply allocated (for a batch without a request: only what this reply
+     * allocated, and nothing is sent when that is nothing). The caller fails the store.
      *
-     * @param where     names the receiver in log lines (e.g. {@code "rank 0"})
-     * @param receivers the alloc clients of every receiver rank the request may hold keys on
-     * @param timeout   how long each CancelNotif may take
+     * @param rank the receiver rank, for log lines
      */
-    int[] accept(String where, String reqId, List<String> wireKeys, AllocResponse reply, List<AllocClient> receivers,
-                 Duration timeout) {
-        int n = wireKeys.size();
+    int[] accept(int rank, String reqId, int n, IntFunction<String> wireKey, AllocResponse reply,
+                 Canceller canceller) {
         int[] pages;
         try {
             pages = AllocResponses.remotePagesFor(reply, n);
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: bad AllocResponse for req ''{1}'': {2}; aborting the request",
-                    where, reqId, e.getMessage());
-            abort(reqId, List.of(), receivers, timeout);
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse for req ''{1}'': {2}; aborting the request",
+                    rank, reqId, e.getMessage());
+            abort(reqId, List.of(), canceller);
             return null;
         }
-        List<String> allocated = new ArrayList<>();
         int failed = -1;
-        for (int i = 0; i < n; i++) {
-            if (pages[i] >= 0) {
-                allocated.add(wireKeys.get(i));
-            } else if (pages[i] == AllocResponses.FAILED && failed < 0) {
+        for (int i = 0; i < n && failed < 0; i++) {
+            if (pages[i] == AllocResponses.FAILED) {
                 failed = i;
             }
         }
         if (failed >= 0) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: receiver could not allocate key {1} (req ''{2}''); aborting the request",
-                    where, wireKeys.get(failed), reqId);
-            abort(reqId, allocated, receivers, timeout);
+            List<String> allocated = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (pages[i] >= 0) {
+                    allocated.add(wireKey.apply(i));
+                }
+            }
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}''); aborting "
+                    + "the request", rank, wireKey.apply(failed), reqId);
+            abort(reqId, allocated, canceller);
             return null;
         }
-        if (!reqId.isEmpty() && !allocated.isEmpty()) {
-            byRequest.computeIfAbsent(reqId, r -> ConcurrentHashMap.newKeySet()).addAll(allocated);
+        if (!reqId.isEmpty()) {
+            Set<String> held = null;
+            for (int i = 0; i < n; i++) {
+                if (pages[i] >= 0) {
+                    if (held == null) {
+                        held = byRequest.computeIfAbsent(reqId, r -> ConcurrentHashMap.newKeySet());
+                    }
+                    held.add(wireKey.apply(i));
+                }
+            }
         }
         return pages;
     }
 
     /**
-     * Aborts a request after a failed allocation: like {@link #cancel}, plus {@code alsoHeld} (keys the failing
-     * reply allocated). Without a request, sends a CancelNotif only when {@code alsoHeld} is not empty.
+     * Aborts a request after a failed allocation: like {@link #release}, plus {@code alsoHeld} (keys the failing
+     * reply allocated), handed to {@code canceller}. Without a request, cancels only when {@code alsoHeld} is not
+     * empty.
      */
-    void abort(String reqId, List<String> alsoHeld, List<AllocClient> receivers, Duration timeout) {
+    void abort(String reqId, List<String> alsoHeld, Canceller canceller) {
         if (reqId.isEmpty() && alsoHeld.isEmpty()) {
             return;
         }
-        cancel(reqId, alsoHeld, receivers, timeout);
+        canceller.cancel(reqId, release(reqId, alsoHeld));
     }
 
-    /**
-     * Tells every receiver to drop the keys {@code reqId} holds there, plus {@code alsoHeld}
-     * ({@code CancelNotif}), and forgets the request. Returns how many receivers acknowledged.
-     */
-    int cancel(String reqId, List<String> alsoHeld, List<AllocClient> receivers, Duration timeout) {
+    /** Forgets {@code reqId} and returns the keys it held plus {@code alsoHeld}, for a {@code CancelNotif}. */
+    List<String> release(String reqId, List<String> alsoHeld) {
         Set<String> keys = new LinkedHashSet<>();
         Set<String> recorded = byRequest.remove(reqId);
         if (recorded != null) {
             keys.addAll(recorded);
         }
         keys.addAll(alsoHeld);
-        List<String> list = List.copyOf(keys);
-        int acked = 0;
-        for (AllocClient client : receivers) {
-            try {
-                client.call(new CancelNotif(reqId, list), System.nanoTime() + timeout.toNanos());
-                acked++;
-            } catch (ControlException e) {
-                LOG.log(System.Logger.Level.WARNING, "CancelNotif for ''{0}'' to {1} failed: {2}", reqId,
-                        client.endpoint(), e.getMessage());
-            }
-        }
-        return acked;
+        return List.copyOf(keys);
     }
 
     /** Forgets a finished request's record (its keys stay on the receivers). */

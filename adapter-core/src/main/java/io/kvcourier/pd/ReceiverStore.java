@@ -126,6 +126,8 @@ final class ReceiverStore implements LandingListener {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when pages are freed, a batch commits, an allocation expires or a reservation is released. */
     private final Condition changed = lock.newCondition();
+    /** Told with {@link #changed} (under the lock; must not block): the receiver engine retries waiting requests. */
+    private volatile Runnable changeListener = () -> { };
     private final Map<ObjectKey, Entry> entries = new HashMap<>();
     /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
     private final LinkedHashMap<ObjectKey, Entry> evictable = new LinkedHashMap<>();
@@ -219,6 +221,34 @@ final class ReceiverStore implements LandingListener {
         lock.lock();
         try {
             return allocateLocked(senderId, req, p, false, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sets what is told, under the store's lock, whenever a waiting allocation might succeed now (pages or a
+     * reservation freed, a batch committed, an allocation expired). It must not block: the receiver engine queues
+     * a retry on its control thread. {@code null} removes it.
+     */
+    void setChangeListener(Runnable listener) {
+        this.changeListener = listener == null ? () -> { } : listener;
+    }
+
+    private void changed() {
+        changed.signalAll();
+        changeListener.run();
+    }
+
+    /**
+     * One non-blocking try for a request that waits (the receiver's control thread keeps the deadlines, see
+     * {@link #allocateWaiting} for the same rules): {@code giveUpRoom} answers with failures instead of waiting
+     * for room, {@code giveUpKeys} instead of waiting for keys in flight.
+     */
+    Outcome tryAllocate(String senderId, AllocRequest req, Parsed p, boolean giveUpRoom, boolean giveUpKeys) {
+        lock.lock();
+        try {
+            return allocateLocked(senderId, req, p, giveUpRoom, giveUpKeys);
         } finally {
             lock.unlock();
         }
@@ -398,7 +428,7 @@ final class ReceiverStore implements LandingListener {
         if (request != null && req.isLastBatch()) {
             reservedTotal -= request.reservedLeft;
             requests.remove(requestKey);
-            changed.signalAll();
+            changed();
         }
         int[] already = new int[duplicates];
         for (int i = 0, j = 0; i < n; i++) {
@@ -464,7 +494,7 @@ final class ReceiverStore implements LandingListener {
                 }
             }
         }
-        changed.signalAll();
+        changed();
     }
 
     /** Makes an in-flight allocation invisible at once; its pages wait for {@link #reap} to fence and free them. */
@@ -475,7 +505,7 @@ final class ReceiverStore implements LandingListener {
                 entries.remove(e.key);
             }
         }
-        changed.signalAll(); // requests waiting for these keys now allocate them afresh
+        changed(); // requests waiting for these keys now allocate them afresh
     }
 
     // ---------------------------------------------------------------------------------------- landing
@@ -578,7 +608,7 @@ final class ReceiverStore implements LandingListener {
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);
-            changed.signalAll(); // requests waiting for these keys now report them as already sent
+            changed(); // requests waiting for these keys now report them as already sent
             return keys;
         } finally {
             lock.unlock();
@@ -721,7 +751,7 @@ final class ReceiverStore implements LandingListener {
             if (r != null) {
                 reservedTotal -= r.reservedLeft;
             }
-            changed.signalAll();
+            changed();
         } finally {
             lock.unlock();
         }
@@ -756,7 +786,7 @@ final class ReceiverStore implements LandingListener {
                     reservedTotal -= r.reservedLeft;
                     r.reservedLeft = 0;
                     rit.remove();
-                    changed.signalAll();
+                    changed();
                 }
             }
         } finally {
@@ -792,7 +822,7 @@ final class ReceiverStore implements LandingListener {
                 freed++;
             }
             if (freed > 0) {
-                changed.signalAll();
+                changed();
             }
         } finally {
             lock.unlock();
@@ -806,7 +836,7 @@ final class ReceiverStore implements LandingListener {
         }
         evictable.remove(e.key);
         staging.allocator().free(e.page);
-        changed.signalAll();
+        changed();
     }
 
     // ----------------------------------------------------------------------------------------- status
