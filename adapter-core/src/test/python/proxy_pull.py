@@ -3,8 +3,9 @@
   proxy_pull.py COUNT TIMEOUT_SEC
 
 Binds a pyzmq PULL socket on an ephemeral port of 127.0.0.1 and prints "PORT <n>". Then receives
-COUNT messages, decodes each strictly with msgspec against LMCache's message union (a message that
-is not a ProxyNotif, or does not decode, is a failure) and prints "NOTIF <req_id as JSON>" or
+COUNT messages, decodes each strictly with msgspec against the message union upstream's
+disagg_proxy_server.py uses (the sync one: AllocRequest | AllocResponse | ProxyNotif, no CancelNotif; a
+message that is not a ProxyNotif, or does not decode, is a failure) and prints "NOTIF <req_id as JSON>" or
 "BAD <why>". Exits 0 after COUNT good messages, 1 on a bad one, 3 when TIMEOUT_SEC pass first.
 """
 import json
@@ -25,7 +26,7 @@ def main() -> int:
     sock.setsockopt(zmq.MAXMSGSIZE, 65536)
     port = sock.bind_to_random_port("tcp://127.0.0.1")
     print("PORT", port, flush=True)
-    decoder = msgspec.msgpack.Decoder(m.PDMsg)
+    decoder = msgspec.msgpack.Decoder(m.sync.PDMsg)
     deadline = time.monotonic() + timeout
     good = 0
     rc = 0

@@ -34,6 +34,10 @@ CASES = {
     "alloc_resp_widths": (m.AllocResponse(remote_indexes=[127, 128, 255, 256, 65535, 65536, -32, -33, -129,
                                                           2 ** 31 - 1, -(2 ** 31)]), m.PDMsg),
     "alloc_resp_sync_meaning": (m.AllocResponse(remote_indexes=[7], already_sent_indexes=[0]), m.PDMsg),
+    # current upstream receivers (and kvcourier): pages only for keys not already sent (docs/INTEROP.md)
+    "alloc_resp_dedup": (m.AllocResponse(remote_indexes=[9, 12], already_sent_indexes=[0, 2]), m.PDMsg),
+    "alloc_resp_all_sent": (m.AllocResponse(remote_indexes=[], already_sent_indexes=[0, 1, 2]), m.PDMsg),
+    "alloc_resp_cancel_ack": (m.AllocResponse(remote_indexes=[]), m.PDMsg),
     "cancel": (m.CancelNotif(req_id="r1", keys=["k0"]), m.PDMsg),
     "cancel_empty": (m.CancelNotif(req_id="r2", keys=[]), m.PDMsg),
     "sync_alloc_req": (m.sync.AllocRequest(keys=["k0"], fmt=1, shape=SHAPE, dtype="bfloat16",

@@ -160,6 +160,12 @@ public final class AgentRunner implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "{0} did not stop within {1}", agent.roleName(), timeout);
                 return false;
             }
+            // The latch opens in the thread's last finally, a moment before the thread ends: wait for that too
+            // (a runner closed before it started has no thread to wait for).
+            if (thread.getState() != Thread.State.NEW && !thread.join(timeout)) {
+                LOG.log(System.Logger.Level.ERROR, "{0} did not end within {1}", agent.roleName(), timeout);
+                return false;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -34,7 +34,9 @@ final class DemoCommand {
                                   [--channel tcp|verbs|mock_memory] [--proxy-host H --proxy-port P] [--timeout SEC]
               Starts a receiver (decode), a proxy listener and a sender (prefill) and moves N requests of M chunks
               of B bytes of random data; the receiver loads and verifies every chunk by checksum; the proxy waits
-              for each request's ProxyNotif. Prints a progress bar (stderr) and a summary table (stdout).
+              for each request's ProxyNotif. Prints a progress bar (stderr) and a summary table (stdout). Between
+              two JVMs it then pumps the same bytes over a plain TCP socket between the same two processes and
+              prints that raw pump's throughput beside kvcourier's.
               --requests N        requests (default 64)
               --chunks M          chunks per request (default 8)
               --chunk-bytes B     bytes per chunk, e.g. 2MiB, 256K (default 2MiB)
@@ -64,6 +66,9 @@ final class DemoCommand {
     private final PrintStream err;
     private final DemoStats stats;
     private final Progress progress;
+    /** The raw pump between the receiver and sender JVMs (two-JVM mode): its result or its error. */
+    private volatile RawPump.Result rawPump;
+    private volatile String rawPumpError;
 
     private DemoCommand(Workload workload, String channel, boolean inProcess, String proxyHost, int proxyPort,
                         long timeoutMs, PrintStream out, PrintStream err) {
@@ -256,7 +261,7 @@ final class DemoCommand {
         boolean ok = false;
         CompletableFuture<Lines.Event> ready = new CompletableFuture<>();
         try (ChildJvm receiver = ChildJvm.start("receiver", List.of("receiver", "--config", Json.write(receiverConfig()),
-                "--stop-on-stdin-eof"), logs, e -> onReceiverLine(e, ready))) {
+                "--stop-on-stdin-eof", "--raw-pump"), logs, e -> onReceiverLine(e, ready))) {
             receiver.process().onExit().thenRun(() -> ready.completeExceptionally(
                     new IllegalStateException("the receiver exited with " + receiver.process().exitValue())));
             Lines.Event r;
@@ -275,6 +280,9 @@ final class DemoCommand {
                     "--requests", String.valueOf(workload.requests()), "--chunks", String.valueOf(workload.chunks()),
                     "--chunk-bytes", String.valueOf(workload.chunkBytes()), "--window", String.valueOf(workload.window()),
                     "--req-id-prefix", workload.reqIdPrefix(), "--timeout", String.valueOf(timeoutMs / 1000.0)));
+            if (r.fields().containsKey("raw")) {
+                senderArgs.addAll(List.of("--raw-pump-port", r.get("raw")));
+            }
             progress.start();
             try (ChildJvm sender = ChildJvm.start("sender", senderArgs, logs, this::onSenderLine)) {
                 int rc = sender.awaitExit(Duration.ofMillis(timeoutMs).plus(STARTUP));
@@ -315,6 +323,13 @@ final class DemoCommand {
     }
 
     private void onSenderLine(Lines.Event e) {
+        if (e.word().equals("RAW_PUMP")) {
+            if (e.fields().containsKey("error")) {
+                rawPumpError = e.get("error");
+            } else {
+                rawPump = new RawPump.Result(e.longValue("bytes"), Double.parseDouble(e.get("seconds")));
+            }
+        }
         if (e.word().equals("STORED")) {
             if (stats.requestsDone() == 0) {
                 progress.startAt(System.nanoTime() - e.longValue("latency_us") * 1000);
@@ -355,8 +370,19 @@ final class DemoCommand {
                         + Doctor.human(stats.verifiedBytes()) + ", crc32c per chunk)")
                 .row("throughput", secs > 0 ? String.format(Locale.ROOT, "%s (%.3f GiB/s), %s in %.2f s",
                         Progress.rate(stats.bytesCommitted() / secs), stats.bytesCommitted() / secs / (1L << 30),
-                        Doctor.human(stats.bytesCommitted()), secs) : "n/a")
-                .row("request latency p50", millis(DemoStats.percentile(lat, 50)))
+                        Doctor.human(stats.bytesCommitted()), secs) : "n/a");
+        RawPump.Result raw = rawPump;
+        if (raw != null) {
+            t.row("raw TCP pump", String.format(Locale.ROOT, "%s (%.3f GiB/s), same bytes between the same two JVMs, "
+                    + "%d batches in flight", Progress.rate(raw.bytesPerSecond()), raw.bytesPerSecond() / (1L << 30),
+                    Math.min(workload.window(), workload.requests())));
+            t.row("vs raw pump", secs > 0 && raw.bytesPerSecond() > 0
+                    ? String.format(Locale.ROOT, "%.2f of the raw pump's throughput",
+                    stats.bytesCommitted() / secs / raw.bytesPerSecond()) : "n/a");
+        } else if (rawPumpError != null) {
+            t.row("raw TCP pump", "failed: " + rawPumpError);
+        }
+        t.row("request latency p50", millis(DemoStats.percentile(lat, 50)))
                 .row("request latency p99", millis(DemoStats.percentile(lat, 99)));
         if (notificationsMeasured) {
             long[] nl = stats.notifyLatencies();

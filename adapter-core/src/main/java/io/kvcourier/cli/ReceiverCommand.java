@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  */
 final class ReceiverCommand {
     static final String USAGE = """
-            usage: kvcourier receiver --config FILE|JSON [--ready-file PATH] [--stop-on-stdin-eof]
+            usage: kvcourier receiver --config FILE|JSON [--ready-file PATH] [--stop-on-stdin-eof] [--raw-pump]
               Plays the decode node: serves allocations, then for every committed batch looks the keys up, loads
               them, verifies each chunk against the bytes its key prescribes (what kvcourier sender writes) and
               unlocks them (freeing the pages). Runs until SIGTERM/Ctrl-C. Size buffer_size for how far decoding may
@@ -31,8 +31,10 @@ final class ReceiverCommand {
               --config FILE|JSON     LMCache PD adapter config with "role": "receiver" (ports 0 = ephemeral)
               --ready-file PATH      also write the READY line to PATH once the ports are bound
               --stop-on-stdin-eof    stop when stdin reaches end of file (for a parent process holding the pipe)
+              --raw-pump             also serve a raw TCP pump on bind_host (its port is READY's raw=), the reference
+                                     kvcourier sender --raw-pump-port measures beside the transfer
             stdout, one line each:
-              READY alloc=PORT[,PORT..] init=PORT[,PORT..] pid=PID
+              READY alloc=PORT[,PORT..] init=PORT[,PORT..] pid=PID [raw=PORT]
               VERIFIED req=ID chunks=N ok_chunks=N bytes=B ok=true|false at_us=MICROS [problem="..."]
               DONE verified_chunks=N verified_bytes=B failed_chunks=N
             exit 0 when every chunk verified, 1 otherwise, 2 for bad arguments or config; on SIGTERM/SIGINT it
@@ -44,13 +46,23 @@ final class ReceiverCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err, InputStream stdin)
             throws UsageException, CommandFailure {
-        Args args = Args.parse("receiver", argv, Set.of("config", "ready-file"), Set.of("stop-on-stdin-eof"));
+        Args args = Args.parse("receiver", argv, Set.of("config", "ready-file"), Set.of("stop-on-stdin-eof", "raw-pump"));
         PdL2AdapterConfig config = ConfigSource.read(args.required("config"));
         Adapters.requireRole(config, Role.RECEIVER, "receiver");
         Path readyFile = args.has("ready-file") ? Path.of(args.string("ready-file", null)) : null;
         Duration bound = config.shutdownTimeout().multipliedBy(3).plusSeconds(5);
         StopSignal stop = StopSignal.install(args.flag("stop-on-stdin-eof") ? stdin : null, bound);
+        RawPump.Server rawPump = null;
+        int rawPort = 0;
         try {
+            if (args.flag("raw-pump")) {
+                try {
+                    rawPump = RawPump.Server.start(config.bindHost());
+                    rawPort = rawPump.port();
+                } catch (IOException e) {
+                    throw new CommandFailure("cannot bind the raw pump on " + config.bindHost() + ": " + e.getMessage(), e);
+                }
+            }
             PdL2Adapter adapter = Adapters.create(config);
             ReceiverNode node = new ReceiverNode(adapter, config.transferTimeout(), v -> {
                 out.println(verifiedLine(v));
@@ -59,6 +71,9 @@ final class ReceiverCommand {
             try {
                 String ready = Lines.format("READY", "alloc", join(node.allocPorts()), "init", join(node.initPorts()),
                         "pid", ProcessHandle.current().pid());
+                if (rawPump != null) {
+                    ready += Lines.format("", "raw", rawPort);
+                }
                 if (readyFile != null) {
                     writeAtomically(readyFile, ready + "\n");
                 }
@@ -80,6 +95,13 @@ final class ReceiverCommand {
             return node.failedChunks.get() == 0 ? Main.EXIT_OK : Main.EXIT_FAILURE;
         } finally {
             stop.finished();
+            if (rawPump != null) {
+                try {
+                    rawPump.close();
+                } catch (IOException e) {
+                    // closing a listening socket: nothing left to do
+                }
+            }
         }
     }
 

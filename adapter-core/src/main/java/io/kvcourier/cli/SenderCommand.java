@@ -18,6 +18,7 @@ final class SenderCommand {
     static final String USAGE = """
             usage: kvcourier sender --config FILE|JSON [--requests N] [--chunks M] [--chunk-bytes B]
                                     [--req-id-prefix P] [--window W] [--keep-going] [--timeout SEC]
+                                    [--raw-pump-port P]
               Plays the prefill node: stores N requests of M chunks of B bytes (one store task per request,
               TransferSpec(req_id, last prefill, M), so the adapter notifies the proxy at proxy_host:proxy_port
               when a request has landed); every chunk's bytes derive from its key so the receiver can verify them.
@@ -29,8 +30,11 @@ final class SenderCommand {
               --window W          requests in flight at once (default 4)
               --keep-going        go on after a failed request (default: stop submitting, finish, exit 1)
               --timeout SEC       give up on results after SEC seconds (default 600)
+              --raw-pump-port P   afterwards, pump the same bytes (N batches of M x B, W in flight) over one plain
+                                  TCP socket to a receiver's raw pump at peer_host:P (kvcourier receiver --raw-pump)
             stdout, one line each:
               STORED req=ID ok=true|false chunks=M bytes=B submit_us=MICROS done_us=MICROS latency_us=MICROS
+              RAW_PUMP bytes=B seconds=S | RAW_PUMP error="..."   (with --raw-pump-port)
               DONE requests=N ok=N failed=N not_submitted=N bytes=B seconds=S
             exit 0 only if every request was committed on the receiver; 1 with the reason otherwise; 2 for bad
             arguments or config.
@@ -61,12 +65,14 @@ final class SenderCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws UsageException, CommandFailure {
         Args args = Args.parse("sender", argv,
-                Set.of("config", "requests", "chunks", "chunk-bytes", "req-id-prefix", "window", "timeout"),
+                Set.of("config", "requests", "chunks", "chunk-bytes", "req-id-prefix", "window", "timeout",
+                        "raw-pump-port"),
                 Set.of("keep-going"));
         PdL2AdapterConfig config = ConfigSource.read(args.required("config"));
         Adapters.requireRole(config, Role.SENDER, "sender");
         Workload w = workload(args, Workload.uniquePrefix("req"));
         long timeoutMs = args.millis("timeout", 600_000, 86_400);
+        int rawPumpPort = args.integer("raw-pump-port", 0, 1, 65_535);
         if (config.chunkBytes() > 0 && config.chunkBytes() < w.chunkBytes()) {
             throw new UsageException("--chunk-bytes " + w.chunkBytes() + " is larger than the config's chunk_bytes "
                     + config.chunkBytes());
@@ -78,6 +84,9 @@ final class SenderCommand {
                 out.flush();
             }).run(Duration.ofMillis(timeoutMs));
         }
+        if (rawPumpPort > 0 && result.success()) {
+            out.println(rawPumpLine(config.peerHost(), rawPumpPort, w));
+        }
         out.println(Lines.format("DONE", "requests", result.requests(), "ok", result.ok(), "failed", result.failed(),
                 "not_submitted", result.notSubmitted(), "bytes", result.bytesCommitted(), "seconds",
                 String.format(java.util.Locale.ROOT, "%.3f", result.seconds())));
@@ -88,6 +97,18 @@ final class SenderCommand {
         err.println("kvcourier sender: " + result.ok() + " requests, " + Doctor.human(result.bytesCommitted())
                 + " committed in " + String.format(java.util.Locale.ROOT, "%.2f", result.seconds()) + " s");
         return Main.EXIT_OK;
+    }
+
+    /** Runs the raw pump of the workload's bytes (the adapter is closed by now); a failure is reported, not fatal. */
+    private static String rawPumpLine(String host, int port, Workload w) {
+        try {
+            RawPump.Result r = RawPump.run(host, port, w.requests(), w.chunks(), w.chunkBytes(),
+                    Math.min(w.window(), w.requests()));
+            return Lines.format("RAW_PUMP", "bytes", r.bytes(), "seconds",
+                    String.format(java.util.Locale.ROOT, "%.6f", r.seconds()));
+        } catch (java.io.IOException | RuntimeException e) {
+            return Lines.format("RAW_PUMP", "error", String.valueOf(e.getMessage()));
+        }
     }
 
     static String storedLine(SenderNode.Stored s) {

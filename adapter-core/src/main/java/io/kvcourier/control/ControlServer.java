@@ -2,36 +2,38 @@ package io.kvcourier.control;
 
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireCodec;
+import io.kvcourier.wire.WireEncoder;
 import io.kvcourier.wire.WireFormatException;
 import org.zeromq.SocketType;
-import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A ROUTER server on one port: the receiver's alloc server and its init (handshake) server. One virtual
- * thread owns the socket for its whole life (ZMQ sockets are not thread-safe); it receives
- * {@code [identity, "", payload]} (DEALER and REQ clients both send the empty delimiter), decodes the
- * payload strictly, and replies {@code [identity, "", reply]}. A handler may answer later from any thread
- * through {@link Reply}; such replies are queued and sent by the owning thread.
+ * A ROUTER server on one port, owned by a {@link ControlAgent}: the receiver's alloc server and its init
+ * (handshake) server. It receives {@code [identity, "", payload]} (DEALER and REQ clients both send the empty
+ * delimiter), decodes the payload strictly, and replies {@code [identity, "", reply]}. A handler answers now, or
+ * later from any thread through a {@link Reply}, which hands the reply to the control thread (one wake-up).
  *
- * <p>Malformed or oversized input never reaches the handler as a message: the handler's
- * {@link Handler#onMalformed} decides the error reply (or none), and the server keeps serving.
+ * <p>Malformed or oversized input never reaches the handler as a message: {@link Handler#onMalformed} decides
+ * the error reply (or none), and the server keeps serving.
  */
-public final class ControlServer implements AutoCloseable {
+public final class ControlServer implements ControlAgent.Duty {
     private static final System.Logger LOG = System.getLogger(ControlServer.class.getName());
+    private static final byte[] EMPTY = new byte[0];
+    /** Messages read per server per duty cycle before other duties get a turn. */
+    private static final int BURST = 64;
 
-    /** What the server does with requests. Called on the server's thread: must not block for long. */
+    /** What the server does with requests. Called on the control thread: must not block. */
     public interface Handler {
         /**
-         * Handles one request from the peer whose ZMQ identity is {@code peer}. Returns the reply to send
-         * now, or {@code null} to answer later through {@code later} (exactly once).
+         * Handles one request from the peer whose ZMQ identity is {@code peer}. Returns the reply to send now,
+         * or {@code null} to answer later through {@code later} (at most once).
          */
         PdMessage onRequest(String peer, PdMessage request, Reply later);
 
@@ -39,62 +41,75 @@ public final class ControlServer implements AutoCloseable {
         PdMessage onMalformed(String peer, WireFormatException error);
     }
 
-    /** A deferred reply to one request. */
+    /** A deferred reply to one request; {@link #send} may be called from any thread, once. */
     public interface Reply {
         void send(PdMessage reply);
     }
 
-    private record Outgoing(byte[] identity, byte[] payload) {
-    }
-
+    private final ControlAgent agent;
     private final String name;
     private final Handler handler;
-    private final ControlSecurity security;
-    private final ConcurrentLinkedQueue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
-    private final CountDownLatch started = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final WireEncoder encoder;
     private final AtomicLong malformed = new AtomicLong();
-    private volatile boolean running = true;
+    private ZMQ.Socket socket;
     private volatile int port;
-    private volatile RuntimeException bindError;
-    private final Thread thread;
+    private boolean closed;
 
-    /**
-     * Binds {@code tcp://bindHost:port} (port 0 = ephemeral) and starts serving.
-     *
-     * @throws IllegalStateException if the bind fails (e.g. the port is taken), naming the endpoint
-     */
-    public ControlServer(ZContext context, String name, String bindHost, int port, Handler handler) {
-        this(context, name, bindHost, port, handler, ControlSecurity.NONE);
+    private ControlServer(ControlAgent agent, String name, Handler handler, WireEncoder encoder) {
+        this.agent = agent;
+        this.name = name;
+        this.handler = handler;
+        this.encoder = encoder;
     }
 
     /**
-     * Binds {@code tcp://bindHost:port} (port 0 = ephemeral) as a server secured by {@code security} (a CURVE
-     * server key, or {@link ControlSecurity#NONE}) and starts serving. Peers that fail the CURVE handshake
-     * never reach the handler.
+     * Binds {@code tcp://bindHost:port} (port 0 = ephemeral) on the control thread, secured by {@code security}
+     * (a CURVE server key, or {@link ControlSecurity#NONE}), and starts serving. Peers that fail the CURVE
+     * handshake never reach the handler. Waits at most 10 s for the control thread.
      *
+     * @param encoder the control thread's encoder (used on that thread only)
      * @throws IllegalStateException if the bind fails (e.g. the port is taken), naming the endpoint
      */
-    public ControlServer(ZContext context, String name, String bindHost, int port, Handler handler,
-                         ControlSecurity security) {
-        this.name = name;
-        this.handler = handler;
-        this.security = security;
+    public static ControlServer bind(ControlAgent agent, String name, String bindHost, int port, Handler handler,
+                                     ControlSecurity security, WireEncoder encoder) {
+        ControlServer server = new ControlServer(agent, name, handler, encoder);
         String endpoint = Endpoints.bind(bindHost, port);
-        this.thread = Thread.ofVirtual().name("kvcourier-" + name).start(() -> run(context, endpoint));
-        try {
-            if (!started.await(10, TimeUnit.SECONDS)) {
-                running = false;
-                throw new IllegalStateException(name + ": server did not start within 10 s");
+        CompletableFuture<Void> bound = new CompletableFuture<>();
+        boolean queued = agent.execute(() -> {
+            ZMQ.Socket s = agent.context().createSocket(SocketType.ROUTER);
+            try {
+                ControlSockets.configure(s);
+                s.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
+                security.applyServer(s);
+                s.setRouterMandatory(false);
+                s.bind(endpoint);
+                server.port = Endpoints.portOf(s.getLastEndpoint());
+            } catch (RuntimeException e) {
+                s.setLinger(0);
+                agent.context().destroySocket(s);
+                bound.completeExceptionally(e);
+                return;
             }
+            server.socket = s;
+            agent.watch(s);
+            agent.add(server);
+            bound.complete(null);
+        });
+        if (!queued) {
+            throw new IllegalStateException(name + ": control plane is closed");
+        }
+        try {
+            bound.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(name + ": cannot bind " + endpoint + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(name + ": server did not start within 10 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            running = false;
             throw new IllegalStateException(name + ": interrupted while starting", e);
         }
-        if (bindError != null) {
-            throw bindError;
-        }
+        return server;
     }
 
     /** The bound port (the real one when 0 was asked for). */
@@ -107,45 +122,21 @@ public final class ControlServer implements AutoCloseable {
         return malformed.get();
     }
 
-    private void run(ZContext context, String endpoint) {
-        ZMQ.Socket socket;
-        try {
-            socket = context.createSocket(SocketType.ROUTER);
-            ControlSockets.configure(socket);
-            socket.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
-            security.applyServer(socket);
-            socket.setRouterMandatory(false);
-            socket.bind(endpoint);
-            port = Endpoints.portOf(socket.getLastEndpoint());
-        } catch (RuntimeException e) {
-            bindError = new IllegalStateException(name + ": cannot bind " + endpoint + ": " + e.getMessage(), e);
-            started.countDown();
-            stopped.countDown();
-            return;
+    @Override
+    public int poll(long nowNanos) {
+        if (socket == null) {
+            return 0;
         }
-        started.countDown();
-        try {
-            while (running) {
-                flushOutgoing(socket);
-                byte[] identity = socket.recv();
-                if (identity == null) {
-                    continue;
-                }
-                byte[] payload = readRest(socket);
-                if (payload == null) {
-                    continue;
-                }
-                handle(socket, identity, payload);
+        int n = 0;
+        byte[] identity;
+        while (n < BURST && (identity = socket.recv(ZMQ.DONTWAIT)) != null) {
+            n++;
+            byte[] payload = readRest(socket);
+            if (payload != null) {
+                handle(identity, payload);
             }
-            flushOutgoing(socket);
-        } catch (RuntimeException e) {
-            if (running) {
-                LOG.log(System.Logger.Level.ERROR, name + ": server loop failed", e);
-            }
-        } finally {
-            socket.close();
-            stopped.countDown();
         }
+        return n;
     }
 
     /** Reads the remaining frames of one message; returns the last one (the payload), or null if none. */
@@ -153,7 +144,7 @@ public final class ControlServer implements AutoCloseable {
         byte[] last = null;
         int frames = 0;
         while (socket.hasReceiveMore()) {
-            byte[] frame = socket.recv();
+            byte[] frame = socket.recv(0);
             if (frame == null) {
                 return null;
             }
@@ -164,13 +155,15 @@ public final class ControlServer implements AutoCloseable {
         return frames == 0 ? null : last;
     }
 
-    private void handle(ZMQ.Socket socket, byte[] identity, byte[] payload) {
+    private void handle(byte[] identity, byte[] payload) {
         String peer = new String(identity, StandardCharsets.ISO_8859_1);
         PdMessage reply;
         try {
             PdMessage request = WireCodec.decode(payload);
             reply = handler.onRequest(peer, request, r -> {
-                outgoing.add(new Outgoing(identity, WireCodec.encode(r)));
+                if (!agent.execute(() -> send(identity, r))) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> name + ": deferred reply dropped (closing)");
+                }
             });
         } catch (WireFormatException e) {
             malformed.incrementAndGet();
@@ -182,25 +175,24 @@ public final class ControlServer implements AutoCloseable {
             reply = null;
         }
         if (reply != null) {
-            send(socket, identity, WireCodec.encode(reply));
+            send(identity, reply);
         }
     }
 
-    private void flushOutgoing(ZMQ.Socket socket) {
-        Outgoing o;
-        while ((o = outgoing.poll()) != null) {
-            send(socket, o.identity, o.payload);
+    private void send(byte[] identity, PdMessage reply) {
+        if (socket == null || closed) {
+            return;
         }
-    }
-
-    private void send(ZMQ.Socket socket, byte[] identity, byte[] payload) {
+        encoder.encode(reply);
+        // send(byte[], off, len) copies, so the encoder's buffer is free again at once (sendByteBuffer keeps a view).
         // A peer that went away is not an error for the server: ROUTER drops unroutable replies.
-        if (!socket.sendMore(identity) || !socket.sendMore(new byte[0]) || !socket.send(payload, 0)) {
+        if (!socket.send(identity, ZMQ.SNDMORE | ZMQ.DONTWAIT) || !socket.send(EMPTY, ZMQ.SNDMORE | ZMQ.DONTWAIT)
+                || !socket.send(encoder.array(), 0, encoder.length(), ZMQ.DONTWAIT)) {
             LOG.log(System.Logger.Level.DEBUG, () -> name + ": reply dropped (peer gone or slow)");
         }
     }
 
-    private static String printable(String s) {
+    static String printable(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length() && i < 64; i++) {
             char c = s.charAt(i);
@@ -209,21 +201,33 @@ public final class ControlServer implements AutoCloseable {
         return b.toString();
     }
 
-    /**
-     * Stops the loop (by flag, never by interrupt: jeromq breaks on interrupts), waits for the owning
-     * thread to close its socket, at most {@code timeout}. Idempotent.
-     */
-    public void close(Duration timeout) {
-        running = false;
-        try {
-            stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    @Override
+    public int expire(long nowNanos) {
+        return 0;
     }
 
     @Override
+    public long nextDeadlineNanos() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public boolean isActive() {
+        return !closed;
+    }
+
+    /** Closes the socket; control thread only (the agent calls it when it stops). Idempotent. */
+    @Override
     public void close() {
-        close(Duration.ofSeconds(5));
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (socket != null) {
+            agent.unwatch(socket);
+            socket.setLinger(0);
+            agent.context().destroySocket(socket);
+            socket = null;
+        }
     }
 }

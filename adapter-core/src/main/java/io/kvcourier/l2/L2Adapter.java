@@ -42,6 +42,9 @@ public interface L2Adapter extends AutoCloseable {
      * last prefill batch, and how many chunks the request has in total. A PD sender uses it to reserve
      * pages on the receiver for the whole request and to notify the proxy once every chunk of the request
      * has landed. {@link TransferSpec#NONE} behaves like the two-argument form (no notification).
+     *
+     * @throws IllegalArgumentException as the two-argument form, and (PD adapter) when {@code spec} names a
+     *                                  request but gives {@code totalChunks == 0}
      */
     long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec);
 

@@ -1,5 +1,6 @@
 package io.kvcourier.l2;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -18,6 +19,7 @@ import java.util.Objects;
  * <p>{@link #toCanonicalString()} is the form used on the wire (ARCHITECTURE decision 2):
  * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
  * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
+ * The string and its UTF-8 bytes ({@link #copyCanonicalUtf8}) are computed once per key, on first use.
  */
 public final class ObjectKey {
 
@@ -33,6 +35,7 @@ public final class ObjectKey {
     private final String cacheSalt;
     private final int hashCode;
     private String canonical; // racy single-check lazy init: String is immutable and safely published
+    private Utf8 canonicalUtf8; // racy single-check lazy init: Utf8's field is final, so a reader sees it whole
 
     /**
      * Creates a key.
@@ -47,7 +50,15 @@ public final class ObjectKey {
      * @throws IllegalArgumentException naming the field when a value breaks an upstream invariant
      */
     public ObjectKey(byte[] chunkHash, String modelName, int kvRank, long objectGroupId, String cacheSalt) {
-        Objects.requireNonNull(chunkHash, "chunkHash");
+        this(Objects.requireNonNull(chunkHash, "chunkHash").clone(), modelName, kvRank, objectGroupId, cacheSalt, null);
+    }
+
+    /**
+     * @param ownedHash the chunk hash, owned by the new key from now on (not copied)
+     * @param canonical the canonical string when the caller has it (from {@link #parse}), else null
+     */
+    private ObjectKey(byte[] ownedHash, String modelName, int kvRank, long objectGroupId, String cacheSalt,
+                      String canonical) {
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(cacheSalt, "cacheSalt");
         if (modelName.indexOf('@') >= 0) {
@@ -68,7 +79,7 @@ public final class ObjectKey {
             throw new IllegalArgumentException(
                     "cache_salt exceeds max length " + MAX_SALT_LENGTH + " (got " + saltLength + ")");
         }
-        this.chunkHash = chunkHash.clone();
+        this.chunkHash = ownedHash;
         this.modelName = modelName;
         this.kvRank = kvRank;
         this.objectGroupId = objectGroupId;
@@ -79,6 +90,7 @@ public final class ObjectKey {
         h = 31 * h + Long.hashCode(objectGroupId);
         h = 31 * h + cacheSalt.hashCode();
         this.hashCode = h;
+        this.canonical = canonical;
     }
 
     /** A key with object group 0 and no cache salt. See {@link #ObjectKey(byte[], String, int, long, String)}. */
@@ -96,48 +108,66 @@ public final class ObjectKey {
      */
     public static ObjectKey parse(String canonical) {
         Objects.requireNonNull(canonical, "canonical");
-        String[] parts = canonical.split("@", -1);
-        if (parts.length != 4 && parts.length != 5) {
+        // One scan for the separators, no split array or field substrings: the receiver parses every key of
+        // every AllocRequest. The accepted text is the canonical form of the result, so the key keeps it.
+        int rankAt = canonical.indexOf('@') + 1;
+        int groupAt = rankAt == 0 ? 0 : canonical.indexOf('@', rankAt) + 1;
+        int hashAt = groupAt == 0 ? 0 : canonical.indexOf('@', groupAt) + 1;
+        int saltAt = hashAt == 0 ? 0 : canonical.indexOf('@', hashAt) + 1;
+        if (hashAt == 0 || (saltAt != 0 && canonical.indexOf('@', saltAt) >= 0)) {
             throw new IllegalArgumentException("object key must have 4 or 5 '@'-separated fields "
-                    + "(model_name@kv_rank@object_group_id@chunk_hash[@cache_salt]), got " + parts.length
-                    + " in '" + canonical + "'");
+                    + "(model_name@kv_rank@object_group_id@chunk_hash[@cache_salt]), got "
+                    + canonical.split("@", -1).length + " in '" + canonical + "'");
         }
-        String rankText = parts[1];
-        if (rankText.length() != 8 || !isLowerHex(rankText)) {
-            throw new IllegalArgumentException(
-                    "kv_rank must be exactly 8 lowercase hex digits, got '" + rankText + "' in '" + canonical + "'");
+        int hashEnd = saltAt == 0 ? canonical.length() : saltAt - 1;
+        if (groupAt - 1 - rankAt != 8 || !isLowerHex(canonical, rankAt, groupAt - 1)) {
+            throw new IllegalArgumentException("kv_rank must be exactly 8 lowercase hex digits, got '"
+                    + canonical.substring(rankAt, groupAt - 1) + "' in '" + canonical + "'");
         }
-        int kvRank = Integer.parseUnsignedInt(rankText, 16);
-        String groupText = parts[2];
-        if (groupText.isEmpty() || !isLowerHex(groupText) || (groupText.length() > 1 && groupText.charAt(0) == '0')
-                || groupText.length() > 16) {
+        int kvRank = Integer.parseUnsignedInt(canonical, rankAt, groupAt - 1, 16);
+        int groupLength = hashAt - 1 - groupAt;
+        if (groupLength == 0 || !isLowerHex(canonical, groupAt, hashAt - 1)
+                || (groupLength > 1 && canonical.charAt(groupAt) == '0') || groupLength > 16) {
             throw new IllegalArgumentException("object_group_id must be lowercase hex without leading zeros, got '"
-                    + groupText + "' in '" + canonical + "'");
+                    + canonical.substring(groupAt, hashAt - 1) + "' in '" + canonical + "'");
         }
-        long groupId = Long.parseUnsignedLong(groupText, 16);
+        long groupId = Long.parseUnsignedLong(canonical, groupAt, hashAt - 1, 16);
         if (groupId < 0) {
-            throw new IllegalArgumentException(
-                    "object_group_id exceeds 2^63-1, got '" + groupText + "' in '" + canonical + "'");
+            throw new IllegalArgumentException("object_group_id exceeds 2^63-1, got '"
+                    + canonical.substring(groupAt, hashAt - 1) + "' in '" + canonical + "'");
         }
-        String hashText = parts[3];
-        if ((hashText.length() & 1) != 0 || !isLowerHex(hashText)) {
+        if (((hashEnd - hashAt) & 1) != 0 || !isLowerHex(canonical, hashAt, hashEnd)) {
             throw new IllegalArgumentException("chunk_hash must be lowercase hex of even length, got '"
-                    + hashText + "' in '" + canonical + "'");
+                    + canonical.substring(hashAt, hashEnd) + "' in '" + canonical + "'");
         }
         String salt = "";
-        if (parts.length == 5) {
-            salt = parts[4];
-            if (salt.isEmpty()) {
+        if (saltAt != 0) {
+            if (saltAt == canonical.length()) {
                 throw new IllegalArgumentException(
                         "cache_salt field is present but empty (an empty salt is written without '@') in '"
                                 + canonical + "'");
             }
+            salt = canonical.substring(saltAt);
         }
-        return new ObjectKey(HEX.parseHex(hashText), parts[0], kvRank, groupId, salt);
+        return new ObjectKey(lowerHexBytes(canonical, hashAt, hashEnd), canonical.substring(0, rankAt - 1), kvRank,
+                groupId, salt, canonical);
     }
 
-    private static boolean isLowerHex(String s) {
-        for (int i = 0; i < s.length(); i++) {
+    /** Decodes {@code s[from, to)}, checked to be lowercase hex of even length (no substring, unlike HexFormat). */
+    private static byte[] lowerHexBytes(String s, int from, int to) {
+        byte[] out = new byte[(to - from) >> 1];
+        for (int i = 0, at = from; i < out.length; i++, at += 2) {
+            out[i] = (byte) ((lowerHexDigit(s.charAt(at)) << 4) | lowerHexDigit(s.charAt(at + 1)));
+        }
+        return out;
+    }
+
+    private static int lowerHexDigit(char c) {
+        return c <= '9' ? c - '0' : c - ('a' - 10);
+    }
+
+    private static boolean isLowerHex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
                 return false;
@@ -200,6 +230,65 @@ public final class ObjectKey {
             canonical = s;
         }
         return s;
+    }
+
+    /**
+     * The length in bytes of {@link #toCanonicalString()} in UTF-8: what {@link #copyCanonicalUtf8} writes. The
+     * encoding is computed once per key and cached (a key sent many times is encoded once).
+     *
+     * @return the length, or {@code -1} when the canonical string is not valid Unicode (a lone surrogate in the
+     *         model name or salt) and so has no UTF-8 form
+     */
+    public int canonicalUtf8Length() {
+        byte[] b = canonicalUtf8();
+        return b == null ? -1 : b.length;
+    }
+
+    /**
+     * Copies the UTF-8 bytes of {@link #toCanonicalString()} (cached, see {@link #canonicalUtf8Length()}) into
+     * {@code dst[offset, offset + canonicalUtf8Length())}.
+     *
+     * @throws IllegalStateException     if the canonical string has no UTF-8 form ({@code canonicalUtf8Length() == -1})
+     * @throws IndexOutOfBoundsException if {@code dst} has no room for the bytes at {@code offset}
+     */
+    public void copyCanonicalUtf8(byte[] dst, int offset) {
+        byte[] b = canonicalUtf8();
+        if (b == null) {
+            throw new IllegalStateException("the canonical key is not valid Unicode (lone surrogate), it has no UTF-8 "
+                    + "form: " + toCanonicalString());
+        }
+        System.arraycopy(b, 0, dst, offset, b.length);
+    }
+
+    /** @return the cached UTF-8 form, or null when the canonical string holds a lone surrogate */
+    private byte[] canonicalUtf8() {
+        Utf8 u = canonicalUtf8;
+        if (u == null) {
+            String s = toCanonicalString();
+            u = new Utf8(isValidUnicode(s) ? s.getBytes(StandardCharsets.UTF_8) : null);
+            canonicalUtf8 = u;
+        }
+        return u.bytes;
+    }
+
+    /** Whether every surrogate is part of a pair ({@code getBytes} would silently write {@code '?'} otherwise). */
+    private static boolean isValidUnicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                        && Character.isLowSurrogate(s.charAt(i + 1));
+                if (!paired) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        return true;
+    }
+
+    /** The cached UTF-8 form; a final field so that a racing reader sees the array's contents. */
+    private record Utf8(byte[] bytes) {
     }
 
     @Override

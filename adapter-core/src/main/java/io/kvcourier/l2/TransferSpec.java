@@ -7,8 +7,10 @@ import java.util.Objects;
  *
  * @param reqId         the request id the proxy waits on; {@code ""} for none (no notification follows)
  * @param isLastPrefill whether this store carries the request's last prefill batch
- * @param totalChunks   the number of chunks (keys) the whole request stores through this adapter, {@code >= 0};
- *                      0 means unknown
+ * @param totalChunks   the number of chunks (keys) the whole request stores through this adapter; {@code > 0}
+ *                      when {@code reqId} is set (the receiver reserves that many pages on the request's first
+ *                      batch and refuses {@code total_chunks == 0}, as upstream LMCache does, so a store with a
+ *                      request id and 0 is rejected at submit); 0 without a request
  */
 public record TransferSpec(String reqId, boolean isLastPrefill, int totalChunks) {
 

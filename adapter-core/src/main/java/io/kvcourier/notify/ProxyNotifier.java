@@ -49,8 +49,11 @@ public final class ProxyNotifier implements AutoCloseable {
     /** Bounds of the ZMTP handshake timeout: a quarter of the send deadline, within these. */
     static final long MIN_HANDSHAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long MAX_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How long the idle thread waits on the queue before re-checking the stop flag. */
-    private static final long IDLE_POLL_MILLIS = 20;
+    /**
+     * How long the idle thread sleeps before draining the socket monitor's events. Notifications never wait for
+     * it: {@link #offer} unparks the thread directly.
+     */
+    private static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** What happened to one notification; reported to the test hooks. */
     enum Outcome { SENT, EXPIRED, FAILED }
@@ -83,6 +86,8 @@ public final class ProxyNotifier implements AutoCloseable {
     private final AtomicLong lastQueueFullWarning = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile boolean accepting;
     private volatile boolean stopping;
+    /** Set by the notifier thread while it parks with an empty queue: offer then unparks it. */
+    private volatile boolean parked;
     private volatile long shutdownAtNanos;
     private volatile Throwable startFailure;
 
@@ -219,6 +224,9 @@ public final class ProxyNotifier implements AutoCloseable {
         }
         Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos);
         if (queue.offer(p)) {
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
             if (!accepting && !thread.isAlive() && queue.remove(p)) {
                 dropped.increment(); // raced with close(): the thread is gone, nobody would send it
                 return false;
@@ -288,14 +296,26 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
+    /**
+     * The next notification; with an empty queue the thread parks until {@link #offer} or {@link #close} unparks
+     * it (a direct hand-off, no polling), or at most {@link #IDLE_PARK_NANOS} so that monitor events are drained.
+     */
     private Pending nextOrNull() {
-        try {
-            return stopping ? queue.poll() : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            // Nobody should interrupt this thread; if someone does, keep the flag and carry on by the stop flag.
-            Thread.currentThread().interrupt();
-            return queue.poll();
+        Pending p = queue.poll();
+        if (p != null || stopping) {
+            return p;
         }
+        parked = true;
+        try {
+            p = queue.poll(); // an offer that saw parked == false queued before this poll
+            if (p == null && !stopping) {
+                LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                p = queue.poll();
+            }
+        } finally {
+            parked = false;
+        }
+        return p;
     }
 
     private void deliver(PushLink link, WireEncoder encoder, Pending p) {
@@ -353,6 +373,7 @@ public final class ProxyNotifier implements AutoCloseable {
         accepting = false;
         shutdownAtNanos = System.nanoTime() + shutdownDeadline.toNanos();
         stopping = true;
+        LockSupport.unpark(thread);
         boolean done = false;
         try {
             // The thread needs at most the shutdown deadline to flush, then the linger (the remainder) to close.

@@ -4,12 +4,28 @@ import io.kvcourier.wire.AllocResponse;
 
 import java.util.Arrays;
 
-/** AllocResponse shapes the receiver sends and the sender reads (async field order, traps 8). */
+/**
+ * AllocResponse shapes the receiver sends and the sender reads (docs/INTEROP.md).
+ *
+ * <p>Current upstream ({@code pd_backend_async.py}) and kvcourier receivers list the request positions of keys
+ * the receiver already holds in {@code already_sent_indexes}, and pages only for the other keys, in request
+ * order, in {@code remote_indexes}. Older receivers (upstream's async backend before it deduplicated, kvcourier
+ * before issue 11) sent one {@code remote_indexes} entry per key; senders read both so that mixed versions work
+ * during a rolling upgrade.
+ */
 final class AllocResponses {
+    /** {@link #remotePagesFor}: the receiver already holds this key; it is not written. */
+    static final int ALREADY_SENT = -2;
+    /** {@link #remotePagesFor}: the receiver could not allocate this key; the request is aborted. */
+    static final int FAILED = -1;
+
     private AllocResponses() {
     }
 
-    /** One remote page per key ({@code -1} at duplicate positions), plus the duplicate positions. */
+    /**
+     * A reply in the current form: pages for the keys not already sent, in request order, and the positions of
+     * the keys already sent.
+     */
     static AllocResponse of(int[] remoteIndexes, int[] alreadySentIndexes) {
         return new AllocResponse(remoteIndexes, alreadySentIndexes);
     }
@@ -22,40 +38,53 @@ final class AllocResponses {
     }
 
     /**
-     * Reads a reply for a request of {@code n} keys into one remote page per key, {@code -2} marking keys the
-     * receiver already has (no write needed) and {@code -1} marking failures. Accepts the async meaning
-     * (n entries; duplicates listed in already_sent_indexes hold -1) and the sync meaning (entries only for
-     * the keys not already sent, in order).
+     * Reads a reply to a request of {@code n} keys into one entry per key: the receiver page to write, or
+     * {@link #ALREADY_SENT}, or {@link #FAILED}. Two forms are accepted:
+     * <ul>
+     *   <li>current: {@code len(remote_indexes) == n - len(already_sent_indexes)}, pages for the keys not listed
+     *       in {@code already_sent_indexes}, in request order;</li>
+     *   <li>older: {@code len(remote_indexes) == n}, one entry per key; entries at positions listed in
+     *       {@code already_sent_indexes} (kvcourier before issue 11 wrote {@code -1} there) are ignored.</li>
+     * </ul>
+     * The forms agree when {@code already_sent_indexes} is empty.
      *
-     * @throws IllegalArgumentException when the reply does not fit the request
+     * @throws IllegalArgumentException naming the rule the reply breaks: an {@code already_sent_indexes} entry
+     *                                  outside {@code [0, n)} or repeated, a {@code remote_indexes} length that
+     *                                  fits neither form, or a negative {@code remote_indexes} entry other than -1
      */
     static int[] remotePagesFor(AllocResponse reply, int n) {
         int[] remote = reply.remoteIndexes();
         int[] already = reply.alreadySentIndexes();
         boolean[] present = new boolean[n];
         for (int a : already) {
-            if (a < 0 || a >= n || present[a]) {
-                throw new IllegalArgumentException("already_sent_indexes entry " + a + " does not fit " + n + " keys");
+            if (a < 0 || a >= n) {
+                throw new IllegalArgumentException("Invalid already_sent_indexes: entry " + a + " outside [0, " + n
+                        + ") (" + Arrays.toString(already) + ")");
+            }
+            if (present[a]) {
+                throw new IllegalArgumentException("Invalid already_sent_indexes: entry " + a + " repeated ("
+                        + Arrays.toString(already) + ")");
             }
             present[a] = true;
         }
-        int[] out = new int[n];
-        if (remote.length == n) {
-            for (int i = 0; i < n; i++) {
-                out[i] = present[i] ? -2 : remote[i];
+        for (int v : remote) {
+            if (v < FAILED) {
+                throw new IllegalArgumentException("Invalid remote_indexes: entry " + v + " is negative and not -1");
             }
-        } else if (remote.length == n - already.length) {
+        }
+        int[] out = new int[n];
+        if (remote.length == n - already.length) {
             for (int i = 0, j = 0; i < n; i++) {
-                out[i] = present[i] ? -2 : remote[j++];
+                out[i] = present[i] ? ALREADY_SENT : remote[j++];
+            }
+        } else if (remote.length == n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = present[i] ? ALREADY_SENT : remote[i];
             }
         } else {
-            throw new IllegalArgumentException("AllocResponse has " + remote.length + " remote indexes and "
-                    + already.length + " already-sent indexes for " + n + " keys");
-        }
-        for (int v : out) {
-            if (v < -2) {
-                throw new IllegalArgumentException("negative remote index " + v);
-            }
+            throw new IllegalArgumentException("AllocResponse inconsistency: total_keys=" + n + ", already_sent="
+                    + already.length + ", remote_indexes=" + remote.length + ", expected=" + (n - already.length)
+                    + (already.length == 0 ? "" : " (or " + n + " in the older one-entry-per-key form)"));
         }
         return out;
     }

@@ -10,7 +10,6 @@ import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.NotificationTracker;
 import io.kvcourier.notify.ProxyNotifier;
-import org.zeromq.ZContext;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -46,7 +45,6 @@ public final class PdL2Adapter implements L2Adapter {
     private final PdL2AdapterConfig config;
     private final TaskLedger ledger;
     private final ExecutorService executor;
-    private final ZContext zmq;
     private final SenderEngine sender;
     private final ReceiverEngine receiver;
     private final ProxyNotifier notifier;
@@ -80,7 +78,6 @@ public final class PdL2Adapter implements L2Adapter {
                 config.role().wireName(), config.peerHost());
         this.ledger = new TaskLedger();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kvcourier-task-", 0).factory());
-        this.zmq = new ZContext();
         SenderEngine s = null;
         ReceiverEngine r = null;
         ProxyNotifier n = null;
@@ -102,10 +99,14 @@ public final class PdL2Adapter implements L2Adapter {
                         ? config.requestTimeout().dividedBy(4) : Duration.ofSeconds(1);
                 t.scheduleDeadlineChecks(checks, period);
                 NotificationTracker trackerRef = t;
-                s = new SenderEngine(config, channels, zmq, (spec, chunks, landed) -> trackerRef.onBatchDone(
-                        spec.reqId(), spec.isLastPrefill(), spec.totalChunks(), chunks, landed));
+                s = new SenderEngine(config, channels, executor, (task, ok) -> {
+                    ledger.completeStore(task.id, ok);
+                    trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(), task.spec.totalChunks(),
+                            task.keys.length, ok);
+                    taskDone();
+                });
             } else {
-                r = new ReceiverEngine(config, executor, channels, zmq);
+                r = new ReceiverEngine(config, executor, channels);
             }
         } catch (ChannelException | RuntimeException e) {
             if (checks != null) {
@@ -115,7 +116,6 @@ public final class PdL2Adapter implements L2Adapter {
                 n.close();
             }
             executor.shutdown();
-            zmq.close();
             ledger.close();
             if (e instanceof ChannelException) {
                 throw new IllegalStateException("cannot open the " + config.transferChannel() + " channel: " + e.getMessage(), e);
@@ -188,8 +188,8 @@ public final class PdL2Adapter implements L2Adapter {
         checkArgs(keys, objects);
         Objects.requireNonNull(spec, "spec");
         if (!spec.reqId().isEmpty() && spec.totalChunks() <= 0) {
-            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set "
-                    + "(the receiver reserves pages for the whole request)");
+            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set, got 0 for reqId '"
+                    + spec.reqId() + "': the receiver reserves pages for the whole request and refuses total_chunks 0");
         }
         ensureOpen();
         long id = ledger.nextId();
@@ -197,13 +197,8 @@ public final class PdL2Adapter implements L2Adapter {
             ledger.completeStore(id, true);
             return id;
         }
-        List<ObjectKey> k = List.copyOf(keys);
-        List<MemoryObj> o = List.copyOf(objects);
-        runTask(id, () -> {
-            boolean ok = sender.store(k, o, spec);
-            finish(id, () -> ledger.completeStore(id, ok));
-            sender.notifyDone(spec, k.size(), ok);
-        }, () -> ledger.completeStore(id, false));
+        inflight.incrementAndGet();
+        sender.submit(new StoreTask(sender, id, keys, objects, spec));
         return id;
     }
 
@@ -221,7 +216,50 @@ public final class PdL2Adapter implements L2Adapter {
     public int cancelRequest(String reqId) {
         requireRole(Role.SENDER, "cancelRequest");
         ensureOpen();
-        return sender.cancel(Objects.requireNonNull(reqId, "reqId"));
+        try {
+            return sender.cancel(Objects.requireNonNull(reqId, "reqId"))
+                    .get(config.allocationTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Sender only: registers caller memory (a runtime's KV pool) for zero-copy stores. A store task whose
+     * objects all lie inside one registered region is written straight from that memory, with no copy into
+     * the staging buffer (verbs: the region is registered with the RDMA device once, here). The caller keeps
+     * the segment alive and registered until every store task reading from it has completed (its result was
+     * popped), then calls {@link #unregisterMemory}.
+     *
+     * @param segment native memory from a shared, global or automatic arena
+     * @throws IllegalArgumentException for a heap segment, an empty one, or one that overlaps a registered region
+     * @throws IllegalStateException    when the channel cannot register it, naming the limit (e.g. RLIMIT_MEMLOCK)
+     */
+    public void registerMemory(java.lang.foreign.MemorySegment segment) {
+        requireRole(Role.SENDER, "registerMemory");
+        ensureOpen();
+        Objects.requireNonNull(segment, "segment");
+        try {
+            sender.registerMemory(segment);
+        } catch (ChannelException e) {
+            throw new IllegalStateException("cannot register memory with the " + config.transferChannel()
+                    + " channel: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sender only: forgets memory registered with {@link #registerMemory} (exactly the same segment bounds).
+     * No store task reading from it may still be in flight.
+     *
+     * @return whether it was registered
+     */
+    public boolean unregisterMemory(java.lang.foreign.MemorySegment segment) {
+        requireRole(Role.SENDER, "unregisterMemory");
+        Objects.requireNonNull(segment, "segment");
+        return !closed && sender.unregisterMemory(segment);
     }
 
     // --------------------------------------------------------------------------------------------- lookup
@@ -426,7 +464,6 @@ public final class PdL2Adapter implements L2Adapter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        zmq.close();
         ledger.close();
         closeDone = true;
     }

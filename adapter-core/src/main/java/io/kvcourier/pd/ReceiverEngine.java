@@ -3,6 +3,7 @@ package io.kvcourier.pd;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.ControlServer;
 import io.kvcourier.l2.ObjectKey;
@@ -12,63 +13,133 @@ import io.kvcourier.wire.CancelNotif;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireCodec;
+import io.kvcourier.wire.WireEncoder;
 import io.kvcourier.wire.WireFormatException;
-import org.zeromq.ZContext;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The decode side: per rank an alloc server ({@code peer_alloc_port[r]}) and an init server
- * ({@code peer_init_port[r]}), one staging buffer and one channel receiver shared by all ranks, and a
- * housekeeping thread that reclaims expired allocations (after fencing their sender) and stale keys.
+ * ({@code peer_init_port[r]}), all owned by one control thread ({@link ControlAgent}); one staging buffer and
+ * one channel receiver shared by all ranks; and a housekeeping thread that reclaims expired allocations (after
+ * fencing their sender) and stale keys.
+ *
+ * <p>An allocation that has to wait for room (or for a duplicate key still in flight to commit) waits on the
+ * control thread in arrival order — which is deadline order — and is retried as soon as the store says that
+ * something changed (pages freed, a reservation released, a batch committed): one command and one wake-up, no
+ * thread per waiting request and no timed poll. Handshakes run on virtual threads (a verbs handshake creates
+ * QPs) and answer through the control thread.
  */
 final class ReceiverEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ReceiverEngine.class.getName());
     private static final long HOUSEKEEPING_PERIOD_MS = 50;
 
     private final PdL2AdapterConfig config;
-    private final ExecutorService executor;
+    private final Executor executor;
     private final StagingBuffer staging;
     private final ReceiverStore store;
     private final ChannelReceiver channel;
+    private final ControlAgent control;
+    private final WireEncoder encoder = new WireEncoder(); // control thread
     private final List<ControlServer> allocServers = new ArrayList<>();
     private final List<ControlServer> initServers = new ArrayList<>();
     private final Thread housekeeper;
     private final CountDownLatch housekeeperDone = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    ReceiverEngine(PdL2AdapterConfig config, ExecutorService executor, TransferChannelFactory channels, ZContext zmq)
+    /** Allocations waiting for room, in arrival (= deadline) order; control thread only. */
+    private final ArrayDeque<WaitingAlloc> waiting = new ArrayDeque<>();
+    private volatile int waitingCount;
+    private final AtomicBoolean retryQueued = new AtomicBoolean();
+    private final Runnable retryWaiting = this::retryWaiting;
+
+    /**
+     * A request that waits, with {@link ReceiverStore#allocateWaiting}'s bounds: room is waited for at most the
+     * allocation timeout; keys in flight for another allocation until they commit or their allocation ends (its
+     * transfer deadline bounds that), then room again for at most the allocation timeout; everything within the
+     * transfer plus the allocation timeout.
+     */
+    private final class WaitingAlloc {
+        final String senderId;
+        final AllocRequest request;
+        final ReceiverStore.Parsed parsed;
+        final ControlServer.Reply reply;
+        final long lastDeadline;
+        long roomDeadline;
+
+        WaitingAlloc(String senderId, AllocRequest request, ReceiverStore.Parsed parsed, long startNanos,
+                     ControlServer.Reply reply) {
+            this.senderId = senderId;
+            this.request = request;
+            this.parsed = parsed;
+            this.reply = reply;
+            long allocation = config.allocationTimeout().toNanos();
+            this.lastDeadline = startNanos + config.transferTimeout().toNanos() + allocation;
+            this.roomDeadline = startNanos + allocation;
+        }
+
+        /** One try; true when it was answered. */
+        boolean retry(long now) {
+            ReceiverStore.Outcome o = store.tryAllocate(senderId, request, parsed, now - roomDeadline >= 0,
+                    now - lastDeadline >= 0);
+            if (!o.mustWait()) {
+                reply.send(o.reply());
+                return true;
+            }
+            if (o.waitFor() == ReceiverStore.Wait.KEYS_IN_FLIGHT) {
+                // Room is counted from when the keys are settled, within the overall bound.
+                long next = now + config.allocationTimeout().toNanos();
+                roomDeadline = next - lastDeadline < 0 ? next : lastDeadline;
+            }
+            return false;
+        }
+
+        long deadline() {
+            return roomDeadline - lastDeadline < 0 ? roomDeadline : lastDeadline;
+        }
+    }
+
+    ReceiverEngine(PdL2AdapterConfig config, Executor executor, TransferChannelFactory channels)
             throws ChannelException {
         this.config = config;
         this.executor = executor;
+        // curve_secret_key set: both servers are CURVE servers; a peer without the public key cannot talk to them.
+        ControlSecurity security = config.curveSecretKey().isEmpty() ? ControlSecurity.NONE
+                : ControlSecurity.server(config.curveSecretKey());
         this.staging = new StagingBuffer(config.bufferSize());
         ChannelReceiver ch = null;
+        ControlAgent agent = null;
         try {
             this.store = new ReceiverStore(staging, config.chunkBytes(), config.transferTimeout().toNanos(),
                     config.committedTtl().toNanos(), config.requestTimeout().toNanos());
             ch = channels.openReceiver(config, staging, store);
+            agent = new ControlAgent("kvcourier-control-receiver");
+            this.control = agent;
             this.channel = ch;
-            // curve_secret_key set: both servers are CURVE servers; a peer without the public key cannot talk to them.
-            ControlSecurity security = config.curveSecretKey().isEmpty() ? ControlSecurity.NONE
-                    : ControlSecurity.server(config.curveSecretKey());
+            store.setChangeListener(this::roomChanged);
+            control.execute(() -> control.add(new Timers()));
             List<Integer> allocPorts = config.peerAllocPort();
             List<Integer> initPorts = config.peerInitPort();
             for (int rank = 0; rank < allocPorts.size(); rank++) {
-                allocServers.add(new ControlServer(zmq, "alloc-r" + rank, config.bindHost(), allocPorts.get(rank),
-                        new AllocHandler(), security));
+                allocServers.add(ControlServer.bind(control, "alloc-r" + rank, config.bindHost(), allocPorts.get(rank),
+                        new AllocHandler(), security, encoder));
             }
             for (int rank = 0; rank < initPorts.size(); rank++) {
-                initServers.add(new ControlServer(zmq, "init-r" + rank, config.bindHost(), initPorts.get(rank),
-                        new InitHandler(), security));
+                initServers.add(ControlServer.bind(control, "init-r" + rank, config.bindHost(), initPorts.get(rank),
+                        new InitHandler(), security, encoder));
             }
         } catch (RuntimeException | ChannelException e) {
-            closeServers(Duration.ofSeconds(1));
+            if (agent != null) {
+                agent.close(Duration.ofSeconds(1));
+            }
             if (ch != null) {
                 ch.close();
             }
@@ -115,6 +186,59 @@ final class ReceiverEngine implements AutoCloseable {
         }
     }
 
+    /** Under the store's lock: queue one retry of the waiting allocations on the control thread, if any wait. */
+    private void roomChanged() {
+        if (waitingCount > 0 && retryQueued.compareAndSet(false, true)) {
+            control.execute(retryWaiting);
+        }
+    }
+
+    /** Control thread: retries waiting allocations in order; each either gets its reply now or keeps waiting. */
+    private void retryWaiting() {
+        retryQueued.set(false);
+        long now = System.nanoTime();
+        int n = waiting.size();
+        for (int i = 0; i < n; i++) {
+            WaitingAlloc w = waiting.poll();
+            if (!w.retry(now)) {
+                waiting.add(w);
+            }
+        }
+        waitingCount = waiting.size();
+    }
+
+    /** The waiting allocations' deadlines, on the control thread. */
+    private final class Timers implements ControlAgent.Duty {
+        @Override
+        public int poll(long nowNanos) {
+            return 0;
+        }
+
+        @Override
+        public int expire(long nowNanos) {
+            retryWaiting();
+            return 1;
+        }
+
+        @Override
+        public long nextDeadlineNanos() {
+            long next = Long.MAX_VALUE;
+            for (WaitingAlloc w : waiting) { // few wait at once; their deadlines move as keys settle
+                long d = w.deadline();
+                next = next == Long.MAX_VALUE || d - next < 0 ? d : next;
+            }
+            return next;
+        }
+
+        @Override
+        public void close() {
+            for (WaitingAlloc w; (w = waiting.poll()) != null; ) {
+                w.reply.send(AllocResponses.failed(w.request.keys().size()));
+            }
+            waitingCount = 0;
+        }
+    }
+
     private final class AllocHandler implements ControlServer.Handler {
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
@@ -138,14 +262,8 @@ final class ReceiverEngine implements AutoCloseable {
                 if (!o.mustWait()) {
                     return o.reply();
                 }
-                long deadline = System.nanoTime() + config.allocationTimeout().toNanos();
-                executor.execute(() -> {
-                    try {
-                        later.send(store.allocateWaiting(senderId, req, parsed, deadline));
-                    } catch (InterruptedException e) {
-                        later.send(AllocResponses.failed(req.keys().size()));
-                    }
-                });
+                waiting.add(new WaitingAlloc(senderId, req, parsed, System.nanoTime(), later));
+                waitingCount = waiting.size();
                 return null;
             }
             if (request instanceof CancelNotif cancel) {
@@ -174,7 +292,18 @@ final class ReceiverEngine implements AutoCloseable {
     private final class InitHandler implements ControlServer.Handler {
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
-            return channel.handshake(request);
+            // A verbs handshake creates and connects QPs on the channel's thread: not on the control thread.
+            executor.execute(() -> {
+                PdMessage reply;
+                try {
+                    reply = channel.handshake(request);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "handshake failed", e);
+                    reply = new InitError(WireCodec.PROTOCOL_VERSION, "handshake failed: " + e.getMessage());
+                }
+                later.send(reply);
+            });
+            return null;
         }
 
         @Override
@@ -190,29 +319,21 @@ final class ReceiverEngine implements AutoCloseable {
     }
 
     Map<String, Object> status() {
-        return Map.of(
-                "committed_keys", store.committedKeys(),
-                "pages_in_use", store.pagesInUse(),
-                "page_count", staging.pageCount(),
-                "page_bytes", staging.pageSize(),
-                "reserved_pages", store.reservedPages(),
-                "committed_batches", store.committedBatches.get(),
-                "committed_bytes", store.committedBytes.get(),
-                "expired_allocations", store.expiredAllocations.get(),
-                "rejected_writes", store.rejectedWrites.get(),
-                "malformed_messages", malformedMessages());
+        return Map.ofEntries(
+                Map.entry("committed_keys", store.committedKeys()),
+                Map.entry("pages_in_use", store.pagesInUse()),
+                Map.entry("page_count", staging.pageCount()),
+                Map.entry("page_bytes", staging.pageSize()),
+                Map.entry("reserved_pages", store.reservedPages()),
+                Map.entry("waiting_allocations", waitingCount + store.waitingAllocations.get()),
+                Map.entry("committed_batches", store.committedBatches.get()),
+                Map.entry("committed_bytes", store.committedBytes.get()),
+                Map.entry("expired_allocations", store.expiredAllocations.get()),
+                Map.entry("rejected_writes", store.rejectedWrites.get()),
+                Map.entry("malformed_messages", malformedMessages()));
     }
 
-    private void closeServers(Duration timeout) {
-        for (ControlServer s : allocServers) {
-            s.close(timeout);
-        }
-        for (ControlServer s : initServers) {
-            s.close(timeout);
-        }
-    }
-
-    /** Stops servers and housekeeping, closes the channel, then frees the staging memory. */
+    /** Stops the control thread (answering waiting allocations with failures) and housekeeping, closes the channel, then frees the staging memory. */
     @Override
     public void close() {
         if (!running) {
@@ -221,7 +342,8 @@ final class ReceiverEngine implements AutoCloseable {
         running = false;
         Duration t = config.shutdownTimeout();
         housekeeperDone.countDown();
-        closeServers(t);
+        store.setChangeListener(null);
+        control.close(t);
         try {
             housekeeper.join(t);
         } catch (InterruptedException e) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -101,8 +102,25 @@ final class ReceiverStore implements LandingListener {
         }
     }
 
-    /** The outcome of {@link #allocate}: a reply now, or a reason to wait for room. */
-    record Outcome(AllocResponse reply, boolean mustWait) {
+    /** Why {@link #allocate} could not answer at once. */
+    enum Wait {
+        /** Answered: {@link Outcome#reply} holds the reply. */
+        NONE,
+        /** The request needs pages that are not free yet. */
+        ROOM,
+        /**
+         * A key of the request is held by an allocation that has not committed yet (or by a committed key
+         * that a cancel dooms): the reply waits until it commits (then the key is reported in
+         * {@code already_sent_indexes}) or goes away (then it gets a page of its own).
+         */
+        KEYS_IN_FLIGHT
+    }
+
+    /** The outcome of {@link #allocate}: a reply now, or a reason to wait ({@link #allocateWaiting}). */
+    record Outcome(AllocResponse reply, Wait waitFor) {
+        boolean mustWait() {
+            return waitFor != Wait.NONE;
+        }
     }
 
     private final StagingBuffer staging;
@@ -111,7 +129,10 @@ final class ReceiverStore implements LandingListener {
     private final long committedTtlNanos;
     private final long requestTimeoutNanos;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition roomFreed = lock.newCondition();
+    /** Signalled when pages are freed, a batch commits, an allocation expires or a reservation is released. */
+    private final Condition changed = lock.newCondition();
+    /** Told with {@link #changed} (under the lock; must not block): the receiver engine retries waiting requests. */
+    private volatile Runnable changeListener = () -> { };
     private final Map<ObjectKey, Entry> entries = new HashMap<>();
     /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
     private final EvictableList evictable = new EvictableList();
@@ -133,6 +154,8 @@ final class ReceiverStore implements LandingListener {
     final AtomicLong expiredAllocations = new AtomicLong();
     final AtomicLong rejectedWrites = new AtomicLong();
     final AtomicLong evictions = new AtomicLong();
+    /** AllocRequests whose reply is being held now (waiting for room or for keys in flight). */
+    final AtomicInteger waitingAllocations = new AtomicInteger();
 
     ReceiverStore(StagingBuffer staging, long configuredChunkBytes, long transferTimeoutNanos,
                   long committedTtlNanos, long requestTimeoutNanos) {
@@ -197,36 +220,94 @@ final class ReceiverStore implements LandingListener {
 
     /**
      * Tries to admit and allocate without waiting. Returns the reply, or {@code mustWait} when the request
-     * needs room that is not free yet (the caller then calls {@link #allocateWaiting} off the server thread).
+     * needs room that is not free yet or names keys still in flight for another allocation (the caller then
+     * calls {@link #allocateWaiting} off the server thread).
      */
     Outcome allocate(String senderId, AllocRequest req, Parsed p) {
         lock.lock();
         try {
-            return allocateLocked(senderId, req, p, false);
+            return allocateLocked(senderId, req, p, false, false);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Waits for room until {@code deadlineNanos}, then allocates or answers with failures. */
-    AllocResponse allocateWaiting(String senderId, AllocRequest req, Parsed p, long deadlineNanos)
+    /**
+     * Sets what is told, under the store's lock, whenever a waiting allocation might succeed now (pages or a
+     * reservation freed, a batch committed, an allocation expired). It must not block: the receiver engine queues
+     * a retry on its control thread. {@code null} removes it.
+     */
+    void setChangeListener(Runnable listener) {
+        this.changeListener = listener == null ? () -> { } : listener;
+    }
+
+    private void changed() {
+        changed.signalAll();
+        changeListener.run();
+    }
+
+    /**
+     * One non-blocking try for a request that waits (the receiver's control thread keeps the deadlines, see
+     * {@link #allocateWaiting} for the same rules): {@code giveUpRoom} answers with failures instead of waiting
+     * for room, {@code giveUpKeys} instead of waiting for keys in flight.
+     */
+    Outcome tryAllocate(String senderId, AllocRequest req, Parsed p, boolean giveUpRoom, boolean giveUpKeys) {
+        lock.lock();
+        try {
+            return allocateLocked(senderId, req, p, giveUpRoom, giveUpKeys);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits, then allocates or answers with failures ({@code [-1] * n}). Room is waited for at most
+     * {@code allocationTimeoutNanos}; keys in flight for another allocation are waited for until they commit
+     * or their allocation ends (which its transfer deadline bounds), and room after that for at most
+     * {@code allocationTimeoutNanos} again: the whole wait is bounded by the transfer timeout plus the
+     * allocation timeout.
+     */
+    AllocResponse allocateWaiting(String senderId, AllocRequest req, Parsed p, long allocationTimeoutNanos)
             throws InterruptedException {
+        long start = System.nanoTime();
+        long lastDeadline = start + transferTimeoutNanos + allocationTimeoutNanos;
+        long roomDeadline = start + allocationTimeoutNanos;
+        waitingAllocations.incrementAndGet();
         lock.lock();
         try {
             while (true) {
-                Outcome o = allocateLocked(senderId, req, p, System.nanoTime() - deadlineNanos >= 0);
-                if (!o.mustWait) {
+                long now = System.nanoTime();
+                Outcome o = allocateLocked(senderId, req, p, now - roomDeadline >= 0, now - lastDeadline >= 0);
+                if (!o.mustWait()) {
                     return o.reply;
                 }
-                long left = deadlineNanos - System.nanoTime();
-                roomFreed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+                if (o.waitFor == Wait.KEYS_IN_FLIGHT) {
+                    // Room is counted from when the keys are settled, within the overall bound.
+                    long next = now + allocationTimeoutNanos;
+                    roomDeadline = next - lastDeadline < 0 ? next : lastDeadline;
+                }
+                long left = (o.waitFor == Wait.ROOM ? roomDeadline : lastDeadline) - now;
+                changed.awaitNanos(Math.max(1, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100))));
             }
         } finally {
             lock.unlock();
+            waitingAllocations.decrementAndGet();
         }
     }
 
-    private Outcome allocateLocked(String senderId, AllocRequest req, Parsed p, boolean giveUp) {
+    /**
+     * One attempt at an AllocRequest, under the lock. Nothing changes unless the reply is final.
+     *
+     * <p>The reply follows current upstream ({@code pd_backend_async.py}, docs/INTEROP.md): the request
+     * positions of keys the receiver already holds go to {@code already_sent_indexes}, and
+     * {@code remote_indexes} lists pages only for the other keys, in request order. A key repeated inside one
+     * request counts as held from its first occurrence on (the first gets a page, the others are listed as
+     * already sent). Held means committed here: a key still in flight for another allocation makes the reply
+     * wait ({@link Wait#KEYS_IN_FLIGHT}), so that a sender told "already sent" can rely on the key being visible
+     * (commit after landing). A failure is {@code [-1] * n} with no already-sent entries.
+     */
+    private Outcome allocateLocked(String senderId, AllocRequest req, Parsed p, boolean giveUpRoom,
+                                   boolean giveUpKeys) {
         int n = p.keys.size();
         if (n == 0) {
             return reply(AllocResponses.of(new int[0], new int[0]));
@@ -248,6 +329,11 @@ final class ReceiverStore implements LandingListener {
                     LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: total_chunks must be > 0", reqId);
                     return reply(AllocResponses.failed(n));
                 }
+                if (req.totalChunks() > staging.pageCount()) {
+                    LOG.log(System.Logger.Level.WARNING, "PD receiver buffer too small for req {0}: it needs {1} chunks "
+                            + "but the buffer holds only {2}", reqId, req.totalChunks(), staging.pageCount());
+                    return reply(AllocResponses.failed(n));
+                }
             } else if (request.chunksSeen + n > request.totalChunks) {
                 LOG.log(System.Logger.Level.WARNING,
                         "alloc for req {0}: {1} chunks so far + {2} exceed total_chunks {3}; rolling the request back",
@@ -257,21 +343,30 @@ final class ReceiverStore implements LandingListener {
             }
         }
 
-        // Keys already committed or in flight are not written again (ARCHITECTURE decision 15).
-        int[] remote = new int[n];
+        // Keys the receiver holds are not written again; their positions go to already_sent_indexes.
         boolean[] duplicate = new boolean[n];
         Set<ObjectKey> seen = new HashSet<>();
         int need = 0;
         int duplicates = 0;
+        boolean keysInFlight = false;
         for (int i = 0; i < n; i++) {
             ObjectKey k = p.keys.get(i);
-            if (entries.containsKey(k) || !seen.add(k)) {
-                remote[i] = -1;
+            Entry held = entries.get(k);
+            if (held != null || !seen.add(k)) {
                 duplicate[i] = true;
                 duplicates++;
+                keysInFlight |= held != null && (held.state == State.IN_FLIGHT || held.doomed);
             } else {
                 need++;
             }
+        }
+        if (keysInFlight) {
+            if (!giveUpKeys) {
+                return new Outcome(null, Wait.KEYS_IN_FLIGHT);
+            }
+            LOG.log(System.Logger.Level.WARNING, "alloc for req {0} from {1}: keys held by another allocation neither "
+                    + "committed nor went away within the transfer and allocation deadlines", reqId, senderId);
+            return reply(AllocResponses.failed(n));
         }
 
         // Admission: a new request reserves its whole total; a two-argument batch reserves itself.
@@ -279,14 +374,11 @@ final class ReceiverStore implements LandingListener {
         if (reserveNow > staging.pageCount()) {
             LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: {1} chunks can never fit in {2} pages",
                     reqId, reserveNow, staging.pageCount());
-            if (request != null) {
-                rollbackLocked(requestKey);
-            }
             return reply(AllocResponses.failed(n));
         }
         if (reserveNow > 0 && !makeRoomLocked(reserveNow)) {
-            if (!giveUp) {
-                return new Outcome(null, true);
+            if (!giveUpRoom) {
+                return new Outcome(null, Wait.ROOM);
             }
             LOG.log(System.Logger.Level.WARNING, "alloc for req {0}: no room for {1} chunks within the allocation deadline",
                     reqId, reserveNow);
@@ -321,11 +413,9 @@ final class ReceiverStore implements LandingListener {
             request.chunksSeen += n;
             request.lastActivityNanos = System.nanoTime();
         }
-        Allocation alloc = null;
         if (need > 0) {
-            alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + transferTimeoutNanos);
-            int next = 0;
-            for (int i = 0; i < n; i++) {
+            Allocation alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + transferTimeoutNanos);
+            for (int i = 0, next = 0; i < n; i++) {
                 if (duplicate[i]) {
                     continue;
                 }
@@ -335,7 +425,6 @@ final class ReceiverStore implements LandingListener {
                 alloc.entries.add(e);
                 entries.put(e.key, e);
                 pageEntry[page] = e;
-                remote[i] = page;
             }
             List<ObjectKey> allocKeys = new ArrayList<>(alloc.entries.size());
             for (Entry e : alloc.entries) {
@@ -350,7 +439,7 @@ final class ReceiverStore implements LandingListener {
         if (request != null && req.isLastBatch()) {
             reservedTotal -= request.reservedLeft;
             requests.remove(requestKey);
-            roomFreed.signalAll();
+            changed();
         }
         int[] already = new int[duplicates];
         for (int i = 0, j = 0; i < n; i++) {
@@ -358,7 +447,7 @@ final class ReceiverStore implements LandingListener {
                 already[j++] = i;
             }
         }
-        return reply(AllocResponses.of(remote, already));
+        return reply(AllocResponses.of(pages, already));
     }
 
     /** Requests are tracked per sender, so that one peer's req_id cannot touch another's request. */
@@ -367,7 +456,7 @@ final class ReceiverStore implements LandingListener {
     }
 
     private static Outcome reply(AllocResponse r) {
-        return new Outcome(r, false);
+        return new Outcome(r, Wait.NONE);
     }
 
     private boolean fixPageSize(long pageBytes) {
@@ -415,7 +504,7 @@ final class ReceiverStore implements LandingListener {
                 }
             }
         }
-        roomFreed.signalAll();
+        changed();
     }
 
     /** Makes an in-flight allocation invisible at once; its pages wait for {@link #reap} to fence and free them. */
@@ -426,6 +515,7 @@ final class ReceiverStore implements LandingListener {
                 entries.remove(e.key);
             }
         }
+        changed(); // requests waiting for these keys now allocate them afresh
     }
 
     // ---------------------------------------------------------------------------------------- landing
@@ -559,6 +649,7 @@ final class ReceiverStore implements LandingListener {
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);
+            changed(); // requests waiting for these keys now report them as already sent
             return a.keys;
         } finally {
             lock.unlock();
@@ -673,17 +764,19 @@ final class ReceiverStore implements LandingListener {
     // ------------------------------------------------------------------------------- cancel / reclaim
 
     /**
-     * Handles a CancelNotif: the named keys are dropped (in-flight allocations are expired and reclaimed
-     * after a fence, committed keys freed, or freed on their last unlock when locked) and the request's
-     * reservation is released.
+     * Handles a CancelNotif: the named keys that this sender allocated for this request are dropped
+     * (in-flight allocations are expired and reclaimed after a fence, committed keys freed, or freed on their
+     * last unlock when locked) and the request's reservation is released. Other named keys are left alone.
      */
     void cancel(String senderId, String reqId, List<ObjectKey> keys) {
         lock.lock();
         try {
             for (ObjectKey k : keys) {
                 Entry e = entries.get(k);
-                if (e == null || !e.allocation.senderId.equals(senderId)) {
-                    continue; // only the sender that allocated a key may cancel it
+                if (e == null || !e.allocation.senderId.equals(senderId) || !e.allocation.reqId.equals(reqId)) {
+                    // Only the request that allocated a key may cancel it: upstream senders also name the keys
+                    // they were told are already sent, which may belong to another request or sender.
+                    continue;
                 }
                 if (e.state == State.IN_FLIGHT) {
                     if (e.allocation.state == AllocState.AWAITING) {
@@ -699,7 +792,7 @@ final class ReceiverStore implements LandingListener {
             if (r != null) {
                 reservedTotal -= r.reservedLeft;
             }
-            roomFreed.signalAll();
+            changed();
         } finally {
             lock.unlock();
         }
@@ -734,7 +827,7 @@ final class ReceiverStore implements LandingListener {
                     reservedTotal -= r.reservedLeft;
                     r.reservedLeft = 0;
                     rit.remove();
-                    roomFreed.signalAll();
+                    changed();
                 }
             }
         } finally {
@@ -769,7 +862,7 @@ final class ReceiverStore implements LandingListener {
                 freed++;
             }
             if (freed > 0) {
-                roomFreed.signalAll();
+                changed();
             }
         } finally {
             lock.unlock();
@@ -783,7 +876,7 @@ final class ReceiverStore implements LandingListener {
         }
         evictable.remove(e);
         staging.allocator().free(e.page);
-        roomFreed.signalAll();
+        changed();
     }
 
     /**

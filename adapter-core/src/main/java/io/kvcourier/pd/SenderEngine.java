@@ -5,96 +5,150 @@ import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.WriteBatch;
-import io.kvcourier.control.ControlException;
+import io.kvcourier.control.AllocExchange;
+import io.kvcourier.control.AllocPool;
+import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
+import io.kvcourier.control.Endpoints;
+import io.kvcourier.control.InitExchange;
 import io.kvcourier.l2.MemoryObj;
-import io.kvcourier.l2.ObjectKey;
-import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.staging.StagingBuffer;
-import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.CancelNotif;
 import io.kvcourier.wire.PdMessage;
-import org.zeromq.ZContext;
+import io.kvcourier.wire.WireEncoder;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The prefill side. A store task runs on its own virtual thread: its keys are split by TP rank, each rank's
- * part into batches of chunks of one shape; per batch it copies the L1 objects into its own staging pages,
- * asks the receiver rank for pages ({@link AllocRequest}), writes the pages through the channel, and waits
- * for the receiver's <b>commit acknowledgement</b>. The task succeeds only if every batch committed.
+ * The prefill side, rebuilt on threads that own their work. A store task is handed to the control thread
+ * ({@link ControlAgent}), which splits its keys by TP rank and each rank's part into batches of one shape, and
+ * for every batch at once: takes local memory (staging pages, or none when the objects lie in a registered
+ * region), sends the {@code AllocRequest} on a free DEALER of that rank's pool, and hands the L1 → staging copy
+ * to a virtual thread so that it overlaps the allocation round trip. When both the reply and the copy are in,
+ * the control thread hands the write to the channel; the channel's progress thread completes the batch on the
+ * receiver's <b>commit acknowledgement</b>, frees the staging pages and, for the task's last batch, records the
+ * result. No thread waits on a socket: completions are callbacks.
+ *
+ * <p>Bounds: a batch waits at most {@code allocation_timeout_sec} for a slot and local pages, its allocation
+ * reply at most that plus a grace period (a receiver may wait that long for room), its commit at most {@code
+ * transfer_timeout_sec}; past that its connection is dropped (fencing every write on it) and it fails.
  */
 final class SenderEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SenderEngine.class.getName());
+    /** DEALERs per receiver rank: allocations in flight at once per rank (each on its own socket). */
+    static final int ALLOC_SOCKETS_PER_RANK = 4;
+    /**
+     * Batches up to this many bytes are copied into staging on the control thread, right after their
+     * AllocRequest went out (tens of microseconds, hidden by the round trip); bigger ones on a virtual thread, so
+     * the control thread keeps serving other requests meanwhile.
+     */
+    static final long INLINE_COPY_BYTES = 1 << 20;
 
-    /** Told once per finished store task (after its result is known) — the proxy notification policy. */
-    interface StoreListener {
-        void onStoreDone(TransferSpec spec, int chunks, boolean landed);
+    /** Told once per finished store task, on the thread that finished it; must not block. */
+    interface TaskListener {
+        void onStoreDone(StoreTask task, boolean ok);
     }
 
     private final PdL2AdapterConfig config;
     private final StagingBuffer staging;
     private final ChannelSender channel;
-    private final List<PeerLink> links = new ArrayList<>();
+    private final Executor executor;
+    private final TaskListener listener;
     private final String senderId;
-    private final StoreListener listener;
-    /** Keys allocated on the receivers per request (for CancelNotif), forgotten when the request ends. */
-    private final Map<String, Set<String>> allocatedByRequest = new ConcurrentHashMap<>();
-    private volatile boolean closed;
+    private final ControlSecurity security;
+    private final ControlAgent control;
+    private final RankPeer[] peers;
+    private final Regions regions = new Regions();
+    private final long allocTimeoutNanos;
+    private final long replyGraceNanos;
+    private final long transferTimeoutNanos;
+    private final long handshakeTimeoutNanos;
+    private final int maxInflight;
+    private volatile boolean closing;
+
+    // Control thread only:
+    private final WireEncoder encoder = new WireEncoder();
+    private final ArrayDeque<SenderBatch> admission = new ArrayDeque<>();
+    private final ArrayDeque<SenderBatch> inTransfer = new ArrayDeque<>();
+    /** Keys allocated on the receivers per request (for CancelNotif and aborts), forgotten when the request ends. */
+    private final HeldKeys held = new HeldKeys();
+    private final HeldKeys.Canceller canceller = this::sendCancel;
+    private final Runnable retryAdmission = this::retryAdmission;
+    /** Batches waiting for admission; read by other threads to decide whether to wake the control thread. */
+    private volatile int admissionWaiting;
 
     final AtomicLong bytesSent = new AtomicLong();
     final AtomicLong batchesCommitted = new AtomicLong();
     final AtomicLong batchesFailed = new AtomicLong();
+    /** Tasks submitted and not finished: failed by {@link #close} if still there after the shutdown deadline. */
+    private final java.util.Set<StoreTask> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    SenderEngine(PdL2AdapterConfig config, TransferChannelFactory channels, ZContext zmq, StoreListener listener)
+    SenderEngine(PdL2AdapterConfig config, TransferChannelFactory channels, Executor executor, TaskListener listener)
             throws ChannelException {
         this.config = config;
+        this.executor = executor;
         this.listener = listener;
         this.senderId = "kvc-" + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+        this.allocTimeoutNanos = config.allocationTimeout().toNanos();
+        this.replyGraceNanos = Math.min(allocTimeoutNanos, TimeUnit.SECONDS.toNanos(5));
+        this.transferTimeoutNanos = config.transferTimeout().toNanos();
+        this.handshakeTimeoutNanos = config.handshakeTimeout().toNanos();
+        this.maxInflight = config.maxInflightBatches();
+        // curve_server_key set: CURVE client of the receiver (own pair from curve_public_key/curve_secret_key,
+        // else a fresh one). Checked before anything native is made.
+        this.security = config.curveServerKey().isEmpty() ? ControlSecurity.NONE
+                : ControlSecurity.client(config.curveServerKey(), config.curvePublicKey(), config.curveSecretKey());
         this.staging = new StagingBuffer(config.bufferSize());
+        ChannelSender ch = null;
+        ControlAgent agent = null;
         try {
             if (config.chunkBytes() > 0) {
                 staging.fixPageSize(config.chunkBytes());
             }
-            this.channel = channels.openSender(config, staging);
+            ch = channels.openSender(config, staging);
+            agent = new ControlAgent("kvcourier-control-sender");
         } catch (RuntimeException | ChannelException e) {
+            if (ch != null) {
+                ch.close();
+            }
             staging.close();
             throw e;
         }
-        // curve_server_key set: CURVE client of the receiver (own pair from curve_public_key/curve_secret_key,
-        // else a fresh one).
-        ControlSecurity security;
-        try {
-            security = config.curveServerKey().isEmpty() ? ControlSecurity.NONE
-                    : ControlSecurity.client(config.curveServerKey(), config.curvePublicKey(), config.curveSecretKey());
-        } catch (IllegalArgumentException e) {
-            channel.close();
-            staging.close();
-            throw e;
-        }
+        this.channel = ch;
+        this.control = agent;
         List<Integer> init = config.peerInitPort();
         List<Integer> alloc = config.peerAllocPort();
         int ranks = Math.max(init.size(), alloc.size());
+        this.peers = new RankPeer[ranks];
         for (int r = 0; r < ranks; r++) {
             int initPort = init.get(Math.min(r, init.size() - 1));
             int allocPort = alloc.get(Math.min(r, alloc.size() - 1));
-            links.add(new PeerLink(r, config.peerHost(), initPort, allocPort, senderId, zmq, channel,
-                    config.maxInflightBatches(), security));
+            AllocPool pool = new AllocPool(control, Endpoints.connect(config.peerHost(), allocPort), senderId, security,
+                    Math.min(ALLOC_SOCKETS_PER_RANK, maxInflight), encoder);
+            peers[r] = new RankPeer(r, Endpoints.connect(config.peerHost(), initPort), pool);
         }
+        control.execute(() -> {
+            for (RankPeer p : peers) {
+                control.add(p.alloc);
+            }
+            control.add(new Timers());
+        });
     }
 
     String senderId() {
@@ -103,76 +157,96 @@ final class SenderEngine implements AutoCloseable {
 
     /** Number of receiver ranks this sender talks to (one proxy notification each). */
     int ranks() {
-        return links.size();
+        return peers.length;
     }
 
-    /** Runs one store task to its end; never throws. Returns whether every chunk was committed. */
-    boolean store(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
+    // ------------------------------------------------------------------------------------------ submit
+
+    /** Hands a task to the control thread; never blocks. A closing engine fails it at once. */
+    void submit(StoreTask task) {
+        live.add(task);
+        if (closing || !control.execute(task)) {
+            task.finish(false);
+        }
+    }
+
+    /** Control thread: plans the task into batches and starts each. */
+    void start(StoreTask task) {
+        if (closing) {
+            task.finish(false);
+            return;
+        }
         boolean ok;
         try {
-            ok = storeParts(keys, objects, spec);
+            ok = plan(task);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "store task for req '" + spec.reqId() + "' failed", e);
+            LOG.log(System.Logger.Level.WARNING, "store task " + task.id + " for req '" + task.spec.reqId()
+                    + "' failed", e);
             ok = false;
         }
-        return ok;
-    }
-
-    void notifyDone(TransferSpec spec, int chunks, boolean ok) {
-        if (spec.isLastPrefill()) {
-            forget(spec.reqId()); // the request is over: nothing left to cancel
+        if (ok) {
+            task.planned();
+        } else {
+            task.batchDone(false);
         }
-        listener.onStoreDone(spec, chunks, ok);
     }
 
-    private boolean storeParts(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
-        if (keys.isEmpty()) {
+    /** Starts the task's batches; false when (some of) the task cannot be sent at all. */
+    private boolean plan(StoreTask task) {
+        int n = task.keys.length;
+        if (n == 0) {
             return true;
         }
-        Map<Integer, List<Integer>> byRank = new java.util.TreeMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            int rank = links.size() == 1 ? 0 : keys.get(i).tpRank();
-            if (rank >= links.size()) {
+        int perRankTotal = task.spec.totalChunks();
+        if (peers.length == 1) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            return startBatches(task, peers[0], all, perRankTotal);
+        }
+        if (perRankTotal % peers.length == 0) {
+            perRankTotal /= peers.length;
+        }
+        int[] rankOf = new int[n];
+        int[] perRank = new int[peers.length];
+        for (int i = 0; i < n; i++) {
+            int rank = task.keys[i].tpRank();
+            if (rank >= peers.length) {
                 LOG.log(System.Logger.Level.WARNING, "key {0} has TP rank {1} but only {2} ranks have ports",
-                        keys.get(i), rank, links.size());
+                        task.keys[i], rank, peers.length);
                 return false;
             }
-            byRank.computeIfAbsent(rank, r -> new ArrayList<>()).add(i);
+            rankOf[i] = rank;
+            perRank[rank]++;
         }
-        if (byRank.size() == 1) {
-            Map.Entry<Integer, List<Integer>> only = byRank.entrySet().iterator().next();
-            return storePart(links.get(only.getKey()), keys, objects, only.getValue(), spec);
+        for (int r = 0; r < peers.length; r++) {
+            if (perRank[r] == 0) {
+                continue;
+            }
+            int[] positions = new int[perRank[r]];
+            for (int i = 0, j = 0; i < n; i++) {
+                if (rankOf[i] == r) {
+                    positions[j++] = i;
+                }
+            }
+            if (!startBatches(task, peers[r], positions, perRankTotal)) {
+                return false;
+            }
         }
-        List<java.util.concurrent.CompletableFuture<Boolean>> parts = new ArrayList<>();
-        for (Map.Entry<Integer, List<Integer>> e : byRank.entrySet()) {
-            parts.add(java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> storePart(links.get(e.getKey()), keys, objects, e.getValue(), spec),
-                    r -> Thread.ofVirtual().name("kvcourier-store-part").start(r)));
-        }
-        boolean ok = true;
-        for (var f : parts) {
-            ok &= f.join();
-        }
-        return ok;
+        return true;
     }
 
-    /** Sends one rank's share of a task, batch by batch. */
-    private boolean storePart(PeerLink link, List<ObjectKey> keys, List<MemoryObj> objects, List<Integer> positions,
-                              TransferSpec spec) {
-        List<int[]> batches = splitIntoBatches(objects, positions);
+    /** Splits one rank's share of a task into batches and admits each; false when it cannot be sent at all. */
+    private boolean startBatches(StoreTask task, RankPeer peer, int[] positions, int perRankTotal) {
+        List<int[]> batches = splitIntoBatches(task.objects, positions);
         if (batches == null) {
             return false;
         }
-        int perRankTotal = spec.totalChunks();
-        if (links.size() > 1 && perRankTotal % links.size() == 0) {
-            perRankTotal /= links.size();
-        }
         for (int b = 0; b < batches.size(); b++) {
-            boolean last = b == batches.size() - 1;
-            if (!sendBatch(link, keys, objects, batches.get(b), spec, last, perRankTotal)) {
-                batchesFailed.incrementAndGet();
-                return false;
-            }
+            SenderBatch batch = new SenderBatch(this, task, peer, batches.get(b), b == batches.size() - 1, perRankTotal);
+            task.batchStarted();
+            admit(batch, System.nanoTime() + allocTimeoutNanos);
         }
         return true;
     }
@@ -183,47 +257,42 @@ final class SenderEngine implements AutoCloseable {
      * last key of an AllocRequest may be partial), at most one staging buffer's worth. Returns null (and logs)
      * when an object cannot be sent at all.
      */
-    private List<int[]> splitIntoBatches(List<MemoryObj> objects, List<Integer> positions) {
-        long pageSize = pageSizeFor(objects.get(positions.get(0)));
+    private List<int[]> splitIntoBatches(MemoryObj[] objects, int[] positions) {
+        long pageSize = pageSizeFor(objects[positions[0]]);
         if (pageSize <= 0) {
             return null;
         }
         int maxPerBatch = Math.min(staging.pageCount(), ReceiverStore.MAX_KEYS_PER_REQUEST);
-        List<int[]> batches = new ArrayList<>();
-        List<Integer> current = new ArrayList<>();
+        List<int[]> batches = new ArrayList<>(1);
+        int start = 0;
         MemoryObj head = null;
-        for (int pos : positions) {
-            MemoryObj o = objects.get(pos);
+        for (int k = 0; k < positions.length; k++) {
+            MemoryObj o = objects[positions[k]];
             long bytes = o.shapeBytes();
             if (bytes <= 0 || bytes > pageSize || bytes > o.byteSize()) {
-                LOG.log(System.Logger.Level.WARNING, "object at position {0} has {1} bytes of data in a {2}-byte segment; "
-                        + "a staging page holds {3} (set chunk_bytes to the full chunk size)", pos, bytes, o.byteSize(),
-                        pageSize);
+                LOG.log(System.Logger.Level.WARNING, "object at position {0} has {1} bytes of data in a {2}-byte "
+                        + "segment; a staging page holds {3} (set chunk_bytes to the full chunk size)",
+                        positions[k], bytes, o.byteSize(), pageSize);
                 return null;
             }
-            boolean joins = head != null && current.size() < maxPerBatch && sameShape(head, o);
-            if (!joins && !current.isEmpty()) {
-                batches.add(toArray(current));
-                current = new ArrayList<>();
+            boolean joins = head != null && k - start < maxPerBatch && sameShape(head, o);
+            if (!joins && k > start) {
+                batches.add(java.util.Arrays.copyOfRange(positions, start, k));
+                start = k;
             }
             if (!joins) {
                 head = o;
             }
-            current.add(pos);
             if (bytes < pageSize) {
-                batches.add(toArray(current));
-                current = new ArrayList<>();
+                batches.add(java.util.Arrays.copyOfRange(positions, start, k + 1));
+                start = k + 1;
                 head = null;
             }
         }
-        if (!current.isEmpty()) {
-            batches.add(toArray(current));
+        if (start < positions.length) {
+            batches.add(start == 0 ? positions : java.util.Arrays.copyOfRange(positions, start, positions.length));
         }
         return batches;
-    }
-
-    private static int[] toArray(List<Integer> list) {
-        return list.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -231,7 +300,7 @@ final class SenderEngine implements AutoCloseable {
      * dimension scaled up to one staging page (the receiver sizes pages by the full chunk and the partial
      * length by {@code last_chunk_toks}).
      */
-    private long[] fullShape(MemoryObj head) {
+    long[] fullShape(MemoryObj head) {
         long[] shape = head.shape();
         long bytes = head.shapeBytes();
         long page = staging.pageSize();
@@ -276,189 +345,595 @@ final class SenderEngine implements AutoCloseable {
         return staging.pageSize();
     }
 
-    private boolean sendBatch(PeerLink link, List<ObjectKey> keys, List<MemoryObj> objects, int[] positions,
-                              TransferSpec spec, boolean lastOfPart, int totalChunks) {
-        int n = positions.length;
-        long allocDeadline = System.nanoTime() + config.allocationTimeout().toNanos();
-        int[] pages = new int[n];
-        boolean slot = false;
-        boolean pagesHeld = false;
-        ChannelConnection conn = null;
-        try {
-            if (!link.acquireSlot(allocDeadline)) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: too many batches in flight for the allocation deadline", link.rank);
-                return false;
-            }
-            slot = true;
-            if (!staging.allocator().allocate(pages, allocDeadline)) {
-                LOG.log(System.Logger.Level.WARNING, "no {0} free staging pages within the allocation deadline", n);
-                return false;
-            }
-            pagesHeld = true;
-            MemoryObj head = objects.get(positions[0]);
-            long chunkBytes = staging.pageSize();
-            long[] lengths = new long[n];
-            List<String> wireKeys = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                MemoryObj o = objects.get(positions[i]);
-                lengths[i] = o.shapeBytes();
-                MemorySegment.copy(o.segment(), 0, staging.segment(), staging.pageOffset(pages[i]), lengths[i]);
-                wireKeys.add(keys.get(positions[i]).toCanonicalString());
-            }
-            MemoryObj lastObj = objects.get(positions[n - 1]);
-            AllocRequest request = new AllocRequest(wireKeys, head.fmt().value(), fullShape(head), head.dtype().wireName(),
-                    (int) lastObj.tokens(), spec.reqId(), spec.isLastPrefill() && lastOfPart, totalChunks);
+    // -------------------------------------------------------------------------------------- admission
 
-            conn = link.connection(System.nanoTime() + config.handshakeTimeout().toNanos());
-            // The receiver may wait up to its allocation deadline for room; wait a little longer for its answer.
-            long replyDeadline = System.nanoTime() + config.allocationTimeout().toNanos()
-                    + Math.min(config.allocationTimeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
-            PdMessage reply = link.alloc.call(request, replyDeadline);
-            if (!(reply instanceof AllocResponse response)) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}", link.rank,
-                        reply.getClass().getSimpleName());
-                return false;
+    /**
+     * Control thread: starts the batch if its rank is connected, has a free slot and local memory is there; else
+     * it waits. Until a rank's data connection exists, its batches wait for the handshake before they allocate:
+     * the receiver's transfer deadline starts at allocation, and a first handshake can take a while.
+     */
+    private void admit(SenderBatch batch, long deadlineNanos) {
+        batch.transferDeadlineNanos = deadlineNanos; // the admission deadline until the write goes out
+        RankPeer peer = batch.peer;
+        if (!peer.connected()) {
+            peer.awaitingHandshake.add(batch);
+            ensureConnection(peer);
+            return;
+        }
+        if (!admission.isEmpty() || !tryStart(batch)) {
+            admission.add(batch);
+            admissionWaiting = admission.size();
+        }
+    }
+
+    /** Control thread: starts a batch now if it can; false when it has to wait (nothing was taken). */
+    private boolean tryStart(SenderBatch batch) {
+        RankPeer peer = batch.peer;
+        if (peer.inflight.get() >= maxInflight) {
+            return false;
+        }
+        if (!localMemory(batch)) {
+            return false;
+        }
+        peer.inflight.incrementAndGet();
+        // The receiver may wait up to its allocation deadline for room, and for keys another allocation has in
+        // flight up to that allocation's transfer deadline: wait a little longer for its answer.
+        peer.alloc.submit(batch, System.nanoTime() + allocTimeoutNanos + transferTimeoutNanos + replyGraceNanos);
+        ensureConnection(peer);
+        if (batch.stagingPages != null) {
+            if (batch.bytes() <= INLINE_COPY_BYTES) {
+                copy(batch); // the request is on its way: this copy overlaps the round trip, on no other thread
+            } else {
+                executor.execute(() -> copy(batch));
             }
-            int[] remote = AllocResponses.remotePagesFor(response, n);
-            if (!spec.reqId().isEmpty()) {
-                Set<String> allocated = allocatedByRequest.computeIfAbsent(spec.reqId(), r -> ConcurrentHashMap.newKeySet());
-                for (int i = 0; i < n; i++) {
-                    if (remote[i] >= 0) {
-                        allocated.add(wireKeys.get(i));
-                    }
-                }
-            }
-            int toWrite = 0;
-            for (int i = 0; i < n; i++) {
-                if (remote[i] == -1) {
-                    LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}'')",
-                            link.rank, wireKeys.get(i), spec.reqId());
-                    return false;
-                }
-                if (remote[i] >= 0) {
-                    toWrite++;
-                }
-            }
-            if (toWrite == 0) {
-                batchesCommitted.incrementAndGet();
-                return true; // every key is already on the receiver
-            }
-            long[] localOffsets = new long[toWrite];
-            int[] remotePages = new int[toWrite];
-            long[] writeLengths = new long[toWrite];
-            for (int i = 0, j = 0; i < n; i++) {
-                if (remote[i] >= 0) {
-                    localOffsets[j] = staging.pageOffset(pages[i]);
-                    remotePages[j] = remote[i];
-                    writeLengths[j] = lengths[i];
-                    j++;
-                }
-            }
-            WriteBatch batch = new WriteBatch(localOffsets, remotePages, writeLengths, chunkBytes);
-            try {
-                conn.write(batch).get(config.transferTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: batch {1} not committed within the transfer deadline; "
-                        + "fencing the connection", link.rank, batch);
-                link.dropConnection(conn);
-                return false;
-            } catch (ExecutionException e) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: batch {1} failed: {2}", link.rank, batch,
-                        e.getCause() == null ? e : e.getCause().getMessage());
-                link.dropConnection(conn);
-                return false;
-            }
-            bytesSent.addAndGet(batch.totalBytes());
-            batchesCommitted.incrementAndGet();
+        }
+        return true;
+    }
+
+    /**
+     * Control thread: the batch's local regions and offsets — a registered region when every object lies in
+     * one (zero-copy), else staging pages (false when not enough are free).
+     */
+    private boolean localMemory(SenderBatch batch) {
+        int n = batch.size();
+        int[] regionIds = new int[n];
+        long[] offsets = new long[n];
+        if (regions.resolve(batch, regionIds, offsets)) {
+            batch.regions = regionIds;
+            batch.offsets = offsets;
+            batch.step(SenderBatch.COPIED); // nothing to copy
             return true;
-        } catch (ControlException e) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", link.rank, e.getMessage());
-            if (conn != null) {
-                // The receiver's control plane did not answer: it is likely gone, and a one-sided data path
-                // (RDMA) would not notice. Drop the connection so that the next task handshakes afresh.
-                link.dropConnection(conn);
+        }
+        int[] pages = new int[n];
+        if (!staging.allocator().tryAllocate(pages)) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            offsets[i] = staging.pageOffset(pages[i]);
+        }
+        batch.stagingPages = pages;
+        batch.regions = new int[n]; // all WriteBatch.STAGING
+        batch.offsets = offsets;
+        return true;
+    }
+
+    /** Control thread: starts waiting batches in order while they can start; fails those past their deadline. */
+    private void retryAdmission() {
+        long now = System.nanoTime();
+        int waited = admission.size();
+        for (int i = 0; i < waited && !admission.isEmpty(); i++) {
+            SenderBatch b = admission.poll();
+            if (b.done) {
+                continue;
             }
-            return false;
-        } catch (ChannelException e) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", link.rank, e.getMessage());
-            return false;
-        } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse: {1}", link.rank, e.getMessage());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (conn != null) {
-                link.dropConnection(conn);
+            if (closing) {
+                failBatch(b, "sender is closing");
+                continue;
             }
-            return false;
+            if (tryStart(b)) {
+                continue;
+            }
+            if (now - b.transferDeadlineNanos >= 0) {
+                LOG.log(System.Logger.Level.WARNING, "rank {0}: no slot or staging pages for {1} within the allocation "
+                        + "deadline ({2} batches in flight, {3} staging pages free)", b.peer.rank, b,
+                        b.peer.inflight.get(), staging.allocator().available());
+                failBatch(b, "no slot or staging pages within the allocation deadline");
+                continue;
+            }
+            admission.add(b); // keeps its place relative to the others still waiting
+        }
+        admissionWaiting = admission.size();
+    }
+
+    /** Any thread: local memory or a slot was released; the control thread retries waiting batches. */
+    private void released() {
+        if (admissionWaiting > 0) {
+            control.execute(retryAdmission);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------- copy
+
+    /** L1 → staging (control thread or a virtual thread), then the write if the allocation reply is already in. */
+    private void copy(SenderBatch batch) {
+        try {
+            MemorySegment dst = staging.segment();
+            for (int i = 0; i < batch.size(); i++) {
+                MemorySegment.copy(batch.object(i).segment(), 0, dst, batch.offsets[i], batch.lengths[i]);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "copying " + batch + " into staging failed", e);
+            if (!control.execute(() -> failBatch(batch, "copy into staging failed: " + e))) {
+                failBatch(batch, "copy into staging failed");
+            }
         } finally {
-            // Pages are reused only after the batch committed or its connection was fenced.
-            if (pagesHeld) {
-                staging.allocator().free(pages);
-            }
-            if (slot) {
-                link.releaseSlot();
+            int before = batch.steps.getAndUpdate(v -> v | SenderBatch.COPIED);
+            if ((before & RELEASED) != 0) {
+                freePages(batch); // the batch ended while the copy ran; its pages go back now
+            } else if ((before & SenderBatch.REPLIED) != 0 && !batch.done) {
+                control.execute(() -> issueWrite(batch));
             }
         }
     }
 
-    /** Forgets a finished request's allocation record (kept only for {@link #cancel}). */
-    private void forget(String reqId) {
-        allocatedByRequest.remove(reqId);
+    private static final int RELEASED = 4;
+
+    /** Any thread: the batch is over; its staging pages go back once no copy can still be writing them. */
+    private void releaseLocal(SenderBatch batch) {
+        int before = batch.steps.getAndUpdate(v -> v | RELEASED);
+        if ((before & RELEASED) == 0 && (batch.stagingPages == null || (before & SenderBatch.COPIED) != 0)) {
+            freePages(batch);
+        }
     }
 
-    /**
-     * Tells every receiver rank to drop the keys it allocated for {@code reqId} ({@code CancelNotif}).
-     * Returns how many ranks acknowledged within the allocation deadline.
-     */
-    int cancel(String reqId) {
-        Set<String> keys = allocatedByRequest.remove(reqId);
-        List<String> list = keys == null ? List.of() : new ArrayList<>(new LinkedHashSet<>(keys));
-        int acked = 0;
-        Set<PeerLink> done = new HashSet<>();
-        for (PeerLink link : links) {
-            if (!done.add(link)) {
-                continue;
+    private void freePages(SenderBatch batch) {
+        int[] pages = batch.stagingPages;
+        if (pages != null) {
+            staging.allocator().free(pages);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- allocation
+
+    /** Control thread: the receiver answered the batch's AllocRequest. */
+    void onAllocReply(SenderBatch batch, PdMessage reply) {
+        if (batch.done) {
+            return;
+        }
+        RankPeer peer = batch.peer;
+        if (!(reply instanceof AllocResponse response)) {
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}; aborting the request",
+                    peer.rank, reply.getClass().getSimpleName());
+            held.abort(batch.task.spec.reqId(), List.of(), canceller);
+            failBatch(batch, "unexpected reply " + reply.getClass().getSimpleName());
+            return;
+        }
+        int n = batch.size();
+        String reqId = batch.task.spec.reqId();
+        int[] remote = held.accept(peer.rank, reqId, n, batch::wireKey, response, canceller);
+        if (remote == null) {
+            failBatch(batch, "allocation failed; the request was aborted"); // held.accept logged why
+            return;
+        }
+        int toWrite = 0;
+        for (int i = 0; i < n; i++) {
+            if (remote[i] >= 0) {
+                toWrite++;
             }
+        }
+        if (toWrite == 0) {
+            finishBatch(batch, null); // every key is already on the receiver
+            return;
+        }
+        if (toWrite == n) { // nothing deduplicated: the batch's own arrays describe the write
+            batch.write = new WriteBatch(batch.regions, batch.offsets, remote, batch.lengths, staging.pageSize());
+            if (batch.step(SenderBatch.REPLIED)) {
+                issueWrite(batch);
+            }
+            return;
+        }
+        int[] regions = new int[toWrite];
+        long[] offsets = new long[toWrite];
+        int[] pages = new int[toWrite];
+        long[] lengths = new long[toWrite];
+        for (int i = 0, j = 0; i < n; i++) {
+            if (remote[i] >= 0) {
+                regions[j] = batch.regions[i];
+                offsets[j] = batch.offsets[i];
+                pages[j] = remote[i];
+                lengths[j] = batch.lengths[i];
+                j++;
+            }
+        }
+        batch.write = new WriteBatch(regions, offsets, pages, lengths, staging.pageSize());
+        if (batch.step(SenderBatch.REPLIED)) {
+            issueWrite(batch);
+        }
+    }
+
+    /** Control thread: no reply; after a timeout the receiver is probably gone, so its data connection goes too. */
+    void onAllocFailed(SenderBatch batch, String why, boolean timedOut) {
+        LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", batch.peer.rank, why);
+        if (timedOut) {
+            // A one-sided data path (RDMA) would not notice a dead receiver: the next task handshakes afresh.
+            dropConnection(batch.peer, batch.peer.connection);
+        }
+        failBatch(batch, why);
+    }
+
+    // ------------------------------------------------------------------------------------------- write
+
+    /** Control thread: the reply and the copy are in; the write goes out on the rank's data connection. */
+    private void issueWrite(SenderBatch batch) {
+        if (batch.done) {
+            return;
+        }
+        RankPeer peer = batch.peer;
+        if (closing) {
+            failBatch(batch, "sender is closing");
+            return;
+        }
+        if (!peer.connected()) {
+            peer.awaitingConnection.add(batch);
+            ensureConnection(peer);
+            return;
+        }
+        batch.connection = peer.connection;
+        batch.transferDeadlineNanos = System.nanoTime() + transferTimeoutNanos;
+        inTransfer.add(batch);
+        batch.connection.write(batch.write, batch);
+    }
+
+    /** Channel thread (or the writer, for an immediate failure): the batch committed or failed. */
+    void onWritten(SenderBatch batch, ChannelException failure) {
+        if (failure != null) {
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} failed: {2}", batch.peer.rank, batch.write,
+                    failure.getMessage());
+            ChannelConnection c = batch.connection;
+            control.execute(() -> dropConnection(batch.peer, c));
+        } else {
+            bytesSent.addAndGet(batch.write.totalBytes());
+        }
+        finishBatch(batch, failure == null ? null : failure.getMessage());
+    }
+
+    private void failBatch(SenderBatch batch, String why) {
+        finishBatch(batch, why == null ? "failed" : why);
+    }
+
+    /** Any thread: ends the batch once; {@code failure} null = committed. */
+    private void finishBatch(SenderBatch batch, String failure) {
+        synchronized (batch) {
+            if (batch.done) {
+                return;
+            }
+            batch.done = true;
+        }
+        if (failure == null) {
+            batchesCommitted.incrementAndGet();
+        } else {
+            batchesFailed.incrementAndGet();
+        }
+        if (batch.regions != null) { // it was admitted: holds a slot (and maybe pages)
+            batch.peer.inflight.decrementAndGet();
+            releaseLocal(batch);
+            released();
+        }
+        batch.task.batchDone(failure == null);
+    }
+
+    // -------------------------------------------------------------------------------------- connection
+
+    /** Control thread: starts a handshake for the rank unless it is connected or connecting. */
+    private void ensureConnection(RankPeer peer) {
+        if (peer.connected() || peer.connecting || closing) {
+            return;
+        }
+        peer.connecting = true;
+        peer.connection = null;
+        executor.execute(() -> connect(peer));
+    }
+
+    /** Virtual thread: the channel handshake (the init exchange itself runs on the control thread). */
+    private void connect(RankPeer peer) {
+        ChannelSender.Handshake hs = null;
+        boolean completed = false;
+        try {
+            long deadline = System.nanoTime() + handshakeTimeoutNanos;
+            hs = channel.beginConnect(senderId);
+            PdMessage reply = InitExchange.start(control, peer.initEndpoint, hs.request(), deadline, security)
+                    .get(handshakeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+            ChannelConnection c = hs.complete(reply);
+            completed = true;
+            LOG.log(System.Logger.Level.DEBUG, "rank {0}: connected {1}", peer.rank, c.describe());
+            if (!control.execute(() -> connected(peer, c))) {
+                c.close();
+            }
+        } catch (ExecutionException e) {
+            connectFailed(peer, hs, completed, e.getCause() == null ? e.toString() : e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            connectFailed(peer, hs, completed, "handshake timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connectFailed(peer, hs, completed, "interrupted");
+        } catch (ChannelException | RuntimeException e) {
+            connectFailed(peer, hs, completed, e.getMessage());
+        }
+    }
+
+    private void connectFailed(RankPeer peer, ChannelSender.Handshake hs, boolean completed, String why) {
+        if (hs != null && !completed) {
             try {
-                link.alloc.call(new CancelNotif(reqId, list), System.nanoTime() + config.allocationTimeout().toNanos());
-                acked++;
-            } catch (ControlException e) {
-                LOG.log(System.Logger.Level.WARNING, "rank {0}: CancelNotif for ''{1}'' failed: {2}", link.rank, reqId,
-                        e.getMessage());
+                hs.abort();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "aborting a handshake failed: {0}", e.toString());
             }
+        }
+        LOG.log(System.Logger.Level.WARNING, "rank {0}: cannot connect: {1}", peer.rank, why);
+        if (!control.execute(() -> failConnecting(peer, why))) {
+            failWaitingForConnection(peer, "sender is closing");
+        }
+    }
+
+    /** Control thread: the handshake succeeded; the waiting writes go out. */
+    private void connected(RankPeer peer, ChannelConnection c) {
+        peer.connecting = false;
+        if (closing) {
+            executor.execute(c::close);
+            failWaitingForConnection(peer, "sender is closing");
+            return;
+        }
+        peer.connection = c;
+        for (SenderBatch b; (b = peer.awaitingConnection.poll()) != null; ) {
+            issueWrite(b);
+        }
+        for (SenderBatch b; (b = peer.awaitingHandshake.poll()) != null; ) {
+            admit(b, b.transferDeadlineNanos);
+        }
+    }
+
+    /** Control thread: the handshake failed; the batches waiting for it fail (the next task retries). */
+    private void failConnecting(RankPeer peer, String why) {
+        peer.connecting = false;
+        failWaitingForConnection(peer, "no data connection: " + why);
+    }
+
+    private void failWaitingForConnection(RankPeer peer, String why) {
+        for (SenderBatch b; (b = peer.awaitingConnection.poll()) != null; ) {
+            failBatch(b, why);
+        }
+        for (SenderBatch b; (b = peer.awaitingHandshake.poll()) != null; ) {
+            failBatch(b, why);
+        }
+    }
+
+    /** Control thread: drops a failed connection (closing = fencing it, on a virtual thread) so the next write reconnects. */
+    private void dropConnection(RankPeer peer, ChannelConnection failed) {
+        if (failed == null) {
+            return;
+        }
+        if (peer.connection == failed) {
+            peer.connection = null;
+        }
+        executor.execute(failed::close);
+    }
+
+    // ------------------------------------------------------------------------------------------ timers
+
+    /** The engine's own deadlines on the control thread: commits that do not come, admission waits. */
+    private final class Timers implements ControlAgent.Duty {
+        @Override
+        public int poll(long nowNanos) {
+            int work = 0;
+            while (!inTransfer.isEmpty() && inTransfer.peek().done) {
+                inTransfer.poll();
+                work++;
+            }
+            return work;
+        }
+
+        @Override
+        public int expire(long nowNanos) {
+            int work = 0;
+            while (!inTransfer.isEmpty()) {
+                SenderBatch b = inTransfer.peek();
+                if (!b.done && nowNanos - b.transferDeadlineNanos < 0) {
+                    break;
+                }
+                inTransfer.poll();
+                if (!b.done) {
+                    LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} not committed within the transfer deadline; "
+                            + "fencing the connection", b.peer.rank, b.write);
+                    dropConnection(b.peer, b.connection); // its close fails every write on it, this one included
+                    work++;
+                }
+            }
+            if (!admission.isEmpty() && nowNanos - admission.peek().transferDeadlineNanos >= 0) {
+                retryAdmission();
+                work++;
+            }
+            return work;
+        }
+
+        @Override
+        public long nextDeadlineNanos() {
+            long next = Long.MAX_VALUE;
+            SenderBatch t = inTransfer.peek();
+            if (t != null) {
+                next = t.transferDeadlineNanos;
+            }
+            SenderBatch a = admission.peek();
+            if (a != null && (next == Long.MAX_VALUE || a.transferDeadlineNanos - next < 0)) {
+                next = a.transferDeadlineNanos;
+            }
+            return next;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    // -------------------------------------------------------------------------------------- completion
+
+    /** A task's result is known (any thread). */
+    void taskFinished(StoreTask task, boolean ok) {
+        live.remove(task);
+        if (task.spec.isLastPrefill() && !task.spec.reqId().isEmpty()) {
+            String reqId = task.spec.reqId();
+            held.forget(reqId); // the request is over: nothing left to cancel
+        }
+        listener.onStoreDone(task, ok);
+    }
+
+    // ------------------------------------------------------------------------------------------ cancel
+
+    /**
+     * Tells every receiver rank to drop the keys it allocated for {@code reqId} ({@code CancelNotif}). The
+     * future completes with how many ranks acknowledged, within the allocation deadline.
+     */
+    CompletableFuture<Integer> cancel(String reqId) {
+        CompletableFuture<Integer> acked = new CompletableFuture<>();
+        if (!control.execute(() -> sendCancel(reqId, acked))) {
+            acked.complete(0);
         }
         return acked;
     }
 
-    Map<String, Object> status() {
-        int connected = 0;
-        for (PeerLink l : links) {
-            connected += l.connected() ? 1 : 0;
-        }
-        return Map.of(
-                "sender_id", senderId,
-                "ranks", links.size(),
-                "connected_ranks", connected,
-                "bytes_sent", bytesSent.get(),
-                "batches_committed", batchesCommitted.get(),
-                "batches_failed", batchesFailed.get(),
-                "cancellable_requests", allocatedByRequest.size(),
-                "staging_pages", staging.pageCount(),
-                "staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
+    private void sendCancel(String reqId, CompletableFuture<Integer> result) {
+        sendCancel(reqId, held.release(reqId, List.of()), result);
     }
 
-    /** Closes links (fencing connections: pending writes fail), then the channel, then the staging memory. */
+    /** Control thread: an aborted request's CancelNotif, to every rank; failures are logged. */
+    private void sendCancel(String reqId, List<String> keys) {
+        sendCancel(reqId, keys, null);
+    }
+
+    private void sendCancel(String reqId, List<String> keys, CompletableFuture<Integer> result) {
+        AtomicInteger left = new AtomicInteger(peers.length);
+        AtomicInteger acks = new AtomicInteger();
+        long deadline = System.nanoTime() + allocTimeoutNanos;
+        for (RankPeer peer : peers) {
+            peer.alloc.submit(new AllocExchange() {
+                @Override
+                protected ByteBuffer encode(WireEncoder enc) {
+                    return enc.encode(new CancelNotif(reqId, keys));
+                }
+
+                @Override
+                protected void onReply(PdMessage reply) {
+                    acks.incrementAndGet();
+                    done();
+                }
+
+                @Override
+                protected void onFailure(String why, boolean timedOut) {
+                    LOG.log(System.Logger.Level.WARNING, "rank {0}: CancelNotif for ''{1}'' failed: {2}", peer.rank,
+                            reqId, why);
+                    done();
+                }
+
+                private void done() {
+                    if (left.decrementAndGet() == 0 && result != null) {
+                        result.complete(acks.get());
+                    }
+                }
+            }, deadline);
+        }
+    }
+
+    // ------------------------------------------------------------------------------- registered memory
+
+    /** Registers caller memory as a zero-copy region; returns its id. */
+    int registerMemory(MemorySegment segment) throws ChannelException {
+        return regions.register(segment, channel);
+    }
+
+    /** Forgets a region registered with {@link #registerMemory}. */
+    boolean unregisterMemory(MemorySegment segment) {
+        return regions.unregister(segment, channel);
+    }
+
+    // ------------------------------------------------------------------------------------------ status
+
+    Map<String, Object> status() {
+        int connected = 0;
+        for (RankPeer p : peers) {
+            connected += p.connected() ? 1 : 0;
+        }
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("sender_id", senderId);
+        m.put("ranks", peers.length);
+        m.put("connected_ranks", connected);
+        m.put("bytes_sent", bytesSent.get());
+        m.put("batches_committed", batchesCommitted.get());
+        m.put("batches_failed", batchesFailed.get());
+        m.put("cancellable_requests", held.requests());
+        m.put("staging_pages", staging.pageCount());
+        m.put("staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
+        m.put("registered_regions", regions.count());
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------- close
+
+    /**
+     * Fails what has not been written yet, drops every data connection (fencing them: their pending writes
+     * fail), stops the control thread (closing its sockets), then the channel, then the staging memory. Tasks
+     * end within about the shutdown deadline. Idempotent.
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (closing) {
             return;
         }
-        closed = true;
-        for (PeerLink l : links) {
-            l.close();
+        closing = true;
+        Duration shutdown = config.shutdownTimeout();
+        CompletableFuture<List<ChannelConnection>> stopped = new CompletableFuture<>();
+        if (control.execute(() -> stopped.complete(failUnwritten()))) {
+            try {
+                for (ChannelConnection c : stopped.get(shutdown.toMillis(), TimeUnit.MILLISECONDS)) {
+                    c.close(); // fences: every write still on it fails, its pages come back
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.WARNING, "sender control thread did not stop its work in time: {0}",
+                        e.toString());
+            }
         }
+        control.close(shutdown);
         channel.close();
+        for (StoreTask t : live) {
+            t.finish(false); // still open past every deadline: announced as failed, late results dropped
+        }
         staging.close();
+    }
+
+    /** Control thread, at close: fails every batch not on the wire; returns the connections to fence. */
+    private List<ChannelConnection> failUnwritten() {
+        for (SenderBatch b; (b = admission.poll()) != null; ) {
+            failBatch(b, "sender is closing");
+        }
+        admissionWaiting = 0;
+        List<ChannelConnection> open = new ArrayList<>();
+        for (RankPeer p : peers) {
+            failWaitingForConnection(p, "sender is closing");
+            p.alloc.failAll("sender is closing");
+            if (p.connection != null) {
+                open.add(p.connection);
+                p.connection = null;
+            }
+        }
+        for (SenderBatch b : inTransfer) {
+            if (!b.done && b.connection != null && !open.contains(b.connection)) {
+                open.add(b.connection);
+            }
+        }
+        return open;
+    }
+
+    int liveTasks() {
+        return live.size();
     }
 }

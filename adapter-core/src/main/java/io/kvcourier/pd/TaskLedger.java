@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TaskLedger implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong();
-    private final ConcurrentHashMap<Long, Boolean> stores = new ConcurrentHashMap<>();
+    /** Completed store results not popped yet, in completion order; guarded by {@code closeLock}. No boxing. */
+    private long[] storeIds = new long[64];
+    private boolean[] storeResults = new boolean[64];
+    private int storeCount;
     private final ConcurrentHashMap<Long, Bitmap> lookups = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Bitmap> loads = new ConcurrentHashMap<>();
     private final EventFd storeFd;
@@ -67,7 +70,13 @@ final class TaskLedger implements AutoCloseable {
             if (closed) {
                 return;
             }
-            stores.put(id, ok);
+            if (storeCount == storeIds.length) {
+                storeIds = java.util.Arrays.copyOf(storeIds, storeCount * 2);
+                storeResults = java.util.Arrays.copyOf(storeResults, storeCount * 2);
+            }
+            storeIds[storeCount] = id;
+            storeResults[storeCount] = ok;
+            storeCount++;
             storeFd.signal();
         }
     }
@@ -94,14 +103,14 @@ final class TaskLedger implements AutoCloseable {
 
     /** Removes and returns every completed store result. */
     Map<Long, Boolean> popStores() {
-        Map<Long, Boolean> out = new HashMap<>();
-        for (Long id : stores.keySet()) {
-            Boolean ok = stores.remove(id);
-            if (ok != null) {
-                out.put(id, ok);
+        synchronized (closeLock) {
+            Map<Long, Boolean> out = HashMap.newHashMap(storeCount);
+            for (int i = 0; i < storeCount; i++) {
+                out.put(storeIds[i], storeResults[i]);
             }
+            storeCount = 0;
+            return out;
         }
-        return out;
     }
 
     Bitmap takeLookup(long id) {

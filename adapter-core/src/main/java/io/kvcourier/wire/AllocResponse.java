@@ -5,12 +5,14 @@ import java.util.Arrays;
 /**
  * Receiver → sender: the pages allocated for an {@link AllocRequest} (LMCache {@code AllocResponse}).
  *
- * <p>Async meaning (what kvcourier sends): {@code remote_indexes} has one entry per requested key,
- * {@code -1} meaning that key got no page, and {@code already_sent_indexes} is empty. Sync meaning
- * (a non-empty {@code already_sent_indexes}): those request positions are already present on the
- * receiver and {@code remote_indexes} covers the other keys, in request order (traps 8).
+ * <p>What current upstream receivers and kvcourier send (docs/INTEROP.md): {@code already_sent_indexes} holds
+ * the request positions of keys the receiver already has, and {@code remote_indexes} one page per other key, in
+ * request order, so {@code len(remote_indexes) == len(keys) - len(already_sent_indexes)}; a failure is
+ * {@code [-1] * len(keys)} with no already-sent entries. Older receivers sent one {@code remote_indexes} entry
+ * per key. This class only carries the two lists; the sender's reading of them is
+ * {@code io.kvcourier.pd.AllocResponses}.
  *
- * @param remoteIndexes      receiver page indexes; copied in and out
+ * @param remoteIndexes      receiver page indexes ({@code -1}: no page); copied in and out
  * @param alreadySentIndexes request positions already present on the receiver; copied in and out
  */
 public record AllocResponse(int[] remoteIndexes, int[] alreadySentIndexes) implements PdMessage {
@@ -26,7 +28,7 @@ public record AllocResponse(int[] remoteIndexes, int[] alreadySentIndexes) imple
         alreadySentIndexes = Checks.notNull(alreadySentIndexes, "already_sent_indexes").clone();
     }
 
-    /** An async-meaning response: one entry per key, no {@code already_sent_indexes}. */
+    /** A response with no {@code already_sent_indexes}. */
     public AllocResponse(int[] remoteIndexes) {
         this(remoteIndexes, EMPTY);
     }

@@ -399,17 +399,38 @@ final class MsgpackReader {
         pos += (int) n;
     }
 
-    /** Where a value sits in the message, for msgspec-style {@code - at `$.keys[3]`} suffixes. */
+    /**
+     * Where a value sits in the message, for msgspec-style {@code - at `$.keys[3]`} suffixes. The paths of the
+     * schema's fields and of their first list elements are made once and shared, so decoding a well-formed
+     * message allocates no path.
+     */
     record Path(String field, int index) {
         static final Path ROOT = new Path(null, -1);
         static final Path KEY = new Path("<key>", -1);
+        private static final int CACHED_ELEMENTS = 128;
+        private static final java.util.concurrent.ConcurrentHashMap<String, Path[]> CACHE =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** Slot 0: the field itself; slot i + 1: its element i. */
+        private static Path[] slots(String field) {
+            Path[] s = CACHE.get(field);
+            if (s == null) {
+                Path[] made = new Path[CACHED_ELEMENTS + 1];
+                made[0] = new Path(field, -1);
+                for (int i = 0; i < CACHED_ELEMENTS; i++) {
+                    made[i + 1] = new Path(field, i);
+                }
+                s = CACHE.size() < 1024 ? CACHE.computeIfAbsent(field, f -> made) : made;
+            }
+            return s;
+        }
 
         static Path of(String field) {
-            return new Path(field, -1);
+            return slots(field)[0];
         }
 
         Path at(int i) {
-            return new Path(field, i);
+            return i >= 0 && i < CACHED_ELEMENTS && field != null ? slots(field)[i + 1] : new Path(field, i);
         }
 
         String suffix() {

@@ -29,6 +29,10 @@ class DemoIT {
             assertTrue(out.matches("(?s).*request latency p99  \\d+\\.\\d{3} ms.*"), out);
             assertTrue(out.matches("(?s).*notify latency p50   \\d+\\.\\d{3} ms.*"), out);
             assertTrue(out.contains("result               OK: every byte verified"), out);
+            // the raw pump of the same bytes between the same two JVMs, and kvcourier's fraction of it
+            assertTrue(out.matches("(?s).*raw TCP pump         \\d+\\.\\d+ [GM]B/s .*same bytes between the same two "
+                    + "JVMs, 2 batches in flight.*"), out);
+            assertTrue(out.matches("(?s).*vs raw pump          \\d+\\.\\d{2} of the raw pump's throughput.*"), out);
         }
     }
 

@@ -139,4 +139,105 @@ class ObjectKeyTest {
             assertThat(ObjectKey.parse(s).toCanonicalString()).isEqualTo(s);
         }
     }
+
+    /** A key built from the parsed fields, so that its canonical string is computed, not kept from the parse. */
+    private static ObjectKey rebuilt(ObjectKey k) {
+        return new ObjectKey(k.chunkHash(), k.modelName(), k.kvRank(), k.objectGroupId(), k.cacheSalt());
+    }
+
+    @Test
+    void parseAcceptsExactlyTheCanonicalFormsOfRandomStrings() {
+        // Short strings over an alphabet that hits every rule: separators, hex, non-hex, upper case, bad salt chars.
+        char[] alphabet = {'@', '@', '@', '0', '0', '1', '9', 'a', 'f', 'g', 'A', 'F', 'm', '/', '-', '\u00e9'};
+        java.util.Random random = new java.util.Random(3);
+        int accepted = 0;
+        for (int i = 0; i < 100_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            int n = random.nextInt(30);
+            for (int c = 0; c < n; c++) {
+                sb.append(alphabet[random.nextInt(alphabet.length)]);
+            }
+            if (random.nextInt(4) == 0) { // often a well-formed rank, to get past the first rules
+                int at = sb.indexOf("@");
+                if (at >= 0) {
+                    sb.insert(at + 1, String.format("%08x@", random.nextInt()));
+                }
+            }
+            String text = sb.toString();
+            ObjectKey k;
+            try {
+                k = ObjectKey.parse(text);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            accepted++;
+            assertThat(k.toCanonicalString()).isEqualTo(text);
+            assertThat(rebuilt(k).toCanonicalString()).as("canonical form of the key parsed from '%s'", text)
+                    .isEqualTo(text);
+            assertThat(rebuilt(k)).isEqualTo(k).hasSameHashCodeAs(k);
+        }
+        assertThat(accepted).as("accepted strings").isGreaterThan(100);
+    }
+
+    @Test
+    void randomKeysRoundTripThroughTheirCanonicalString() {
+        java.util.Random random = new java.util.Random(5);
+        String[] models = {"", "m", "meta-llama/Llama-3.1-8B", "mod\u00e8le", "\u6a21\u578b", "e-\uD83E\uDD99"};
+        String[] salts = {"", "s", "tenant-1", "\u00e9\u00e8", "\uD834\uDD1E", "q".repeat(128)};
+        for (int i = 0; i < 20_000; i++) {
+            byte[] hash = new byte[random.nextInt(40)];
+            random.nextBytes(hash);
+            long group = random.nextBoolean() ? random.nextInt(300) : random.nextLong() >>> 1;
+            ObjectKey k = new ObjectKey(hash, models[random.nextInt(models.length)], random.nextInt(), group,
+                    salts[random.nextInt(salts.length)]);
+            ObjectKey back = ObjectKey.parse(k.toCanonicalString());
+            assertThat(back).isEqualTo(k).hasSameHashCodeAs(k);
+            assertThat(back.toCanonicalString()).isEqualTo(k.toCanonicalString());
+            assertThat(back.chunkHash()).isEqualTo(hash);
+        }
+    }
+
+    @Test
+    void parsedKeyOwnsItsHash() {
+        ObjectKey k = ObjectKey.parse("m@00000001@0@0102");
+        byte[] out = k.chunkHash();
+        out[0] = 9;
+        assertThat(k.chunkHash()).containsExactly(1, 2);
+        assertThat(k).isEqualTo(ObjectKey.of(new byte[] {1, 2}, "m", 1));
+    }
+
+    @Test
+    void canonicalUtf8IsTheUtf8OfTheCanonicalString() {
+        ObjectKey[] keys = {
+            ObjectKey.of(HASH, "meta-llama/Llama-3.1-8B", 0x01000000),
+            new ObjectKey(HASH, "mod\u00e8le-\u6a21\u578b-\uD83E\uDD99", 7, 0x1f, "sel-\u00e9"),
+            new ObjectKey(new byte[0], "", 0, 0, ""),
+            ObjectKey.parse("x@ffffffff@abc@00ff@salt"),
+        };
+        for (ObjectKey k : keys) {
+            byte[] expected = k.toCanonicalString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(k.canonicalUtf8Length()).isEqualTo(expected.length);
+            byte[] dst = new byte[expected.length + 4];
+            k.copyCanonicalUtf8(dst, 3);
+            assertThat(java.util.Arrays.copyOfRange(dst, 3, 3 + expected.length)).isEqualTo(expected);
+            assertThat(dst[0]).isZero();
+            assertThat(dst[dst.length - 1]).isZero();
+            k.copyCanonicalUtf8(dst, 3); // cached: the same bytes again
+            assertThat(java.util.Arrays.copyOfRange(dst, 3, 3 + expected.length)).isEqualTo(expected);
+        }
+        assertThatThrownBy(() -> keys[0].copyCanonicalUtf8(new byte[10], 0))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void keyWithALoneSurrogateHasNoUtf8Form() {
+        for (String model : new String[] {"a\uD800b", "\uDC00", "end\uD834"}) {
+            ObjectKey k = ObjectKey.of(HASH, model, 0);
+            assertThat(k.canonicalUtf8Length()).isEqualTo(-1);
+            assertThatThrownBy(() -> k.copyCanonicalUtf8(new byte[100], 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("lone surrogate");
+        }
+        ObjectKey salted = new ObjectKey(HASH, "m", 0, 0, "s\uDFFF");
+        assertThat(salted.canonicalUtf8Length()).isEqualTo(-1);
+    }
 }

@@ -267,6 +267,65 @@ class PdL2AdapterTest {
     }
 
     @Test
+    void aDuplicateOfKeysStillInFlightIsAnsweredOnlyOnceTheyCommitted() throws Exception {
+        ControllableChannel ch = new ControllableChannel().hold();
+        try (PdPair p = new PdPair(ch, m -> m.put("transfer_timeout_sec", 30), m -> m.put("transfer_timeout_sec", 30));
+             TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            List<ObjectKey> k = PdPair.keys("inflight", 4);
+            long first = p.sender.submitStoreTask(k.subList(0, 3), p.randomChunks(3));
+            assertThat(ch.awaitHeld(10, TimeUnit.SECONDS)).isTrue();
+            List<MemoryObj> later = p.randomChunks(3);
+            long second = p.sender.submitStoreTask(k.subList(1, 4), later);
+            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT))
+                    .as("the receiver holds the reply while two of its keys are in flight").isTrue();
+            assertThat(p.sender.popCompletedStoreTasks()).isEmpty();
+            ch.release();
+            assertThat(ws.awaitStore(first, WAIT)).isTrue();
+            assertThat(ws.awaitStore(second, WAIT)).as("true: every key is visible on the receiver").isTrue();
+            assertThat(wr.awaitLookup(p.receiver.submitLookupAndLockTask(k), WAIT).popcount()).isEqualTo(4);
+            assertThat(ch.writes()).as("one write each; the second only for its new key").isEqualTo(2);
+            assertThat(PdPair.status(p.receiver, "committed_bytes")).isEqualTo(4 * PdPair.CHUNK);
+            List<MemoryObj> dst = p.emptyChunks(1);
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(k.subList(3, 4), dst), WAIT).popcount()).isEqualTo(1);
+            assertThat(PdPair.sameBytes(later.get(2), dst.get(0), PdPair.CHUNK)).isTrue();
+        }
+    }
+
+    @Test
+    void aDuplicateOfKeysWhoseRequestIsCancelledInFlightIsAllocatedAfreshAndWritten() throws Exception {
+        ControllableChannel ch = new ControllableChannel().hold();
+        try (PdPair p = new PdPair(ch, m -> m.put("transfer_timeout_sec", 30), m -> m.put("transfer_timeout_sec", 30));
+             PdL2Adapter other = new PdL2Adapter(PdL2AdapterConfig.fromMap(otherSender(p)), ch);
+             TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wo = new TaskWaiter(other);
+             TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            List<ObjectKey> k = PdPair.keys("afresh", 2);
+            long first = p.sender.submitStoreTask(k, p.randomChunks(2), new TransferSpec("first", true, 2));
+            assertThat(ch.awaitHeld(10, TimeUnit.SECONDS)).isTrue();
+            List<MemoryObj> mine = p.randomChunks(2);
+            long second = other.submitStoreTask(k, mine);
+            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            assertThat(p.sender.cancelRequest("first")).isEqualTo(1);
+            assertThat(PdPair.waitFor(() -> ch.writes() == 2, WAIT)).as("the other sender got pages of its own").isTrue();
+            ch.release();
+            assertThat(wo.awaitStore(second, WAIT)).isTrue();
+            assertThat(ws.awaitStore(first, WAIT)).as("the cancelled transfer does not commit").isFalse();
+            List<MemoryObj> dst = p.emptyChunks(2);
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(k, dst), WAIT).popcount()).isEqualTo(2);
+            for (int i = 0; i < 2; i++) {
+                assertThat(PdPair.sameBytes(mine.get(i), dst.get(i), PdPair.CHUNK)).isTrue();
+            }
+        }
+    }
+
+    private static Map<String, Object> otherSender(PdPair p) {
+        Map<String, Object> s = PdPair.base("sender");
+        s.put("peer_init_port", p.receiver.initPorts());
+        s.put("peer_alloc_port", p.receiver.allocPorts());
+        s.put("transfer_timeout_sec", 30);
+        return s;
+    }
+
+    @Test
     void staleReadLookupNeverSeesKeysBeforeTheirBytesLanded() throws Exception {
         ControllableChannel ch = new ControllableChannel().hold();
         try (PdPair p = new PdPair(ch, m -> { }, m -> { }); TaskWaiter ws = new TaskWaiter(p.sender);

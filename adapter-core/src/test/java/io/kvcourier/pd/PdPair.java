@@ -118,6 +118,28 @@ final class PdPair implements AutoCloseable {
         return new MemoryObj(raw.segment(), new long[] {2, layers, tokens, hidden}, DType.BFLOAT16, MemoryFormat.KV_2LTD);
     }
 
+    /** An integer from an adapter's {@code reportStatus()}. */
+    static long status(PdL2Adapter adapter, String key) {
+        return ((Number) adapter.reportStatus().get(key)).longValue();
+    }
+
+    /**
+     * Waits for a condition that no event announces (state a background thread changes), re-checking at most
+     * every 10 ms, until {@code timeout}. Not a synchronisation by sleep: the condition decides.
+     */
+    static boolean waitFor(java.util.function.BooleanSupplier condition, java.time.Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            never.await(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
     static boolean sameBytes(MemoryObj a, MemoryObj b, long length) {
         return a.segment().asSlice(0, length).mismatch(b.segment().asSlice(0, length)) == -1;
     }

@@ -8,8 +8,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,12 +32,219 @@ class ReceiverStoreTest {
     }
 
     private int[] allocate(String sender, List<ObjectKey> keys) {
-        AllocRequest req = new AllocRequest(keys.stream().map(ObjectKey::toCanonicalString).toList(), 4,
-                new long[] {PAGE}, "uint8", (int) PAGE, "", false, 0);
-        ReceiverStore.Outcome o = store.allocate(sender, req, ReceiverStore.parse(req));
-        assertThat(o.mustWait()).isFalse();
-        AllocResponse r = o.reply();
-        return r.remoteIndexes();
+        return reply(store, sender, request(keys, "", false, 0)).remoteIndexes();
+    }
+
+    private static AllocRequest request(List<ObjectKey> keys, String reqId, boolean last, int total) {
+        return new AllocRequest(keys.stream().map(ObjectKey::toCanonicalString).toList(), 4,
+                new long[] {PAGE}, "uint8", (int) PAGE, reqId, last, total);
+    }
+
+    /** The reply the store gives at once (fails if it would wait). */
+    private static AllocResponse reply(ReceiverStore s, String sender, AllocRequest req) {
+        ReceiverStore.Outcome o = s.allocate(sender, req, ReceiverStore.parse(req));
+        assertThat(o.mustWait()).as("answered at once").isFalse();
+        return o.reply();
+    }
+
+    /** Starts the deferred path the alloc server takes when {@link ReceiverStore#allocate} says to wait. */
+    private static CompletableFuture<AllocResponse> waitingReply(ReceiverStore s, String sender, AllocRequest req,
+                                                                 ReceiverStore.Wait expected, long allocationTimeoutNanos)
+            throws InterruptedException {
+        ReceiverStore.Parsed parsed = ReceiverStore.parse(req);
+        ReceiverStore.Outcome o = s.allocate(sender, req, parsed);
+        assertThat(o.waitFor()).isEqualTo(expected);
+        CompletableFuture<AllocResponse> f = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(s.allocateWaiting(sender, req, parsed, allocationTimeoutNanos));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        assertThat(waitFor(() -> s.waitingAllocations.get() == 1)).as("the reply is held").isTrue();
+        return f;
+    }
+
+    /** Re-checks a condition that a background thread changes, at most every 10 ms, for at most 10 s. */
+    private static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        CountDownLatch never = new CountDownLatch(1);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            never.await(10, TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
+    private static AllocResponse get(CompletableFuture<AllocResponse> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static void assertFailed(AllocResponse r, int n) {
+        int[] all = new int[n];
+        Arrays.fill(all, -1);
+        assertThat(r.remoteIndexes()).as("[-1] * n").containsExactly(all);
+        assertThat(r.alreadySentIndexes()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------- dedup (docs/INTEROP.md)
+
+    @Test
+    void keysAlreadyHeldAreListedAsAlreadySentAndOnlyTheOthersGetPages() {
+        List<ObjectKey> k = PdPair.keys("d", 3);
+        int[] first = allocate("s1", List.of(k.get(0), k.get(1)));
+        assertThat(store.onBatchLanded("s1", first[0])).isTrue();
+        AllocResponse r = reply(store, "s2", request(List.of(k.get(1), k.get(2), k.get(0)), "", false, 0));
+        assertThat(r.alreadySentIndexes()).containsExactly(0, 2);
+        assertThat(r.remoteIndexes()).as("len(remote) == n - len(already)").hasSize(1);
+        assertThat(r.remoteIndexes()[0]).isNotIn(first[0], first[1]);
+        assertThat(store.pagesInUse()).isEqualTo(3);
+    }
+
+    @Test
+    void aRequestWhoseKeysAreAllHeldGetsNoPagesAtAll() {
+        List<ObjectKey> k = PdPair.keys("all", 3);
+        int[] first = allocate("s1", k);
+        assertThat(store.onBatchLanded("s1", first[0])).isTrue();
+        AllocResponse r = reply(store, "s1", request(k, "again", true, 3));
+        assertThat(r.remoteIndexes()).isEmpty();
+        assertThat(r.alreadySentIndexes()).containsExactly(0, 1, 2);
+        assertThat(store.pagesInUse()).isEqualTo(3);
+        assertThat(store.reservedPages()).as("the request's reservation ends with its last batch").isZero();
+    }
+
+    @Test
+    void aKeyRepeatedInsideOneRequestGetsOnePageAtItsFirstPosition() {
+        List<ObjectKey> k = PdPair.keys("rep", 2);
+        AllocResponse r = reply(store, "s1", request(List.of(k.get(0), k.get(1), k.get(0)), "", false, 0));
+        assertThat(r.remoteIndexes()).hasSize(2);
+        assertThat(r.alreadySentIndexes()).containsExactly(2);
+        assertThat(store.pagesInUse()).isEqualTo(2);
+    }
+
+    @Test
+    void aKeyInFlightForAnotherAllocationHoldsTheReplyUntilItCommits() throws Exception {
+        List<ObjectKey> k = PdPair.keys("fly", 3);
+        int[] first = allocate("s1", List.of(k.get(0), k.get(1)));
+        CompletableFuture<AllocResponse> second = waitingReply(store, "s2", request(List.of(k.get(1), k.get(2)), "", false, 0),
+                ReceiverStore.Wait.KEYS_IN_FLIGHT, TimeUnit.SECONDS.toNanos(30));
+        assertThat(second).as("no reply while the key is in flight").isNotDone();
+        assertThat(store.pagesInUse()).as("nothing allocated for the held request yet").isEqualTo(2);
+        assertThat(store.onBatchLanded("s1", first[0])).isTrue();
+        AllocResponse r = get(second);
+        assertThat(r.alreadySentIndexes()).as("reported once it committed").containsExactly(0);
+        assertThat(r.remoteIndexes()).hasSize(1);
+        assertThat(store.waitingAllocations.get()).isZero();
+    }
+
+    @Test
+    void aKeyWhoseAllocationExpiresIsAllocatedAfreshForTheWaitingRequest() throws Exception {
+        List<ObjectKey> k = PdPair.keys("exp", 2);
+        allocate("s1", k);
+        CompletableFuture<AllocResponse> second = waitingReply(store, "s2", request(k, "r2", true, 2),
+                ReceiverStore.Wait.KEYS_IN_FLIGHT, TimeUnit.SECONDS.toNanos(30));
+        List<String> fenced = new ArrayList<>();
+        store.reap(System.nanoTime() + TimeUnit.SECONDS.toNanos(31), fenced::add);
+        assertThat(fenced).containsExactly("s1");
+        AllocResponse r = get(second);
+        assertThat(r.alreadySentIndexes()).isEmpty();
+        assertThat(r.remoteIndexes()).hasSize(2).doesNotContain(-1);
+        assertThat(store.onBatchLanded("s2", r.remoteIndexes()[0])).isTrue();
+        assertThat(store.lookupAndLock(k).popcount()).isEqualTo(2);
+    }
+
+    @Test
+    void aKeyWhoseRequestIsCancelledIsAllocatedAfreshForTheWaitingRequest() throws Exception {
+        List<ObjectKey> k = PdPair.keys("can", 1);
+        reply(store, "s1", request(k, "r1", false, 2));
+        CompletableFuture<AllocResponse> second = waitingReply(store, "s2", request(k, "", false, 0),
+                ReceiverStore.Wait.KEYS_IN_FLIGHT, TimeUnit.SECONDS.toNanos(30));
+        store.cancel("s1", "r1", k);
+        AllocResponse r = get(second);
+        assertThat(r.alreadySentIndexes()).isEmpty();
+        assertThat(r.remoteIndexes()).hasSize(1).doesNotContain(-1);
+    }
+
+    @Test
+    void aCommittedKeyThatACancelDoomsIsWaitedForUntilItsLastUnlock() throws Exception {
+        List<ObjectKey> k = PdPair.keys("doom", 1);
+        AllocResponse first = reply(store, "s1", request(k, "r1", true, 1));
+        assertThat(store.onBatchLanded("s1", first.remoteIndexes()[0])).isTrue();
+        assertThat(store.lookupAndLock(k).popcount()).isEqualTo(1);
+        store.cancel("s1", "r1", k); // locked: freed on the last unlock, invisible until then
+        CompletableFuture<AllocResponse> second = waitingReply(store, "s2", request(k, "", false, 0),
+                ReceiverStore.Wait.KEYS_IN_FLIGHT, TimeUnit.SECONDS.toNanos(30));
+        store.unlock(k);
+        AllocResponse r = get(second);
+        assertThat(r.alreadySentIndexes()).as("a key on its way out is not reported as sent").isEmpty();
+        assertThat(r.remoteIndexes()).hasSize(1).doesNotContain(-1);
+    }
+
+    @Test
+    void keysThatNeitherCommitNorGoAwayEndTheWaitWithFailures() throws Exception {
+        ReceiverStore quick = new ReceiverStore(staging, PAGE, TimeUnit.MILLISECONDS.toNanos(50),
+                TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(120));
+        List<ObjectKey> k = PdPair.keys("stuck", 2);
+        reply(quick, "s1", request(k, "", false, 0)); // never lands, and nobody reaps it
+        AllocRequest req = request(k, "", false, 0);
+        ReceiverStore.Parsed parsed = ReceiverStore.parse(req);
+        assertThat(quick.allocate("s2", req, parsed).waitFor()).isEqualTo(ReceiverStore.Wait.KEYS_IN_FLIGHT);
+        // Bounded by the transfer timeout plus the allocation timeout (here 50 ms each).
+        assertFailed(quick.allocateWaiting("s2", req, parsed, TimeUnit.MILLISECONDS.toNanos(50)), 2);
+        assertThat(quick.waitingAllocations.get()).isZero();
+    }
+
+    @Test
+    void aCancelLeavesKeysThatTheCancellingRequestWasOnlyToldWereSent() {
+        List<ObjectKey> k = PdPair.keys("own", 2);
+        AllocResponse first = reply(store, "s1", request(List.of(k.get(0)), "r1", true, 1));
+        assertThat(store.onBatchLanded("s1", first.remoteIndexes()[0])).isTrue();
+        AllocResponse second = reply(store, "s1", request(k, "r2", true, 2));
+        assertThat(second.alreadySentIndexes()).containsExactly(0);
+        store.cancel("s1", "r2", k); // an upstream sender names every key of its request, dedup'd ones too
+        assertThat(store.lookupAndLock(k).popcount()).as("r1's key stays").isEqualTo(1);
+        assertThat(store.committedKeys()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------------------------ reservations
+
+    @Test
+    void theFirstBatchReservesTheRequestsTotalAndTheLastBatchReleasesTheRest() {
+        List<ObjectKey> k = PdPair.keys("res", 3);
+        reply(store, "s1", request(List.of(k.get(0), k.get(1)), "r", false, 5));
+        assertThat(store.reservedPages()).as("5 reserved, 2 of them allocated").isEqualTo(3);
+        reply(store, "s1", request(List.of(k.get(2)), "r", true, 5));
+        assertThat(store.reservedPages()).as("is_last_batch releases what is left").isZero();
+        assertThat(store.pagesInUse()).isEqualTo(3);
+    }
+
+    @Test
+    void moreChunksThanTheRequestDeclaredRollTheRequestBack() {
+        List<ObjectKey> k = PdPair.keys("over", 4);
+        AllocResponse first = reply(store, "s1", request(k.subList(0, 2), "r", false, 3));
+        assertThat(store.onBatchLanded("s1", first.remoteIndexes()[0])).isTrue();
+        assertFailed(reply(store, "s1", request(k.subList(2, 4), "r", false, 3)), 2);
+        assertThat(store.reservedPages()).isZero();
+        assertThat(store.lookupAndLock(k).popcount()).as("the earlier batch is rolled back too").isZero();
+        assertThat(store.pagesInUse()).isZero();
+    }
+
+    @Test
+    void aRequestLargerThanTheWholeBufferIsRefusedAtOnceEvenWhenTheBufferIsFull() {
+        reply(store, "s1", request(PdPair.keys("fill", 8), "", false, 0));
+        assertThat(store.pagesInUse()).isEqualTo(8);
+        assertFailed(reply(store, "s2", request(PdPair.keys("big", 2), "big", false, 9)), 2);
+        assertThat(store.reservedPages()).isZero();
+    }
+
+    @Test
+    void aRequestIdWithoutTotalChunksIsRefused() {
+        assertFailed(reply(store, "s1", request(PdPair.keys("zero", 2), "r", false, 0)), 2);
+        assertThat(store.pagesInUse()).isZero();
+        assertThat(store.reservedPages()).isZero();
     }
 
     @Test

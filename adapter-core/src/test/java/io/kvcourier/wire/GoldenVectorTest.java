@@ -77,6 +77,23 @@ class GoldenVectorTest {
     }
 
     @Test
+    void allocResponseCurrentUpstreamDedupShape() throws Exception {
+        // 4 keys, positions 0 and 2 already held: pages only for positions 1 and 3 (docs/INTEROP.md).
+        String v = """
+                83a474797065ad416c6c6f63526573706f6e7365ae72656d6f74655f696e646578657392090cb4616c72
+                656164795f73656e745f696e6465786573920002""";
+        assertEncodes(new AllocResponse(new int[] {9, 12}, new int[] {0, 2}), Schema.ASYNC, v);
+    }
+
+    @Test
+    void allocResponseEveryKeyAlreadySent() throws Exception {
+        String v = """
+                83a474797065ad416c6c6f63526573706f6e7365ae72656d6f74655f696e646578657390b4616c72656164
+                795f73656e745f696e646578657393000102""";
+        assertEncodes(new AllocResponse(new int[0], new int[] {0, 1, 2}), Schema.ASYNC, v);
+    }
+
+    @Test
     void allocResponseSyncOrder() throws Exception {
         String v = """
                 83a474797065ad416c6c6f63526573706f6e7365b4616c72656164795f73656e745f696e6465786573

@@ -92,6 +92,18 @@ public final class PythonPeer implements AutoCloseable {
         }
     }
 
+    /** Writes one line to the child's stdin and flushes it (stdin stays open). */
+    public void sendLine(String line) throws IOException {
+        var in = process.getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    /** Closes the child's stdin (the interop scripts take it as the signal to finish). */
+    public void closeInput() throws IOException {
+        process.getOutputStream().close();
+    }
+
     /** Writes text to the child's stdin and closes it. */
     public void sendInputAndClose(String text) throws IOException {
         try (var in = process.getOutputStream()) {

@@ -41,6 +41,9 @@ final class WireSamples {
         c.put("alloc_resp_widths", async(new AllocResponse(
                 new int[] {127, 128, 255, 256, 65535, 65536, -32, -33, -129, Integer.MAX_VALUE, Integer.MIN_VALUE})));
         c.put("alloc_resp_sync_meaning", async(new AllocResponse(new int[] {7}, new int[] {0})));
+        c.put("alloc_resp_dedup", async(new AllocResponse(new int[] {9, 12}, new int[] {0, 2})));
+        c.put("alloc_resp_all_sent", async(new AllocResponse(new int[0], new int[] {0, 1, 2})));
+        c.put("alloc_resp_cancel_ack", async(new AllocResponse(new int[0])));
         c.put("cancel", async(new CancelNotif("r1", List.of("k0"))));
         c.put("cancel_empty", async(new CancelNotif("r2", List.of())));
         c.put("sync_alloc_req", new Sample(new AllocRequest(List.of("k0"), 1, SHAPE, "bfloat16", 256), Schema.SYNC));

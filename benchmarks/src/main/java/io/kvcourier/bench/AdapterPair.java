@@ -52,7 +52,8 @@ final class AdapterPair implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> base(String role, String channel, long chunkBytes, int pages) {
+    /** The config both bench adapters start from: 127.0.0.1, no proxy, 10 s deadlines, 5 s shutdown. */
+    static Map<String, Object> base(String role, String channel, long chunkBytes, int pages) {
         Map<String, Object> m = new HashMap<>();
         m.put("type", "pd");
         m.put("role", role);
@@ -71,6 +72,11 @@ final class AdapterPair implements AutoCloseable {
 
     /** {@code n} chunks of {@link #chunkBytes} with non-zero bytes, in shared memory owned by this pair. */
     List<MemoryObj> chunks(int n) {
+        return chunks(arena, n, chunkBytes);
+    }
+
+    /** {@code n} chunks of {@code chunkBytes} with non-zero bytes, 4 KiB aligned, from {@code arena}. */
+    static List<MemoryObj> chunks(Arena arena, int n, long chunkBytes) {
         List<MemoryObj> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             MemorySegment seg = arena.allocate(chunkBytes, 4096);

@@ -21,8 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
- * The receiving JVM of the channel suite, started by the driver as a child process; it lives until its
- * stdin closes. Two modes:
+ * The receiving JVM of the channel and e2e suites, started by the driver as a child process; it lives until its
+ * stdin closes. Three modes:
  * <ul>
  *   <li>{@code raw PAGE_BYTES PAGES}: the raw loopback TCP pump's receiver. Prints {@code PORT n}; per
  *       connection, repeatedly reads an 8-byte big-endian length, reads that many bytes into its pages, and
@@ -30,6 +30,8 @@ import java.util.HexFormat;
  *   <li>{@code channel KIND PAGE_BYTES PAGES}: a kvcourier channel receiver of that kind over a staging buffer,
  *       admitting every write. Prints {@code READY}; for every stdin line {@code HS hex} (an encoded handshake
  *       request) prints {@code HS hex} (the encoded reply).</li>
+ *   <li>{@code adapter PAGE_BYTES PAGES}: a receiver adapter over tcp with a decode loop, beside a floor receiver
+ *       (the e2e suite's two-JVM rows); see {@link AdapterChild}.</li>
  * </ul>
  */
 public final class ChildReceiver {
@@ -42,7 +44,8 @@ public final class ChildReceiver {
         switch (args[0]) {
             case "raw" -> raw(Long.parseLong(args[1]), Integer.parseInt(args[2]), out, in);
             case "channel" -> channel(args[1], Long.parseLong(args[2]), Integer.parseInt(args[3]), out, in);
-            default -> throw new IllegalArgumentException("mode must be raw or channel, got " + args[0]);
+            case "adapter" -> AdapterChild.run(Long.parseLong(args[1]), Integer.parseInt(args[2]), out, in);
+            default -> throw new IllegalArgumentException("mode must be raw, channel or adapter, got " + args[0]);
         }
     }
 

@@ -1,204 +1,296 @@
 package io.kvcourier.bench;
 
+import io.kvcourier.bench.Metric.Anchor;
 import io.kvcourier.bench.Metric.Better;
 import io.kvcourier.channel.TransferChannels;
-import io.kvcourier.event.CompletionPoller;
 import io.kvcourier.l2.MemoryObj;
-import io.kvcourier.l2.ObjectKey;
-import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.pd.ChannelKind;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Suite <b>e2e</b>: one request of N chunks — allocation round trip, transfer, commit, and the arrival of its
- * {@code ProxyNotif} at a PULL socket ({@link ProxyListener}) — issued open-loop at fixed rates. A request's
- * latency is the notification's arrival minus the request's <i>intended</i> start (start + i / rate), recorded
- * in an HdrHistogram, so a stalled sender cannot hide its queue (coordinated omission corrected).
+ * Suite <b>e2e</b>: requests of N chunks — allocation round trip, transfer, commit, and the arrival of the
+ * request's {@code ProxyNotif} at a PULL socket ({@link ProxyListener}) — issued open-loop at fixed rates, one
+ * grid per request shape ({@link Settings#e2eShapes()}). A request's latency is the notification's arrival minus
+ * the request's <i>intended</i> start (start + i / rate), recorded in an HdrHistogram, so a stalled sender cannot
+ * hide its queue (coordinated omission corrected).
  *
- * <p>kvcourier: a sender and a receiver {@code PdL2Adapter} in this JVM over the real ZMQ control plane, with the
- * mock_memory channel (and tcp when this build has it). Beside it: the same loop as LMCache's Python path does it
- * ({@code benchmarks/src/main/python/lmcache_pd_loop.py}: asyncio + pyzmq + msgspec, completion polled every
- * 1 ms), run with a python that has msgspec and pyzmq.
+ * <p>Rows, each beside its anchor measured in the same run:
+ * <ul>
+ *   <li>kvcourier over mock_memory, sender and receiver adapters in this JVM, beside the <b>peer</b>: the same loop
+ *       as LMCache's Python path does it ({@code benchmarks/src/main/python/lmcache_pd_loop.py}: asyncio + pyzmq +
+ *       msgspec, completion polled every 1 ms), run with a python that has msgspec and pyzmq;</li>
+ *   <li>kvcourier over tcp between <b>two JVMs</b> ({@link RemotePair}: sender and PULL socket here, receiver
+ *       with a decode loop in a child JVM), beside the peer and beside its <b>floor</b>: between the same two JVMs,
+ *       one 64-byte round trip plus a raw pump of the same bytes ({@link FloorPump}), issued open loop at the same
+ *       rate, latency = intended start to the pump's ack;</li>
+ *   <li>the sender JVM's heap allocation per store task during the tcp rows ({@link HeapAllocation}), beside
+ *       issue 12's budget;</li>
+ *   <li>request streaming and the chunk-count rows ({@link RequestRows}).</li>
+ * </ul>
  */
 final class EndToEndSuite {
-    private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** Closed-loop requests before the first rate, for the JIT (see {@link #warmUp}). */
-    private static final int JIT_WARMUP_REQUESTS = 500;
-    private static final String PY_NAME = "LMCache Python path (asyncio+pyzmq+msgspec, 1 ms poll)";
+    static final String PY_NAME = "LMCache Python path (asyncio+pyzmq+msgspec, 1 ms poll)";
+    private static final String PY_SCRIPT = "benchmarks/src/main/python/lmcache_pd_loop.py";
+    static final String MOCK = "kvcourier mock_memory";
+    static final String TCP = "kvcourier tcp (2 JVMs)";
+    static final String FLOOR = "raw TCP pump + 64 B round trip (same 2 JVMs)";
+    /** Issue 12's budget for the sender JVM's store path, bytes per task. */
+    static final double ALLOC_BUDGET = 2048;
+    private static final double[] PERCENTILES = {50, 99, 99.9};
+    /** Receiver pages of the two-JVM tcp rows: far more than requests in flight plus decode lag ever hold. */
+    private static final int TCP_RECEIVER_PAGES = 1024;
 
     private EndToEndSuite() {
     }
 
+    /** Latency histograms (ns) of one implementation, by request shape (chunks) and rate. */
+    static final class Grid {
+        private final Map<Integer, Map<Integer, Histogram>> byShape = new LinkedHashMap<>();
+
+        void put(int chunks, int rate, Histogram h) {
+            byShape.computeIfAbsent(chunks, k -> new LinkedHashMap<>()).put(rate, h);
+        }
+
+        void putAll(int chunks, Map<Integer, Histogram> byRate) {
+            if (byRate != null) {
+                byRate.forEach((rate, h) -> put(chunks, rate, h));
+            }
+        }
+
+        Histogram get(int chunks, int rate) {
+            Map<Integer, Histogram> m = byShape.get(chunks);
+            return m == null ? null : m.get(rate);
+        }
+    }
+
     static void run(Settings s, Report report, PrintStream log, Path repoRoot, Path python, boolean pythonGiven)
             throws Exception {
-        Map<Integer, Histogram> py = pythonPath(s, report, log, repoRoot, python, pythonGiven);
-        List<String> channels = new ArrayList<>(List.of("mock_memory"));
-        String tcp = TransferChannels.unsupportedReason(ChannelKind.TCP);
-        if (tcp == null) {
-            channels.add("tcp");
-        } else {
-            report.skip(new Skip("e2e", "kvcourier over tcp", tcp));
+        Grid py = new Grid();
+        if (pythonUsable(report, log, repoRoot, python, pythonGiven)) {
+            for (int chunks : s.e2eShapes()) {
+                py.putAll(chunks, pythonPath(s, chunks, report, log, repoRoot, python));
+            }
         }
-        String shape = s.e2eChunks() + " x " + Settings.bytes(s.e2eChunkBytes());
-        for (String channel : channels) {
-            Map<Integer, Histogram> java = javaPath(s, channel, report, log);
+        Grid mock = inProcess(s, report, log);
+        String tcpMissing = TransferChannels.unsupportedReason(ChannelKind.TCP);
+        Grid tcp = new Grid();
+        Grid floor = new Grid();
+        Map<String, HeapAllocation.Bytes> alloc = new LinkedHashMap<>();
+        Map<String, Integer> allocTasks = new LinkedHashMap<>();
+        if (tcpMissing == null) {
+            twoJvm(s, report, log, tcp, floor, alloc, allocTasks);
+        } else {
+            report.skip(new Skip("e2e", "kvcourier over tcp (2 JVMs), its floor, streaming and chunk-count rows",
+                    tcpMissing));
+        }
+        for (int chunks : s.e2eShapes()) {
             for (int rate : s.e2eRates()) {
-                Histogram j = java == null ? null : java.get(rate);
-                Histogram p = py == null ? null : py.get(rate);
-                for (double pct : new double[] {50, 99, 99.9}) {
-                    report.add(new Metric("e2e", shape + " @ " + rate + "/s p" + BenchMain.pct(pct),
-                            "kvcourier " + channel, "us", Better.LOWER, micros(j, pct), PY_NAME, micros(p, pct)));
+                for (double pct : PERCENTILES) {
+                    String label = s.e2eShape(chunks) + " @ " + rate + "/s p" + BenchMain.pct(pct);
+                    double p = micros(py.get(chunks, rate), pct);
+                    double t = micros(tcp.get(chunks, rate), pct);
+                    report.add(new Metric("e2e", label, MOCK, "us", Better.LOWER, micros(mock.get(chunks, rate), pct),
+                            PY_NAME, p, Anchor.PEER));
+                    if (tcpMissing == null) {
+                        report.add(new Metric("e2e", label, TCP, "us", Better.LOWER, t, PY_NAME, p, Anchor.PEER));
+                        report.add(new Metric("e2e", label, TCP, "us", Better.LOWER, t, FLOOR,
+                                micros(floor.get(chunks, rate), pct), Anchor.FLOOR));
+                    }
                 }
             }
         }
+        allocationRows(s, report, alloc, allocTasks);
+        if (tcpMissing == null) {
+            RequestRows.stream(s, report, log);
+            RequestRows.chunkCount(s, report, log);
+        }
         report.note("e2e", "latency = ProxyNotif arrival - intended start (open loop, coordinated omission corrected); "
-                + "both sides in one process each; the Python row is a comparison peer, not a ceiling: ratio > 1 "
-                + "means kvcourier is faster");
+                + "the Python peer runs sender, receiver and proxy in one process, kvcourier mock_memory both adapters "
+                + "in this JVM, kvcourier tcp (2 JVMs) the sender and the proxy's PULL socket in this JVM and the "
+                + "receiver adapter (which loads and unlocks every committed batch, freeing its pages) in a child JVM");
+        report.note("e2e", "peer rows: ratio = Python latency / kvcourier latency (> 1: kvcourier is faster); floor "
+                + "rows: ratio = floor / kvcourier (1.00 = at the wire's floor); the floor is, between the same two "
+                + "JVMs, one 64-byte round trip (what an allocation needs) plus a raw pump of the request's bytes over "
+                + "plain blocking sockets, issued open loop at the same rate, latency = intended start -> pump ack");
+        report.note("e2e", "issue 12 targets, as ratios in these tables: 1 x 256 KiB mock_memory @ 50/s p50 vs peer "
+                + ">= 5; 16 x 256 KiB mock_memory @ 50/s p50 vs peer >= 2; tcp (2 JVMs) @ 50/s vs floor: 1 x 256 KiB "
+                + "p50 >= 0.5 and p99 >= 0.25, 16 x 256 KiB p50 >= 0.77 and p99 >= 0.5; store-path alloc vs budget "
+                + ">= 1; streaming vs raw pump >= 0.75; chunk count 512 x 8 KiB vs 8 x 512 KiB p50 >= 0.8 "
+                + "(i.e. <= 1.25x)");
     }
 
-    private static double micros(Histogram h, double pct) {
+    static double micros(Histogram h, double pct) {
         if (h == null || h.getTotalCount() == 0) {
             return Double.NaN;
         }
-        return h.getValueAtPercentile(pct) / 1e3;
+        synchronized (h) {
+            return h.getValueAtPercentile(pct) / 1e3;
+        }
     }
 
-    /** kvcourier: histograms of latency in ns per rate. */
-    static Map<Integer, Histogram> javaPath(Settings s, String channel, Report report, PrintStream log)
-            throws Exception {
-        Map<String, Long> intended = new ConcurrentHashMap<>();
-        Map<Integer, Histogram> out = new LinkedHashMap<>();
-        Histogram[] current = new Histogram[1];
-        Map<String, Long> arrivals = new ConcurrentHashMap<>();
-        ProxyListener.NotificationCallback onNotif = (reqId, receivedNanos, at) -> {
-            if (reqId.startsWith("j-")) {
-                arrivals.put(reqId, receivedNanos);
-                return;
-            }
-            Long start = intended.remove(reqId);
-            Histogram h = current[0];
-            if (start != null && h != null && reqId.startsWith("m")) {
-                synchronized (h) {
-                    h.recordValue(Math.min(Math.max(0, receivedNanos - start), h.getHighestTrackableValue()));
+    // ------------------------------------------------------------------------- kvcourier, mock_memory
+
+    /** Both adapters in this JVM over mock_memory: one pair and one proxy listener for every shape. */
+    private static Grid inProcess(Settings s, Report report, PrintStream log) {
+        Grid out = new Grid();
+        Arrivals arrivals = new Arrivals();
+        int maxChunks = s.e2eShapes().stream().mapToInt(Integer::intValue).max().orElse(1);
+        try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, arrivals);
+             AdapterPair pair = new AdapterPair("mock_memory", s.e2eChunkBytes(), Math.max(256, maxChunks * 16),
+                     proxy.port())) {
+            for (int chunks : s.e2eShapes()) {
+                String label = "mock_memory " + s.e2eShape(chunks);
+                StoreDriver driver = new StoreDriver("m" + chunks, pair.sender, pair.chunks(chunks), arrivals);
+                if (!warmUp(s, driver, label, report, log)) {
+                    continue;
                 }
-            }
-        };
-        int pages = Math.max(256, s.e2eChunks() * 16);
-        try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, onNotif);
-             AdapterPair pair = new AdapterPair(channel, s.e2eChunkBytes(), pages, proxy.port())) {
-            List<MemoryObj> chunks = pair.chunks(s.e2eChunks());
-            long request = warmUp(pair, chunks, s.e2eChunks(), JIT_WARMUP_REQUESTS, arrivals, channel, report, log);
-            if (request < 0) {
-                report.skip(new Skip("e2e", "kvcourier " + channel, "a warm-up request got no ProxyNotif within 10 s "
-                        + "(is the proxy notifier wired into the sender in this build?)"));
-                return null;
-            }
-            for (int rate : s.e2eRates()) {
-                current[0] = null;
-                request += issue(pair, chunks, s.e2eChunks(), rate, s.e2eWarmupSeconds(), "w" + rate, request, intended);
-                Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-                current[0] = h;
-                int n = issue(pair, chunks, s.e2eChunks(), rate, s.e2eSeconds(), "m" + rate, request, intended);
-                request += n;
-                long deadline = System.nanoTime() + GRACE_NANOS;
-                while (intended.keySet().stream().anyMatch(k -> k.startsWith("m")) && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                for (int rate : s.e2eRates()) {
+                    out.put(chunks, rate, openLoop(s, driver, rate, label, report, log, null).latency());
                 }
-                synchronized (h) {
-                    out.put(rate, h.copy());
-                }
-                long lost = intended.keySet().stream().filter(k -> k.startsWith("m")).count();
-                intended.clear();
-                if (lost > 0) {
-                    report.note("e2e", String.format(Locale.ROOT, "kvcourier %s @ %d/s: %d of %d requests got no "
-                            + "ProxyNotif within %d s (not in the percentiles)", channel, rate, lost, n,
-                            TimeUnit.NANOSECONDS.toSeconds(GRACE_NANOS)));
-                }
-                log.printf(Locale.ROOT, "  kvcourier %s @ %d/s: %d sent, %d notified, p50 %.0f us, p99 %.0f us%n",
-                        channel, rate, n, n - lost, micros(h, 50), micros(h, 99));
+                failures(driver, label, report);
             }
         }
         return out;
     }
 
-    /**
-     * Brings the JIT to steady state before any rate is measured: {@code count} requests back to back, each
-     * waited for (its store completion through the store eventfd, then its notification), so C2 has compiled the
-     * store path as the Python peer's interpreter needs no warm-up. The second half is also reported as a
-     * closed-loop breakdown: submit to store completion, and store completion to ProxyNotif arrival.
-     *
-     * @return how many request numbers it used, or -1 when a request did not complete or got no notification
-     *         within 10 s
-     */
-    private static long warmUp(AdapterPair pair, List<MemoryObj> chunks, int n, int count, Map<String, Long> arrivals,
-                               String channel, Report report, PrintStream log) {
-        Histogram store = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-        Histogram notify = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-        long begin = System.nanoTime();
-        try (CompletionPoller poller = CompletionPoller.forAdapter(pair.sender)) {
-            for (int i = 0; i < count; i++) {
-                String id = "j-" + i;
-                long t0 = System.nanoTime();
-                long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
-                long task = pair.sender.submitStoreTask(AdapterPair.keys(i, n), chunks, new TransferSpec(id, true, n));
-                while (!pair.sender.popCompletedStoreTasks().containsKey(task)) {
-                    if (System.nanoTime() > deadline) {
-                        return -1;
-                    }
-                    poller.await(Duration.ofMillis(100));
-                }
-                long t1 = System.nanoTime();
-                while (!arrivals.containsKey(id)) {
-                    if (System.nanoTime() > deadline) {
-                        return -1;
-                    }
-                    LockSupport.parkNanos(20_000);
-                }
-                long t2 = arrivals.remove(id);
-                if (i >= count / 2) {
-                    store.recordValue(Math.min(t1 - t0, store.getHighestTrackableValue()));
-                    notify.recordValue(Math.min(Math.max(0, t2 - t1), notify.getHighestTrackableValue()));
-                }
-            }
+    /** The JIT warm-up with its closed-loop breakdown note; false (and a Skip) when a request got lost. */
+    private static boolean warmUp(Settings s, StoreDriver driver, String label, Report report, PrintStream log) {
+        StoreDriver.ClosedLoop c = driver.warmUp(s.e2eWarmupRequests());
+        if (c == null) {
+            report.skip(new Skip("e2e", "kvcourier " + label, "a warm-up request did not complete or got no "
+                    + "ProxyNotif within 10 s"));
+            log.println("  kvcourier " + label + ": a warm-up request got lost; skipped");
+            return false;
         }
-        log.printf(Locale.ROOT, "  kvcourier %s warm-up: %d closed-loop requests in %.1f s%n", channel, count,
-                (System.nanoTime() - begin) / 1e9);
+        log.printf(Locale.ROOT, "  kvcourier %s warm-up: %d closed-loop requests in %.1f s%n", label,
+                s.e2eWarmupRequests(), c.seconds());
         report.note("e2e", String.format(Locale.ROOT, "kvcourier %s closed loop (last %d warm-up requests, one at a "
                 + "time): submit -> store completion p50 %.0f us / p99 %.0f us; store completion -> ProxyNotif "
-                + "arrival p50 %.0f us / p99 %.0f us", channel, store.getTotalCount(), micros(store, 50),
-                micros(store, 99), micros(notify, 50), micros(notify, 99)));
-        return count;
+                + "arrival p50 %.0f us / p99 %.0f us", label, c.store().getTotalCount(), micros(c.store(), 50),
+                micros(c.store(), 99), micros(c.notification(), 50), micros(c.notification(), 99)));
+        return true;
     }
 
-    /** Issues {@code rate × seconds} requests open-loop; returns how many. */
-    private static int issue(AdapterPair pair, List<MemoryObj> chunks, int n, int rate, int seconds, String prefix,
-                             long firstRequest, Map<String, Long> intended) {
-        long period = TimeUnit.SECONDS.toNanos(1) / rate;
-        int count = rate * seconds;
-        List<List<ObjectKey>> keys = new ArrayList<>(count);
-        List<String> ids = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            keys.add(AdapterPair.keys(firstRequest + i, n));
-            ids.add(prefix + "-" + i);
+    /** One rate's open-loop result: latencies, requests measured, and the heap allocation (when asked). */
+    record Measured(Histogram latency, int requests, HeapAllocation.Bytes alloc) {
+    }
+
+    /**
+     * One rate: warm-up requests at the rate, then the measured ones right behind them (planned before either
+     * starts), then up to the grace period for their notifications.
+     *
+     * @param allocExcluded thread ids left out of a heap-allocation window around the measured requests, or
+     *                      {@code null} for no window
+     */
+    private static Measured openLoop(Settings s, StoreDriver driver, int rate, String label, Report report,
+                                     PrintStream log, java.util.Set<Long> allocExcluded) {
+        Histogram h = Arrivals.histogram();
+        StoreDriver.Plan warm = driver.plan(rate, s.e2eWarmupSeconds(), "w" + rate, null);
+        StoreDriver.Plan measured = driver.plan(rate, s.e2eSeconds(), "m" + rate, h);
+        warm.run();
+        HeapAllocation.Window window = allocExcluded == null ? null : HeapAllocation.start();
+        measured.run();
+        int lost = measured.drain();
+        HeapAllocation.Bytes bytes = window == null ? null : window.end(allocExcluded, Thread.currentThread().threadId());
+        warm.drain();
+        if (!driver.awaitIdle(System.nanoTime() + StoreDriver.GRACE_NANOS)) {
+            report.note("e2e", "kvcourier " + label + " @ " + rate + "/s: store tasks were still in flight "
+                    + TimeUnit.NANOSECONDS.toSeconds(StoreDriver.GRACE_NANOS) + " s after the last notification "
+                    + "awaited; the next measurement ran beside them");
         }
+        int n = measured.count();
+        if (lost > 0) {
+            report.note("e2e", String.format(Locale.ROOT, "kvcourier %s @ %d/s: %d of %d requests got no ProxyNotif "
+                    + "within %d s (not in the percentiles)", label, rate, lost, n,
+                    TimeUnit.NANOSECONDS.toSeconds(StoreDriver.GRACE_NANOS)));
+        }
+        log.printf(Locale.ROOT, "  kvcourier %s @ %d/s: %d sent, %d notified, p50 %.0f us, p99 %.0f us%s%n",
+                label, rate, n, n - lost, micros(h, 50), micros(h, 99),
+                bytes == null ? "" : String.format(Locale.ROOT, ", %.0f B/task allocated", (double) bytes.total() / n));
+        return new Measured(h, n, bytes);
+    }
+
+    private static void failures(StoreDriver driver, String label, Report report) {
+        if (driver.failedStores() > 0) {
+            report.note("e2e", "kvcourier " + label + ": " + driver.failedStores() + " store tasks failed (their "
+                    + "requests were still notified, so they are in the percentiles)");
+        }
+    }
+
+    // --------------------------------------------------------------------- kvcourier tcp, two JVMs + floor
+
+    private static void twoJvm(Settings s, Report report, PrintStream log, Grid tcp, Grid floor,
+                               Map<String, HeapAllocation.Bytes> alloc, Map<String, Integer> allocTasks)
+            throws Exception {
+        Arrivals arrivals = new Arrivals();
+        int maxChunks = s.e2eShapes().stream().mapToInt(Integer::intValue).max().orElse(1);
+        try (RemotePair pair = new RemotePair(s.e2eChunkBytes(), Math.max(TCP_RECEIVER_PAGES, maxChunks * 64),
+                Math.max(256, maxChunks * 16), arrivals)) {
+            for (int chunks : s.e2eShapes()) {
+                String label = "tcp (2 JVMs) " + s.e2eShape(chunks);
+                List<MemoryObj> objs = pair.chunks(chunks);
+                StoreDriver driver = new StoreDriver("t" + chunks, pair.sender, objs, arrivals);
+                if (!warmUp(s, driver, label, report, log)) {
+                    continue;
+                }
+                try (FloorPump pump = new FloorPump(pair.floorPort, objs.stream().map(MemoryObj::segment).toList())) {
+                    floorWarmUp(s, pump);
+                    for (int rate : s.e2eRates()) {
+                        Measured m = openLoop(s, driver, rate, label, report, log, pair.excludedFromSenderAllocation());
+                        tcp.put(chunks, rate, m.latency());
+                        String key = s.e2eShape(chunks) + " @ " + rate + "/s";
+                        alloc.put(key, m.alloc());
+                        allocTasks.put(key, m.requests());
+                        floor.put(chunks, rate, floorOpenLoop(s, pump, rate, s.e2eShape(chunks), log));
+                    }
+                }
+                failures(driver, label, report);
+            }
+            receiverNote(pair, "tcp (2 JVMs) e2e", report);
+        }
+    }
+
+    /** The floor's warm-up: requests back to back for the e2e warm-up time of one rate (the JIT of both JVMs). */
+    private static void floorWarmUp(Settings s, FloorPump pump) throws IOException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(s.e2eWarmupSeconds());
+        do {
+            pump.pingAndPump();
+        } while (System.nanoTime() < end);
+    }
+
+    /**
+     * The floor at one rate, open loop like kvcourier's rows: at each intended start one ping and one batch on the
+     * (single, blocking) connection; latency = the batch's ack minus the intended start, so a late request carries
+     * its queueing delay. Warm-up at the rate first, as for kvcourier.
+     */
+    static Histogram floorOpenLoop(Settings s, FloorPump pump, int rate, String shape, PrintStream log)
+            throws IOException {
+        floorAtRate(pump, rate, rate * s.e2eWarmupSeconds(), null);
+        Histogram h = Arrivals.histogram();
+        floorAtRate(pump, rate, rate * s.e2eSeconds(), h);
+        log.printf(Locale.ROOT, "  floor %s @ %d/s: p50 %.0f us, p99 %.0f us%n", shape, rate, micros(h, 50),
+                micros(h, 99));
+        return h;
+    }
+
+    private static void floorAtRate(FloorPump pump, int rate, int count, Histogram into) throws IOException {
+        long period = TimeUnit.SECONDS.toNanos(1) / rate;
         long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
         for (int i = 0; i < count; i++) {
             long t = t0 + i * period;
@@ -206,20 +298,57 @@ final class EndToEndSuite {
             while ((left = t - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(left);
             }
-            intended.put(ids.get(i), t);
-            pair.sender.submitStoreTask(keys.get(i), chunks, new TransferSpec(ids.get(i), true, n));
-            if ((i & 15) == 0) {
-                pair.sender.popCompletedStoreTasks();
+            pump.pingAndPump();
+            if (into != null) {
+                into.recordValue(Math.min(Math.max(0, System.nanoTime() - t), into.getHighestTrackableValue()));
             }
         }
-        pair.sender.popCompletedStoreTasks();
-        return count;
     }
 
-    /** LMCache's Python path: histograms per rate, or null (and a Skip in the report) without a usable python. */
-    static Map<Integer, Histogram> pythonPath(Settings s, Report report, PrintStream log, Path repoRoot, Path python,
-                                              boolean pythonGiven) throws Exception {
-        Path script = repoRoot.resolve("benchmarks/src/main/python/lmcache_pd_loop.py");
+    /** A note when the child's decode side missed keys (evicted before it locked them) — the buffer was too small. */
+    static void receiverNote(RemotePair pair, String what, Report report) throws IOException {
+        Map<String, String> st = pair.receiverStatus();
+        String missing = st.getOrDefault("missing_keys", "?");
+        report.note("e2e", String.format(Locale.ROOT, "receiver child of the %s rows: %s batches decoded, %s keys "
+                + "loaded, %s missing (evicted or not loadable), peak %s of %s pages in use", what,
+                st.getOrDefault("batches", "?"), st.getOrDefault("loaded_keys", "?"), missing,
+                st.getOrDefault("peak_pages_in_use", "?"), st.getOrDefault("page_count", "?")));
+    }
+
+    // ------------------------------------------------------------------------------- allocation per task
+
+    private static void allocationRows(Settings s, Report report, Map<String, HeapAllocation.Bytes> alloc,
+                                       Map<String, Integer> tasks) {
+        String budget = "issue 12: 2 KB per task (fixed, not measured)";
+        for (Map.Entry<String, HeapAllocation.Bytes> e : alloc.entrySet()) {
+            int n = tasks.get(e.getKey());
+            HeapAllocation.Bytes b = e.getValue();
+            report.add(new Metric("e2e", e.getKey() + " alloc", "kvcourier tcp sender JVM, store path", "B/task",
+                    Better.LOWER, BenchMain.bytes((double) b.total() / n), budget, ALLOC_BUDGET, Anchor.BUDGET));
+            StringBuilder parts = new StringBuilder();
+            b.byGroup().entrySet().stream()
+                    .filter(g -> g.getValue() >= n) // at least 1 B per task
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(g -> parts.append(String.format(Locale.ROOT, "%s %.0f, ", g.getKey(),
+                            (double) g.getValue() / n)));
+            parts.append(String.format(Locale.ROOT, "threads started or ended in the window %.0f",
+                    (double) b.ungrouped() / n));
+            report.note("e2e", "store-path alloc " + e.getKey() + ", B/task by thread: " + parts);
+        }
+        if (!alloc.isEmpty()) {
+            report.note("e2e", "store-path alloc = heap bytes allocated in the sender JVM (getTotalThreadAllocatedBytes, "
+                    + "all threads incl. virtual threads on their carriers) from the first measured submit until every "
+                    + "measured request was notified, minus the proxy listener's threads, per measured request; it "
+                    + "includes the caller's submit/pop calls and jeromq's own per-message objects (those on the "
+                    + "sender's jeromq I/O threads are listed as 'jeromq I/O (creator)'; those made on the caller and "
+                    + "control threads cannot be told apart), and the tail of the warm-up requests still in flight at the start");
+        }
+    }
+
+    /** Whether the Python peer can run; if not, a Skip in the report says why. */
+    static boolean pythonUsable(Report report, PrintStream log, Path repoRoot, Path python, boolean pythonGiven)
+            throws Exception {
+        Path script = repoRoot.resolve(PY_SCRIPT);
         String why = null;
         if (!Files.isExecutable(python)) {
             why = "no python with msgspec/pyzmq" + (pythonGiven ? " at " + python : " (pass --python PATH; "
@@ -237,12 +366,18 @@ final class EndToEndSuite {
         if (why != null) {
             report.skip(new Skip("e2e", PY_NAME, why));
             log.println("  e2e python row: skipped: " + why);
-            return null;
+            return false;
         }
-        List<String> cmd = List.of(python.toString(), script.toString(),
+        return true;
+    }
+
+    /** LMCache's Python path for requests of {@code chunks} chunks: histograms per rate. */
+    static Map<Integer, Histogram> pythonPath(Settings s, int chunks, Report report, PrintStream log, Path repoRoot,
+                                              Path python) throws Exception {
+        List<String> cmd = List.of(python.toString(), repoRoot.resolve(PY_SCRIPT).toString(),
                 "--rates", String.join(",", s.e2eRates().stream().map(String::valueOf).toList()),
-                "--chunks", Integer.toString(s.e2eChunks()), "--chunk-bytes", Long.toString(s.e2eChunkBytes()),
-                "--pages", Integer.toString(Math.max(256, s.e2eChunks() * 16)),
+                "--chunks", Integer.toString(chunks), "--chunk-bytes", Long.toString(s.e2eChunkBytes()),
+                "--pages", Integer.toString(Math.max(256, chunks * 16)),
                 "--warmup", Integer.toString(s.e2eWarmupSeconds()), "--seconds", Integer.toString(s.e2eSeconds()));
         long budget = (long) s.e2eRates().size() * (s.e2eWarmupSeconds() + s.e2eSeconds() + 25) + 30;
         Finished peer = runBounded(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT), budget);
@@ -251,21 +386,22 @@ final class EndToEndSuite {
         }
         String json = peer.output();
         Map<Integer, Histogram> out = parsePython(json);
+        String shape = chunks + " x " + Settings.bytes(s.e2eChunkBytes());
         Matcher v = Pattern.compile("\"python\": \"([^\"]+)\", \"msgspec\": \"([^\"]+)\", \"pyzmq\": \"([^\"]+)\"")
                 .matcher(json);
-        if (v.find()) {
+        if (v.find() && chunks == s.e2eShapes().getFirst()) {
             report.note("e2e", "Python peer: python " + v.group(1) + ", msgspec " + v.group(2) + ", pyzmq " + v.group(3));
         }
         Matcher counts = Pattern.compile("\"rate\":\\s*(\\d+),\\s*\"sent\":\\s*(\\d+),\\s*\"notified\":\\s*(\\d+)")
                 .matcher(json);
         while (counts.find()) {
             if (!counts.group(2).equals(counts.group(3))) {
-                report.note("e2e", "Python path @ " + counts.group(1) + "/s: " + counts.group(3) + " of " + counts.group(2)
+                report.note("e2e", "Python path " + shape + " @ " + counts.group(1) + "/s: " + counts.group(3) + " of " + counts.group(2)
                         + " requests notified within the grace period (the rest are not in the percentiles)");
             }
         }
         for (Map.Entry<Integer, Histogram> e : out.entrySet()) {
-            log.printf(Locale.ROOT, "  python @ %d/s: %d notified, p50 %.0f us, p99 %.0f us%n", e.getKey(),
+            log.printf(Locale.ROOT, "  python %s @ %d/s: %d notified, p50 %.0f us, p99 %.0f us%n", shape, e.getKey(),
                     e.getValue().getTotalCount(), micros(e.getValue(), 50), micros(e.getValue(), 99));
         }
         return out;

@@ -21,7 +21,6 @@ public final class Report {
     private final List<Metric> metrics = new ArrayList<>();
     private final List<Skip> skips = new ArrayList<>();
     private final Map<String, List<String>> notes = new LinkedHashMap<>();
-    private final java.util.Set<String> peerSuites = new java.util.HashSet<>();
 
     /** @param environment what the run ran on (JDK, kernel, CPU, cores, ...), in print order */
     public Report(Map<String, String> environment) {
@@ -39,14 +38,6 @@ public final class Report {
     /** A remark printed under the suite's table and written to the JSON (method details, sample counts). */
     public void note(String suite, String text) {
         notes.computeIfAbsent(suite, k -> new ArrayList<>()).add(text);
-    }
-
-    /**
-     * Marks a suite whose comparison rows are a peer a user would otherwise run (end to end: LMCache's Python
-     * path), not a ceiling; its table labels them {@code peer:} instead of {@code ceiling:}.
-     */
-    public void comparedWithPeer(String suite) {
-        peerSuites.add(suite);
     }
 
     public List<Metric> metrics() {
@@ -95,7 +86,11 @@ public final class Report {
         return sb.toString();
     }
 
-    /** One suite's table: per case, the ceiling row first, then each kvcourier row with its ratio. */
+    /**
+     * One suite's table: per case, the anchor row first (labelled with its {@link Metric.Anchor} kind:
+     * {@code ceiling:}, {@code peer:}, {@code floor:}, ...), then each kvcourier row with its ratio. Consecutive
+     * metrics with the same case, anchor and unit share one anchor row.
+     */
     public String table(String suite) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"case", "implementation", "value", "unit", "ratio"});
@@ -104,9 +99,9 @@ public final class Report {
             if (!m.suite().equals(suite)) {
                 continue;
             }
-            String key = m.caseLabel() + "\u0000" + m.ceilingName() + "\u0000" + m.unit();
+            String key = m.caseLabel() + "\u0000" + m.anchor() + "\u0000" + m.ceilingName() + "\u0000" + m.unit();
             if (!key.equals(lastKey)) {
-                String kind = peerSuites.contains(suite) ? "peer: " : "ceiling: ";
+                String kind = m.anchor().label() + ": ";
                 rows.add(new String[] {m.caseLabel(), kind + m.ceilingName(), number(m.ceilingValue()), m.unit(),
                         Double.isFinite(m.ceilingValue()) ? "1.00" : "-"});
                 lastKey = key;
@@ -169,7 +164,8 @@ public final class Report {
 
     /**
      * Writes the report as one JSON object: {@code environment}, {@code metrics} (each with {@code suite},
-     * {@code case}, {@code name}, {@code unit}, {@code better}, {@code value}, {@code ceiling_name},
+     * {@code case}, {@code name}, {@code unit}, {@code better}, {@code value}, {@code anchor} (its kind:
+     * {@code ceiling}, {@code peer}, {@code floor}, {@code baseline}, {@code budget}), {@code ceiling_name},
      * {@code ceiling_value}, {@code ratio}), {@code skipped} and {@code notes}. Non-finite numbers are written
      * as {@code null}.
      */
@@ -191,6 +187,7 @@ public final class Report {
             j.name("unit").value(m.unit());
             j.name("better").value(m.better().name().toLowerCase(Locale.ROOT));
             j.name("value").value(m.value());
+            j.name("anchor").value(m.anchor().label());
             j.name("ceiling_name").value(m.ceilingName());
             j.name("ceiling_value").value(m.ceilingValue());
             Double r = m.ratio();

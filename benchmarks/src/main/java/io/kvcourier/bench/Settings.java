@@ -17,30 +17,70 @@ import java.util.List;
  * @param channelBatches   chunks per batch of the channel suites
  * @param maxBatchBytes    channel cases above this many bytes per batch are left out (memory on small machines)
  * @param e2eRates         end-to-end request rates, requests per second
- * @param e2eChunks        chunks per end-to-end request
+ * @param e2eShapes        chunks per end-to-end request, one open-loop shape each
  * @param e2eChunkBytes    bytes per end-to-end chunk
  * @param e2eWarmupSeconds end-to-end warm-up per rate, seconds
  * @param e2eSeconds       end-to-end measurement per rate, seconds
+ * @param e2eWarmupRequests closed-loop requests per shape before the first rate (JIT warm-up)
+ * @param stream           the request-streaming row
+ * @param chunkCount       the chunk-count rows
  */
 record Settings(String name, int forks, int warmups, int warmupSeconds, int iterations, int iterationSeconds,
                 List<Long> copySizes, List<Long> channelSizes, List<Integer> channelBatches, long maxBatchBytes,
-                List<Integer> e2eRates, int e2eChunks, long e2eChunkBytes, int e2eWarmupSeconds, int e2eSeconds) {
+                List<Integer> e2eRates, List<Integer> e2eShapes, long e2eChunkBytes, int e2eWarmupSeconds,
+                int e2eSeconds, int e2eWarmupRequests, Stream stream, ChunkCount chunkCount) {
 
     static final long KIB = 1024;
     static final long MIB = 1024 * KIB;
+
+    /**
+     * Request streaming over tcp between two JVMs: requests of {@code chunks × chunkBytes}, {@code window} in
+     * flight, beside the raw pump with as many batches in flight.
+     *
+     * @param seconds warm-up and measurement per implementation, each (the measurement in alternating slices)
+     */
+    record Stream(int chunks, long chunkBytes, int window, int warmupSeconds, int seconds) {
+        String label() {
+            return chunks + " x " + bytes(chunkBytes) + ", " + window + " in flight";
+        }
+    }
+
+    /**
+     * The cost of many small chunks: one request of {@code requestBytes} cut into chunks of each of
+     * {@code chunkBytes} (the first is the baseline the others are compared with), one request at a time over tcp
+     * between two JVMs.
+     */
+    record ChunkCount(long requestBytes, List<Long> chunkBytes, int warmupSeconds, int seconds) {
+        int chunks(long chunk) {
+            return (int) (requestBytes / chunk);
+        }
+
+        String label(long chunk) {
+            return chunks(chunk) + " x " + bytes(chunk);
+        }
+    }
 
     static Settings quick() {
         return new Settings("quick", 1, 1, 1, 3, 1,
                 List.of(256 * KIB, 2 * MIB, 32 * MIB),
                 List.of(64 * KIB, 2 * MIB, 32 * MIB), List.of(1, 32), 256 * MIB,
-                List.of(50, 200), 16, 256 * KIB, 1, 3);
+                List.of(50, 200), List.of(1, 16), 256 * KIB, 1, 3, 500,
+                new Stream(8, 2 * MIB, 4, 1, 3),
+                new ChunkCount(4 * MIB, List.of(512 * KIB, 8 * KIB), 2, 3));
     }
 
     static Settings full() {
         return new Settings("full", 2, 3, 2, 5, 2,
                 List.of(256 * KIB, 2 * MIB, 32 * MIB),
                 List.of(64 * KIB, 256 * KIB, 1 * MIB, 2 * MIB, 8 * MIB, 32 * MIB), List.of(1, 4, 8, 16, 32), 512 * MIB,
-                List.of(50, 100, 200, 400), 16, 256 * KIB, 3, 10);
+                List.of(50, 100, 200, 400), List.of(1, 16), 256 * KIB, 3, 10, 1000,
+                new Stream(8, 2 * MIB, 4, 3, 10),
+                new ChunkCount(4 * MIB, List.of(512 * KIB, 8 * KIB), 3, 10));
+    }
+
+    /** {@code 16 x 256 KiB}: an e2e request shape. */
+    String e2eShape(int chunks) {
+        return chunks + " x " + bytes(e2eChunkBytes);
     }
 
     /** A size as people say it: {@code 64 KiB}, {@code 2 MiB}. */

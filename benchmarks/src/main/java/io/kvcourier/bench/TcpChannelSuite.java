@@ -10,18 +10,11 @@ import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.WireCodec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -111,71 +104,6 @@ final class TcpChannelSuite {
         return c[c.length / 2];
     }
 
-    /** A child JVM running {@link ChildReceiver}; closes it by closing its stdin. */
-    private static final class Child implements AutoCloseable {
-        static final long EXPECT_SECONDS = 60;
-        final Process process;
-        final BufferedReader out;
-        final Writer in;
-
-        Child(String... args) throws IOException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(List.of(JmhRunner.JVM_FLAGS));
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(ChildReceiver.class.getName());
-            cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        }
-
-        /** The next line starting with {@code prefix} (other lines are logging); fails if the child exits. */
-        /**
-         * The next line starting with {@code prefix} (other lines are logging). Bounded: a child that prints
-         * nothing for {@value #EXPECT_SECONDS} s is killed, which ends the read.
-         */
-        String expect(String prefix) throws IOException {
-            java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
-            Thread.ofVirtual().name("bench-child-watchdog").start(() -> {
-                try {
-                    if (!answered.await(EXPECT_SECONDS, TimeUnit.SECONDS)) {
-                        process.destroyForcibly();
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            try {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    if (line.startsWith(prefix)) {
-                        return line.substring(prefix.length()).trim();
-                    }
-                }
-            } finally {
-                answered.countDown();
-            }
-            throw new IOException("child receiver exited (or was killed after " + EXPECT_SECONDS
-                    + " s of silence) before printing " + prefix.trim());
-        }
-
-        void send(String line) throws IOException {
-            in.write(line);
-            in.write('\n');
-            in.flush();
-        }
-
-        @Override
-        public void close() throws IOException, InterruptedException {
-            in.close();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
-
     /** One batch sent and acknowledged. */
     interface Op {
         void run() throws IOException;
@@ -183,7 +111,7 @@ final class TcpChannelSuite {
 
     /** The raw loopback TCP pump: a child JVM receiver and one blocking connection to it. */
     static final class RawPump implements Op, AutoCloseable {
-        private final Child child;
+        private final ChildJvm child;
         private final StagingBuffer local;
         private final SocketChannel channel;
         private final ByteBuffer[] frame;
@@ -191,7 +119,7 @@ final class TcpChannelSuite {
         private final long frameBytes;
 
         RawPump(long size, int batch) throws Exception {
-            child = new Child("raw", Long.toString(size), Integer.toString(batch));
+            child = new ChildJvm("raw", Long.toString(size), Integer.toString(batch));
             local = new StagingBuffer(size * batch);
             channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", Integer.parseInt(child.expect("PORT "))));
             channel.socket().setTcpNoDelay(true);
@@ -228,14 +156,14 @@ final class TcpChannelSuite {
 
     /** A kvcourier channel of one kind: sender here, receiver in a child JVM, one connection. */
     static final class ChannelPump implements Op, AutoCloseable {
-        private final Child child;
+        private final ChildJvm child;
         private final StagingBuffer local;
         private final ChannelSender sender;
         private final ChannelConnection connection;
         private final WriteBatch writes;
 
         ChannelPump(String kind, long size, int batch) throws Exception {
-            child = new Child("channel", kind, Long.toString(size), Integer.toString(batch));
+            child = new ChildJvm("channel", kind, Long.toString(size), Integer.toString(batch));
             local = new StagingBuffer(size * batch);
             child.expect("READY");
             local.fixPageSize(size);

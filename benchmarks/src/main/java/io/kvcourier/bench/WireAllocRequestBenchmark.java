@@ -1,5 +1,6 @@
 package io.kvcourier.bench;
 
+import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.WireCodec;
 import io.kvcourier.wire.WireEncoder;
@@ -18,12 +19,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Suite <b>wire</b>, AllocRequest with 1, 8 or 64 keys: kvcourier's {@link WireEncoder} (one reused encoder, as
  * the sender keeps per thread) and {@link WireCodec#decode(byte[], Class)}, beside msgpack-core's generic
  * {@link MessageBufferPacker} / {@link MessageUnpacker} (both reused) writing and reading the same map.
+ * {@link #encodeKvcourierObjectKeys} writes the same bytes straight from {@link ObjectKey}s (each key's UTF-8
+ * form cached in the key, as when a sender sends the keys it was given).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -34,6 +38,8 @@ public class WireAllocRequestBenchmark {
     public int keys;
 
     private AllocRequest message;
+    private ObjectKey[] objectKeys;
+    private long[] shape;
     private byte[] bytes;
     private WireEncoder encoder;
     private MessageBufferPacker packer;
@@ -43,8 +49,14 @@ public class WireAllocRequestBenchmark {
     @Setup
     public void setup() {
         message = WireMessages.allocRequest(keys);
+        objectKeys = message.keys().stream().map(ObjectKey::parse).toArray(ObjectKey[]::new);
+        shape = message.shape();
         bytes = WireCodec.encode(message);
         encoder = new WireEncoder();
+        encodeKvcourierObjectKeys();
+        if (!Arrays.equals(encoder.toByteArray(), bytes)) {
+            throw new IllegalStateException("the ObjectKey path encodes other bytes than the record");
+        }
         packer = MessagePack.newDefaultBufferPacker();
         input = new ArrayBufferInput(bytes);
         unpacker = MessagePack.newDefaultUnpacker(input);
@@ -53,6 +65,13 @@ public class WireAllocRequestBenchmark {
     @Benchmark
     public int encodeKvcourier() {
         encoder.encode(message);
+        return encoder.length();
+    }
+
+    @Benchmark
+    public int encodeKvcourierObjectKeys() {
+        encoder.encodeAllocRequest(objectKeys, 0, objectKeys.length, message.fmt(), shape, message.dtype(),
+                message.lastChunkToks(), message.reqId(), message.isLastBatch(), message.totalChunks());
         return encoder.length();
     }
 

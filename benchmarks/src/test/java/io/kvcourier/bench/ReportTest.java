@@ -1,5 +1,6 @@
 package io.kvcourier.bench;
 
+import io.kvcourier.bench.Metric.Anchor;
 import io.kvcourier.bench.Metric.Better;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,7 @@ class ReportTest {
                 "\"ceiling_name\": \"libc memcpy\"", "\"ceiling_value\": 10", "\"ratio\": 0.5");
         assertThat(json).contains("\"value\": null", "\"ratio\": null");
         assertThat(json).contains("\"reason\": \"no RDMA device: ENOSYS\"");
+        assertThat(json).contains("\"anchor\": \"ceiling\"");
         assertThat(count(json, "\"ceiling_name\"")).isEqualTo(4);
         assertThat(count(json, "{")).isEqualTo(count(json, "}"));
         assertThat(count(json, "[")).isEqualTo(count(json, "]"));
@@ -81,12 +83,36 @@ class ReportTest {
     }
 
     @Test
-    void aPeerSuiteLabelsItsComparisonRowsPeerNotCeiling() {
+    void eachAnchorRowIsLabelledWithItsKind() {
         Report r = sample();
-        r.add(new Metric("e2e", "@ 50/s p50", "kvcourier tcp", "us", Better.LOWER, 2000, "Python path", 3000));
-        r.comparedWithPeer("e2e");
-        assertThat(r.table("e2e")).contains("peer: Python path").doesNotContain("ceiling:").contains("1.50");
+        r.add(new Metric("e2e", "@ 50/s p50", "kvcourier tcp", "us", Better.LOWER, 2000, "Python path", 3000,
+                Anchor.PEER));
+        r.add(new Metric("e2e", "@ 50/s p50", "kvcourier tcp", "us", Better.LOWER, 2000, "raw pump + RTT", 500,
+                Anchor.FLOOR));
+        r.add(new Metric("e2e", "alloc", "store path", "B/task", Better.LOWER, 4096, "2 KB per task", 2048,
+                Anchor.BUDGET));
+        String e2e = r.table("e2e");
+        assertThat(e2e).contains("peer: Python path", "floor: raw pump + RTT", "budget: 2 KB per task")
+                .doesNotContain("ceiling:");
+        assertThat(e2e.split("\n")).filteredOn(l -> l.contains("kvcourier tcp")).hasSize(2);
+        assertThat(e2e).contains("1.50", "0.25", "0.50");
         assertThat(r.table("copy")).contains("ceiling: libc memcpy");
+    }
+
+    @Test
+    void consecutiveMetricsWithTheSameAnchorShareOneAnchorRow() {
+        Report r = new Report(Map.of());
+        r.add(new Metric("e2e", "p50", "kvcourier mock_memory", "us", Better.LOWER, 1000, "Python", 3000, Anchor.PEER));
+        r.add(new Metric("e2e", "p50", "kvcourier tcp (2 JVMs)", "us", Better.LOWER, 1500, "Python", 3000, Anchor.PEER));
+        r.add(new Metric("e2e", "p50", "kvcourier tcp (2 JVMs)", "us", Better.LOWER, 1500, "Python", 3000,
+                Anchor.FLOOR));
+        String[] lines = r.table("e2e").split("\n");
+        assertThat(lines).hasSize(7);
+        assertThat(lines[2]).contains("peer: Python", "3,000", "1.00");
+        assertThat(lines[3]).contains("kvcourier mock_memory", "3.00");
+        assertThat(lines[4]).contains("kvcourier tcp (2 JVMs)", "2.00");
+        assertThat(lines[5]).contains("floor: Python");
+        assertThat(lines[6]).contains("kvcourier tcp (2 JVMs)", "2.00");
     }
 
     @Test

@@ -22,6 +22,26 @@ class SettingsTest {
     }
 
     @Test
+    void bothModesMeasureIssue12sEndToEndRows() {
+        for (Settings s : List.of(Settings.quick(), Settings.full())) {
+            assertThat(s.e2eRates()).contains(50, 200);
+            assertThat(s.e2eShapes()).containsExactly(1, 16);
+            assertThat(s.e2eChunkBytes()).isEqualTo(256 * Settings.KIB);
+            assertThat(s.e2eShape(16)).isEqualTo("16 x 256 KiB");
+            assertThat(s.stream().chunks()).isEqualTo(8);
+            assertThat(s.stream().chunkBytes()).isEqualTo(2 * Settings.MIB);
+            assertThat(s.stream().window()).isEqualTo(4);
+            assertThat(s.stream().label()).isEqualTo("8 x 2 MiB, 4 in flight");
+            Settings.ChunkCount cc = s.chunkCount();
+            assertThat(cc.requestBytes()).isEqualTo(4 * Settings.MIB);
+            // the first shape is the baseline the others are divided by
+            assertThat(cc.chunkBytes()).containsExactly(512 * Settings.KIB, 8 * Settings.KIB);
+            assertThat(cc.chunks(8 * Settings.KIB)).isEqualTo(512);
+            assertThat(cc.label(512 * Settings.KIB)).isEqualTo("8 x 512 KiB");
+        }
+    }
+
+    @Test
     void fullSweepsTheIssuesRanges() {
         Settings f = Settings.full();
         assertThat(f.channelSizes()).startsWith(64 * Settings.KIB).endsWith(32 * Settings.MIB);

@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +27,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * posts each batch as chains of RDMA WRITEs ({@link WritePlanner}) within the free send-queue slots, at most
  * {@code rqDepth} batches in flight per QP (one receive WR of the receiver each); the receiver answers each
  * batch's WRITE_WITH_IMM with a zero-length SEND_WITH_IMM (immediate = batch id, top bit set when it did not
- * commit), and the batch's future completes on that acknowledgement — acknowledgements arrive in posting
+ * commit), and the batch completes (its callback) on that acknowledgement — acknowledgements arrive in posting
  * order on a QP.
  */
 final class SenderLink extends Link implements ChannelConnection {
@@ -57,14 +56,30 @@ final class SenderLink extends Link implements ChannelConnection {
     private int remoteRkey;
     private String peer = "?";
 
-    /** One batch and the future its writer waits on. */
+    /** One batch and who is told when it committed or failed (exactly once). */
     private static final class PendingWrite {
         final WriteBatch batch;
-        final CompletableFuture<Void> future = new CompletableFuture<>();
+        final BatchCompletion completion;
         boolean corruptRkey;
+        private boolean told;
 
-        PendingWrite(WriteBatch batch) {
+        PendingWrite(WriteBatch batch, BatchCompletion completion) {
             this.batch = batch;
+            this.completion = completion;
+        }
+
+        void done(ChannelException failure) {
+            synchronized (this) {
+                if (told) {
+                    return;
+                }
+                told = true;
+            }
+            try {
+                completion.batchDone(batch, failure);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "batch completion failed", e);
+            }
         }
     }
 
@@ -93,15 +108,6 @@ final class SenderLink extends Link implements ChannelConnection {
 
     @Override
     public void write(WriteBatch batch, BatchCompletion completion) {
-        if (!batch.stagingOnly()) {
-            completion.batchDone(batch, new ChannelException("verbs writes from the staging buffer only"));
-            return;
-        }
-        writeFuture(batch).whenComplete((v, e) -> completion.batchDone(batch, e == null ? null
-                : e instanceof ChannelException ce ? ce : new ChannelException(String.valueOf(e.getMessage()), e)));
-    }
-
-    private CompletableFuture<Void> writeFuture(WriteBatch batch) {
         java.util.concurrent.CountDownLatch[] hold = HOLD_WRITES;
         if (hold != null) {
             hold[0].countDown();
@@ -112,24 +118,25 @@ final class SenderLink extends Link implements ChannelConnection {
             }
         }
         if (!open) {
-            return CompletableFuture.failedFuture(new ChannelException(closedMessage()));
+            completion.batchDone(batch, new ChannelException(closedMessage()));
+            return;
         }
         for (int i = 0; i < batch.size(); i++) {
-            long end = batch.localOffsets()[i] + batch.lengths()[i];
-            if (end > endpoint.bufferSize) {
-                return CompletableFuture.failedFuture(new ChannelException("write batch entry " + i + " ends at byte "
-                        + end + ", past the sender's registered staging buffer (" + endpoint.bufferSize + " bytes)"));
+            if (!endpoint.inRegion(batch.localRegions()[i], batch.localOffsets()[i], batch.lengths()[i])) {
+                completion.batchDone(batch, new ChannelException("write batch entry " + i + " (region "
+                        + batch.localRegions()[i] + ", offset " + batch.localOffsets()[i] + ", " + batch.lengths()[i]
+                        + " bytes) is outside the sender's registered memory"));
+                return;
             }
         }
-        PendingWrite p = new PendingWrite(batch);
+        PendingWrite p = new PendingWrite(batch, completion);
         ConcurrentLinkedQueue<PendingWrite> q = queues[Math.floorMod(roundRobin.getAndIncrement(), queues.length)];
         q.add(p);
         if (!open && q.remove(p)) {
-            p.future.completeExceptionally(new ChannelException(closedMessage()));
+            p.done(new ChannelException(closedMessage()));
         } else {
             endpoint.wakeUp();
         }
-        return p.future;
     }
 
     private String closedMessage() {
@@ -156,7 +163,7 @@ final class SenderLink extends Link implements ChannelConnection {
      * Fences and closes: stops taking writes; on a healthy connection posts a goodbye {@code SEND} (the
      * receiver drops its session when it arrives; its completion means every earlier WR completed) and waits
      * briefly for it; then the QPs go to ERR and are destroyed on the progress thread — after that no WR of
-     * this connection reads the sender's staging memory — and every pending future has failed. Bounded by
+     * this connection reads the sender's local memory — and every pending batch has failed. Bounded by
      * the shutdown deadline. Idempotent.
      */
     @Override
@@ -226,8 +233,8 @@ final class SenderLink extends Link implements ChannelConnection {
                     break;
                 }
                 int n = planner.plan(p.batch, nextEntry[q], Math.min(qp.sqFree, planner.capacity()),
-                        endpoint.bufferAddr, endpoint.lkey, remoteAddr, p.corruptRkey ? ~remoteRkey : remoteRkey,
-                        endpoint.maxWrBytes);
+                        endpoint.regionAddresses(), endpoint.regionLkeys(), remoteAddr,
+                        p.corruptRkey ? ~remoteRkey : remoteRkey, endpoint.maxWrBytes);
                 int rc = InlineVerbs.postSend(qp.qp, planner.head(), endpoint.badWr);
                 if (rc != 0) {
                     int bad = planner.indexOf(endpoint.badWr.get(ADDRESS, 0).address());
@@ -278,9 +285,9 @@ final class SenderLink extends Link implements ChannelConnection {
         q.poll();
         int rc = endpoint.postRecv(qp, 1);
         if (imm >= 0) {
-            head.future.complete(null);
+            head.done(null);
         } else {
-            head.future.completeExceptionally(new ChannelException("receiver did not commit batch " + batchId
+            head.done(new ChannelException("receiver did not commit batch " + batchId
                     + " (its allocation is unknown, expired or fenced)"));
         }
         if (rc != 0) {
@@ -311,13 +318,13 @@ final class SenderLink extends Link implements ChannelConnection {
         PendingWrite p = posting[q];
         posting[q] = null;
         if (p != null) {
-            p.future.completeExceptionally(e);
+            p.done(e);
         }
         while ((p = inflight[q].poll()) != null) {
-            p.future.completeExceptionally(e);
+            p.done(e);
         }
         while ((p = queues[q].poll()) != null) {
-            p.future.completeExceptionally(e);
+            p.done(e);
         }
     }
 

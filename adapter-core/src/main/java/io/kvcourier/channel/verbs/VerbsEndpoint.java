@@ -36,6 +36,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import io.kvcourier.agent.Agent;
+import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.IdleStrategy;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +62,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Ownership: {@link #close()} tears down in order — wake and join the progress thread, QPs (CQ events
  * are acked as they are taken), CQs, completion channel, MR, PD, context, arena — and is idempotent.
  */
-final class VerbsEndpoint implements AutoCloseable {
+final class VerbsEndpoint implements Agent, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VerbsEndpoint.class.getName());
     static final int WC_BATCH = 32;
     private static final long WAKE = 0;
@@ -87,7 +90,6 @@ final class VerbsEndpoint implements AutoCloseable {
     final int lkey;
     final int rkey;
     private final int maxCqe;
-    private final long busyPollNanos;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment setupState;
@@ -116,16 +118,19 @@ final class VerbsEndpoint implements AutoCloseable {
 
     private final List<Link> links = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private Thread thread;
+    private AgentRunner runner;
     private volatile boolean stopping;
     private boolean closed;
+    /** Local memory write batches read from, by region id (0 = the staging buffer): address, size, lkey, MR. */
+    private volatile long[] regionAddr = new long[1];
+    private volatile long[] regionSize = new long[1];
+    private volatile int[] regionLkey = new int[1];
+    private MemorySegment[] regionMr = new MemorySegment[1];
 
-    private VerbsEndpoint(String name, DeviceChoice choice, MemorySegment buffer, long busyPollNanos)
-            throws ChannelException {
+    private VerbsEndpoint(String name, DeviceChoice choice, MemorySegment buffer) throws ChannelException {
         // every field below is set in the try block or the constructor throws
         this.name = name;
         this.choice = choice;
-        this.busyPollNanos = busyPollNanos;
         this.setupState = Errno.allocateState(arena);
         this.loopState = Errno.allocateState(arena);
         this.wcs = ibv_wc.allocateArray(WC_BATCH, arena);
@@ -183,6 +188,9 @@ final class VerbsEndpoint implements AutoCloseable {
             this.rkey = ibv_mr.rkey(mr);
             this.bufferAddr = buffer.address();
             this.bufferSize = buffer.byteSize();
+            regionAddr[0] = bufferAddr;
+            regionSize[0] = bufferSize;
+            regionLkey[0] = lkey;
 
             MemorySegment cc = VerbsCalls.createCompChannel(setupState, context);
             if (cc.equals(MemorySegment.NULL)) {
@@ -220,8 +228,7 @@ final class VerbsEndpoint implements AutoCloseable {
             throw new ChannelException("RDMA verbs unavailable: " + Verbs.unavailabilityCause());
         }
         DeviceChoice choice = DeviceSelector.choose(Verbs.listDevices(), device, port, gidIndex);
-        long busy = TimeUnit.MICROSECONDS.toNanos(Long.getLong("kvcourier.verbs.busyPollMicros", 0));
-        VerbsEndpoint ep = new VerbsEndpoint(name, choice, buffer, busy);
+        VerbsEndpoint ep = new VerbsEndpoint(name, choice, buffer);
         ep.start();
         return ep;
     }
@@ -253,13 +260,17 @@ final class VerbsEndpoint implements AutoCloseable {
     }
 
     private void start() {
-        thread = Thread.ofPlatform().daemon().name("kvcourier-verbs-" + name).unstarted(this::run);
-        thread.start();
+        runner = new AgentRunner(this, IdleStrategy.standard()).start();
+    }
+
+    @Override
+    public String roleName() {
+        return "kvcourier-verbs-" + name;
     }
 
     /** Whether the caller is the progress thread. */
     boolean onLoop() {
-        return Thread.currentThread() == thread;
+        return runner != null && runner.onAgentThread();
     }
 
     // ------------------------------------------------------------------------------------------ tasks
@@ -315,8 +326,19 @@ final class VerbsEndpoint implements AutoCloseable {
         wakeUp();
     }
 
-    /** Makes the progress thread run a loop turn soon (posts queued writes). */
+    /**
+     * Makes the progress thread run a duty cycle soon (posts queued writes). Free while it is busy: the eventfd is
+     * written only when the thread is about to block (see {@link AgentRunner#wakeUp()}).
+     */
     void wakeUp() {
+        AgentRunner r = runner;
+        if (r != null) {
+            r.wakeUp();
+        }
+    }
+
+    @Override
+    public void wakeUpSignal() {
         try {
             wake.signal();
         } catch (IllegalStateException e) {
@@ -330,52 +352,56 @@ final class VerbsEndpoint implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------- the loop
 
-    private void run() {
-        long lastWork = System.nanoTime();
-        try {
-            while (!stopping) {
-                runTasks();
-                int work = pollAll();
-                pumpAll();
-                reap();
-                if (work > 0) {
-                    lastWork = System.nanoTime();
-                    continue;
-                }
-                if (busyPollNanos > 0 && System.nanoTime() - lastWork < busyPollNanos) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                armAll();
-                if (pollAll() > 0 || !tasks.isEmpty()) {
-                    continue; // completions that raced the arm, or work queued meanwhile
-                }
-                int n = epoll.wait(1000);
-                for (int i = 0; i < n; i++) {
-                    long which = epoll.data(i);
-                    if (which == WAKE) {
-                        wake.drain();
-                    } else if (which == COMP) {
-                        takeCqEvents();
-                    } else {
-                        takeAsyncEvents();
-                    }
-                }
-            }
-        } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, name + ": verbs progress thread failed", t);
-            stopping = true;
-            for (Link l : links) {
-                l.onDestroy("verbs progress thread failed: " + t);
+    /** One duty cycle: queued tasks, every CQ, queued writes, links to tear down. */
+    @Override
+    public int doWork() {
+        if (stopping) {
+            return 0;
+        }
+        int work = runTasks();
+        work += pollAll();
+        pumpAll();
+        reap();
+        return work;
+    }
+
+    /**
+     * Arms every CQ, catches completions that raced the arming, then blocks in {@code epoll_wait} on the
+     * completion channel, the async-event fd and the wake-up eventfd (bounded at 1 s as a safety net; the work
+     * itself always comes with one of those fds).
+     */
+    @Override
+    public void awaitWork() {
+        if (stopping) {
+            return;
+        }
+        armAll();
+        if (pollAll() > 0 || !tasks.isEmpty()) {
+            return; // completions that raced the arm, or work queued meanwhile
+        }
+        int n = epoll.wait(1000);
+        for (int i = 0; i < n; i++) {
+            long which = epoll.data(i);
+            if (which == WAKE) {
+                wake.drain();
+            } else if (which == COMP) {
+                takeCqEvents();
+            } else {
+                takeAsyncEvents();
             }
         }
     }
 
-    private void runTasks() {
-        Runnable r;
-        while ((r = tasks.poll()) != null) {
-            r.run();
+    private int runTasks() {
+        int n = 0;
+        for (Runnable r; (r = tasks.poll()) != null; n++) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, name + ": verbs task failed", e);
+            }
         }
+        return n;
     }
 
     /** Drains every CQ; returns the number of completions handled. */
@@ -495,6 +521,68 @@ final class VerbsEndpoint implements AutoCloseable {
     private static String eventName(int type) {
         MemorySegment s = verbs_h.ibv_event_type_str(type);
         return s.equals(MemorySegment.NULL) ? "event " + type : s.reinterpret(128).getString(0);
+    }
+
+    // -------------------------------------------------------------------------- registered regions
+
+    /**
+     * Registers caller memory as local region {@code id} (progress thread): an MR with this endpoint's PD, local
+     * access only — the receiver never sees it.
+     */
+    void registerRegion(int id, MemorySegment segment) {
+        if (id <= 0) {
+            throw new IllegalArgumentException("region id must be > 0, got " + id);
+        }
+        if (id < regionMr.length && regionMr[id] != null) {
+            throw new IllegalArgumentException("region " + id + " is already registered");
+        }
+        MemorySegment m = VerbsCalls.regMr(setupState, pd, segment, segment.byteSize(), 0);
+        if (m.equals(MemorySegment.NULL)) {
+            int errno = Errno.get(setupState);
+            throw new NativeException("ibv_reg_mr", errno, segment.byteSize() + " bytes of caller memory"
+                    + (errno == Errno.ENOMEM || errno == Errno.EPERM ? " (check RLIMIT_MEMLOCK: ulimit -l)" : ""));
+        }
+        m = m.reinterpret(ibv_mr.sizeof());
+        int n = Math.max(regionMr.length, id + 1);
+        long[] addr = java.util.Arrays.copyOf(regionAddr, n);
+        long[] size = java.util.Arrays.copyOf(regionSize, n);
+        int[] keys = java.util.Arrays.copyOf(regionLkey, n);
+        regionMr = java.util.Arrays.copyOf(regionMr, n);
+        regionMr[id] = m;
+        addr[id] = segment.address();
+        size[id] = segment.byteSize();
+        keys[id] = ibv_mr.lkey(m);
+        regionAddr = addr;
+        regionSize = size;
+        regionLkey = keys;
+    }
+
+    /** Deregisters region {@code id} (progress thread); unknown ids are ignored. */
+    void unregisterRegion(int id) {
+        if (id <= 0 || id >= regionMr.length || regionMr[id] == null) {
+            return;
+        }
+        long[] size = regionSize.clone();
+        size[id] = 0; // no batch can pass the bounds check any more
+        regionSize = size;
+        warnIf("ibv_dereg_mr", verbs_h.ibv_dereg_mr(regionMr[id]));
+        regionMr[id] = null;
+    }
+
+    /** Region base addresses by id (0 = staging); a snapshot, never modified. */
+    long[] regionAddresses() {
+        return regionAddr;
+    }
+
+    /** Region lkeys by id; a snapshot, never modified. */
+    int[] regionLkeys() {
+        return regionLkey;
+    }
+
+    /** Whether {@code length} bytes at {@code offset} of region {@code id} lie inside registered memory. */
+    boolean inRegion(int id, long offset, long length) {
+        long[] size = regionSize;
+        return id >= 0 && id < size.length && offset >= 0 && length >= 0 && offset <= size[id] - length;
     }
 
     // ------------------------------------------------------------------------- QP setup (loop only)
@@ -687,20 +775,24 @@ final class VerbsEndpoint implements AutoCloseable {
             closed = true;
         }
         stopping = true;
-        wakeUp();
-        if (thread != null) {
-            try {
-                if (!thread.join(timeout.plusSeconds(1))) {
-                    LOG.log(System.Logger.Level.ERROR, "{0}: progress thread did not stop within {1} ms; leaking its "
-                            + "verbs resources rather than freeing them under it", name, timeout.toMillis());
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                LOG.log(System.Logger.Level.ERROR, "{0}: interrupted while stopping; verbs resources leaked", name);
-                return;
-            }
+        if (runner != null && !runner.close(timeout.plusSeconds(1))) {
+            LOG.log(System.Logger.Level.ERROR, "{0}: progress thread did not stop within {1} ms; leaking its "
+                    + "verbs resources rather than freeing them under it", name, timeout.toMillis());
+            return;
         }
+        if (runner == null) {
+            teardown();
+        }
+    }
+
+    /** The runner's last step, on the progress thread once its loop stopped: links, then native objects. */
+    @Override
+    public void onClose() {
+        teardown();
+    }
+
+    private void teardown() {
+        stopping = true;
         runTasks(); // each fails fast: stopping is set
         for (int l = links.size() - 1; l >= 0; l--) {
             destroy(links.get(l), "verbs channel closed");
@@ -723,6 +815,12 @@ final class VerbsEndpoint implements AutoCloseable {
         if (!compChannel.equals(MemorySegment.NULL)) {
             warnIf("ibv_destroy_comp_channel", verbs_h.ibv_destroy_comp_channel(compChannel));
             compChannel = MemorySegment.NULL;
+        }
+        for (int i = 1; i < regionMr.length; i++) {
+            if (regionMr[i] != null) {
+                warnIf("ibv_dereg_mr", verbs_h.ibv_dereg_mr(regionMr[i]));
+                regionMr[i] = null;
+            }
         }
         if (!mr.equals(MemorySegment.NULL)) {
             warnIf("ibv_dereg_mr", verbs_h.ibv_dereg_mr(mr));

@@ -135,6 +135,29 @@ final class VerbsSender implements ChannelSender {
     }
 
     @Override
+    public void registerRegion(int region, java.lang.foreign.MemorySegment segment) throws ChannelException {
+        if (closed.get()) {
+            throw new ChannelException("verbs sender is closed");
+        }
+        endpoint.call("registering " + segment.byteSize() + " bytes of caller memory", handshakeTimeout, () -> {
+            endpoint.registerRegion(region, segment);
+            return null;
+        });
+    }
+
+    @Override
+    public void unregisterRegion(int region) {
+        try {
+            endpoint.call("deregistering caller memory", shutdownTimeout, () -> {
+                endpoint.unregisterRegion(region);
+                return null;
+            });
+        } catch (ChannelException e) {
+            System.getLogger(VerbsSender.class.getName()).log(System.Logger.Level.WARNING, e.getMessage());
+        }
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             endpoint.close(shutdownTimeout);

@@ -15,8 +15,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 /**
  * Turns a {@link WriteBatch} into chains of {@code ibv_send_wr} in reused native arrays: one RDMA WRITE per
- * contiguous run of pages (entries whose source and destination both continue the previous one are merged
- * into one WR, up to {@code maxWrBytes}); at most {@code maxWrs} WRs per chain (the caller passes the free
+ * contiguous run of pages (entries of one local region whose source and destination both continue the previous
+ * one are merged into one WR, up to {@code maxWrBytes}); each SGE carries its region's lkey; at most {@code maxWrs} WRs per chain (the caller passes the free
  * send-queue slots, so a chain never exceeds the queue); the last WR of every chain is signalled and its
  * {@code wr_id} is {@link #SEND_WR} plus the number of WRs the chain holds (the send-queue slots its
  * completion frees); the last
@@ -76,17 +76,19 @@ final class WritePlanner {
     /**
      * Plans one chain starting at entry {@code from}.
      *
-     * @param localBase  address of the sender's registered staging buffer
+     * @param localBases base address of each local region by id (0 = the sender's staging buffer)
+     * @param lkeys      lkey of each local region's MR by id
      * @param remoteBase address of the receiver's registered staging buffer
      * @param maxWrs     free send-queue slots, 1..capacity
      * @param maxWrBytes the largest message one WR may carry (the port's {@code max_msg_sz})
      * @return the number of WRs in the chain (at least 1)
      */
-    int plan(WriteBatch batch, int from, int maxWrs, long localBase, int lkey, long remoteBase, int rkey,
+    int plan(WriteBatch batch, int from, int maxWrs, long[] localBases, int[] lkeys, long remoteBase, int rkey,
              long maxWrBytes) {
         if (maxWrs < 1 || maxWrs > capacity || from < 0 || from >= batch.size()) {
             throw new IllegalArgumentException("plan(from=" + from + ", maxWrs=" + maxWrs + ") of " + batch);
         }
+        int[] regions = batch.localRegions();
         long[] offsets = batch.localOffsets();
         int[] pages = batch.remotePages();
         long[] lengths = batch.lengths();
@@ -95,12 +97,14 @@ final class WritePlanner {
         int n = 0;
         int i = from;
         while (i < size && n < maxWrs) {
-            long local = localBase + offsets[i];
+            int region = regions[i];
+            int lkey = lkeys[region];
+            long local = localBases[region] + offsets[i];
             long remote = remoteBase + pages[i] * pageSize;
             long len = lengths[i];
             i++;
-            while (i < size && len + lengths[i] <= maxWrBytes
-                    && localBase + offsets[i] == local + len
+            while (i < size && len + lengths[i] <= maxWrBytes && regions[i] == region
+                    && localBases[region] + offsets[i] == local + len
                     && remoteBase + pages[i] * pageSize == remote + len) {
                 len += lengths[i];
                 i++;
@@ -183,5 +187,9 @@ final class WritePlanner {
 
     int length(int i) {
         return sges.get(ValueLayout.JAVA_INT, i * SGE_SIZE + ibv_sge.length$offset());
+    }
+
+    int lkey(int i) {
+        return sges.get(ValueLayout.JAVA_INT, i * SGE_SIZE + ibv_sge.lkey$offset());
     }
 }

@@ -33,18 +33,21 @@ class CqEventAllocationTest {
             MemorySegment ctxOut = arena.allocate(ADDRESS);
             assertThat(VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut)).isEqualTo(-1);
             assertThat(Errno.get(state)).isEqualTo(Errno.EAGAIN);
-            for (int i = 0; i < 200_000; i++) { // warm up to C2
-                VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut);
-            }
+            // "Once warm": when C2 has compiled the call its allocations are gone. How many calls that takes
+            // depends on how much CPU the JIT threads get (a fixed warm-up failed on a loaded 2-core machine), so
+            // rounds of calls are measured until one allocates nothing, up to a bound no compiler needs.
             long tid = Thread.currentThread().threadId();
-            long before = mx.getThreadAllocatedBytes(tid);
-            int rc = 0;
-            for (int i = 0; i < 100_000; i++) {
-                rc |= VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut);
+            long allocated = Long.MAX_VALUE;
+            int rc = -1;
+            for (int round = 0; round < 200 && allocated >= 1024; round++) {
+                long before = mx.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 20_000; i++) {
+                    rc &= VerbsCalls.getCqEvent(state, channel, cqOut, ctxOut);
+                }
+                allocated = mx.getThreadAllocatedBytes(tid) - before;
             }
-            long allocated = mx.getThreadAllocatedBytes(tid) - before;
             assertThat(rc).isEqualTo(-1);
-            assertThat(allocated).as("bytes allocated by 100k calls").isLessThan(1024);
+            assertThat(allocated).as("bytes allocated by 20k calls once warm").isLessThan(1024);
         }
     }
 }

@@ -231,6 +231,38 @@ class VerbsRxeTest {
     }
 
     @Test
+    void writesFromARegisteredCallerRegionLandEveryByteWithoutStaging() throws Exception {
+        requireDevice();
+        try (Pair p = new Pair(); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            MemorySegment kvPool = arena.allocate(4 * PAGE, 4096);
+            byte[] data = new byte[(int) (4 * PAGE)];
+            p.random.nextBytes(data);
+            MemorySegment.copy(MemorySegment.ofArray(data), 0, kvPool, 0, data.length);
+            p.sender.registerRegion(1, kvPool);
+            ChannelConnection c = p.connect("region");
+            // chunks 1, 2 (adjacent: one WR) and 0 of the caller's pool into receiver pages 4, 5, 6
+            WriteBatch b = new WriteBatch(new int[] {1, 1, 1}, new long[] {PAGE, 2 * PAGE, 0}, new int[] {4, 5, 6},
+                    new long[] {PAGE, PAGE, PAGE}, PAGE);
+            MemorySegment want = MemorySegment.ofArray(new byte[(int) (3 * PAGE)]);
+            MemorySegment.copy(kvPool, PAGE, want, 0, 2 * PAGE);
+            MemorySegment.copy(kvPool, 0, want, 2 * PAGE, PAGE);
+            p.landings.expected.put(4, want);
+            c.write(b).get(scaled(20).toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(p.landings.landedIntact).containsEntry(4, true);
+            assertThat(p.received(4)).isTrue();
+            assertThat(p.senderStaging.segment().asSlice(0, PAGES * PAGE)
+                    .mismatch(MemorySegment.ofArray(new byte[(int) (PAGES * PAGE)])))
+                    .as("the sender's staging buffer was never touched").isEqualTo(-1);
+            CompletableFuture<Void> outside = c.write(new WriteBatch(new int[] {1}, new long[] {3 * PAGE + 1},
+                    new int[] {7}, new long[] {PAGE}, PAGE));
+            assertThatThrownBy(() -> outside.get(scaled(20).toMillis(), TimeUnit.MILLISECONDS))
+                    .hasMessageContaining("outside the sender's registered memory");
+            c.close();
+            p.sender.unregisterRegion(1);
+        }
+    }
+
+    @Test
     void fenceStopsTheSenderAndCloseReleasesEveryFdAndThread() throws Exception {
         requireDevice();
         long fdsBefore = openFds();
@@ -261,6 +293,12 @@ class VerbsRxeTest {
     @Test
     void throughputForTheCiLog() throws Exception {
         requireDevice();
+        throughput(false);
+        throughput(true);
+    }
+
+    /** Batches of one 1 MiB write, 16 in flight, from the staging buffer or from a registered caller region. */
+    private static void throughput(boolean fromRegion) throws Exception {
         long message = 1 << 20;
         try (StagingBuffer s = new StagingBuffer(8 * message); StagingBuffer r = new StagingBuffer(8 * message)) {
             s.fixPageSize(message);
@@ -278,6 +316,12 @@ class VerbsRxeTest {
             };
             VerbsReceiver receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), r, commitAll);
             VerbsSender sender = (VerbsSender) VerbsChannel.FACTORY.openSender(config("sender"), s);
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+            int region = 0;
+            if (fromRegion) {
+                sender.registerRegion(1, arena.allocate(8 * message, 4096));
+                region = 1;
+            }
             try {
                 ChannelSender.Handshake hs = sender.beginConnect("bw");
                 ChannelConnection c = hs.complete(receiver.handshake(hs.request()));
@@ -290,8 +334,8 @@ class VerbsRxeTest {
                     if (warm.size() == window) {
                         warm.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
                     }
-                    warm.add(c.write(new WriteBatch(new long[] {page * message}, new int[] {page},
-                            new long[] {message}, message)));
+                    warm.add(c.write(new WriteBatch(new int[] {region}, new long[] {page * message},
+                            new int[] {page}, new long[] {message}, message)));
                 }
                 for (CompletableFuture<Void> f : warm) {
                     f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
@@ -303,8 +347,8 @@ class VerbsRxeTest {
                     if (inflight.size() == window) {
                         inflight.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
                     }
-                    inflight.add(c.write(new WriteBatch(new long[] {page * message}, new int[] {page},
-                            new long[] {message}, message)));
+                    inflight.add(c.write(new WriteBatch(new int[] {region}, new long[] {page * message},
+                            new int[] {page}, new long[] {message}, message)));
                 }
                 for (CompletableFuture<Void> f : inflight) {
                     f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
@@ -313,8 +357,9 @@ class VerbsRxeTest {
                 long allocated = progressThreadAllocation() - allocBefore;
                 System.out.printf("verbs progress threads allocated %d bytes over %d batches%n", allocated, iterations);
                 double mbps = iterations * (double) message / seconds / 1e6;
-                String line = String.format("verbs %d B: %.1f MB/s (%d batches of 1 write, %d in flight, %.2f s)",
-                        message, mbps, iterations, window, seconds);
+                String line = String.format("verbs %d B%s: %.1f MB/s (%d batches of 1 write, %d in flight, %.2f s)",
+                        message, fromRegion ? " from a registered caller region" : "", mbps, iterations, window,
+                        seconds);
                 System.out.println("kvcourier " + line);
                 writeThroughput(line);
                 assertThat(mbps).isPositive();
@@ -322,6 +367,7 @@ class VerbsRxeTest {
             } finally {
                 sender.close();
                 receiver.close();
+                arena.close();
             }
         }
     }

@@ -30,7 +30,7 @@ class WritePlannerTest {
             WritePlanner p = new WritePlanner(arena, 16);
             // local 3,4,5 -> remote 7,8,9 is one run; local 9 -> remote 10 is not contiguous locally
             WriteBatch b = batch(new long[] {3, 4, 5, 9}, new int[] {7, 8, 9, 10}, new long[] {PAGE, PAGE, PAGE, 100});
-            int n = p.plan(b, 0, 16, LOCAL, 0x11, REMOTE, 0x22, NO_LIMIT);
+            int n = p.plan(b, 0, 16, new long[] {LOCAL}, new int[] {0x11}, REMOTE, 0x22, NO_LIMIT);
 
             assertThat(n).isEqualTo(2);
             assertThat(p.nextEntry()).isEqualTo(4);
@@ -63,7 +63,7 @@ class WritePlannerTest {
             WritePlanner p = new WritePlanner(arena, 16);
             // short first entry: the next page is not contiguous with its end
             WriteBatch b = batch(new long[] {0, 1, 2}, new int[] {0, 1, 5}, new long[] {PAGE - 1, PAGE, PAGE});
-            assertThat(p.plan(b, 0, 16, LOCAL, 1, REMOTE, 2, NO_LIMIT)).isEqualTo(3);
+            assertThat(p.plan(b, 0, 16, new long[] {LOCAL}, new int[] {1}, REMOTE, 2, NO_LIMIT)).isEqualTo(3);
         }
     }
 
@@ -72,7 +72,7 @@ class WritePlannerTest {
         try (Arena arena = Arena.ofConfined()) {
             WritePlanner p = new WritePlanner(arena, 16);
             WriteBatch b = batch(new long[] {0, 1, 2, 3}, new int[] {0, 1, 2, 3}, new long[] {PAGE, PAGE, PAGE, PAGE});
-            int n = p.plan(b, 0, 16, LOCAL, 1, REMOTE, 2, 2 * PAGE);
+            int n = p.plan(b, 0, 16, new long[] {LOCAL}, new int[] {1}, REMOTE, 2, 2 * PAGE);
             assertThat(n).isEqualTo(2);
             assertThat(p.length(0)).isEqualTo(2 * PAGE);
             assertThat(p.length(1)).isEqualTo(2 * PAGE);
@@ -99,7 +99,7 @@ class WritePlannerTest {
             int total = 0;
             int free = 3; // a send queue with 3 free slots of 4
             while (from < entries) {
-                int n = p.plan(b, from, free, LOCAL, 1, REMOTE, 2, NO_LIMIT);
+                int n = p.plan(b, from, free, new long[] {LOCAL}, new int[] {1}, REMOTE, 2, NO_LIMIT);
                 assertThat(n).isBetween(1, free);
                 for (int i = 0; i < n - 1; i++) {
                     assertThat(p.flags(i)).isZero();
@@ -125,10 +125,30 @@ class WritePlannerTest {
         try (Arena arena = Arena.ofConfined()) {
             WritePlanner p = new WritePlanner(arena, 4);
             WriteBatch b = batch(new long[] {0}, new int[] {0}, new long[] {PAGE});
-            assertThatThrownBy(() -> p.plan(b, 0, 5, LOCAL, 1, REMOTE, 2, NO_LIMIT))
+            assertThatThrownBy(() -> p.plan(b, 0, 5, new long[] {LOCAL}, new int[] {1}, REMOTE, 2, NO_LIMIT))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWrs=5");
             assertThat(p.indexOf(p.wrs().address() + 2 * WritePlanner.WR_SIZE)).isEqualTo(2);
             assertThat(p.indexOf(12345)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void entriesOfDifferentRegionsAreNotMergedAndEachCarriesItsRegionsKey() {
+        try (Arena arena = Arena.ofConfined()) {
+            WritePlanner p = new WritePlanner(arena, 16);
+            long regionBase = 0x7000_0000L;
+            // staging page 0 then a registered region whose offset happens to continue the staging address
+            WriteBatch b = new WriteBatch(new int[] {0, 1, 1}, new long[] {0, PAGE, 2 * PAGE}, new int[] {4, 5, 6},
+                    new long[] {PAGE, PAGE, PAGE}, PAGE);
+            int n = p.plan(b, 0, 16, new long[] {LOCAL, regionBase}, new int[] {0x11, 0x33}, REMOTE, 0x22, NO_LIMIT);
+            assertThat(n).isEqualTo(2);
+            assertThat(p.localAddr(0)).isEqualTo(LOCAL);
+            assertThat(p.length(0)).isEqualTo((int) PAGE);
+            assertThat(p.localAddr(1)).isEqualTo(regionBase + PAGE);
+            assertThat(p.length(1)).isEqualTo((int) (2 * PAGE));
+            assertThat(p.remoteAddr(1)).isEqualTo(REMOTE + 5 * PAGE);
+            assertThat(p.lkey(0)).isEqualTo(0x11);
+            assertThat(p.lkey(1)).isEqualTo(0x33);
         }
     }
 }

@@ -1,0 +1,320 @@
+package io.kvcourier.control;
+
+import io.kvcourier.wire.CancelNotif;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.WireCodec;
+import io.kvcourier.wire.WireEncoder;
+import io.kvcourier.wire.WireFormatException;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A sender's DEALER sockets to one receiver alloc port, owned by the control thread. Up to {@code maxSockets}
+ * exchanges are in flight at once, each on its own DEALER: msgspec messages carry no correlation id, and an
+ * upstream receiver answers concurrent requests in any order, so one DEALER never carries two requests at a
+ * time (traps 1). Exchanges beyond that wait in arrival order (their deadlines are in the same order).
+ *
+ * <p>A DEALER whose exchange timed out or got a malformed reply is closed at once (linger 0) and replaced by
+ * one with a fresh identity ({@code senderId/generation}, unique per sender process), so a late reply is never
+ * read as the answer to the next request.
+ *
+ * <p>jeromq occasionally loses the first message on a freshly made tcp connection (jeromq #624, PR #1022). An
+ * AllocRequest is not idempotent, so every new DEALER is first proven with a probe that is: an empty {@code
+ * CancelNotif} (no request, no keys), which a receiver — upstream's included — answers with an empty
+ * AllocResponse and otherwise ignores. An unanswered probe is retried on a fresh socket after a window that
+ * starts at 250 ms and doubles to 2 s.
+ */
+public final class AllocPool implements ControlAgent.Duty {
+    private static final System.Logger LOG = System.getLogger(AllocPool.class.getName());
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] PROBE = WireCodec.encode(new CancelNotif("", List.of()));
+    private static final long FIRST_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long MAX_PROBE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private enum State { PROBING, IDLE, BUSY }
+
+    private final class Dealer {
+        final ZMQ.Socket socket;
+        State state = State.PROBING;
+        AllocExchange exchange;
+        long probeDeadline;
+
+        Dealer(ZMQ.Socket socket) {
+            this.socket = socket;
+        }
+    }
+
+    private final ControlAgent agent;
+    private final String endpoint;
+    private final String senderId;
+    private final ControlSecurity security;
+    private final int maxSockets;
+    private final WireEncoder encoder;
+    private final List<Dealer> dealers = new ArrayList<>();
+    private final ArrayDeque<AllocExchange> waiting = new ArrayDeque<>();
+    private long probeWindow = FIRST_PROBE_NANOS;
+    private long generation;
+    private boolean closed;
+
+    /**
+     * @param agent      the control agent that owns the sockets (this pool must be added to it)
+     * @param endpoint   {@code tcp://host:port} of the receiver's alloc port
+     * @param senderId   this sender's identity; DEALER identities are {@code senderId/generation}
+     * @param security   CURVE client keys or {@link ControlSecurity#NONE}
+     * @param maxSockets most exchanges in flight at once, {@code >= 1}
+     * @param encoder    the control thread's encoder
+     */
+    public AllocPool(ControlAgent agent, String endpoint, String senderId, ControlSecurity security, int maxSockets,
+                     WireEncoder encoder) {
+        if (maxSockets < 1) {
+            throw new IllegalArgumentException("maxSockets must be >= 1, got " + maxSockets);
+        }
+        this.agent = agent;
+        this.endpoint = endpoint;
+        this.senderId = senderId;
+        this.security = security;
+        this.maxSockets = maxSockets;
+        this.encoder = encoder;
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** Exchanges waiting for a socket or a reply. */
+    public int pending() {
+        int n = waiting.size();
+        for (int i = 0; i < dealers.size(); i++) {
+            n += dealers.get(i).state == State.BUSY ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * Sends {@code x} as soon as a proven socket is free; its callback runs on the control thread with the
+     * reply, or with a failure at {@code deadlineNanos} at the latest.
+     */
+    public void submit(AllocExchange x, long deadlineNanos) {
+        x.deadlineNanos = deadlineNanos;
+        if (closed) {
+            x.onFailure("alloc pool to " + endpoint + " is closed", false);
+            return;
+        }
+        x.pool = this;
+        for (int i = 0; i < dealers.size(); i++) {
+            Dealer d = dealers.get(i);
+            if (d.state == State.IDLE) {
+                send(d, x);
+                return;
+            }
+        }
+        waiting.add(x);
+        grow();
+    }
+
+    /** Opens another socket (to be proven) when exchanges wait and the pool may grow. */
+    private void grow() {
+        int probing = 0;
+        for (int i = 0; i < dealers.size(); i++) {
+            probing += dealers.get(i).state == State.PROBING ? 1 : 0;
+        }
+        if (probing < waiting.size() && dealers.size() < maxSockets) {
+            open();
+        }
+    }
+
+    private void open() {
+        ZMQ.Socket s = agent.context().createSocket(SocketType.DEALER);
+        ControlSockets.configureClient(s);
+        security.applyClient(s);
+        s.setIdentity((senderId + "/" + (generation++)).getBytes(StandardCharsets.UTF_8));
+        s.connect(endpoint);
+        agent.watch(s);
+        Dealer d = new Dealer(s);
+        dealers.add(d);
+        d.probeDeadline = System.nanoTime() + probeWindow;
+        if (!sendFrames(s, PROBE, PROBE.length)) {
+            destroy(d);
+        }
+    }
+
+    private void send(Dealer d, AllocExchange x) {
+        try {
+            x.encode(encoder);
+        } catch (RuntimeException e) {
+            x.pool = null;
+            x.onFailure("cannot encode the request: " + e.getMessage(), false);
+            return;
+        }
+        if (!sendFrames(d.socket, encoder.array(), encoder.length())) {
+            destroy(d);
+            waiting.addFirst(x); // goes out on another socket
+            grow();
+            return;
+        }
+        d.state = State.BUSY;
+        d.exchange = x;
+    }
+
+    /**
+     * {@code ["", payload]} without blocking; false when the socket would block (HWM) or failed. jeromq copies
+     * {@code payload} here ({@code send(byte[], off, len, flags)}), so the encoder's buffer may be reused at once
+     * ({@code sendByteBuffer} would keep a view of it until the I/O thread wrote it).
+     */
+    private static boolean sendFrames(ZMQ.Socket s, byte[] payload, int length) {
+        return s.send(EMPTY, ZMQ.SNDMORE | ZMQ.DONTWAIT) && s.send(payload, 0, length, ZMQ.DONTWAIT);
+    }
+
+    @Override
+    public int poll(long nowNanos) {
+        int work = 0;
+        for (int i = 0; i < dealers.size(); i++) {
+            Dealer d = dealers.get(i);
+            byte[] payload;
+            while (d.state != State.IDLE && (payload = receive(d.socket)) != null) {
+                work++;
+                if (d.state == State.PROBING) {
+                    d.state = State.IDLE;
+                    probeWindow = FIRST_PROBE_NANOS;
+                } else {
+                    AllocExchange x = d.exchange;
+                    d.exchange = null;
+                    d.state = State.IDLE;
+                    PdMessage reply;
+                    try {
+                        reply = WireCodec.decode(payload);
+                    } catch (WireFormatException e) {
+                        destroy(d);
+                        i--;
+                        finish(x, "malformed reply from " + endpoint + ": " + e.getMessage(), false);
+                        break;
+                    }
+                    x.pool = null;
+                    x.onReply(reply);
+                }
+            }
+            if (d.state == State.IDLE && !waiting.isEmpty()) {
+                send(d, waiting.poll());
+                work++;
+            }
+        }
+        return work;
+    }
+
+    /** The last frame of the next message, or null when none is ready (DEALER replies are {@code ["", payload]}). */
+    private static byte[] receive(ZMQ.Socket s) {
+        byte[] frame = s.recv(ZMQ.DONTWAIT);
+        if (frame == null) {
+            return null;
+        }
+        while (s.hasReceiveMore()) {
+            frame = s.recv(0);
+        }
+        return frame;
+    }
+
+    @Override
+    public int expire(long nowNanos) {
+        int work = 0;
+        for (int i = 0; i < dealers.size(); i++) {
+            Dealer d = dealers.get(i);
+            if (d.state == State.BUSY && nowNanos - d.exchange.deadlineNanos >= 0) {
+                AllocExchange x = d.exchange;
+                destroy(d);
+                i--;
+                finish(x, "no reply from " + endpoint + " within the deadline", true);
+                work++;
+            } else if (d.state == State.PROBING && nowNanos - d.probeDeadline >= 0) {
+                destroy(d);
+                i--;
+                probeWindow = Math.min(probeWindow * 2, MAX_PROBE_NANOS);
+                work++;
+            }
+        }
+        while (!waiting.isEmpty() && nowNanos - waiting.peek().deadlineNanos >= 0) {
+            finish(waiting.poll(), "alloc port " + endpoint + " did not answer within the deadline", true);
+            work++;
+        }
+        if (!waiting.isEmpty()) {
+            grow();
+        }
+        return work;
+    }
+
+    private static void finish(AllocExchange x, String why, boolean timedOut) {
+        x.pool = null;
+        x.onFailure(why, timedOut);
+    }
+
+    @Override
+    public long nextDeadlineNanos() {
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < dealers.size(); i++) { // an index loop: this runs every duty cycle, allocation-free
+            Dealer d = dealers.get(i);
+            if (d.state == State.BUSY) {
+                next = earlier(next, d.exchange.deadlineNanos);
+            } else if (d.state == State.PROBING) {
+                next = earlier(next, d.probeDeadline);
+            }
+        }
+        AllocExchange first = waiting.peek();
+        return first == null ? next : earlier(next, first.deadlineNanos);
+    }
+
+    private static long earlier(long a, long b) {
+        return a == Long.MAX_VALUE ? b : a - b <= 0 ? a : b;
+    }
+
+    /**
+     * Fails every exchange in flight or waiting and replaces every busy socket (a late reply cannot be mistaken
+     * for another's). Used when the receiver is known to be gone.
+     */
+    public void failAll(String why) {
+        for (int i = 0; i < dealers.size(); i++) {
+            Dealer d = dealers.get(i);
+            if (d.state == State.BUSY) {
+                AllocExchange x = d.exchange;
+                destroy(d);
+                i--;
+                finish(x, why, false);
+            }
+        }
+        while (!waiting.isEmpty()) {
+            finish(waiting.poll(), why, false);
+        }
+    }
+
+    private void destroy(Dealer d) {
+        dealers.remove(d);
+        agent.unwatch(d.socket);
+        d.socket.setLinger(0);
+        agent.context().destroySocket(d.socket);
+        d.exchange = null;
+        d.state = State.PROBING;
+    }
+
+    @Override
+    public boolean isActive() {
+        return !closed;
+    }
+
+    /** Fails what is pending and closes every socket; control thread only. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        failAll("alloc pool to " + endpoint + " closed");
+        closed = true;
+        while (!dealers.isEmpty()) {
+            destroy(dealers.get(dealers.size() - 1));
+        }
+        LOG.log(System.Logger.Level.DEBUG, "alloc pool to {0} closed", endpoint);
+    }
+}

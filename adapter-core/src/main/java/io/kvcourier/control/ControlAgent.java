@@ -1,0 +1,246 @@
+package io.kvcourier.control;
+
+import io.kvcourier.agent.Agent;
+import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.IdleStrategy;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The one platform thread that owns every ZMQ socket of an adapter (ZMQ sockets are not thread-safe) and runs
+ * its control duty cycle: drain the command queue, receive what is ready on every socket without blocking,
+ * fire due deadlines, and return the work count ({@link io.kvcourier.agent.Agent}). With nothing to do it
+ * blocks in a {@link Selector} over the sockets' mailbox channels ({@code ZMQ_FD}) until a message arrives,
+ * a command is queued, or its earliest deadline is due.
+ *
+ * <p>What runs on the thread is a list of {@link Duty}s (alloc socket pools, handshakes, servers, the engine's
+ * own timers) that {@link #add} registers and that are dropped once {@link Duty#isActive()} says false. Other threads hand work over with {@link #execute}, which never blocks.
+ *
+ * <p>{@code ZMQ_FD} is edge-triggered: it signals that the socket's state may have changed, not that a message
+ * is waiting. Every cycle therefore reads each socket until it would block, and a cycle that found work is
+ * followed by another before the thread may block (the runner does that): a send that consumed the signal of a
+ * message already queued is caught by the next cycle.
+ */
+public final class ControlAgent implements Agent, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ControlAgent.class.getName());
+    private static final Consumer<SelectionKey> IGNORE = k -> { };
+
+    /** Work owned by the control thread. Every method is called on that thread. */
+    public interface Duty {
+        /**
+         * Receives what is ready on this duty's sockets without blocking and handles it.
+         *
+         * @return messages handled (0 when nothing was ready)
+         */
+        int poll(long nowNanos);
+
+        /**
+         * Fires what is due at {@code nowNanos} (deadlines, retries).
+         *
+         * @return how many things fired
+         */
+        int expire(long nowNanos);
+
+        /** The earliest time ({@link System#nanoTime()} based) {@link #expire} has something to do; MAX_VALUE for none. */
+        long nextDeadlineNanos();
+
+        /** False once the duty is finished: it is then dropped (after {@link #close()}). */
+        default boolean isActive() {
+            return true;
+        }
+
+        /** Closes the duty's sockets. Called on the control thread when it is dropped or the agent stops. */
+        void close();
+    }
+
+    private final String name;
+    private final ZContext context;
+    private final Selector selector;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final List<Duty> duties = new ArrayList<>();
+    private final AgentRunner runner;
+    private long nextDeadline = Long.MAX_VALUE;
+    private volatile boolean closing;
+
+    /**
+     * Creates the agent, its ZMQ context (one I/O thread) and selector, and starts its thread.
+     *
+     * @param name the thread name, e.g. {@code kvcourier-control-sender}
+     */
+    public ControlAgent(String name) {
+        this.name = name;
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("control agent cannot open a selector", e);
+        }
+        this.context = new ZContext(1);
+        this.runner = new AgentRunner(this, IdleStrategy.standard());
+        runner.start();
+    }
+
+    @Override
+    public String roleName() {
+        return name;
+    }
+
+    /** The ZMQ context whose sockets this agent owns. Create sockets on the control thread only. */
+    public ZContext context() {
+        return context;
+    }
+
+    /** Whether the caller runs on the control thread. */
+    public boolean onControlThread() {
+        return runner.onAgentThread();
+    }
+
+    /** Whether the agent still accepts work. */
+    public boolean isOpen() {
+        return !closing;
+    }
+
+    /**
+     * Runs {@code command} on the control thread soon. Never blocks; any thread. Returns false (and does not run
+     * it) once the agent is closing.
+     */
+    public boolean execute(Runnable command) {
+        if (closing) {
+            return false;
+        }
+        commands.add(command);
+        runner.wakeUp();
+        return true;
+    }
+
+    /** Registers a duty; control thread only. */
+    public void add(Duty duty) {
+        duties.add(duty);
+    }
+
+    /**
+     * Watches a socket this agent's thread owns: its mailbox channel wakes the blocked agent. Control thread
+     * only; the key goes away when the socket is closed.
+     */
+    public void watch(ZMQ.Socket socket) {
+        try {
+            socket.getFD().register(selector, SelectionKey.OP_READ);
+        } catch (ClosedChannelException e) {
+            throw new IllegalStateException(name + ": cannot watch a closed socket", e);
+        }
+    }
+
+    /** Stops watching a socket before it is closed. Control thread only. */
+    public void unwatch(ZMQ.Socket socket) {
+        SelectionKey key = socket.getFD().keyFor(selector);
+        if (key != null) {
+            key.cancel();
+        }
+    }
+
+    @Override
+    public int doWork() {
+        int work = 0;
+        for (Runnable r; (r = commands.poll()) != null; ) {
+            work++;
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, name + ": command failed", e);
+            }
+        }
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < duties.size(); i++) {
+            Duty d = duties.get(i);
+            try {
+                work += d.poll(now);
+                if (now - d.nextDeadlineNanos() >= 0) {
+                    work += d.expire(now);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, name + ": duty failed", e);
+            }
+            if (!d.isActive()) {
+                closeQuietly(d);
+                duties.remove(i--);
+                work++;
+                continue;
+            }
+            next = Math.min(next, d.nextDeadlineNanos());
+        }
+        nextDeadline = next;
+        return work;
+    }
+
+    private void closeQuietly(Duty d) {
+        try {
+            d.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, name + ": closing a duty failed", e);
+        }
+    }
+
+    @Override
+    public void awaitWork() throws IOException {
+        long wait = nextDeadline == Long.MAX_VALUE ? 0 : nextDeadline - System.nanoTime();
+        if (nextDeadline != Long.MAX_VALUE && wait < TimeUnit.MILLISECONDS.toNanos(1)) {
+            if (wait > 0) {
+                selector.selectNow(IGNORE);
+            }
+            return;
+        }
+        selector.select(IGNORE, wait == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+    }
+
+    @Override
+    public void wakeUpSignal() {
+        selector.wakeup();
+    }
+
+    @Override
+    public void onClose() {
+        for (Runnable r; (r = commands.poll()) != null; ) {
+            try {
+                r.run(); // last commands (close requests) still run, on the owning thread
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, name + ": command failed at close", e);
+            }
+        }
+        for (Duty d : duties) {
+            closeQuietly(d);
+        }
+        duties.clear();
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "selector close failed: {0}", e.toString());
+        }
+        context.close();
+    }
+
+    /**
+     * Stops accepting commands, lets the control thread close every socket and the context, and waits for it
+     * at most {@code timeout}. Never interrupts (traps 3). Idempotent.
+     */
+    public void close(Duration timeout) {
+        closing = true;
+        runner.close(timeout);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,133 @@
+package io.kvcourier.pd;
+
+import io.kvcourier.channel.BatchCompletion;
+import io.kvcourier.channel.ChannelConnection;
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.WriteBatch;
+import io.kvcourier.control.AllocExchange;
+import io.kvcourier.l2.MemoryObj;
+import io.kvcourier.l2.ObjectKey;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.WireEncoder;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One AllocRequest's worth of a store task (full chunks of one shape for one receiver rank, at most one
+ * partial chunk last) and its way through the pipeline: local memory (staging pages, or a registered region),
+ * the allocation exchange, the L1 → staging copy (overlapping the allocation), the write, the commit
+ * acknowledgement. State changes happen on the control thread, except {@link #batchDone} (the channel's
+ * thread) and the copy (a virtual thread); {@link #steps} joins the copy and the allocation reply.
+ */
+final class SenderBatch extends AllocExchange implements BatchCompletion {
+    static final int COPIED = 1;
+    static final int REPLIED = 2;
+
+    final SenderEngine engine;
+    final StoreTask task;
+    final RankPeer peer;
+    /** Positions in the task's key/object arrays. */
+    final int[] positions;
+    final boolean lastOfPart;
+    final int totalChunks;
+    final long[] lengths;
+    /** Staging pages holding the copies, or null when the batch reads a registered region (zero-copy). */
+    int[] stagingPages;
+    /** Local regions and offsets of each chunk (staging or registered memory). */
+    int[] regions;
+    long[] offsets;
+    /** COPIED | REPLIED once both happened, the write may go. */
+    final AtomicInteger steps = new AtomicInteger();
+    /** The write, once the allocation was answered and some key needs writing. */
+    WriteBatch write;
+    /** The connection the write went on (control thread), for dropping it when the batch times out. */
+    ChannelConnection connection;
+    long transferDeadlineNanos;
+    volatile boolean done;
+
+    SenderBatch(SenderEngine engine, StoreTask task, RankPeer peer, int[] positions, boolean lastOfPart,
+                int totalChunks) {
+        this.engine = engine;
+        this.task = task;
+        this.peer = peer;
+        this.positions = positions;
+        this.lastOfPart = lastOfPart;
+        this.totalChunks = totalChunks;
+        this.lengths = new long[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            lengths[i] = task.objects[positions[i]].shapeBytes();
+        }
+    }
+
+    int size() {
+        return positions.length;
+    }
+
+    /** Bytes of data in the batch. */
+    long bytes() {
+        long sum = 0;
+        for (long l : lengths) {
+            sum += l;
+        }
+        return sum;
+    }
+
+    MemoryObj object(int i) {
+        return task.objects[positions[i]];
+    }
+
+    String wireKey(int i) {
+        return task.keys[positions[i]].toCanonicalString();
+    }
+
+    /** Marks a step; true when this call completed both (the caller then issues the write). */
+    boolean step(int bit) {
+        int before = steps.getAndUpdate(v -> v | bit);
+        return before != (COPIED | REPLIED) && (before | bit) == (COPIED | REPLIED);
+    }
+
+    /**
+     * The AllocRequest, written from the keys' cached UTF-8 forms: straight from the task's key array when the
+     * batch is a contiguous run of it (always with one receiver rank), else from a copy of its keys.
+     */
+    @Override
+    protected ByteBuffer encode(WireEncoder encoder) {
+        int n = positions.length;
+        ObjectKey[] keys = task.keys;
+        int from = positions[0];
+        if (positions[n - 1] - from != n - 1) {
+            keys = new ObjectKey[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = task.keys[positions[i]];
+            }
+            from = 0;
+        }
+        MemoryObj head = object(0);
+        MemoryObj last = object(n - 1);
+        return encoder.encodeAllocRequest(keys, from, n, head.fmt().value(), engine.fullShape(head),
+                head.dtype().wireName(), (int) last.tokens(), task.spec.reqId(),
+                task.spec.isLastPrefill() && lastOfPart, totalChunks);
+    }
+
+    @Override
+    protected void onReply(PdMessage reply) {
+        engine.onAllocReply(this, reply);
+    }
+
+    @Override
+    protected void onFailure(String why, boolean timedOut) {
+        engine.onAllocFailed(this, why, timedOut);
+    }
+
+    @Override
+    public void batchDone(WriteBatch batch, ChannelException failure) {
+        engine.onWritten(this, failure);
+    }
+
+    @Override
+    public String toString() {
+        return "batch of task " + task.id + " (" + positions.length + " keys, rank " + peer.rank + ")";
+    }
+}

@@ -1,0 +1,216 @@
+package io.kvcourier.control;
+
+import io.kvcourier.wire.AllocRequest;
+import io.kvcourier.wire.AllocResponse;
+import io.kvcourier.wire.CancelNotif;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.WireCodec;
+import io.kvcourier.wire.WireEncoder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sender's alloc sockets against a scripted ROUTER: several exchanges in flight on their own DEALERs,
+ * replies in any order reach the exchange that asked, a timed-out exchange's socket is replaced so a late reply
+ * can never answer another request, and a lost probe is retried on a fresh socket.
+ */
+@Timeout(60)
+class AllocPoolTest {
+    private ZContext serverContext;
+    private ZMQ.Socket router;
+    private String endpoint;
+    private ControlAgent agent;
+
+    @BeforeEach
+    void start() {
+        serverContext = new ZContext();
+        router = serverContext.createSocket(SocketType.ROUTER);
+        router.setReceiveTimeOut(10_000);
+        router.bind("tcp://127.0.0.1:*");
+        endpoint = router.getLastEndpoint();
+        agent = new ControlAgent("test-control");
+    }
+
+    @AfterEach
+    void stop() {
+        agent.close();
+        serverContext.close();
+    }
+
+    /** A request as the server saw it. */
+    private record Received(byte[] identity, PdMessage message) {
+        String id() {
+            return new String(identity, StandardCharsets.UTF_8);
+        }
+    }
+
+    private Received receive() throws Exception {
+        byte[] identity = router.recv();
+        assertThat(identity).as("a request within 10 s").isNotNull();
+        byte[] last = null;
+        while (router.hasReceiveMore()) {
+            last = router.recv();
+        }
+        return new Received(identity, WireCodec.decode(last));
+    }
+
+    /** Receives the next real request, answering probes (empty CancelNotif) on the way. */
+    private Received nextRequest(Set<String> probedIdentities, boolean answerProbes) throws Exception {
+        while (true) {
+            Received r = receive();
+            if (r.message instanceof CancelNotif c && c.reqId().isEmpty() && c.keys().isEmpty()) {
+                probedIdentities.add(r.id());
+                if (answerProbes) {
+                    reply(r, new AllocResponse(new int[0]));
+                }
+                continue;
+            }
+            return r;
+        }
+    }
+
+    private void reply(Received to, PdMessage message) {
+        router.sendMore(to.identity);
+        router.sendMore(new byte[0]);
+        router.send(WireCodec.encode(message));
+    }
+
+    /** An exchange that records what happened to it. */
+    private static final class Recorded extends AllocExchange {
+        final String key;
+        final CompletableFuture<PdMessage> reply = new CompletableFuture<>();
+        final CompletableFuture<String> failure = new CompletableFuture<>();
+
+        Recorded(String key) {
+            this.key = key;
+        }
+
+        @Override
+        protected ByteBuffer encode(WireEncoder encoder) {
+            return encoder.encode(new AllocRequest(List.of(key), 1, new long[] {2, 1, 16, 8}, "bfloat16", 16));
+        }
+
+        @Override
+        protected void onReply(PdMessage r) {
+            reply.complete(r);
+        }
+
+        @Override
+        protected void onFailure(String why, boolean timedOut) {
+            failure.complete(why + (timedOut ? " (timed out)" : ""));
+        }
+    }
+
+    private AllocPool pool(int sockets) throws Exception {
+        CompletableFuture<AllocPool> made = new CompletableFuture<>();
+        agent.execute(() -> {
+            AllocPool p = new AllocPool(agent, endpoint, "sender-test", ControlSecurity.NONE, sockets, new WireEncoder());
+            agent.add(p);
+            made.complete(p);
+        });
+        return made.get(10, TimeUnit.SECONDS);
+    }
+
+    private void submit(AllocPool pool, AllocExchange x, long deadlineNanos) {
+        agent.execute(() -> pool.submit(x, deadlineNanos));
+    }
+
+    private static String keyOf(PdMessage m) {
+        return ((AllocRequest) m).keys().get(0);
+    }
+
+    @Test
+    void repliesInAnyOrderReachTheExchangeThatAskedEachOnItsOwnSocket() throws Exception {
+        AllocPool pool = pool(3);
+        List<Recorded> xs = List.of(new Recorded("k0"), new Recorded("k1"), new Recorded("k2"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (Recorded x : xs) {
+            submit(pool, x, deadline);
+        }
+        Set<String> probed = new HashSet<>();
+        List<Received> requests = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            requests.add(nextRequest(probed, true));
+        }
+        Set<String> carriers = new HashSet<>();
+        for (Received r : requests) {
+            carriers.add(r.id());
+        }
+        assertThat(carriers).as("three requests in flight at once, one per DEALER").hasSize(3);
+        for (int i = 2; i >= 0; i--) { // answer the last first
+            Received r = requests.get(i);
+            int page = Integer.parseInt(keyOf(r.message).substring(1)) + 100;
+            reply(r, new AllocResponse(new int[] {page}));
+        }
+        for (int i = 0; i < 3; i++) {
+            AllocResponse got = (AllocResponse) xs.get(i).reply.get(10, TimeUnit.SECONDS);
+            assertThat(got.remoteIndexes()).containsExactly(100 + i);
+        }
+    }
+
+    @Test
+    void aTimedOutExchangeLosesItsSocketSoItsLateReplyCannotAnswerTheNextRequest() throws Exception {
+        AllocPool pool = pool(1);
+        Recorded first = new Recorded("first");
+        submit(pool, first, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
+        Set<String> probed = new HashSet<>();
+        Received r1 = nextRequest(probed, true);
+        assertThat(keyOf(r1.message)).isEqualTo("first");
+        assertThat(first.failure.get(10, TimeUnit.SECONDS)).contains("timed out");
+
+        Recorded second = new Recorded("second");
+        submit(pool, second, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        reply(r1, new AllocResponse(new int[] {1})); // late: its DEALER is gone, ROUTER drops it
+        Received r2 = nextRequest(probed, true);
+        assertThat(keyOf(r2.message)).isEqualTo("second");
+        assertThat(r2.id()).as("a fresh identity").isNotEqualTo(r1.id());
+        reply(r2, new AllocResponse(new int[] {2}));
+        assertThat(((AllocResponse) second.reply.get(10, TimeUnit.SECONDS)).remoteIndexes()).containsExactly(2);
+        assertThat(first.reply).isNotDone();
+    }
+
+    @Test
+    void anUnansweredProbeIsRetriedOnAFreshSocketBeforeTheRequestGoesOut() throws Exception {
+        AllocPool pool = pool(1);
+        Recorded x = new Recorded("k");
+        submit(pool, x, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        Received probe = receive();
+        assertThat(probe.message).isInstanceOf(CancelNotif.class); // ignored: as if jeromq had lost it
+        Set<String> probed = new HashSet<>();
+        Received r = nextRequest(probed, true);
+        assertThat(probed).as("a second probe, from a new socket").doesNotContain(probe.id()).isNotEmpty();
+        assertThat(r.id()).isNotEqualTo(probe.id());
+        reply(r, new AllocResponse(new int[] {7}));
+        assertThat(((AllocResponse) x.reply.get(10, TimeUnit.SECONDS)).remoteIndexes()).containsExactly(7);
+    }
+
+    @Test
+    void failAllEndsEveryExchangeInFlightOrWaiting() throws Exception {
+        AllocPool pool = pool(1);
+        Recorded inFlight = new Recorded("a");
+        Recorded waiting = new Recorded("b");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        submit(pool, inFlight, deadline);
+        submit(pool, waiting, deadline);
+        nextRequest(new HashSet<>(), true);
+        agent.execute(() -> pool.failAll("receiver gone (test)"));
+        assertThat(inFlight.failure.get(10, TimeUnit.SECONDS)).contains("receiver gone");
+        assertThat(waiting.failure.get(10, TimeUnit.SECONDS)).contains("receiver gone");
+    }
+}

@@ -1,0 +1,35 @@
+package io.kvcourier.pd;
+
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.MockMemoryChannel;
+import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.staging.StagingBuffer;
+
+/**
+ * A receiver-side channel for peers that have no data plane kvcourier speaks (upstream Python peers write
+ * through NIXL): it keeps the receiver's {@link LandingListener} so that a test can report a batch as landed,
+ * the way a one-sided channel (verbs) does after the last write.
+ */
+final class LandingCapture implements TransferChannelFactory {
+    private volatile LandingListener listener;
+
+    @Override
+    public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) {
+        throw new UnsupportedOperationException("receiver only");
+    }
+
+    @Override
+    public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+            throws ChannelException {
+        this.listener = listener;
+        return MockMemoryChannel.FACTORY.openReceiver(config, staging, listener);
+    }
+
+    /** Reports the batch whose first page is {@code batchId} from {@code senderId} as landed; true if it committed. */
+    boolean land(String senderId, int batchId) {
+        return listener.onBatchLanded(senderId, batchId);
+    }
+}

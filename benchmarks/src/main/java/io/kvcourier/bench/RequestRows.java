@@ -1,0 +1,135 @@
+package io.kvcourier.bench;
+
+import io.kvcourier.bench.Metric.Anchor;
+import io.kvcourier.bench.Metric.Better;
+import io.kvcourier.l2.MemoryObj;
+import org.HdrHistogram.Histogram;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The e2e suite's whole-adapter rows over tcp between two JVMs ({@link RemotePair}) that are not open-loop grids:
+ * <ul>
+ *   <li><b>request streaming</b>: requests of {@code chunks × chunkBytes} with {@code window} in flight (each done
+ *       when its ProxyNotif arrives), GB/s, beside the raw pump moving the same bytes with as many batches in
+ *       flight ({@link PipelinedPump}) between the same two JVMs;</li>
+ *   <li><b>chunk count</b>: the same request bytes cut into few large and many small chunks, one request at a time
+ *       (submit to ProxyNotif arrival), p50 and p99, each compared with the first (few large chunks) shape.</li>
+ * </ul>
+ * Both measure in alternating slices after a warm-up each, like the channel suite's tcp rows, so that a change of
+ * load on the machine hits both sides of a ratio alike.
+ */
+final class RequestRows {
+    static final int SLICES = TcpChannelSuite.SLICES;
+
+    private RequestRows() {
+    }
+
+    static void stream(Settings settings, Report report, PrintStream log) throws Exception {
+        Settings.Stream st = settings.stream();
+        int inFlightPages = st.window() * st.chunks();
+        Arrivals arrivals = new Arrivals();
+        long warm = TimeUnit.SECONDS.toNanos(st.warmupSeconds());
+        long slice = TimeUnit.SECONDS.toNanos(st.seconds()) / SLICES;
+        try (RemotePair pair = new RemotePair(st.chunkBytes(), inFlightPages * 4, inFlightPages * 2, arrivals)) {
+            List<MemoryObj> objs = pair.chunks(st.chunks());
+            StoreDriver driver = new StoreDriver("s", pair.sender, objs, arrivals);
+            try (PipelinedPump raw = new PipelinedPump(pair.floorPort, objs.stream().map(MemoryObj::segment).toList(),
+                    st.window())) {
+                driver.stream(st.window(), warm);
+                raw.run(warm);
+                double[] ours = new double[SLICES];
+                double[] theirs = new double[SLICES];
+                for (int i = 0; i < SLICES; i++) {
+                    ours[i] = driver.stream(st.window(), slice);
+                    theirs[i] = raw.run(slice);
+                }
+                double k = TcpChannelSuite.median(ours);
+                double r = TcpChannelSuite.median(theirs);
+                report.add(new Metric("e2e", "stream " + st.label(), "kvcourier tcp (2 JVMs), alloc+write+commit+notify",
+                        "GB/s", Better.HIGHER, k, "raw TCP pump, " + st.window() + " batches in flight (same 2 JVMs)", r,
+                        Anchor.CEILING));
+                log.printf(Locale.ROOT, "  stream %s: raw pump %.2f GB/s, kvcourier %.2f GB/s%n", st.label(), r, k);
+            }
+            if (driver.failedStores() > 0) {
+                report.note("e2e", "stream: " + driver.failedStores() + " store tasks failed (still counted as done)");
+            }
+            EndToEndSuite.receiverNote(pair, "streaming", report);
+        }
+        report.note("e2e", "stream: GB/s of request payload from the first submit to the last ProxyNotif (kvcourier) "
+                + "or ack (raw pump: 8-byte length + the same chunks per batch, one blocking connection, acks read by "
+                + "a second thread); warmed up, then " + SLICES + " alternating slices each, median reported");
+    }
+
+    static void chunkCount(Settings settings, Report report, PrintStream log) throws Exception {
+        Settings.ChunkCount cc = settings.chunkCount();
+        Arrivals arrivals = new Arrivals();
+        Map<Long, RemotePair> pairs = new LinkedHashMap<>();
+        Map<Long, StoreDriver> drivers = new LinkedHashMap<>();
+        Map<Long, Histogram> latency = new LinkedHashMap<>();
+        Map<Long, Integer> counts = new LinkedHashMap<>();
+        try {
+            for (long chunk : cc.chunkBytes()) {
+                int n = cc.chunks(chunk);
+                RemotePair pair = new RemotePair(chunk, n * 8, n * 2, arrivals);
+                pairs.put(chunk, pair);
+                drivers.put(chunk, new StoreDriver("c" + chunk, pair.sender, pair.chunks(n), arrivals));
+                latency.put(chunk, Arrivals.histogram());
+                counts.put(chunk, 0);
+            }
+            for (StoreDriver d : drivers.values()) {
+                d.closedLoop(TimeUnit.SECONDS.toNanos(cc.warmupSeconds()), Arrivals.histogram());
+            }
+            long slice = TimeUnit.SECONDS.toNanos(cc.seconds()) / SLICES;
+            for (int i = 0; i < SLICES; i++) {
+                for (long chunk : cc.chunkBytes()) {
+                    counts.merge(chunk, drivers.get(chunk).closedLoop(slice, latency.get(chunk)), Integer::sum);
+                }
+            }
+            long base = cc.chunkBytes().getFirst();
+            String baseName = "kvcourier, same " + Settings.bytes(cc.requestBytes()) + " as " + cc.label(base);
+            for (long chunk : cc.chunkBytes()) {
+                Histogram h = latency.get(chunk);
+                log.printf(Locale.ROOT, "  chunk count %s: %d requests, p50 %.0f us, p99 %.0f us%n", cc.label(chunk),
+                        counts.get(chunk), EndToEndSuite.micros(h, 50), EndToEndSuite.micros(h, 99));
+            }
+            List<String> ratios = new ArrayList<>();
+            for (long chunk : cc.chunkBytes()) {
+                if (chunk == base) {
+                    continue;
+                }
+                for (double pct : new double[] {50, 99}) {
+                    double ours = EndToEndSuite.micros(latency.get(chunk), pct);
+                    double ref = EndToEndSuite.micros(latency.get(base), pct);
+                    report.add(new Metric("e2e", Settings.bytes(cc.requestBytes()) + " as " + cc.label(chunk) + " p"
+                            + BenchMain.pct(pct), "kvcourier tcp (2 JVMs), one request at a time", "us", Better.LOWER,
+                            ours, baseName, ref, Anchor.BASELINE));
+                    ratios.add(String.format(Locale.ROOT, "(%s p%s) / (%s p%s) = %.2f", cc.label(chunk),
+                            BenchMain.pct(pct), cc.label(base), BenchMain.pct(pct), ours / ref));
+                }
+            }
+            report.note("e2e", "chunk count: submit -> ProxyNotif arrival, one request at a time, " + SLICES
+                    + " alternating slices per shape after a warm-up each; cost of many small chunks " + String.join(", ",
+                    ratios) + " (issue 12 target for p50: <= 1.25)");
+            for (Map.Entry<Long, StoreDriver> e : drivers.entrySet()) {
+                if (e.getValue().failedStores() > 0) {
+                    report.note("e2e", "chunk count " + cc.label(e.getKey()) + ": " + e.getValue().failedStores()
+                            + " store tasks failed");
+                }
+            }
+            for (Map.Entry<Long, RemotePair> e : pairs.entrySet()) {
+                EndToEndSuite.receiverNote(e.getValue(), "chunk count " + cc.label(e.getKey()), report);
+            }
+        } finally {
+            for (RemotePair p : pairs.values()) {
+                p.close();
+            }
+        }
+    }
+}
