@@ -5,6 +5,7 @@ import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.tcp.RawTcpClient;
 import io.kvcourier.channel.tcp.TcpChannel;
@@ -146,6 +147,43 @@ class TcpAdapterTest {
             assertThat(allSrc.get(allSrc.size() - 1).shapeBytes()).isLessThan(PdPair.CHUNK);
             p.receiver.submitUnlock(allKeys);
             assertThat(p.receiver.reportStatus()).containsEntry("pages_in_use", 0);
+        }
+    }
+
+    /**
+     * Zero-copy stores over tcp and mock_memory: objects inside memory registered with registerMemory are sent
+     * straight from it (a registered channel region) and land byte for byte; after unregisterMemory the same
+     * objects still store (through staging).
+     */
+    @Test
+    void storesFromRegisteredMemoryLandByteForByte() {
+        for (TransferChannelFactory factory : List.of(TcpChannel.FACTORY, MockMemoryChannel.FACTORY)) {
+            Consumer<Map<String, Object>> kind = factory == TcpChannel.FACTORY ? TCP : m -> { };
+            try (PdPair p = new PdPair(factory, kind, kind); TaskWaiter ws = new TaskWaiter(p.sender);
+                 TaskWaiter wr = new TaskWaiter(p.receiver)) {
+                java.lang.foreign.MemorySegment pool = p.arena.allocate(4 * PdPair.CHUNK, 4096);
+                List<MemoryObj> src = new ArrayList<>();
+                java.util.Random random = new java.util.Random(3);
+                for (int i = 0; i < 4; i++) {
+                    java.lang.foreign.MemorySegment chunk = pool.asSlice(i * PdPair.CHUNK, PdPair.CHUNK);
+                    byte[] data = new byte[(int) PdPair.CHUNK];
+                    random.nextBytes(data);
+                    java.lang.foreign.MemorySegment.copy(data, 0, chunk, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
+                            data.length);
+                    src.add(MemoryObj.ofBytes(chunk));
+                }
+                p.sender.registerMemory(pool);
+                assertThat(p.sender.reportStatus()).containsEntry("registered_regions", 1);
+                List<ObjectKey> keys = PdPair.keys("zc-" + factory.getClass().getSimpleName(), 4);
+                assertThat(ws.awaitStore(p.sender.submitStoreTask(keys.subList(0, 2), src.subList(0, 2)), WAIT)).isTrue();
+                assertThat(p.sender.unregisterMemory(pool)).isTrue();
+                assertThat(ws.awaitStore(p.sender.submitStoreTask(keys.subList(2, 4), src.subList(2, 4)), WAIT)).isTrue();
+                List<MemoryObj> dst = p.emptyChunks(4);
+                assertThat(wr.awaitLoad(p.receiver.submitLoadTask(keys, dst), WAIT).popcount()).isEqualTo(4);
+                for (int i = 0; i < 4; i++) {
+                    assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).as("chunk %d", i).isTrue();
+                }
+            }
         }
     }
 
