@@ -27,11 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * the oldest one sent) fails all of them at once and closes the connection.
  *
  * <p><b>Who writes.</b> The batch being sent is guarded by a send lock. {@link #write} on an idle connection
- * takes it without waiting and sends the batch itself with non-blocking writes, saving the hand-off to the
- * progress thread (a thread wake-up: the largest cost of one small batch on a busy machine). Whatever the socket
- * does not take at once, and every write that finds the connection busy, goes through the ring to the progress
- * thread, which never waits for the lock either (a writer holding it wakes the progress thread when it leaves
- * work behind). Sent batches await their ack in an {@link AckQueue}, which the progress thread reads without
+ * takes it without waiting and sends the batch itself with non-blocking writes, up to
+ * {@value #DIRECT_WRITE_BYTES} bytes, saving the hand-off to the progress thread (a thread wake-up: the largest
+ * cost of one small batch on a busy machine). The rest of a larger batch, or what the socket does not take at
+ * once, is left to the progress thread, and a write that finds the connection busy goes to it through the ring.
+ * The progress thread never waits for the lock (a writer holding it wakes the progress thread when it leaves work
+ * behind). Sent batches await their ack in an {@link AckQueue}, which the progress thread reads without
  * the lock. Neither path allocates. Completions run on the progress thread (except a batch refused before it
  * was queued, which fails on the writing thread).
  *
@@ -55,6 +56,12 @@ public final class TcpConnection implements ChannelConnection {
 
     /** Most batches sent and not yet acknowledged on one connection; further batches wait. */
     static final int MAX_UNACKED = 1024;
+    /**
+     * Bytes a writer on the fast path puts into the socket itself before it leaves the rest of its batch to the
+     * progress thread: small batches go out without a hand-off, and a large one does not hold the writer (the
+     * sender engine's control thread) for longer than copying this much takes.
+     */
+    static final long DIRECT_WRITE_BYTES = 256 << 10;
 
     private final TcpSender sender;
     private final SocketChannel ch;
@@ -99,6 +106,8 @@ public final class TcpConnection implements ChannelConnection {
     private ByteBuffer piece;
     /** The region {@link #piece} reads from; null for the bounce buffer. */
     private LocalRegions.Region pieceRegion;
+    /** Bytes the current holder of the lock may still write before it stops (the fast path's bound). */
+    private long writeBudget;
 
     TcpConnection(TcpSender sender, SocketChannel ch, String peer) {
         this.sender = sender;
@@ -131,6 +140,7 @@ public final class TcpConnection implements ChannelConnection {
                     taken = true;
                     bad = resolveRegions(batch);
                     if (bad == null) {
+                        writeBudget = DIRECT_WRITE_BYTES;
                         startBatch(batch, completion);
                         sendLocked(null);
                         if (current != null || broken != null) {
@@ -258,6 +268,7 @@ public final class TcpConnection implements ChannelConnection {
                 return 0;
             }
             if (broken == null) {
+                writeBudget = Long.MAX_VALUE;
                 writes = sendLocked(done);
             }
             failed = broken;
@@ -274,10 +285,10 @@ public final class TcpConnection implements ChannelConnection {
     }
 
     /**
-     * Writes pieces until the socket is full ({@link #piece} is then left unfinished) or nothing is left; under
-     * the lock. A write error is kept in {@link #broken}. {@code done} is the progress thread's: it may start
-     * queued batches and fails into it those that cannot start; a writer on the fast path passes null and sends
-     * its own batch only.
+     * Writes pieces until the socket is full ({@link #piece} is then left unfinished), nothing is left, or the
+     * {@link #writeBudget} is spent; under the lock. A write error is kept in {@link #broken}. {@code done} is the
+     * progress thread's: it may start queued batches and fails into it those that cannot start; a writer on the
+     * fast path passes null and sends its own batch only.
      */
     private int sendLocked(Completions done) {
         int writes = 0;
@@ -286,7 +297,7 @@ public final class TcpConnection implements ChannelConnection {
                 if (piece == null && !nextPiece(done)) {
                     return writes;
                 }
-                ch.write(piece);
+                writeBudget -= ch.write(piece);
                 writes++;
                 if (piece.hasRemaining()) {
                     return writes; // the socket is full
@@ -300,11 +311,15 @@ public final class TcpConnection implements ChannelConnection {
         }
     }
 
-    /** Prepares the next piece to write; false when every batch this thread may send is sent. */
+    /**
+     * Prepares the next piece to write; false when every batch this thread may send is sent or its budget is
+     * spent. A batch whose last byte is in the socket is queued for its ack here, before anything else (and so
+     * before the lock is released): its ack may already be on its way.
+     */
     private boolean nextPiece(Completions done) {
         while (true) {
             if (current == null) {
-                if (done == null || pending.isEmpty() || !unacked.hasRoom()) {
+                if (done == null || pending.isEmpty() || !unacked.hasRoom() || writeBudget <= 0) {
                     return false;
                 }
                 WriteBatch b = pending.peekBatch();
@@ -320,10 +335,16 @@ public final class TcpConnection implements ChannelConnection {
                 return true;
             }
             if (entry < frameEnd) {
+                if (writeBudget <= 0) {
+                    return false;
+                }
                 nextPayloadPiece();
                 return true;
             }
             if (frameEnd < current.size()) {
+                if (writeBudget <= 0) {
+                    return false;
+                }
                 beginFrame(frameEnd);
                 return true;
             }
@@ -421,7 +442,7 @@ public final class TcpConnection implements ChannelConnection {
         LocalRegions.Region r = currentRegions[entry];
         RegionViews v = viewsOf(r);
         long at = current.localOffsets()[entry] + entrySent;
-        int span = v.spanInWindow(at, length - entrySent);
+        int span = (int) Math.min(v.spanInWindow(at, length - entrySent), Math.max(1, writeBudget));
         piece = v.view(at, span);
         pieceRegion = r;
         entrySent += span;
