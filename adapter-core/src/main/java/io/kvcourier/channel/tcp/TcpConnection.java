@@ -40,9 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * buffer: the descriptor block and up to {@value #LEAD_BYTES} bytes of payload copied behind it, so that a small
  * batch arrives with one write and the receiver never wakes up for a descriptor whose payload is still on its way
  * (measured: that second wake-up halved the rate of 64 KiB batches on a busy 2-core machine). Then each larger
- * entry (above {@value #SMALL_ENTRY_BYTES} bytes) goes straight from its page or region view, and runs of smaller
- * ones are packed into the bounce buffer again. With room in the socket buffer, a batch costs one write per
- * large entry, plus one.
+ * entry (above {@value #SMALL_ENTRY_BYTES} bytes) goes straight from its page or region view (large entries that
+ * lie next to each other in local memory in one write), and runs of smaller ones are packed into the bounce
+ * buffer again. With room in the socket buffer, a batch costs one write per run of neighbouring large entries,
+ * plus one.
  */
 public final class TcpConnection implements ChannelConnection {
     private static final System.Logger LOG = System.getLogger(TcpConnection.class.getName());
@@ -429,9 +430,15 @@ public final class TcpConnection implements ChannelConnection {
         }
     }
 
-    /** The next payload piece: packed small entries, or (a window's worth of) one large entry's view. */
+    /**
+     * The next payload piece: packed small entries, or one view over the rest of a large entry and the large
+     * entries right behind it in the same region (a run of neighbouring pages goes out in one write), at most to
+     * the end of the view's window and within the write budget.
+     */
     private void nextPayloadPiece() {
-        long length = current.lengths()[entry];
+        long[] lengths = current.lengths();
+        long[] offsets = current.localOffsets();
+        long length = lengths[entry];
         if (length <= SMALL_ENTRY_BYTES) {
             bounce.clear();
             pack(false);
@@ -441,15 +448,29 @@ public final class TcpConnection implements ChannelConnection {
         }
         LocalRegions.Region r = currentRegions[entry];
         RegionViews v = viewsOf(r);
-        long at = current.localOffsets()[entry] + entrySent;
-        int span = (int) Math.min(v.spanInWindow(at, length - entrySent), Math.max(1, writeBudget));
-        piece = v.view(at, span);
+        long at = offsets[entry] + entrySent;
+        long limit = Math.min(v.spanInWindow(at, Long.MAX_VALUE), Math.max(1, writeBudget));
+        long left = length - entrySent;
         pieceRegion = r;
-        entrySent += span;
-        if (entrySent == length) {
-            entry++;
-            entrySent = 0;
+        if (left >= limit) {
+            piece = v.view(at, (int) limit);
+            entrySent += limit;
+            if (entrySent == length) {
+                entry++;
+                entrySent = 0;
+            }
+            return;
         }
+        long span = left;
+        int next = entry + 1;
+        while (next < frameEnd && lengths[next] > SMALL_ENTRY_BYTES && currentRegions[next] == r
+                && offsets[next] == offsets[next - 1] + lengths[next - 1] && span + lengths[next] <= limit) {
+            span += lengths[next];
+            next++;
+        }
+        piece = v.view(at, (int) span);
+        entry = next;
+        entrySent = 0;
     }
 
     private RegionViews viewsOf(LocalRegions.Region r) {

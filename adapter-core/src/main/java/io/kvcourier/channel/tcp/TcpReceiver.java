@@ -468,7 +468,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                         if (left < READ_AHEAD_BELOW) {
                             n = fill(); // a small remainder: read ahead, the next frames may come with it
                         } else {
-                            n = ch.read(views.view(at, views.spanInWindow(at, left)));
+                            n = ch.read(views.view(at, (int) runLength(at, left)));
                             if (n > 0) {
                                 advance(n);
                             }
@@ -501,14 +501,38 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             }
         }
 
-        /** {@code n} more bytes of the entry being read are in its page; the frame ends with its last entry. */
-        private void advance(int n) {
-            entryDone += n;
-            if (entryDone == lengths[entry]) {
-                entry++;
-                entryDone = 0;
-                if (entry == frameCount) {
-                    frameDone();
+        /**
+         * Bytes one read may put in place from {@code at}: the rest ({@code left}) of the entry being read, and the
+         * entries after it while each fills its page and the next one is the page right behind it (one read for
+         * a run of neighbouring pages), up to the end of the view's window.
+         */
+        private long runLength(long at, long left) {
+            long limit = views.spanInWindow(at, Long.MAX_VALUE);
+            long span = Math.min(left, limit);
+            long pageSize = staging.pageSize();
+            for (int k = entry + 1; k < frameCount && span == left; k++) {
+                if (pages[k] != pages[k - 1] + 1 || lengths[k - 1] != pageSize || left + lengths[k] > limit) {
+                    break;
+                }
+                left += lengths[k];
+                span = left;
+            }
+            return span;
+        }
+
+        /** {@code n} more payload bytes are in their pages; the frame ends with its last entry. */
+        private void advance(long n) {
+            while (n > 0) {
+                long take = Math.min(n, lengths[entry] - entryDone);
+                entryDone += take;
+                n -= take;
+                if (entryDone == lengths[entry]) {
+                    entry++;
+                    entryDone = 0;
+                    if (entry == frameCount) {
+                        frameDone();
+                        return;
+                    }
                 }
             }
         }

@@ -158,7 +158,10 @@ class TcpRegionsTest {
                 StandardOpenOption.DELETE_ON_CLOSE)) {
             fc.truncate(size);
             MemorySegment big = fc.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-            long[] offsets = {(2L << 30) - 100, (1L << 30) - PAGE / 2, size - PAGE, (5L << 29) + 17};
+            // Two neighbours ending at and crossing the 2 GiB line (one run, cut at the window's end), one across
+            // the 1 GiB line, the last bytes of the region, one in the middle of a window.
+            long[] offsets = {(2L << 30) - PAGE - 100, (2L << 30) - 100, (1L << 30) - PAGE / 2, size - PAGE,
+                    (5L << 29) + 17};
             for (long o : offsets) {
                 fillRandom(big, o, PAGE);
             }
@@ -167,8 +170,8 @@ class TcpRegionsTest {
             TcpSender sender = closing(new TcpSender(TcpChannelTest.config(5), staging()));
             sender.registerRegion(3, big);
             TcpConnection conn = connect(sender, receiver);
-            conn.write(new WriteBatch(new int[] {3, 3, 3, 3}, offsets, new int[] {0, 1, 2, 3},
-                    new long[] {PAGE, PAGE, PAGE, PAGE}, PAGE)).get(WAIT_S, TimeUnit.SECONDS);
+            conn.write(new WriteBatch(new int[] {3, 3, 3, 3, 3}, offsets, new int[] {0, 1, 2, 3, 4},
+                    new long[] {PAGE, PAGE, PAGE, PAGE, PAGE}, PAGE)).get(WAIT_S, TimeUnit.SECONDS);
             for (int i = 0; i < offsets.length; i++) {
                 assertThat(same(big, offsets[i], remote.segment(), (long) i * PAGE, PAGE)).as("entry %d", i).isTrue();
             }
