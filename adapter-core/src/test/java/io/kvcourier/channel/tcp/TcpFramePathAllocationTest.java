@@ -64,18 +64,30 @@ class TcpFramePathAllocationTest {
                 sender.maxEntriesPerFrame = 3; // 8 entries: three frames per batch
                 ChannelSender.Handshake hs = sender.beginConnect("alice");
                 TcpConnection conn = (TcpConnection) hs.complete(receiver.handshake(hs.request()));
-                // Large entries (from their views), small ones (packed behind the descriptor), partial pages.
-                WriteBatch[] batches = new WriteBatch[4];
-                for (int b = 0; b < batches.length; b++) {
+                // Batches of at most 256 KiB (which an idle connection's writer sends itself) with large entries
+                // (from their views), small ones (packed behind the descriptor) and partial pages; and one of
+                // 512 KiB in neighbouring pages (the progress thread sends it, one write and one read per run).
+                WriteBatch[] batches = new WriteBatch[5];
+                for (int b = 0; b < 4; b++) {
                     int[] regions = {0, 5, 0, 0, 5, 0, 0, 0};
                     long[] offsets = {0, 100, 2L * PAGE, 3L * PAGE, 2L * PAGE, 5L * PAGE, 6L * PAGE, 7L * PAGE};
-                    long[] lengths = {PAGE, PAGE - 100, 20 << 10, 100, 8 << 10, PAGE - 1, 1, 16 << 10};
+                    long[] lengths = {PAGE, PAGE - 100, 20 << 10, 100, 8 << 10, PAGE / 2 - 1, 1, 16 << 10};
                     int[] pages = new int[8];
                     for (int i = 0; i < 8; i++) {
                         pages[i] = (b * 4 + i) % PAGES;
                     }
                     batches[b] = new WriteBatch(regions, offsets, pages, lengths, PAGE);
+                    assertThat(batches[b].totalBytes()).isLessThanOrEqualTo(TcpConnection.DIRECT_WRITE_BYTES);
                 }
+                long[] runOffsets = new long[8];
+                int[] runPages = new int[8];
+                long[] runLengths = new long[8];
+                for (int i = 0; i < 8; i++) {
+                    runOffsets[i] = (8L + i) * PAGE;
+                    runPages[i] = 8 + i;
+                    runLengths[i] = PAGE;
+                }
+                batches[4] = new WriteBatch(runOffsets, runPages, runLengths, PAGE);
                 Semaphore acked = new Semaphore(0);
                 AtomicInteger failures = new AtomicInteger();
                 BatchCompletion done = (batch, failure) -> {
