@@ -2,7 +2,7 @@ package io.kvcourier.channel;
 
 /**
  * The receiver engine's side of a channel: the channel asks it whether a write may land and tells it when a
- * batch's bytes have all arrived. Both are called on the channel's own thread and must not block.
+ * batch's bytes have all arrived. All are called on the channel's own thread and must not block.
  */
 public interface LandingListener {
 
@@ -11,16 +11,39 @@ public interface LandingListener {
      * {@code page} as part of batch {@code batchId}: the page must belong to that sender's live,
      * uncommitted allocation whose first page is {@code batchId}, and the range must continue the page's
      * bytes in order ({@code offsetInPage} = bytes admitted so far) inside the key's expected length.
-     * Channels that place bytes themselves (tcp, mock_memory) call this before touching memory and drop
-     * the connection when it says no; the engine then commits such a batch only once every byte of every
-     * key was admitted. Channels with one-sided writes (verbs) do not call it.
+     * Channels that place bytes themselves call this (or {@link #admitBatch}) before touching memory and drop
+     * the connection when it says no; the engine then commits such a batch only once every byte of every key
+     * was admitted. Channels with one-sided writes (verbs) call neither.
      */
     boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length);
 
     /**
+     * Whether a block of whole-page writes of batch {@code batchId} from {@code senderId} may land: entry
+     * {@code i < count} puts {@code lengths[i]} bytes at the start of page {@code pages[i]}. Each page must belong
+     * to that sender's live, uncommitted allocation whose first page is {@code batchId} and must not have been
+     * admitted before, and each length must be its key's whole stored length. A batch is admitted in one block,
+     * or in several when it has more entries than one frame carries (each page in exactly one block). The
+     * engine's implementation is all or nothing (a refused block admits no page) and does one lookup per
+     * entry under one lock, allocating nothing.
+     *
+     * <p>Channels that place whole pages themselves (tcp, mock_memory) call this once per block before touching
+     * memory and drop the connection when it says no. The arrays belong to the channel, which reuses them once
+     * the call returned. The default admits entry by entry through {@link #admitWrite}.
+     */
+    default boolean admitBatch(String senderId, int batchId, int[] pages, long[] lengths, int count) {
+        for (int i = 0; i < count; i++) {
+            if (!admitWrite(senderId, batchId, pages[i], 0, lengths[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Every byte of batch {@code batchId} from {@code senderId} has landed. The engine commits the batch
      * (its keys become visible to lookup) and returns true, or returns false when the batch is unknown,
-     * not that sender's, or already reclaimed. The channel then acknowledges the result to the sender.
+     * not that sender's, incomplete, or already reclaimed. The channel then acknowledges the result to the
+     * sender.
      */
     boolean onBatchLanded(String senderId, int batchId);
 }

@@ -21,7 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The handshake runs over the real init port; a write really copies the sender's staging bytes into the
  * receiver's staging pages (checked against the receiver's allocation first) on the writing thread, then
  * reports the batch landed and completes with the receiver's commit result. Unlike upstream's mock (a
- * process-global dict), the receiver's own memory is what lookup and load see.
+ * process-global dict), the receiver's own memory is what lookup and load see. A batch may read from the
+ * sender's staging buffer or from caller memory registered with {@link ChannelSender#registerRegion}; the copy
+ * is done before the completion runs, so the channel never reads a batch's memory after that.
  */
 public final class MockMemoryChannel {
     private static final Map<String, Receiver> RECEIVERS = new ConcurrentHashMap<>();
@@ -121,9 +123,48 @@ public final class MockMemoryChannel {
     private static final class Sender implements ChannelSender {
         final StagingBuffer staging;
         final List<Connection> connections = new CopyOnWriteArrayList<>();
+        /** Registered caller regions by id (region 0, the staging buffer, is not in it). */
+        final Map<Integer, MemorySegment> regions = new ConcurrentHashMap<>();
 
         Sender(StagingBuffer staging) {
             this.staging = staging;
+        }
+
+        /** The memory of local region {@code id}, or null. */
+        MemorySegment region(int id) {
+            return id == WriteBatch.STAGING ? staging.segment() : regions.get(id);
+        }
+
+        /**
+         * Registers caller memory (any native segment the writing threads may access; nothing to pin for an
+         * in-process copy). The caller keeps it alive until {@link #unregisterRegion} returned.
+         */
+        @Override
+        public void registerRegion(int region, MemorySegment segment) throws ChannelException {
+            if (region <= WriteBatch.STAGING) {
+                throw new ChannelException("region id must be > 0 (0 is the staging buffer), got " + region);
+            }
+            if (!segment.isNative()) {
+                throw new ChannelException("region " + region + " must be native memory");
+            }
+            if (regions.putIfAbsent(region, segment) != null) {
+                throw new ChannelException("region id " + region + " is already registered");
+            }
+        }
+
+        /**
+         * Forgets a region. A copy from it runs under its connection's session lock, so this waits for the
+         * copies in progress: when it returns, no write reads the region any more.
+         */
+        @Override
+        public void unregisterRegion(int region) {
+            if (regions.remove(region) == null) {
+                return;
+            }
+            for (Connection c : connections) {
+                c.session.lock.lock(); // a copy in progress finishes first
+                c.session.lock.unlock();
+            }
         }
 
         @Override
@@ -189,19 +230,28 @@ public final class MockMemoryChannel {
                 if (!session.open) {
                     return new ChannelException("mock_memory connection is closed");
                 }
-                if (!batch.stagingOnly()) {
-                    return new ChannelException("mock_memory writes from the staging buffer only");
-                }
-                MemorySegment src = sender.staging.segment();
-                MemorySegment dst = receiver.staging.segment();
-                for (int i = 0; i < batch.size(); i++) {
-                    int page = batch.remotePages()[i];
-                    long len = batch.lengths()[i];
-                    if (!receiver.listener.admitWrite(session.senderId, batch.batchId(), page, 0, len)) {
-                        return new ChannelException("receiver rejected a write to page " + page + " of batch "
-                                + batch.batchId());
+                int n = batch.size();
+                for (int i = 0; i < n; i++) {
+                    MemorySegment src = sender.region(batch.localRegions()[i]);
+                    if (src == null || batch.localOffsets()[i] > src.byteSize() - batch.lengths()[i]) {
+                        return new ChannelException("write batch entry " + i + " reads outside local region "
+                                + batch.localRegions()[i] + (src == null ? " (not registered)" : ""));
                     }
-                    MemorySegment.copy(src, batch.localOffsets()[i], dst, page * batch.remotePageSize(), len);
+                }
+                if (!receiver.listener.admitBatch(session.senderId, batch.batchId(), batch.remotePages(),
+                        batch.lengths(), n)) {
+                    return new ChannelException("receiver rejected batch " + batch.batchId() + " (pages "
+                            + java.util.Arrays.toString(batch.remotePages()) + ")");
+                }
+                MemorySegment dst = receiver.staging.segment();
+                for (int i = 0; i < n; i++) {
+                    MemorySegment src = sender.region(batch.localRegions()[i]);
+                    if (src == null) {
+                        return new ChannelException("local region " + batch.localRegions()[i]
+                                + " was unregistered during the write");
+                    }
+                    MemorySegment.copy(src, batch.localOffsets()[i], dst,
+                            batch.remotePages()[i] * batch.remotePageSize(), batch.lengths()[i]);
                 }
                 if (!receiver.listener.onBatchLanded(session.senderId, batch.batchId())) {
                     return new ChannelException("receiver did not commit batch " + batch.batchId());

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,6 +56,10 @@ final class ReceiverStore implements LandingListener {
         boolean doomed; // cancelled while locked: freed on last unlock
         long committedAtNanos;
         long received;  // bytes admitted so far, in order (channels that place bytes themselves)
+        // Intrusive links of the evictable list (committed, unlocked, in commit order): no node per commit.
+        Entry evictPrev;
+        Entry evictNext;
+        boolean evictListed;
 
         Entry(ObjectKey key, int page, long length, Allocation allocation) {
             this.key = key;
@@ -73,6 +76,8 @@ final class ReceiverStore implements LandingListener {
         final String reqId;
         final int firstPage;
         final List<Entry> entries = new ArrayList<>();
+        /** The entries' keys, made once here so that a commit on the channel's thread allocates nothing. */
+        List<ObjectKey> keys = List.of();
         final long deadlineNanos;
         AllocState state = AllocState.AWAITING;
         boolean accounted; // a channel reported its writes through admitWrite: commit needs every byte
@@ -130,10 +135,11 @@ final class ReceiverStore implements LandingListener {
     private volatile Runnable changeListener = () -> { };
     private final Map<ObjectKey, Entry> entries = new HashMap<>();
     /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
-    private final LinkedHashMap<ObjectKey, Entry> evictable = new LinkedHashMap<>();
+    private final EvictableList evictable = new EvictableList();
     private final Map<String, Request> requests = new HashMap<>();
     private final List<Allocation> awaiting = new ArrayList<>();
-    private Allocation[] pageOwner = new Allocation[0];
+    /** Page index to the in-flight entry that owns it (null when free, committed or reclaimed): O(1) admission. */
+    private Entry[] pageEntry = new Entry[0];
     private int reservedTotal;
 
     /**
@@ -160,7 +166,7 @@ final class ReceiverStore implements LandingListener {
         this.requestTimeoutNanos = requestTimeoutNanos;
         if (configuredChunkBytes > 0) {
             staging.fixPageSize(configuredChunkBytes);
-            pageOwner = new Allocation[staging.pageCount()];
+            pageEntry = new Entry[staging.pageCount()];
         }
     }
 
@@ -418,8 +424,13 @@ final class ReceiverStore implements LandingListener {
                 Entry e = new Entry(p.keys.get(i), page, len, alloc);
                 alloc.entries.add(e);
                 entries.put(e.key, e);
-                pageOwner[page] = alloc;
+                pageEntry[page] = e;
             }
+            List<ObjectKey> allocKeys = new ArrayList<>(alloc.entries.size());
+            for (Entry e : alloc.entries) {
+                allocKeys.add(e.key);
+            }
+            alloc.keys = java.util.Collections.unmodifiableList(allocKeys);
             awaiting.add(alloc);
             if (request != null) {
                 request.allocations.add(alloc);
@@ -452,8 +463,8 @@ final class ReceiverStore implements LandingListener {
         if (!staging.fixPageSize(pageBytes)) {
             return false;
         }
-        if (pageOwner.length != staging.pageCount()) {
-            pageOwner = new Allocation[staging.pageCount()];
+        if (pageEntry.length != staging.pageCount()) {
+            pageEntry = new Entry[staging.pageCount()];
         }
         return true;
     }
@@ -461,11 +472,10 @@ final class ReceiverStore implements LandingListener {
     /** Ensures {@code pages} unreserved pages are free, evicting committed unlocked keys (oldest first). */
     private boolean makeRoomLocked(int pages) {
         while (staging.allocator().available() - reservedTotal < pages) {
-            Iterator<Entry> it = evictable.values().iterator();
-            if (!it.hasNext()) {
+            Entry victim = evictable.oldest();
+            if (victim == null) {
                 return false;
             }
-            Entry victim = it.next();
             evictions.incrementAndGet();
             freeLocked(victim);
         }
@@ -510,35 +520,68 @@ final class ReceiverStore implements LandingListener {
 
     // ---------------------------------------------------------------------------------------- landing
 
+    /** The live, uncommitted allocation of {@code senderId} whose first page is {@code batchId}, or null. */
+    private Allocation awaitingBatchLocked(String senderId, int batchId) {
+        if (batchId < 0 || batchId >= pageEntry.length) {
+            return null;
+        }
+        Entry head = pageEntry[batchId];
+        Allocation a = head == null ? null : head.allocation;
+        if (a == null || a.state != AllocState.AWAITING || a.firstPage != batchId || !a.senderId.equals(senderId)) {
+            return null;
+        }
+        return a;
+    }
+
     @Override
     public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
         lock.lock();
         try {
-            if (page < 0 || page >= pageOwner.length) {
+            Allocation a = awaitingBatchLocked(senderId, batchId);
+            Entry e = a == null || page < 0 || page >= pageEntry.length ? null : pageEntry[page];
+            // Writes into a page arrive in order and exactly cover the key's length: then "all bytes are in" at
+            // commit is a fact the receiver checked, not the sender's word.
+            if (e == null || e.allocation != a || offsetInPage != e.received || length < 0
+                    || offsetInPage + length > e.length) {
                 rejectedWrites.incrementAndGet();
                 return false;
             }
-            Allocation a = pageOwner[page];
-            if (a == null || a.state != AllocState.AWAITING || a.firstPage != batchId || !a.senderId.equals(senderId)) {
+            e.received += length;
+            a.accounted = true;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One lock and one index lookup per entry: each page must be an entry of the sender's live allocation
+     * {@code batchId}, not admitted before (in this or an earlier block), with the key's whole stored length.
+     * All or nothing. Allocates nothing.
+     */
+    @Override
+    public boolean admitBatch(String senderId, int batchId, int[] pages, long[] lengths, int count) {
+        lock.lock();
+        try {
+            Allocation a = awaitingBatchLocked(senderId, batchId);
+            if (a == null || count <= 0) {
                 rejectedWrites.incrementAndGet();
                 return false;
             }
-            for (Entry e : a.entries) {
-                if (e.page == page) {
-                    // Writes into a page arrive in order and exactly cover the key's length: then "all bytes
-                    // are in" at commit is a fact the receiver checked, not the sender's word.
-                    boolean ok = offsetInPage == e.received && length >= 0 && offsetInPage + length <= e.length;
-                    if (ok) {
-                        e.received += length;
-                        a.accounted = true;
-                    } else {
-                        rejectedWrites.incrementAndGet();
+            for (int i = 0; i < count; i++) {
+                int page = pages[i];
+                Entry e = page < 0 || page >= pageEntry.length ? null : pageEntry[page];
+                if (e == null || e.allocation != a || e.received != 0 || lengths[i] != e.length) {
+                    for (int j = 0; j < i; j++) {
+                        pageEntry[pages[j]].received = 0; // undo this block: a repeated page fails above
                     }
-                    return ok;
+                    rejectedWrites.incrementAndGet();
+                    return false;
                 }
+                e.received = e.length;
             }
-            rejectedWrites.incrementAndGet();
-            return false;
+            a.accounted = true;
+            return true;
         } finally {
             lock.unlock();
         }
@@ -570,17 +613,16 @@ final class ReceiverStore implements LandingListener {
     private List<ObjectKey> commitLanded(String senderId, int batchId, boolean pin) {
         lock.lock();
         try {
-            if (batchId < 0 || batchId >= pageOwner.length) {
-                return null;
-            }
-            Allocation a = pageOwner[batchId];
-            if (a == null || a.state != AllocState.AWAITING || a.firstPage != batchId || !a.senderId.equals(senderId)) {
+            Allocation a = awaitingBatchLocked(senderId, batchId);
+            if (a == null) {
                 LOG.log(System.Logger.Level.WARNING, "batch {0} from {1} landed but is not a live allocation of that sender",
                         batchId, senderId);
                 return null;
             }
+            List<Entry> batch = a.entries;
             if (a.accounted) {
-                for (Entry e : a.entries) {
+                for (int i = 0; i < batch.size(); i++) { // indexed: no iterator on the channel's thread
+                    Entry e = batch.get(i);
                     if (e.received != e.length) {
                         LOG.log(System.Logger.Level.WARNING, "batch {0} from {1}: commit before all bytes of {2} landed "
                                 + "({3} of {4}); not committed", batchId, senderId, e.key, e.received, e.length);
@@ -593,23 +635,22 @@ final class ReceiverStore implements LandingListener {
             awaiting.remove(a);
             long now = System.nanoTime();
             long bytes = 0;
-            List<ObjectKey> keys = new ArrayList<>(a.entries.size());
-            for (Entry e : a.entries) {
-                keys.add(e.key);
-                pageOwner[e.page] = null;
+            for (int i = 0; i < batch.size(); i++) {
+                Entry e = batch.get(i);
+                pageEntry[e.page] = null;
                 e.state = State.COMMITTED;
                 e.committedAtNanos = now;
                 bytes += e.length;
                 if (pin) {
                     e.locks = 1;
                 } else {
-                    evictable.put(e.key, e);
+                    evictable.add(e);
                 }
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);
             changed(); // requests waiting for these keys now report them as already sent
-            return keys;
+            return a.keys;
         } finally {
             lock.unlock();
         }
@@ -637,7 +678,7 @@ final class ReceiverStore implements LandingListener {
                 Entry e = entries.get(keys.get(i));
                 if (e != null && e.state == State.COMMITTED && !e.doomed) {
                     e.locks++;
-                    evictable.remove(e.key);
+                    evictable.remove(e);
                     bits.set(i);
                 }
             }
@@ -669,7 +710,7 @@ final class ReceiverStore implements LandingListener {
             if (e.loaded || e.doomed) {
                 freeLocked(e);
             } else {
-                evictable.put(e.key, e);
+                evictable.add(e);
             }
         }
     }
@@ -689,7 +730,7 @@ final class ReceiverStore implements LandingListener {
                     continue;
                 }
                 e.locks++;
-                evictable.remove(e.key);
+                evictable.remove(e);
             } finally {
                 lock.unlock();
             }
@@ -804,19 +845,18 @@ final class ReceiverStore implements LandingListener {
             for (Allocation a : toFence) {
                 if (awaiting.remove(a)) {
                     for (Entry e : a.entries) {
-                        pageOwner[e.page] = null;
+                        pageEntry[e.page] = null;
                         staging.allocator().free(e.page);
                         freed++;
                     }
                 }
             }
-            Iterator<Entry> it = evictable.values().iterator();
-            while (it.hasNext()) {
-                Entry e = it.next();
+            for (Entry e = evictable.oldest(), next; e != null; e = next) {
+                next = e.evictNext;
                 if (nowNanos - e.committedAtNanos - committedTtlNanos < 0) {
                     continue;
                 }
-                it.remove();
+                evictable.remove(e);
                 entries.remove(e.key);
                 staging.allocator().free(e.page);
                 freed++;
@@ -834,9 +874,58 @@ final class ReceiverStore implements LandingListener {
         if (entries.get(e.key) == e) {
             entries.remove(e.key);
         }
-        evictable.remove(e.key);
+        evictable.remove(e);
         staging.allocator().free(e.page);
         changed();
+    }
+
+    /**
+     * Committed, unlocked entries, least recently listed first: a doubly linked list threaded through the
+     * entries themselves, so listing one (a commit on the channel's thread) allocates nothing. Guarded by the
+     * store's lock.
+     */
+    private static final class EvictableList {
+        private Entry head;
+        private Entry tail;
+
+        Entry oldest() {
+            return head;
+        }
+
+        /** Appends {@code e} unless it is listed already (then it keeps its place). */
+        void add(Entry e) {
+            if (e.evictListed) {
+                return;
+            }
+            e.evictListed = true;
+            e.evictPrev = tail;
+            e.evictNext = null;
+            if (tail == null) {
+                head = e;
+            } else {
+                tail.evictNext = e;
+            }
+            tail = e;
+        }
+
+        void remove(Entry e) {
+            if (!e.evictListed) {
+                return;
+            }
+            if (e.evictPrev == null) {
+                head = e.evictNext;
+            } else {
+                e.evictPrev.evictNext = e.evictNext;
+            }
+            if (e.evictNext == null) {
+                tail = e.evictPrev;
+            } else {
+                e.evictNext.evictPrev = e.evictPrev;
+            }
+            e.evictPrev = null;
+            e.evictNext = null;
+            e.evictListed = false;
+        }
     }
 
     // ----------------------------------------------------------------------------------------- status

@@ -276,6 +276,63 @@ class ReceiverStoreTest {
     }
 
     @Test
+    void aBatchIsAdmittedWholePageByWholePageOnlyAgainstItsOwnSendersAllocation() {
+        List<ObjectKey> keys = PdPair.keys("b", 3);
+        int[] pages = allocate("s1", keys);
+        int[] others = allocate("s2", PdPair.keys("other", 1));
+        int batch = pages[0];
+        long[] full = {PAGE, PAGE, PAGE};
+        assertThat(store.admitBatch("s2", batch, pages, full, 3)).as("another sender").isFalse();
+        assertThat(store.admitBatch("s1", batch + 1, pages, full, 3)).as("not the batch's first page").isFalse();
+        assertThat(store.admitBatch("s1", batch, new int[] {pages[0], others[0]}, new long[] {PAGE, PAGE}, 2))
+                .as("a page of another sender's allocation").isFalse();
+        assertThat(store.admitBatch("s1", batch, pages, new long[] {PAGE, PAGE / 2, PAGE}, 3))
+                .as("not the key's whole length").isFalse();
+        assertThat(store.admitBatch("s1", batch, new int[] {pages[0], pages[0]}, new long[] {PAGE, PAGE}, 2))
+                .as("a page twice").isFalse();
+        assertThat(store.admitBatch("s1", batch, new int[] {pages[0], 1 << 20}, new long[] {PAGE, PAGE}, 2))
+                .as("a page outside the buffer").isFalse();
+
+        // Two blocks (a batch sent in two frames): each page once, then the batch commits. This also shows that
+        // nothing of the refused blocks above was admitted.
+        assertThat(store.admitBatch("s1", batch, new int[] {pages[2]}, new long[] {PAGE}, 1)).isTrue();
+        assertThat(store.admitBatch("s1", batch, new int[] {pages[2]}, new long[] {PAGE}, 1))
+                .as("a page already admitted").isFalse();
+        assertThat(store.onBatchLanded("s1", batch)).as("two pages are still missing").isFalse();
+        assertThat(store.admitBatch("s1", batch, new int[] {pages[0], pages[1], 99}, full, 2))
+                .as("only the first count entries count").isTrue();
+        assertThat(store.onBatchLanded("s1", batch)).isTrue();
+        assertThat(store.lookupAndLock(keys).popcount()).isEqualTo(3);
+        assertThat(store.admitBatch("s1", batch, pages, full, 3)).as("a committed batch takes no writes").isFalse();
+        assertThat(store.rejectedWrites.get()).isEqualTo(9);
+    }
+
+    @Test
+    void admittingAndCommittingABatchAllocatesNothing() {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        List<ObjectKey> keys = PdPair.keys("z", 4);
+        long[] lengths = {PAGE, PAGE, PAGE, PAGE};
+        long landing = 0;
+        int rounds = 2_000;
+        for (int i = 0; i < 2 * rounds; i++) {
+            int[] pages = allocate("s1", keys);
+            long before = mx.getCurrentThreadAllocatedBytes();
+            boolean admitted = store.admitBatch("s1", pages[0], pages, lengths, pages.length);
+            boolean committed = store.onBatchLanded("s1", pages[0]);
+            long used = mx.getCurrentThreadAllocatedBytes() - before;
+            assertThat(admitted && committed).isTrue();
+            if (i >= rounds) {
+                landing += used; // after the warm-up round: JIT done
+            }
+            store.load(keys, List.of()); // nothing copied: the keys stay; free them as a cancel would
+            store.cancel("s1", "", keys);
+        }
+        // One object per batch would be at least 16 bytes a round.
+        assertThat(landing).as("bytes allocated by %d admissions and commits", rounds).isLessThan(rounds);
+    }
+
+    @Test
     void oneSidedChannelsCommitOnTheLandingSignalAlone() {
         // verbs reports no individual writes: the WRITE_WITH_IMM receive completion is the proof of landing.
         List<ObjectKey> keys = PdPair.keys("v", 3);

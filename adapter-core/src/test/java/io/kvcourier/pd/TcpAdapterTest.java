@@ -5,6 +5,7 @@ import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.tcp.RawTcpClient;
 import io.kvcourier.channel.tcp.TcpChannel;
@@ -149,6 +150,43 @@ class TcpAdapterTest {
         }
     }
 
+    /**
+     * Zero-copy stores over tcp and mock_memory: objects inside memory registered with registerMemory are sent
+     * straight from it (a registered channel region) and land byte for byte; after unregisterMemory the same
+     * objects still store (through staging).
+     */
+    @Test
+    void storesFromRegisteredMemoryLandByteForByte() {
+        for (TransferChannelFactory factory : List.of(TcpChannel.FACTORY, MockMemoryChannel.FACTORY)) {
+            Consumer<Map<String, Object>> kind = factory == TcpChannel.FACTORY ? TCP : m -> { };
+            try (PdPair p = new PdPair(factory, kind, kind); TaskWaiter ws = new TaskWaiter(p.sender);
+                 TaskWaiter wr = new TaskWaiter(p.receiver)) {
+                java.lang.foreign.MemorySegment pool = p.arena.allocate(4 * PdPair.CHUNK, 4096);
+                List<MemoryObj> src = new ArrayList<>();
+                java.util.Random random = new java.util.Random(3);
+                for (int i = 0; i < 4; i++) {
+                    java.lang.foreign.MemorySegment chunk = pool.asSlice(i * PdPair.CHUNK, PdPair.CHUNK);
+                    byte[] data = new byte[(int) PdPair.CHUNK];
+                    random.nextBytes(data);
+                    java.lang.foreign.MemorySegment.copy(data, 0, chunk, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
+                            data.length);
+                    src.add(MemoryObj.ofBytes(chunk));
+                }
+                p.sender.registerMemory(pool);
+                assertThat(p.sender.reportStatus()).containsEntry("registered_regions", 1);
+                List<ObjectKey> keys = PdPair.keys("zc-" + factory.getClass().getSimpleName(), 4);
+                assertThat(ws.awaitStore(p.sender.submitStoreTask(keys.subList(0, 2), src.subList(0, 2)), WAIT)).isTrue();
+                assertThat(p.sender.unregisterMemory(pool)).isTrue();
+                assertThat(ws.awaitStore(p.sender.submitStoreTask(keys.subList(2, 4), src.subList(2, 4)), WAIT)).isTrue();
+                List<MemoryObj> dst = p.emptyChunks(4);
+                assertThat(wr.awaitLoad(p.receiver.submitLoadTask(keys, dst), WAIT).popcount()).isEqualTo(4);
+                for (int i = 0; i < 4; i++) {
+                    assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).as("chunk %d", i).isTrue();
+                }
+            }
+        }
+    }
+
     @Test
     void tensorParallelRanksShareOneDataListenerOverTwoConnections() {
         Capturing channel = new Capturing();
@@ -236,19 +274,19 @@ class TcpAdapterTest {
                 byte[] early = filled((int) chunk / 2, (byte) 0x11);
                 byte[] late = filled((int) chunk / 2, (byte) 0x22);
                 try (RawTcpClient c = new RawTcpClient(init.host(), init.port())) {
-                    c.hello(init.sessionToken(), "alice").dataHeader(page, page, (int) chunk, 0).bytes(early);
+                    c.hello(init.sessionToken(), "alice").frame(page, true, new int[] {page}, new long[] {chunk})
+                            .bytes(early);
                     // The transfer deadline passes: the allocation expires, alice is fenced, the page is freed.
                     int freed = store.reap(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), channel::fence);
                     assertThat(freed).isEqualTo(1);
                     c.writeFails(late);
-                    c.commit(page);
                     assertThat(c.closedByPeer()).isTrue();
                 }
                 // A fresh connection cannot write there either: the page belongs to no allocation any more.
                 TcpInitResponse again = (TcpInitResponse) channel.handshake(
                         new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
                 try (RawTcpClient c = new RawTcpClient(again.host(), again.port())) {
-                    c.hello(again.sessionToken(), "alice").dataHeader(page, page, (int) chunk / 2, chunk / 2);
+                    c.hello(again.sessionToken(), "alice").frame(page, true, new int[] {page}, new long[] {chunk});
                     c.writeFails(late);
                     assertThat(c.closedByPeer()).isTrue();
                 }

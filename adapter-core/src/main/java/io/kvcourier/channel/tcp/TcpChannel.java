@@ -11,15 +11,18 @@ import io.kvcourier.staging.StagingBuffer;
 /**
  * The tcp transfer channel ({@code transfer_channel: tcp}). The receiver listens on {@code bind_host}
  * (ephemeral port) and announces host, port, a single-use 16-byte session token and its page size in
- * {@code TcpInitResponse}; the sender connects, presents the token in a HELLO and streams DATA frames from its
- * staging pages, then a COMMIT per batch; the receiver admits every DATA frame against the sender's live
- * allocation before reading its payload straight into its own staging page, commits on COMMIT and answers
- * with an ACK. Frame format: {@link TcpFrames}.
+ * {@code TcpInitResponse}; the sender connects, presents the token in a HELLO and sends each batch as DATA
+ * frames: a descriptor block (batch id, entry count, each entry's remote page and length, a commit flag on the
+ * batch's last frame) followed by the pages' bytes. The receiver admits each descriptor block once against the
+ * sender's live allocation, reads the payload straight into its own staging pages, commits when the flagged
+ * frame is complete and answers with an ACK. Frame format: {@link TcpFrames}.
  *
- * <p>Threads: each side has one platform progress thread with an NIO selector that does all socket I/O
- * after the connect; completions reach the tasks through their futures. Trust (ARCHITECTURE decision 20): a
- * data connection without a live token is closed, and a frame outside its allocation closes its connection.
- * The frame path allocates nothing (decision 21): page views and header buffers are reused.
+ * <p>Threads: each side has one platform progress thread (an {@link io.kvcourier.agent.AgentRunner} duty cycle
+ * blocking in an NIO selector) that does all socket I/O after the connect; completions reach the tasks by
+ * callback. Trust (ARCHITECTURE decision 20): a data connection without a live token is closed, and a frame
+ * outside its allocation closes its connection. The frame path allocates nothing once warm (decision 21):
+ * queues are rings, views and buffers are reused, and socket calls are single-buffer (see {@link RegionViews}).
+ * Senders may read batches from registered caller regions as well as from the staging buffer.
  */
 public final class TcpChannel {
 

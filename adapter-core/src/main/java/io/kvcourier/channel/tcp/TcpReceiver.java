@@ -1,5 +1,8 @@
 package io.kvcourier.channel.tcp;
 
+import io.kvcourier.agent.Agent;
+import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.IdleStrategy;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.LandingListener;
@@ -12,6 +15,7 @@ import io.kvcourier.wire.TcpInitResponse;
 import io.kvcourier.wire.WireCodec;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -22,6 +26,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,20 +39,35 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The receiver half of the tcp channel: a data listener on {@code bind_host}, port 0, and one platform
- * progress thread ({@code kvcourier-tcp-receiver-<port>}) whose selector accepts connections, reads frames
- * ({@link TcpFrames}) straight into the staging pages and writes acknowledgements. Every DATA frame is
- * admitted by the {@link LandingListener} before its payload is read; every COMMIT is reported to it and
- * answered. Handshakes ({@link #handshake}) run on the init servers' threads and mint single-use session
- * tokens; {@link #fence} and {@link #close} hand their work to the progress thread and wait for it.
+ * The receiver half of the tcp channel: a data listener on {@code bind_host}, port 0, and one progress thread
+ * ({@code kvcourier-tcp-receiver-<port>}, an {@link AgentRunner} duty cycle) whose selector accepts connections,
+ * reads frames ({@link TcpFrames}) straight into the staging pages and writes acknowledgements. Each
+ * descriptor block is admitted once by the {@link LandingListener} ({@link LandingListener#admitBatch}) before
+ * its payload is read; the committing frame's batch is reported to it and answered. Handshakes
+ * ({@link #handshake}) run on the init servers' threads and mint single-use session tokens; {@link #fence} and
+ * {@link #close} hand their work to the progress thread and wait for it.
+ *
+ * <p>Reading: each connection has a session-free read-ahead buffer that holds a descriptor block and the lead
+ * payload a sender writes with it. Descriptor blocks, small entries and those first bytes go through it (one
+ * read takes a small batch, or several small frames; their bytes are copied into the pages); a payload remainder
+ * of at least {@value #READ_AHEAD_BELOW} bytes is read straight into the page's view, one single-buffer read at a
+ * time ({@link RegionViews} says why not a scattering read).
+ * Acks produced by one read pass of a connection go out in one write.
+ *
+ * <p>Each connection keeps its "frame in progress" state explicit (which batch it is reading, which pages,
+ * whether the batch still has frames to come), so that fencing one allocation can later be done per frame
+ * without closing a connection that other allocations use.
  */
-final class TcpReceiver implements ChannelReceiver {
+final class TcpReceiver implements ChannelReceiver, Agent {
     private static final System.Logger LOG = System.getLogger(TcpReceiver.class.getName());
-    private static final long TICK_MS = 100;
     /** Bytes read from one connection before the others get a turn. */
     private static final long READ_BUDGET = 16L << 20;
     private static final int SOCKET_BUFFER = 4 << 20;
-    private static final int ACK_BUFFER = 512 * TcpFrames.ACK_BYTES;
+    /** Read-ahead per connection: a whole descriptor block and the lead payload a sender writes with it. */
+    static final int IN_BYTES = TcpFrames.MAX_DESCRIPTOR_BYTES + TcpConnection.LEAD_BYTES;
+    /** A payload remainder below this many bytes is read through the read-ahead buffer, not into the page. */
+    static final int READ_AHEAD_BELOW = TcpConnection.SMALL_ENTRY_BYTES;
+    private static final int ACK_BUFFER = 1024 * TcpFrames.ACK_BYTES;
     /** Most accepted connections still waiting for their hello; more are closed at once. */
     static final int MAX_UNAUTHENTICATED = 256;
     /** Most handshakes answered but not yet used. */
@@ -64,17 +84,23 @@ final class TcpReceiver implements ChannelReceiver {
     private final long shutdownNanos;
     private final ServerSocketChannel server;
     private final Selector selector;
-    private final PageWindows windows;
     private final SecureRandom random = new SecureRandom();
     private final Map<ByteBuffer, Grant> grants = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     /** Open connections; progress thread only. */
     private final List<Link> links = new ArrayList<>();
     private final Consumer<SelectionKey> onKey = this::handle;
-    private final Thread progress;
+    private final Consumer<SelectionKey> ignoreKey = k -> { };
+    private final AgentRunner runner;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean running = true;
+    private volatile boolean closing;
     private volatile boolean exited;
+    /** Earliest hello deadline of a connection that has not sent its hello; progress thread only. */
+    private long nextHelloDeadline;
+    private boolean helloDeadlinePending;
+
+    /** Socket bytes one connection may read per read pass; smaller in tests of frames that straddle passes. */
+    volatile long readBudget = READ_BUDGET;
 
     /** Connections closed because their hello was missing, late, malformed or had no live token. */
     final AtomicLong refusedConnections = new AtomicLong();
@@ -89,7 +115,6 @@ final class TcpReceiver implements ChannelReceiver {
         this.handshakeNanos = config.handshakeTimeout().toNanos();
         this.shutdownNanos = config.shutdownTimeout().toNanos();
         this.advertisedHost = isWildcard(config.bindHost()) ? config.peerHost() : config.bindHost();
-        this.windows = new PageWindows(staging);
         ServerSocketChannel srv = null;
         Selector sel = null;
         try {
@@ -108,8 +133,7 @@ final class TcpReceiver implements ChannelReceiver {
         }
         this.server = srv;
         this.selector = sel;
-        this.progress = Thread.ofPlatform().daemon().name("kvcourier-tcp-receiver-" + port).unstarted(this::run);
-        progress.start();
+        this.runner = new AgentRunner(this, IdleStrategy.standard()).start();
     }
 
     static boolean isWildcard(String host) {
@@ -142,7 +166,7 @@ final class TcpReceiver implements ChannelReceiver {
         if (idBytes < 1 || idBytes > TcpFrames.MAX_SENDER_ID_BYTES) {
             return refuse("sender_id must be 1.." + TcpFrames.MAX_SENDER_ID_BYTES + " UTF-8 bytes, got " + idBytes);
         }
-        if (!running) {
+        if (closing) {
             return refuse("receiver is closing");
         }
         long now = System.nanoTime();
@@ -180,7 +204,7 @@ final class TcpReceiver implements ChannelReceiver {
     @Override
     public void fence(String senderId) {
         grants.values().removeIf(g -> g.senderId.equals(senderId));
-        if (Thread.currentThread() == progress) {
+        if (runner.onAgentThread()) {
             closeLinksOf(senderId);
             return;
         }
@@ -189,10 +213,10 @@ final class TcpReceiver implements ChannelReceiver {
             closeLinksOf(senderId);
             done.countDown();
         });
+        runner.wakeUp();
         if (exited) {
             return; // the progress thread has closed every connection and reads nothing any more
         }
-        selector.wakeup();
         try {
             if (!done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
                 LOG.log(System.Logger.Level.ERROR, "fencing sender {0} did not finish within the shutdown deadline",
@@ -222,48 +246,60 @@ final class TcpReceiver implements ChannelReceiver {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        running = false;
-        selector.wakeup();
+        closing = true;
         grants.clear();
-        if (Thread.currentThread() == progress) {
-            return; // called from a listener: the loop stops reading now and closes everything on its way out
-        }
-        try {
-            progress.join(TimeUnit.NANOSECONDS.toMillis(shutdownNanos) + 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (progress.isAlive()) {
+        if (!runner.close(Duration.ofNanos(shutdownNanos)) && !runner.onAgentThread()) {
             LOG.log(System.Logger.Level.ERROR, "tcp receiver progress thread did not stop within the shutdown deadline");
         }
     }
 
     // ------------------------------------------------------------------------------------ progress thread
 
-    private void run() {
-        try {
-            while (running) {
-                runCommands();
-                selector.select(onKey, TICK_MS);
-                expireHellos(System.nanoTime());
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "tcp receiver progress thread failed; closing every data connection", e);
-        } finally {
-            for (int i = links.size() - 1; i >= 0; i--) {
-                links.get(i).close();
-            }
-            closeQuietly(server);
-            closeQuietly(selector);
-            exited = true;
-            runCommands();
-        }
+    @Override
+    public String roleName() {
+        return "kvcourier-tcp-receiver-" + port;
     }
 
-    private void runCommands() {
+    @Override
+    public int doWork() throws IOException {
+        // The selector first: selectNow clears a pending wake-up, so commands must be taken after it.
+        int work = selector.selectNow(onKey);
         Runnable r;
         while ((r = commands.poll()) != null) {
             r.run();
+            work++;
+        }
+        if (helloDeadlinePending && System.nanoTime() - nextHelloDeadline >= 0) {
+            expireHellos(System.nanoTime());
+        }
+        return work;
+    }
+
+    @Override
+    public void awaitWork() throws IOException {
+        long timeoutMs = 0; // block until a socket or a wake-up brings work
+        if (helloDeadlinePending) {
+            timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextHelloDeadline - System.nanoTime()) + 1);
+        }
+        selector.select(ignoreKey, timeoutMs);
+    }
+
+    @Override
+    public void wakeUpSignal() {
+        selector.wakeup();
+    }
+
+    @Override
+    public void onClose() {
+        exited = true;
+        for (int i = links.size() - 1; i >= 0; i--) {
+            links.get(i).close();
+        }
+        closeQuietly(server);
+        closeQuietly(selector);
+        Runnable r;
+        while ((r = commands.poll()) != null) {
+            r.run(); // fences queued before the flag: there is nothing left to close
         }
     }
 
@@ -311,6 +347,11 @@ final class TcpReceiver implements ChannelReceiver {
                 Link l = new Link(ch);
                 l.key = ch.register(selector, SelectionKey.OP_READ, l);
                 links.add(l);
+                long deadline = l.acceptedAtNanos + handshakeNanos;
+                if (!helloDeadlinePending || deadline - nextHelloDeadline < 0) {
+                    nextHelloDeadline = deadline;
+                    helloDeadlinePending = true;
+                }
             } catch (IOException e) {
                 closeQuietly(ch);
             }
@@ -327,11 +368,20 @@ final class TcpReceiver implements ChannelReceiver {
         return n;
     }
 
+    /** Closes connections whose hello is overdue and finds the next hello deadline. */
     private void expireHellos(long now) {
+        helloDeadlinePending = false;
         for (int i = links.size() - 1; i >= 0; i--) {
             Link l = links.get(i);
-            if (l.senderId == null && now - l.acceptedAtNanos - handshakeNanos > 0) {
+            if (l.senderId != null) {
+                continue;
+            }
+            long deadline = l.acceptedAtNanos + handshakeNanos;
+            if (now - deadline >= 0) {
                 l.refuse("no valid hello within the handshake deadline");
+            } else if (!helloDeadlinePending || deadline - nextHelloDeadline < 0) {
+                nextHelloDeadline = deadline;
+                helloDeadlinePending = true;
             }
         }
     }
@@ -344,61 +394,253 @@ final class TcpReceiver implements ChannelReceiver {
         /** Null until a valid hello arrived. */
         String senderId;
         ByteBuffer hello = ByteBuffer.allocate(TcpFrames.HELLO_BYTES + TcpFrames.MAX_SENDER_ID_BYTES);
-        final ByteBuffer header = ByteBuffer.allocateDirect(TcpFrames.HEADER_BYTES);
+        /** Read-ahead, kept in read mode: bytes between position and limit are received and not yet used. */
+        final ByteBuffer in = ByteBuffer.allocateDirect(IN_BYTES);
+        final MemorySegment inMemory = MemorySegment.ofBuffer(in);
         final ByteBuffer acks = ByteBuffer.allocateDirect(ACK_BUFFER);
-        /** The payload window of the DATA frame being read, or null between frames. */
-        ByteBuffer payload;
+        final RegionViews views = new RegionViews(staging.segment());
         boolean open = true;
+
+        // The frame in progress (explicit, see the class comment).
+        /** A frame's descriptor was admitted and its payload is being read. */
+        boolean inPayload;
+        /** Frames of {@code openBatch} arrived, its committing frame has not. */
+        boolean batchOpen;
+        int openBatch;
+        boolean frameCommits;
+        int frameCount;
+        final int[] pages = new int[TcpFrames.MAX_ENTRIES];
+        final long[] lengths = new long[TcpFrames.MAX_ENTRIES];
+        /** The entry being read and its bytes read so far. */
+        int entry;
+        long entryDone;
 
         Link(SocketChannel ch) {
             this.ch = ch;
+            in.flip(); // empty, in read mode
         }
 
+        /**
+         * Reads what the socket has, up to {@link #readBudget} bytes of socket reads per call (then the other
+         * connections get a turn; the selector reports this one again). Bytes already in the read-ahead buffer
+         * are always used up before returning, since no readiness event would bring us back for them.
+         */
         void onReadable() {
+            long budget = readBudget;
             try {
-                long budget = READ_BUDGET;
-                while (open && running && budget > 0) {
+                while (open && !closing) {
                     if (senderId == null) {
                         if (!readHello()) {
                             return;
                         }
                         continue;
                     }
-                    if (payload != null) {
-                        int n = ch.read(payload);
-                        if (n < 0) {
-                            lost("connection closed in the middle of a data frame");
+                    int n;
+                    if (!inPayload) {
+                        int need = parseFrame();
+                        if (need < 0) {
+                            return; // dropped
+                        }
+                        if (need == 0) {
+                            continue; // admitted: the payload follows
+                        }
+                        if (budget <= 0) {
                             return;
                         }
-                        bytesReceived.addAndGet(n);
-                        budget -= n;
-                        if (payload.hasRemaining()) {
-                            if (n == 0) {
-                                return;
-                            }
+                        n = fill();
+                        if (n < 0) {
+                            endOfStream();
+                            return;
+                        }
+                    } else {
+                        long left = lengths[entry] - entryDone;
+                        long at = staging.pageOffset(pages[entry]) + entryDone;
+                        if (in.hasRemaining()) {
+                            int take = (int) Math.min(left, in.remaining());
+                            MemorySegment.copy(inMemory, in.position(), staging.segment(), at, take);
+                            in.position(in.position() + take);
+                            advance(take);
                             continue;
                         }
-                        payload = null;
-                        continue;
-                    }
-                    int n = ch.read(header);
-                    if (n < 0) {
-                        if (header.position() == 0) {
-                            close(); // the sender closed between frames
-                        } else {
-                            lost("connection closed in the middle of a frame header");
+                        if (budget <= 0) {
+                            return;
                         }
+                        if (left < READ_AHEAD_BELOW) {
+                            n = fill(); // a small remainder: read ahead, the next frames may come with it
+                        } else {
+                            n = ch.read(views.view(at, (int) runLength(at, left)));
+                            if (n > 0) {
+                                advance(n);
+                            }
+                        }
+                        if (n < 0) {
+                            lost("connection closed in the middle of a frame's payload");
+                            return;
+                        }
+                    }
+                    if (n == 0) {
                         return;
                     }
-                    if (header.hasRemaining()) {
-                        return;
-                    }
-                    onHeader();
-                    header.clear();
+                    budget -= n;
+                    bytesReceived.addAndGet(n);
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 lost("read failed: " + e.getMessage());
+            } finally {
+                flushAcks();
             }
+        }
+
+        /** Reads more into the read-ahead buffer (keeping what is unread); the read's result. */
+        private int fill() throws IOException {
+            in.compact();
+            try {
+                return ch.read(in);
+            } finally {
+                in.flip();
+            }
+        }
+
+        /**
+         * Bytes one read may put in place from {@code at}: the rest ({@code left}) of the entry being read, and the
+         * entries after it while each fills its page and the next one is the page right behind it (one read for
+         * a run of neighbouring pages), up to the end of the view's window.
+         */
+        private long runLength(long at, long left) {
+            long limit = views.spanInWindow(at, Long.MAX_VALUE);
+            long span = Math.min(left, limit);
+            long pageSize = staging.pageSize();
+            for (int k = entry + 1; k < frameCount && span == left; k++) {
+                if (pages[k] != pages[k - 1] + 1 || lengths[k - 1] != pageSize || left + lengths[k] > limit) {
+                    break;
+                }
+                left += lengths[k];
+                span = left;
+            }
+            return span;
+        }
+
+        /** {@code n} more payload bytes are in their pages; the frame ends with its last entry. */
+        private void advance(long n) {
+            while (n > 0) {
+                long take = Math.min(n, lengths[entry] - entryDone);
+                entryDone += take;
+                n -= take;
+                if (entryDone == lengths[entry]) {
+                    entry++;
+                    entryDone = 0;
+                    if (entry == frameCount) {
+                        frameDone();
+                        return;
+                    }
+                }
+            }
+        }
+
+        private void endOfStream() {
+            if (in.hasRemaining() || batchOpen) {
+                lost("connection closed in the middle of " + (in.hasRemaining() ? "a descriptor block" : "batch "
+                        + openBatch));
+            } else {
+                close(); // the sender closed between batches
+            }
+        }
+
+        /**
+         * Parses and admits the descriptor block at the front of the read-ahead buffer: 0 when admitted (the
+         * payload is next), a positive count of bytes still missing, or -1 when the connection was dropped.
+         */
+        private int parseFrame() {
+            if (in.remaining() < TcpFrames.HEAD_BYTES) {
+                return TcpFrames.HEAD_BYTES - in.remaining();
+            }
+            int at = in.position();
+            byte type = in.get(at);
+            byte flags = in.get(at + 1);
+            int count = in.getShort(at + 2) & 0xFFFF;
+            int batch = in.getInt(at + 4);
+            int reserved = in.getInt(at + 8);
+            if (type != TcpFrames.DATA) {
+                drop("unknown frame type " + type);
+                return -1;
+            }
+            if ((flags & ~TcpFrames.FLAG_COMMIT) != 0 || reserved != 0) {
+                drop("frame with non-zero reserved bits or bytes (flags " + flags + ", reserved " + reserved + ")");
+                return -1;
+            }
+            if (count < 1 || count > TcpFrames.MAX_ENTRIES) {
+                drop("frame with " + count + " entries (1.." + TcpFrames.MAX_ENTRIES + ")");
+                return -1;
+            }
+            if (batchOpen && batch != openBatch) {
+                drop("frame of batch " + batch + " while batch " + openBatch + " is unfinished");
+                return -1;
+            }
+            int size = TcpFrames.descriptorBytes(count);
+            if (in.remaining() < size) {
+                return size - in.remaining();
+            }
+            long pageSize = staging.pageSize();
+            int pageCount = staging.pageCount();
+            for (int i = 0; i < count; i++) {
+                int page = in.getInt(at + TcpFrames.HEAD_BYTES + i * TcpFrames.ENTRY_BYTES);
+                long length = in.getLong(at + TcpFrames.HEAD_BYTES + i * TcpFrames.ENTRY_BYTES + 4);
+                if (page < 0 || page >= pageCount || length <= 0 || length > pageSize) {
+                    drop("entry " + i + " of batch " + batch + " (page " + page + ", " + length + " bytes) is outside "
+                            + "the staging pages (" + pageCount + " of " + pageSize + " bytes)");
+                    return -1;
+                }
+                pages[i] = page;
+                lengths[i] = length;
+            }
+            boolean admitted;
+            try {
+                admitted = listener.admitBatch(senderId, batch, pages, lengths, count);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "landing listener failed on admitBatch", e);
+                admitted = false;
+            }
+            if (!admitted) {
+                drop("batch " + batch + " (" + count + " entries, first page " + pages[0] + ") is not in that sender's "
+                        + "live allocation");
+                return -1;
+            }
+            in.position(at + size);
+            batchOpen = true;
+            openBatch = batch;
+            frameCommits = (flags & TcpFrames.FLAG_COMMIT) != 0;
+            frameCount = count;
+            entry = 0;
+            entryDone = 0;
+            inPayload = true;
+            return 0;
+        }
+
+        /** Every byte of the frame is in: a committing frame commits its batch and queues its ack. */
+        private void frameDone() {
+            inPayload = false;
+            if (!frameCommits) {
+                return;
+            }
+            batchOpen = false;
+            boolean committed;
+            try {
+                committed = listener.onBatchLanded(senderId, openBatch);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "landing listener failed on onBatchLanded", e);
+                committed = false;
+            }
+            if (committed) {
+                committedBatches.incrementAndGet();
+            }
+            if (acks.remaining() < TcpFrames.ACK_BYTES) {
+                flushAcks();
+                if (!open || acks.remaining() < TcpFrames.ACK_BYTES) {
+                    drop("sender does not read its acknowledgements");
+                    return;
+                }
+            }
+            TcpFrames.putAck(acks, openBatch, committed);
         }
 
         private boolean readHello() throws IOException {
@@ -451,82 +693,20 @@ final class TcpReceiver implements ChannelReceiver {
             return true;
         }
 
-        private void onHeader() throws IOException {
-            byte type = header.get(0);
-            int reserved = header.get(1) | header.get(2) | header.get(3);
-            int batch = header.getInt(4);
-            int page = header.getInt(8);
-            int length = header.getInt(12);
-            long offset = header.getLong(16);
-            if (reserved != 0) {
-                drop("frame with non-zero reserved bytes");
-                return;
-            }
-            if (type == TcpFrames.DATA) {
-                long ps = staging.pageSize();
-                if (ps <= 0 || page < 0 || page >= staging.pageCount() || length <= 0 || length > ps
-                        || offset < 0 || offset > ps - length) {
-                    drop("data frame for page " + page + " offset " + offset + " length " + length
-                            + " is outside the staging pages");
-                    return;
-                }
-                boolean admitted;
-                try {
-                    admitted = listener.admitWrite(senderId, batch, page, offset, length);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "landing listener failed on admitWrite", e);
-                    admitted = false;
-                }
-                if (!admitted) {
-                    drop("write to page " + page + " (offset " + offset + ", " + length + " bytes) of batch " + batch
-                            + " is not in that sender's live allocation");
-                    return;
-                }
-                payload = windows.window(page * ps + offset, length);
-            } else if (type == TcpFrames.COMMIT) {
-                if (page != 0 || length != 0 || offset != 0) {
-                    drop("commit frame with non-zero page, length or offset");
-                    return;
-                }
-                boolean committed;
-                try {
-                    committed = listener.onBatchLanded(senderId, batch);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "landing listener failed on onBatchLanded", e);
-                    committed = false;
-                }
-                if (committed) {
-                    committedBatches.incrementAndGet();
-                }
-                ack(batch, committed);
-            } else {
-                drop("unknown frame type " + type);
-            }
-        }
-
-        private void ack(int batch, boolean committed) throws IOException {
-            if (acks.remaining() < TcpFrames.ACK_BYTES) {
-                flushAcks();
-                if (!open || acks.remaining() < TcpFrames.ACK_BYTES) {
-                    drop("sender does not read its acknowledgements");
-                    return;
-                }
-            }
-            acks.put(TcpFrames.ACK).put(committed ? (byte) 1 : (byte) 0).putShort((short) 0).putInt(batch);
-            flushAcks();
-        }
-
+        /** Writes the queued acknowledgements (one write for all of a read pass). */
         void flushAcks() {
             if (!open) {
                 return;
             }
-            try {
-                acks.flip();
-                ch.write(acks);
-                acks.compact();
-            } catch (IOException e) {
-                lost("acknowledgement write failed: " + e.getMessage());
-                return;
+            if (acks.position() > 0) {
+                try {
+                    acks.flip();
+                    ch.write(acks);
+                    acks.compact();
+                } catch (IOException e) {
+                    lost("acknowledgement write failed: " + e.getMessage());
+                    return;
+                }
             }
             int want = acks.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
             if (key.interestOps() != want) {
@@ -565,7 +745,7 @@ final class TcpReceiver implements ChannelReceiver {
                 return;
             }
             open = false;
-            payload = null;
+            inPayload = false;
             if (key != null) {
                 key.cancel();
             }

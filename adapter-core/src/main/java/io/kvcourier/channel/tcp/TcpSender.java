@@ -1,8 +1,13 @@
 package io.kvcourier.channel.tcp;
 
+import io.kvcourier.agent.Agent;
+import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.IdleStrategy;
+import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
@@ -12,6 +17,7 @@ import io.kvcourier.wire.TcpInitResponse;
 import io.kvcourier.wire.WireCodec;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -20,41 +26,81 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * The sender half of the tcp channel. A connection is made on the caller's (virtual) thread: a bounded
  * blocking connect to the host and port from {@code TcpInitResponse} and the HELLO; then the socket turns
- * non-blocking and belongs to this sender's platform progress thread ({@code kvcourier-tcp-sender}), which
- * writes every frame straight from the staging pages and reads the acknowledgements of all connections.
+ * non-blocking and belongs to this sender's progress thread ({@code kvcourier-tcp-sender}, an
+ * {@link AgentRunner} duty cycle), which writes every frame ({@link TcpFrames}) straight from the batch's
+ * local memory and reads the acknowledgements of all connections.
+ *
+ * <p>{@link TcpConnection#write} validates the batch on the caller's thread and, when the connection is idle,
+ * sends it right there with non-blocking writes; otherwise it offers it to a ring ({@link WriteQueue}: no
+ * allocation per write) and wakes the progress thread only when that thread is about to block. Completions run
+ * on the progress thread.
+ *
+ * <p><b>Local memory.</b> A batch reads from the staging buffer (region {@link WriteBatch#STAGING}) or from
+ * caller memory registered with {@link #registerRegion} (zero-copy stores). A batch's memory is read, under its
+ * connection's send lock, from the moment its sending starts until its last byte went into the socket. Its
+ * completion runs only after that: success on the receiver's commit acknowledgement, matched only once the
+ * batch is queued as fully sent (an acknowledgement that arrives while a writer still holds the send lock
+ * waits for it; one for a batch still being sent closes the connection); failure or close after taking the send
+ * lock, between socket calls; or on the writing thread for a batch that never started. So once a completion
+ * ran, the channel reads that batch's memory no more. {@link #unregisterRegion} makes the same promise for a
+ * whole region when it returns.
  */
-final class TcpSender implements ChannelSender {
+final class TcpSender implements ChannelSender, Agent {
     private static final System.Logger LOG = System.getLogger(TcpSender.class.getName());
-    private static final long TICK_MS = 1000;
     static final int SOCKET_BUFFER = 4 << 20;
+    /** Writes the ring holds before further writes go to an (allocating) overflow queue. */
+    static final int QUEUE_CAPACITY = 4096;
+
+    private record Queued(TcpConnection connection, WriteBatch batch, BatchCompletion completion) {
+    }
 
     final StagingBuffer staging;
-    /** Views of the sender's staging pages; progress thread only. */
-    final PageWindows windows;
+    final LocalRegions regions;
     final long shutdownNanos;
     private final long connectTimeoutMs;
     private final Selector selector;
-    private final Thread progress;
+    private final AgentRunner runner;
+    private final WriteQueue queue = new WriteQueue(QUEUE_CAPACITY);
+    private final ConcurrentLinkedQueue<Queued> overflow = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    /** Every connection not yet closed (for {@link #close}). */
     final Set<TcpConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Registered connections; progress thread only. */
+    private final ArrayList<TcpConnection> active = new ArrayList<>();
     private final Consumer<SelectionKey> onKey = this::handle;
+    private final Consumer<SelectionKey> ignoreKey = k -> { };
+    private final WriteQueue.Sink toConnection = TcpConnection::accept;
+    /** Serialises draining the queues once the progress thread has stopped (it is their only consumer before). */
+    private final ReentrantLock drainAfterExit = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean running = true;
     private volatile boolean exited;
+    /** Most entries per frame; smaller in tests that exercise batches of several frames. */
+    volatile int maxEntriesPerFrame = TcpFrames.MAX_ENTRIES;
+    /**
+     * Whether a write on an idle connection is sent by the writing thread itself ({@link TcpConnection});
+     * {@code -Dkvcourier.tcp.directWrites=false} hands every write to the progress thread (for comparison).
+     */
+    volatile boolean directWrites = Boolean.parseBoolean(System.getProperty("kvcourier.tcp.directWrites", "true"));
+    /** Completions gathered during a duty cycle, run outside the connections' locks; progress thread only. */
+    private final Completions done = new Completions();
 
     TcpSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
         this.staging = staging;
-        this.windows = new PageWindows(staging);
+        this.regions = new LocalRegions(staging.segment());
         this.shutdownNanos = config.shutdownTimeout().toNanos();
         this.connectTimeoutMs = Math.max(1, config.handshakeTimeout().toMillis());
         try {
@@ -62,9 +108,10 @@ final class TcpSender implements ChannelSender {
         } catch (IOException e) {
             throw new ChannelException("tcp sender cannot open a selector: " + e, e);
         }
-        this.progress = Thread.ofPlatform().daemon().name("kvcourier-tcp-sender").unstarted(this::run);
-        progress.start();
+        this.runner = new AgentRunner(this, IdleStrategy.standard()).start();
     }
+
+    // ------------------------------------------------------------------------------------------ connect
 
     @Override
     public Handshake beginConnect(String senderId) throws ChannelException {
@@ -141,14 +188,114 @@ final class TcpSender implements ChannelSender {
         return c;
     }
 
+    // ------------------------------------------------------------------------------------------ regions
+
+    /**
+     * Lets batches read entries from {@code segment} as local region {@code region} (no staging copy). Checked
+     * here: a native segment that is not empty and that the progress thread may read (a confined arena's
+     * segment is refused, traps 19). No registration with the kernel is needed for tcp. The caller keeps the
+     * memory alive until {@link #unregisterRegion} returned.
+     */
+    @Override
+    public void registerRegion(int region, MemorySegment segment) throws ChannelException {
+        if (closed.get()) {
+            throw new ChannelException("tcp sender is closed");
+        }
+        regions.register(region, segment, runner.thread());
+    }
+
+    /**
+     * Forgets a region. New writes from it fail at once; when this returns, the progress thread reads the
+     * region no more: a batch that was still being sent from it (the caller should have let it complete
+     * first) has failed and its connection was closed, since a frame cannot be abandoned half-way. Bounded by
+     * the shutdown deadline. Unknown ids are ignored.
+     */
+    @Override
+    public void unregisterRegion(int region) {
+        LocalRegions.Region r = regions.unregister(region);
+        if (r == null) {
+            return;
+        }
+        runAndWait(() -> {
+            for (int i = active.size() - 1; i >= 0; i--) {
+                active.get(i).stopReading(r);
+            }
+        }, "unregistering region " + region);
+    }
+
+    /** Null when every entry of {@code batch} lies inside a known local region, else why not. No allocation when valid. */
+    ChannelException validate(WriteBatch batch) {
+        int[] ids = batch.localRegions();
+        long[] offsets = batch.localOffsets();
+        long[] lengths = batch.lengths();
+        for (int i = 0; i < ids.length; i++) {
+            LocalRegions.Region r = regions.find(ids[i]);
+            if (r == null) {
+                return new ChannelException("write batch entry " + i + " reads from local region " + ids[i]
+                        + ", which is not registered with this tcp sender");
+            }
+            if (offsets[i] > r.byteSize() - lengths[i]) {
+                return new ChannelException("write batch entry " + i + " (offset " + offsets[i] + ", " + lengths[i]
+                        + " bytes) is outside local region " + ids[i] + " (" + r.byteSize() + " bytes)");
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------- hand-offs
+
+    /** Queues a validated write for the progress thread. Any thread; allocates nothing unless the ring is full. */
+    void enqueue(TcpConnection c, WriteBatch batch, BatchCompletion completion) {
+        if (!queue.offer(c, batch, completion)) {
+            overflow.add(new Queued(c, batch, completion));
+        }
+        if (exited) {
+            failQueuedAfterExit(); // nobody else will take it
+            return;
+        }
+        runner.wakeUp();
+    }
+
+    /** Tells the progress thread that a connection has work left (see {@link AgentRunner#wakeUp()}). */
+    void wakeUp() {
+        runner.wakeUp();
+    }
+
     /** Runs {@code r} on the progress thread (soon). */
     void submit(Runnable r) {
         commands.add(r);
-        selector.wakeup();
+        runner.wakeUp();
+    }
+
+    /** Runs {@code r} on the progress thread and waits for it, at most the shutdown deadline; inline when stopped. */
+    void runAndWait(Runnable r, String what) {
+        if (onProgressThread()) {
+            r.run();
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        submit(() -> {
+            try {
+                r.run();
+            } finally {
+                done.countDown();
+            }
+        });
+        if (exited) {
+            return; // stopped: it ran r on its way out, or it reads nothing any more
+        }
+        try {
+            if (!done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
+                LOG.log(System.Logger.Level.ERROR, "{0} did not finish within the shutdown deadline", what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.log(System.Logger.Level.WARNING, "{0} was interrupted", what);
+        }
     }
 
     boolean onProgressThread() {
-        return Thread.currentThread() == progress;
+        return runner.onAgentThread();
     }
 
     boolean exited() {
@@ -159,53 +306,101 @@ final class TcpSender implements ChannelSender {
         return selector;
     }
 
+    /** A connection registered with the selector (progress thread). */
+    void activate(TcpConnection c) {
+        active.add(c);
+    }
+
+    /** A connection that closed (progress thread). */
+    void deactivate(TcpConnection c) {
+        active.remove(c);
+    }
+
     /** Closes every connection (failing their pending writes) and stops the progress thread. Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        running = false;
-        selector.wakeup();
-        if (onProgressThread()) {
-            return; // the loop ends after this command and closes everything itself
-        }
-        try {
-            progress.join(TimeUnit.NANOSECONDS.toMillis(shutdownNanos) + 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (progress.isAlive()) {
+        if (!runner.close(Duration.ofNanos(shutdownNanos)) && !onProgressThread()) {
             LOG.log(System.Logger.Level.ERROR, "tcp sender progress thread did not stop within the shutdown deadline");
         }
     }
 
-    private void run() {
-        try {
-            while (running) {
-                runCommands();
-                selector.select(onKey, TICK_MS);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "tcp sender progress thread failed; closing every data connection", e);
-        } finally {
-            exited = true;
-            for (TcpConnection c : connections) {
-                c.closeNow(new ChannelException("tcp sender closed"));
-            }
-            runCommands();
-            closeQuietly(selector);
-        }
+    // ------------------------------------------------------------------------------------ progress thread
+
+    @Override
+    public String roleName() {
+        return "kvcourier-tcp-sender";
     }
 
-    private void runCommands() {
+    @Override
+    public int doWork() throws IOException {
+        // The selector first: selectNow clears a pending wake-up, so what the wake-up announced must be taken
+        // from the queues after it, never before.
+        int work = selector.selectNow(onKey);
+        done.run(); // acknowledged batches
+        work += runCommands();
+        work += queue.drain(toConnection);
+        Queued q;
+        while ((q = overflow.poll()) != null) {
+            q.connection().accept(q.batch(), q.completion());
+            work++;
+        }
+        for (int i = active.size() - 1; i >= 0; i--) {
+            work += active.get(i).pump(done);
+        }
+        done.run(); // batches that could not start
+        return work;
+    }
+
+    @Override
+    public void awaitWork() throws IOException {
+        selector.select(ignoreKey, 0); // no timers: sockets and wake-ups bring all work
+    }
+
+    @Override
+    public void wakeUpSignal() {
+        selector.wakeup();
+    }
+
+    @Override
+    public void onClose() {
+        exited = true; // from here on, writers and waiters no longer count on this thread
+        runCommands(); // after the flag: a command queued later is seen by its submitter as "exited"
+        ChannelException why = new ChannelException("tcp sender closed");
+        for (TcpConnection c : connections) {
+            c.closeNow(why);
+        }
+        failQueuedAfterExit();
+        closeQuietly(selector);
+    }
+
+    private int runCommands() {
+        int n = 0;
         Runnable r;
         while ((r = commands.poll()) != null) {
+            n++;
             try {
                 r.run();
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "tcp sender command failed", e);
             }
+        }
+        return n;
+    }
+
+    /** Fails every queued write once the progress thread has stopped; any thread. */
+    private void failQueuedAfterExit() {
+        drainAfterExit.lock();
+        try {
+            queue.drain(toConnection); // accept() fails writes to a closed connection at once
+            Queued q;
+            while ((q = overflow.poll()) != null) {
+                q.connection().accept(q.batch(), q.completion());
+            }
+        } finally {
+            drainAfterExit.unlock();
         }
     }
 
@@ -213,10 +408,10 @@ final class TcpSender implements ChannelSender {
         TcpConnection c = (TcpConnection) key.attachment();
         try {
             if (key.isReadable()) {
-                c.onReadable();
+                c.onReadable(done);
             }
             if (key.isValid() && key.isWritable()) {
-                c.pump();
+                c.onWritable();
             }
         } catch (CancelledKeyException e) {
             // closed while this key was being handled

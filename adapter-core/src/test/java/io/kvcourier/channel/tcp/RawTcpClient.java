@@ -46,24 +46,49 @@ public final class RawTcpClient implements AutoCloseable {
         return this;
     }
 
-    public RawTcpClient dataHeader(int batch, int page, int length, long offset) {
+    /** A descriptor head with every field as given (hostile tests); entries and payload follow separately. */
+    public RawTcpClient head(byte type, int flags, int count, int batch, int reserved) {
         if (broken) {
             return this;
         }
         try {
-            out.writeByte(TcpFrames.DATA);
-            out.write(new byte[3]);
+            out.writeByte(type);
+            out.writeByte(flags);
+            out.writeShort(count);
             out.writeInt(batch);
-            out.writeInt(page);
-            out.writeInt(length);
-            out.writeLong(offset);
+            out.writeInt(reserved);
             out.flush();
-} catch (IOException e) {
+        } catch (IOException e) {
             broken = true; // the receiver closed the connection: later writes are skipped
         }
         return this;
     }
 
+    /** One descriptor entry. */
+    public RawTcpClient entry(int page, long length) {
+        if (broken) {
+            return this;
+        }
+        try {
+            out.writeInt(page);
+            out.writeLong(length);
+            out.flush();
+        } catch (IOException e) {
+            broken = true; // the receiver closed the connection: later writes are skipped
+        }
+        return this;
+    }
+
+    /** A well-formed descriptor block: DATA, the commit flag as given, one entry per page. */
+    public RawTcpClient frame(int batch, boolean commit, int[] pages, long[] lengths) {
+        head(TcpFrames.DATA, commit ? TcpFrames.FLAG_COMMIT : 0, pages.length, batch, 0);
+        for (int i = 0; i < pages.length; i++) {
+            entry(pages[i], lengths[i]);
+        }
+        return this;
+    }
+
+    /** Raw bytes (payload, or anything a test wants on the wire). */
     public RawTcpClient bytes(byte[] payload) {
         if (broken) {
             return this;
@@ -71,28 +96,15 @@ public final class RawTcpClient implements AutoCloseable {
         try {
             out.write(payload);
             out.flush();
-} catch (IOException e) {
+        } catch (IOException e) {
             broken = true; // the receiver closed the connection: later writes are skipped
         }
         return this;
     }
 
-    public RawTcpClient commit(int batch) {
-        if (broken) {
-            return this;
-        }
-        try {
-            out.writeByte(TcpFrames.COMMIT);
-            out.write(new byte[3]);
-            out.writeInt(batch);
-            out.writeInt(0);
-            out.writeInt(0);
-            out.writeLong(0);
-            out.flush();
-} catch (IOException e) {
-            broken = true; // the receiver closed the connection: later writes are skipped
-        }
-        return this;
+    /** A committing one-entry frame for {@code page} of {@code batch}, with its payload. */
+    public RawTcpClient data(int batch, int page, byte[] payload) {
+        return frame(batch, true, new int[] {page}, new long[] {payload.length}).bytes(payload);
     }
 
     /** Reads one ACK: {@code {batch, committed ? 1 : 0}}. */

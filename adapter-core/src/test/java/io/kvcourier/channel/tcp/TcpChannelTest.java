@@ -234,7 +234,7 @@ class TcpChannelTest {
         }
         assertThat(receiver.pendingGrants()).isZero();
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(old, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]).commit(1);
+            c.hello(old, "alice").data(1, 1, new byte[16]);
             assertThat(c.closedByPeer()).isTrue();
         }
         assertThat(receiver.refusedConnections.get()).isEqualTo(3);
@@ -256,7 +256,7 @@ class TcpChannelTest {
         CompletableFuture<Void> outside = conn.write(new WriteBatch(new long[] {(long) PAGES * PAGE - 10}, new int[] {0},
                 new long[] {PAGE}, PAGE));
         assertThatThrownBy(() -> outside.get(WAIT_S, TimeUnit.SECONDS)).cause().isInstanceOf(ChannelException.class)
-                .hasMessageContaining("outside the sender's");
+                .hasMessageContaining("outside local region 0");
         assertThat(conn.isOpen()).as("a refused batch does not touch the connection").isTrue();
         sender.close();
         assertThatThrownBy(() -> sender.beginConnect("alice")).isInstanceOf(ChannelException.class)
@@ -327,29 +327,43 @@ class TcpChannelTest {
         byte[] forged = new byte[TcpFrames.TOKEN_BYTES];
         random.nextBytes(forged);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(forged, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]);
+            c.hello(forged, "alice").data(1, 1, new byte[16]);
             assertThat(c.closedByPeer()).as("forged token").isTrue();
         }
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.dataHeader(1, 1, 16, 0).bytes(new byte[16]); // no hello at all: bad magic
+            c.data(1, 1, new byte[16]); // no hello at all: bad magic
             assertThat(c.closedByPeer()).as("no hello").isTrue();
         }
         byte[] aliceToken = token(receiver, "alice");
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(aliceToken, "mallory").dataHeader(1, 1, 16, 0);
+            c.hello(aliceToken, "mallory").frame(1, true, new int[] {1}, new long[] {16});
             assertThat(c.closedByPeer()).as("alice's token presented by another sender").isTrue();
         }
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(aliceToken, "alice").dataHeader(1, 1, 16, 0).bytes(new byte[16]).commit(1);
+            c.hello(aliceToken, "alice").data(1, 1, new byte[16]);
             assertThat(c.readAck()).as("the rightful owner").containsExactly(1, 1);
         }
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(aliceToken, "alice").dataHeader(1, 1, 16, 0);
+            c.hello(aliceToken, "alice").frame(1, true, new int[] {1}, new long[] {16});
             assertThat(c.closedByPeer()).as("a token is single use").isTrue();
         }
         assertThat(receiver.refusedConnections.get()).isEqualTo(4);
         assertThat(alloc.landed).containsExactly("alice/1");
         assertThat(alloc.refused.get()).isZero();
+    }
+
+    @Test
+    void aHelloOfTheEarlierFormatVersionIsRefused() throws Exception {
+        Allocations alloc = new Allocations().allow("alice", 1, 1);
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        byte[] id = "alice".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.bytes(java.nio.ByteBuffer.allocate(TcpFrames.HELLO_BYTES + id.length).putInt(TcpFrames.MAGIC)
+                    .putShort((short) 1).putShort((short) id.length).put(token(receiver, "alice")).put(id).array());
+            assertThat(c.closedByPeer()).as("a version 1 sender").isTrue();
+        }
+        assertThat(receiver.refusedConnections.get()).isEqualTo(1);
+        assertThat(TcpFrames.VERSION).isEqualTo((short) 2);
     }
 
     @Test
@@ -390,16 +404,18 @@ class TcpChannelTest {
         TcpReceiver receiver = receiver(remote, alloc, 5);
         byte[] payload = new byte[100];
         java.util.Arrays.fill(payload, (byte) 0xAB);
-        int[][] bad = {
-                {1, 5, 100, 0},               // a page of no allocation of alice's
-                {3, 1, 100, 0},               // alice's page, claimed for another batch
-                {1, 1, 100, PAGE - 50},       // runs past the end of the page
-                {1, 1, PAGE + 1, 0},          // longer than a page
-                {1, PAGES + 3, 100, 0},       // beyond the staging buffer
+        long[][] bad = {
+                {1, 5, 100},               // a page of no allocation of alice's
+                {3, 1, 100},               // alice's page, claimed for another batch
+                {1, 1, PAGE + 1},          // longer than a page
+                {1, PAGES + 3, 100},       // beyond the staging buffer
+                {1, -1, 100},              // a negative page
+                {1, 1, 0},                 // an empty entry
         };
-        for (int[] f : bad) {
+        for (long[] f : bad) {
             try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-                c.hello(token(receiver, "alice"), "alice").dataHeader(f[0], f[1], f[2], f[3]);
+                c.hello(token(receiver, "alice"), "alice").frame((int) f[0], true, new int[] {(int) f[1]},
+                        new long[] {f[2]});
                 c.writeFails(payload);
                 assertThat(c.closedByPeer()).as("frame %s", java.util.Arrays.toString(f)).isTrue();
             }
@@ -419,17 +435,20 @@ class TcpChannelTest {
             try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
                 c.hello(token(receiver, "alice"), "alice");
                 for (int f = 0; f < 1 + fuzz.nextInt(3); f++) {
-                    byte type = fuzz.nextInt(4) == 0 ? (byte) fuzz.nextInt() : fuzz.nextBoolean() ? TcpFrames.DATA : TcpFrames.COMMIT;
+                    byte type = fuzz.nextInt(4) == 0 ? (byte) fuzz.nextInt() : TcpFrames.DATA;
+                    int flags = fuzz.nextInt(8) == 0 ? fuzz.nextInt(256) : fuzz.nextInt(2);
+                    int count = fuzz.nextInt(8) == 0 ? fuzz.nextInt(65536) : 1 + fuzz.nextInt(3);
                     int batch = fuzz.nextBoolean() ? 1 : fuzz.nextInt();
-                    int page = fuzz.nextBoolean() ? 1 : fuzz.nextInt(PAGES + 4) - 2;
-                    int length = fuzz.nextBoolean() ? 1 + fuzz.nextInt(64) : fuzz.nextInt();
-                    long offset = fuzz.nextBoolean() ? fuzz.nextInt(PAGE) : fuzz.nextLong();
-                    byte[] header = java.nio.ByteBuffer.allocate(TcpFrames.HEADER_BYTES).put(type)
-                            .put(new byte[] {0, 0, (byte) (fuzz.nextInt(8) == 0 ? 1 : 0)}).putInt(batch).putInt(page)
-                            .putInt(length).putLong(offset).array();
+                    int reserved = fuzz.nextInt(8) == 0 ? 1 : 0;
+                    c.head(type, flags, count, batch, reserved);
+                    for (int e = 0; e < Math.min(count, 4); e++) {
+                        int page = fuzz.nextBoolean() ? 1 : fuzz.nextInt(PAGES + 4) - 2;
+                        long length = fuzz.nextBoolean() ? 1 + fuzz.nextInt(64) : fuzz.nextLong();
+                        c.entry(page, length);
+                    }
                     byte[] payload = new byte[fuzz.nextInt(128)];
                     java.util.Arrays.fill(payload, (byte) 0x7F);
-                    c.bytes(header).bytes(payload);
+                    c.bytes(payload);
                 }
                 assertThat(c.finish()).isTrue();
             }
@@ -447,42 +466,74 @@ class TcpChannelTest {
     }
 
     @Test
-    void malformedFramesCloseTheConnection() throws Exception {
-        Allocations alloc = new Allocations().allow("alice", 1, 1);
+    void malformedDescriptorBlocksCloseTheConnection() throws Exception {
+        Allocations alloc = new Allocations().allow("alice", 1, 1, 2).allow("alice", 2, 3);
         TcpReceiver receiver = receiver(staging(), alloc, 5);
-        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(token(receiver, "alice"), "alice").bytes(new byte[] {9, 0, 0, 0}).bytes(new byte[20]);
-            assertThat(c.closedByPeer()).as("unknown frame type").isTrue();
+        List<java.util.function.Consumer<RawTcpClient>> bad = List.of(
+                c -> c.head((byte) 9, TcpFrames.FLAG_COMMIT, 1, 1, 0).entry(1, 16),             // unknown type
+                c -> c.head(TcpFrames.DATA, 0x81, 1, 1, 0).entry(1, 16),                        // unknown flag bit
+                c -> c.head(TcpFrames.DATA, TcpFrames.FLAG_COMMIT, 1, 1, 7).entry(1, 16),       // reserved bytes set
+                c -> c.head(TcpFrames.DATA, TcpFrames.FLAG_COMMIT, 0, 1, 0),                    // no entries
+                c -> c.head(TcpFrames.DATA, TcpFrames.FLAG_COMMIT, TcpFrames.MAX_ENTRIES + 1, 1, 0), // too many
+                c -> c.frame(1, false, new int[] {1}, new long[] {16}).bytes(new byte[16])      // another batch
+                        .frame(2, true, new int[] {3}, new long[] {16}));                       //   while 1 is open
+        for (int i = 0; i < bad.size(); i++) {
+            try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+                c.hello(token(receiver, "alice"), "alice");
+                bad.get(i).accept(c);
+                c.bytes(new byte[64]);
+                assertThat(c.closedByPeer()).as("malformed block %d", i).isTrue();
+            }
         }
-        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(token(receiver, "alice"), "alice").bytes(new byte[] {TcpFrames.COMMIT, 1, 0, 0}).bytes(new byte[20]);
-            assertThat(c.closedByPeer()).as("reserved bytes set").isTrue();
-        }
-        assertThat(receiver.rejectedFrames.get()).isEqualTo(2);
+        assertThat(receiver.rejectedFrames.get()).isEqualTo(bad.size());
         assertThat(alloc.landed).isEmpty();
+    }
+
+    @Test
+    void aFrameThatEndsMidPayloadCommitsNothing() throws Exception {
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 1, 1, 2);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(token(receiver, "alice"), "alice").frame(1, true, new int[] {1, 2}, new long[] {PAGE, PAGE})
+                    .bytes(new byte[PAGE + PAGE / 2]);
+            assertThat(c.finish()).as("the receiver closes when the stream ends inside a payload").isTrue();
+        }
+        assertThat(alloc.landed).as("nothing commits").isEmpty();
+        assertThat(receiver.committedBatches.get()).isZero();
     }
 
     @Test
     void rawFramesFollowTheDocumentedFormat() throws Exception {
         StagingBuffer remote = staging();
-        Allocations alloc = new Allocations().allow("alice", 3, 3, 4);
+        Allocations alloc = new Allocations().allow("alice", 3, 3, 4).allow("alice", 5, 5, 6, 7).allow("alice", 8, 8);
         TcpReceiver receiver = receiver(remote, alloc, 5);
         byte[] full = new byte[PAGE];
         random.nextBytes(full);
         byte[] part = new byte[20];
         random.nextBytes(part);
+        byte[] small = new byte[100];
+        random.nextBytes(small);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
             c.hello(token(receiver, "alice"), "alice")
-                    .dataHeader(3, 3, PAGE, 0).bytes(full)
-                    .dataHeader(3, 4, 20, 10).bytes(part)
-                    .commit(3);
+                    .frame(3, true, new int[] {3, 4}, new long[] {PAGE, 20}).bytes(full).bytes(part);
             assertThat(c.readAck()).containsExactly(3, 1);
-            c.commit(7);
-            assertThat(c.readAck()).as("an unknown batch is acknowledged as not committed").containsExactly(7, 0);
+            // One batch in two frames: the first without the commit flag, then the committing one.
+            c.frame(5, false, new int[] {5, 6}, new long[] {100, PAGE}).bytes(small).bytes(full)
+                    .frame(5, true, new int[] {7}, new long[] {20}).bytes(part);
+            assertThat(c.readAck()).containsExactly(5, 1);
+            alloc.batches.remove("alice/8"); // admitted, but gone by commit time
+            c.data(8, 8, small);
+            assertThat(c.readAck()).as("a batch the receiver cannot commit is acknowledged as such")
+                    .containsExactly(8, 0);
         }
         assertThat(remote.segment().asSlice(3L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(full);
-        assertThat(remote.segment().asSlice(4L * PAGE + 10, 20).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(part);
-        assertThat(allZero(remote, 4L * PAGE, 10)).isTrue();
+        assertThat(remote.segment().asSlice(4L * PAGE, 20).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(part);
+        assertThat(remote.segment().asSlice(5L * PAGE, 100).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(small);
+        assertThat(remote.segment().asSlice(6L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(full);
+        assertThat(remote.segment().asSlice(7L * PAGE, 20).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(part);
+        assertThat(allZero(remote, 4L * PAGE + 20, PAGE - 20)).isTrue();
+        assertThat(alloc.landed).containsExactly("alice/3", "alice/5", "alice/8");
     }
 
     @Test
@@ -494,7 +545,7 @@ class TcpChannelTest {
             Thread.ofVirtual().start(() -> {
                 try (Socket s = fake.accept()) {
                     DataInputStream in = new DataInputStream(s.getInputStream());
-                    in.readFully(new byte[TcpFrames.HELLO_BYTES + "alice".length() + TcpFrames.HEADER_BYTES + 1000]);
+                    in.readFully(new byte[TcpFrames.HELLO_BYTES + "alice".length() + TcpFrames.descriptorBytes(4) + 1000]);
                     s.setSoLinger(true, 0); // reset, in the middle of the first DATA frame
                     peerDied.complete(null);
                 } catch (IOException e) {
@@ -582,16 +633,184 @@ class TcpChannelTest {
         byte[] late = new byte[PAGE / 2];
         java.util.Arrays.fill(late, (byte) 0x22);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
-            c.hello(token(receiver, "alice"), "alice").dataHeader(2, 2, PAGE, 0).bytes(early);
+            c.hello(token(receiver, "alice"), "alice").frame(2, true, new int[] {2}, new long[] {PAGE}).bytes(early);
             receiver.fence("alice");
             c.writeFails(late);
-            c.commit(2);
         } catch (IOException expected) {
             // the fenced connection may already refuse the commit
         }
         assertThat(remote.segment().asSlice(2L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE))
                 .as("bytes of page 2").doesNotContain((byte) 0x22);
         assertThat(alloc.landed).isEmpty();
+    }
+
+    @Test
+    void aBatchWithMoreEntriesThanAFrameCarriesGoesInSeveralFramesAndCommitsOnce() throws Exception {
+        StagingBuffer local = randomStaging();
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations().allow("alice", 0, 0, 1, 2, 3, 4).allow("alice", 8, 8, 9, 10, 11);
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpSender sender = sender(local);
+        sender.maxEntriesPerFrame = 2;
+        TcpConnection conn = connect(sender, receiver, "alice");
+        List<WriteBatch> batches = List.of(
+                batch(new int[] {0, 1, 2, 3, 4}, new int[] {0, 1, 2, 3, 4}, new long[] {PAGE, 100, PAGE, 7, PAGE / 2}),
+                batch(new int[] {5, 6, 7, 8}, new int[] {8, 9, 10, 11}, new long[] {PAGE, PAGE, 3, PAGE}));
+        for (WriteBatch b : batches) {
+            conn.write(b).get(WAIT_S, TimeUnit.SECONDS);
+            for (int i = 0; i < b.size(); i++) {
+                assertThat(sameBytes(local, b.localOffsets()[i], remote, (long) b.remotePages()[i] * PAGE, b.lengths()[i]))
+                        .as("batch %d entry %d", b.batchId(), i).isTrue();
+            }
+        }
+        assertThat(alloc.admitted.get()).as("each page admitted once").isEqualTo(9);
+        assertThat(alloc.landed).containsExactly("alice/0", "alice/8");
+        assertThat(receiver.rejectedFrames.get()).isZero();
+    }
+
+    @Test
+    void framesThatStraddleReadPassesStillCommit() throws Exception {
+        StagingBuffer local = randomStaging();
+        StagingBuffer remote = staging();
+        Allocations alloc = new Allocations();
+        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpSender sender = sender(local);
+        TcpConnection conn = connect(sender, receiver, "alice");
+        // Small read passes: frames end inside a pass, at its end, and several passes later.
+        for (long budget : new long[] {1, 1000, TcpFrames.HEAD_BYTES + TcpFrames.ENTRY_BYTES, PAGE, PAGE + 24}) {
+            receiver.readBudget = budget;
+            for (long length : new long[] {PAGE, 1, PAGE - 1, 5000}) {
+                int page = (int) (budget % 7) + (int) (length % 5);
+                alloc.allow("alice", page, page);
+                WriteBatch b = batch(new int[] {page + 1}, new int[] {page}, new long[] {length});
+                conn.write(b).get(WAIT_S, TimeUnit.SECONDS);
+                assertThat(sameBytes(local, (long) (page + 1) * PAGE, remote, (long) page * PAGE, length))
+                        .as("budget %d, %d bytes", budget, length).isTrue();
+            }
+        }
+        assertThat(receiver.committedBatches.get()).isEqualTo(20);
+    }
+
+    @Test
+    void acksOfOneReadPassGoOutInOneWrite() throws Exception {
+        Allocations alloc = new Allocations().allow("alice", 1, 1).allow("alice", 2, 2).allow("alice", 3, 3);
+        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+        for (int b = 1; b <= 3; b++) {
+            java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(TcpFrames.descriptorBytes(1) + 10);
+            TcpFrames.putHead(f, true, 1, b);
+            TcpFrames.putEntry(f, b, 10);
+            frames.write(f.array(), 0, f.capacity());
+        }
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), receiver.port())) {
+            s.setSoTimeout(10_000);
+            java.io.OutputStream out = s.getOutputStream();
+            byte[] id = "alice".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.write(java.nio.ByteBuffer.allocate(TcpFrames.HELLO_BYTES + id.length).putInt(TcpFrames.MAGIC)
+                    .putShort(TcpFrames.VERSION).putShort((short) id.length).put(token(receiver, "alice")).put(id).array());
+            out.write(frames.toByteArray()); // three committing frames in one segment: one read pass
+            out.flush();
+            byte[] acks = new byte[4096];
+            int n = s.getInputStream().read(acks);
+            assertThat(n).as("the three acks arrive together").isEqualTo(3 * TcpFrames.ACK_BYTES);
+            java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(acks, 0, n);
+            for (int b = 1; b <= 3; b++) {
+                assertThat(new int[] {a.get(), a.get(), a.getShort(), a.getInt()})
+                        .containsExactly(TcpFrames.ACK, 1, 0, b);
+            }
+        }
+        assertThat(alloc.landed).containsExactly("alice/1", "alice/2", "alice/3");
+    }
+
+    @Test
+    void anAckForABatchNotInFlightClosesTheConnection() throws Exception {
+        StagingBuffer local = randomStaging();
+        TcpSender sender = sender(local);
+        for (boolean withBatchInFlight : new boolean[] {true, false}) {
+            try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                CompletableFuture<Void> acked = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    try (Socket s = fake.accept()) {
+                        DataInputStream in = new DataInputStream(s.getInputStream());
+                        in.readFully(new byte[TcpFrames.HELLO_BYTES + "alice".length()]);
+                        if (withBatchInFlight) {
+                            in.readFully(new byte[TcpFrames.descriptorBytes(1) + PAGE]);
+                        }
+                        java.nio.ByteBuffer ack = java.nio.ByteBuffer.allocate(TcpFrames.ACK_BYTES);
+                        TcpFrames.putAck(ack, 42, true); // batch 42 was never sent
+                        s.getOutputStream().write(ack.array());
+                        acked.complete(null);
+                        in.read(); // until the sender closes
+                    } catch (IOException e) {
+                        acked.completeExceptionally(e);
+                    }
+                });
+                ChannelSender.Handshake hs = sender.beginConnect("alice");
+                TcpConnection conn = (TcpConnection) hs.complete(new TcpInitResponse(WireCodec.PROTOCOL_VERSION,
+                        "127.0.0.1", fake.getLocalPort(), new byte[TcpFrames.TOKEN_BYTES], PAGE));
+                CompletableFuture<Void> f = withBatchInFlight
+                        ? conn.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE})) : null;
+                acked.get(WAIT_S, TimeUnit.SECONDS);
+                conn.closedStage().toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+                assertThat(conn.isOpen()).isFalse();
+                if (f != null) {
+                    assertThatThrownBy(() -> f.get(WAIT_S, TimeUnit.SECONDS)).cause()
+                            .isInstanceOf(ChannelException.class).hasMessageContaining("unexpected acknowledgement");
+                }
+            }
+        }
+    }
+
+    @Test
+    void manyWritersOnOneConnectionAllComplete() throws Exception {
+        StagingBuffer local = randomStaging();
+        AtomicInteger landed = new AtomicInteger();
+        LandingListener all = new LandingListener() {
+            @Override
+            public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+                return true;
+            }
+
+            @Override
+            public boolean onBatchLanded(String senderId, int batchId) {
+                landed.incrementAndGet();
+                return true;
+            }
+        };
+        TcpReceiver receiver = receiver(staging(), all, 5);
+        TcpConnection conn = connect(sender(local), receiver, "alice");
+        int writers = 8;
+        int perWriter = 200;
+        AtomicInteger failed = new AtomicInteger();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(writers * perWriter);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int first = 2 * w;
+            threads.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < perWriter; i++) {
+                    // Some writers wait for each batch (the direct path), some keep several in flight (the ring).
+                    long[] lengths = i % 3 == 0 ? new long[] {PAGE, 10} : new long[] {1 + i};
+                    int[] pages = lengths.length == 2 ? new int[] {first, first + 1} : new int[] {first};
+                    CompletableFuture<Void> f = conn.write(batch(pages, pages, lengths));
+                    f.whenComplete((v, e) -> {
+                        if (e != null) {
+                            failed.incrementAndGet();
+                        }
+                        done.countDown();
+                    });
+                    if (first % 4 == 0) {
+                        f.join();
+                    }
+                }
+            }));
+        }
+        assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        for (Thread t : threads) {
+            assertThat(t.join(java.time.Duration.ofSeconds(WAIT_S))).isTrue();
+        }
+        assertThat(failed.get()).isZero();
+        assertThat(landed.get()).isEqualTo(writers * perWriter);
+        assertThat(conn.isOpen()).isTrue();
     }
 
     @Test
