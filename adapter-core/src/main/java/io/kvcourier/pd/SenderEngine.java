@@ -79,6 +79,7 @@ final class SenderEngine implements AutoCloseable {
     private final long replyGraceNanos;
     private final long transferTimeoutNanos;
     private final long handshakeTimeoutNanos;
+    private final long requestTimeoutNanos;
     private final int maxInflight;
     private volatile boolean closing;
 
@@ -110,6 +111,7 @@ final class SenderEngine implements AutoCloseable {
         this.replyGraceNanos = Math.min(allocTimeoutNanos, TimeUnit.SECONDS.toNanos(5));
         this.transferTimeoutNanos = config.transferTimeout().toNanos();
         this.handshakeTimeoutNanos = config.handshakeTimeout().toNanos();
+        this.requestTimeoutNanos = config.requestTimeout().toNanos();
         this.maxInflight = config.maxInflightBatches();
         Heartbeat heartbeat = new Heartbeat(config.heartbeatInterval(), config.heartbeatTimeout());
         // curve_server_key set: CURVE client of the receiver (own pair from curve_public_key/curve_secret_key,
@@ -740,6 +742,9 @@ final class SenderEngine implements AutoCloseable {
 
     /** The engine's own deadlines on the control thread: commits that do not come, admission waits. */
     private final class Timers implements ControlAgent.Duty {
+        /** When the request records are next checked against {@code request_timeout_sec}. */
+        private long nextRecordSweep = System.nanoTime();
+
         @Override
         public int poll(long nowNanos) {
             int work = 0;
@@ -770,6 +775,10 @@ final class SenderEngine implements AutoCloseable {
                 retryAdmission();
                 work++;
             }
+            if (nowNanos - nextRecordSweep >= 0) {
+                work += held.expire(nowNanos, requestTimeoutNanos);
+                nextRecordSweep = nowNanos + Math.min(TimeUnit.SECONDS.toNanos(1), requestTimeoutNanos / 4 + 1);
+            }
             return work;
         }
 
@@ -783,6 +792,9 @@ final class SenderEngine implements AutoCloseable {
             SenderBatch a = admission.peek();
             if (a != null && (next == Long.MAX_VALUE || a.transferDeadlineNanos - next < 0)) {
                 next = a.transferDeadlineNanos;
+            }
+            if (held.requests() > 0 && (next == Long.MAX_VALUE || nextRecordSweep - next < 0)) {
+                next = nextRecordSweep;
             }
             return next;
         }
