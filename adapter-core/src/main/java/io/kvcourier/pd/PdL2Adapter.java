@@ -101,10 +101,17 @@ public final class PdL2Adapter implements L2Adapter {
                 t.scheduleDeadlineChecks(checks, period);
                 NotificationTracker trackerRef = t;
                 s = new SenderEngine(config, channels, executor, (task, ok) -> {
-                    ledger.completeStore(task.id, ok);
-                    trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(), task.spec.totalChunks(),
-                            task.keys.length, ok);
-                    taskDone();
+                    try {
+                        ledger.completeStore(task.id, ok);
+                    } finally {
+                        // Whatever happened above, the request's notification attempt is not lost.
+                        try {
+                            trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(),
+                                    task.spec.totalChunks(), task.keys.length, ok);
+                        } finally {
+                            taskDone();
+                        }
+                    }
                 });
             } else {
                 r = new ReceiverEngine(config, executor, channels);
