@@ -6,7 +6,9 @@ import io.kvcourier.wire.WireCodec;
 import io.kvcourier.wire.WireEncoder;
 import io.kvcourier.wire.WireFormatException;
 import org.zeromq.SocketType;
+import org.zeromq.ZEvent;
 import org.zeromq.ZMQ;
+import org.zeromq.ZMonitor;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -39,14 +41,24 @@ public final class AllocPool implements ControlAgent.Duty {
 
     private enum State { PROBING, IDLE, BUSY }
 
+    /** Told on the control thread when the receiver is gone: a connection that had completed its ZMTP handshake ended. */
+    @FunctionalInterface
+    public interface PeerListener {
+        void peerLost(String why);
+    }
+
     private final class Dealer {
         final ZMQ.Socket socket;
+        /** Reports this socket's connection events (handshake done, disconnected) to the control thread. */
+        final ZMQ.Socket monitor;
         State state = State.PROBING;
         AllocExchange exchange;
         long probeDeadline;
+        boolean handshaken;
 
-        Dealer(ZMQ.Socket socket) {
+        Dealer(ZMQ.Socket socket, ZMQ.Socket monitor) {
             this.socket = socket;
+            this.monitor = monitor;
         }
     }
 
@@ -56,6 +68,8 @@ public final class AllocPool implements ControlAgent.Duty {
     private final ControlSecurity security;
     private final int maxSockets;
     private final WireEncoder encoder;
+    private final Heartbeat heartbeat;
+    private final PeerListener listener;
     private final List<Dealer> dealers = new ArrayList<>();
     private final ArrayDeque<AllocExchange> waiting = new ArrayDeque<>();
     private long probeWindow = FIRST_PROBE_NANOS;
@@ -72,6 +86,16 @@ public final class AllocPool implements ControlAgent.Duty {
      */
     public AllocPool(ControlAgent agent, String endpoint, String senderId, ControlSecurity security, int maxSockets,
                      WireEncoder encoder) {
+        this(agent, endpoint, senderId, security, maxSockets, encoder, Heartbeat.NONE, why -> { });
+    }
+
+    /**
+     * A pool whose sockets send ZMTP heartbeats and whose {@code listener} is told, on the control thread, when an
+     * established connection to the receiver ends (RST/FIN, or no traffic within the heartbeat timeout). Exchanges
+     * in flight on that connection fail at once.
+     */
+    public AllocPool(ControlAgent agent, String endpoint, String senderId, ControlSecurity security, int maxSockets,
+                     WireEncoder encoder, Heartbeat heartbeat, PeerListener listener) {
         if (maxSockets < 1) {
             throw new IllegalArgumentException("maxSockets must be >= 1, got " + maxSockets);
         }
@@ -81,6 +105,8 @@ public final class AllocPool implements ControlAgent.Duty {
         this.security = security;
         this.maxSockets = maxSockets;
         this.encoder = encoder;
+        this.heartbeat = heartbeat;
+        this.listener = listener;
     }
 
     public String endpoint() {
@@ -133,10 +159,14 @@ public final class AllocPool implements ControlAgent.Duty {
         ZMQ.Socket s = agent.context().createSocket(SocketType.DEALER);
         ControlSockets.configureClient(s);
         security.applyClient(s);
-        s.setIdentity((senderId + "/" + (generation++)).getBytes(StandardCharsets.UTF_8));
+        heartbeat.apply(s);
+        String identity = senderId + "/" + (generation++);
+        s.setIdentity(identity.getBytes(StandardCharsets.UTF_8));
+        ZMQ.Socket m = ControlSockets.monitor(agent, s, "alloc-" + identity,
+                ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
         s.connect(endpoint);
         agent.watch(s);
-        Dealer d = new Dealer(s);
+        Dealer d = new Dealer(s, m);
         dealers.add(d);
         d.probeDeadline = System.nanoTime() + probeWindow;
         if (!sendFrames(s, PROBE, PROBE.length)) {
@@ -174,6 +204,24 @@ public final class AllocPool implements ControlAgent.Duty {
     @Override
     public int poll(long nowNanos) {
         int work = 0;
+        String lost = null;
+        for (int i = 0; i < dealers.size(); i++) {
+            Dealer d = dealers.get(i);
+            for (ZEvent e; (e = ZEvent.recv(d.monitor, ZMQ.DONTWAIT)) != null; ) {
+                work++;
+                if (e.getEvent() == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
+                    d.handshaken = true;
+                } else if (e.getEvent() == ZMonitor.Event.DISCONNECTED && d.handshaken) {
+                    d.handshaken = false;
+                    lost = "the connection to " + endpoint + " ended (peer gone, reset, or silent past the "
+                            + "heartbeat timeout)";
+                }
+            }
+        }
+        if (lost != null) {
+            failAll(lost);
+            listener.peerLost(lost);
+        }
         for (int i = 0; i < dealers.size(); i++) {
             Dealer d = dealers.get(i);
             byte[] payload;
@@ -293,8 +341,10 @@ public final class AllocPool implements ControlAgent.Duty {
     private void destroy(Dealer d) {
         dealers.remove(d);
         agent.unwatch(d.socket);
+        agent.unwatch(d.monitor);
         d.socket.setLinger(0);
         agent.context().destroySocket(d.socket);
+        agent.context().destroySocket(d.monitor);
         d.exchange = null;
         d.state = State.PROBING;
     }

@@ -72,6 +72,16 @@ public final class ControlServer implements ControlAgent.Duty {
      */
     public static ControlServer bind(ControlAgent agent, String name, String bindHost, int port, Handler handler,
                                      ControlSecurity security, WireEncoder encoder) {
+        return bind(agent, name, bindHost, port, handler, security, Heartbeat.NONE, encoder);
+    }
+
+    /**
+     * As {@link #bind(ControlAgent, String, String, int, Handler, ControlSecurity, WireEncoder)}, with ZMTP heartbeats
+     * on every accepted connection: a sender that vanishes without FIN/RST is disconnected after the heartbeat
+     * timeout.
+     */
+    public static ControlServer bind(ControlAgent agent, String name, String bindHost, int port, Handler handler,
+                                     ControlSecurity security, Heartbeat heartbeat, WireEncoder encoder) {
         ControlServer server = new ControlServer(agent, name, handler, encoder);
         String endpoint = Endpoints.bind(bindHost, port);
         CompletableFuture<Void> bound = new CompletableFuture<>();
@@ -81,6 +91,7 @@ public final class ControlServer implements ControlAgent.Duty {
                 ControlSockets.configure(s);
                 s.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
                 security.applyServer(s);
+                heartbeat.apply(s);
                 s.setRouterMandatory(false);
                 s.bind(endpoint);
                 server.port = Endpoints.portOf(s.getLastEndpoint());

@@ -38,4 +38,24 @@ final class ControlSockets {
         configure(socket);
         socket.setHandshakeIvl(CLIENT_HANDSHAKE_MS);
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong MONITORS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Starts a monitor on {@code socket} for {@code events} and returns the PAIR socket that receives them, watched
+     * by the agent (control thread only). Its endpoint is unique per process.
+     */
+    static ZMQ.Socket monitor(ControlAgent agent, ZMQ.Socket socket, String name, int events) {
+        String endpoint = "inproc://kvcourier-monitor-" + MONITORS.incrementAndGet() + "-" + name;
+        if (!socket.monitor(endpoint, events)) {
+            throw new IllegalStateException("cannot monitor " + name + ", errno " + socket.errno());
+        }
+        ZMQ.Socket m = agent.context().createSocket(org.zeromq.SocketType.PAIR);
+        m.setLinger(0);
+        if (!m.connect(endpoint)) {
+            throw new IllegalStateException("cannot connect the monitor of " + name + ", errno " + m.errno());
+        }
+        agent.watch(m);
+        return m;
+    }
 }

@@ -8,7 +8,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -83,7 +82,6 @@ public final class ProxyNotifier implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicBoolean closeCalled = new AtomicBoolean();
-    private final AtomicLong lastQueueFullWarning = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile boolean accepting;
     private volatile boolean stopping;
     /** Set by the notifier thread while it parks with an empty queue: offer then unparks it. */
@@ -220,6 +218,7 @@ public final class ProxyNotifier implements AutoCloseable {
         }
         if (reqId == null || !accepting) {
             dropped.increment();
+            LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the notifier is closed", reqId);
             return false;
         }
         Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos);
@@ -229,6 +228,7 @@ public final class ProxyNotifier implements AutoCloseable {
             }
             if (!accepting && !thread.isAlive() && queue.remove(p)) {
                 dropped.increment(); // raced with close(): the thread is gone, nobody would send it
+                LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the notifier closed", reqId);
                 return false;
             }
             offered.increment();
@@ -239,14 +239,10 @@ public final class ProxyNotifier implements AutoCloseable {
         return false;
     }
 
-    /** Logs a full queue at most once a second, so a flood of drops cannot slow the callers down. */
+    /** Every refused notification is named: the proxy waits for it, so an operator must be able to find it. */
     private void warnQueueFull(String reqId) {
-        long now = System.nanoTime();
-        long last = lastQueueFullWarning.get();
-        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastQueueFullWarning.compareAndSet(last, now)) {
-            LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full "
-                    + "({2} dropped so far)", reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
-        }
+        LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so far)",
+                reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
     }
 
     /** @return a snapshot of the counters */

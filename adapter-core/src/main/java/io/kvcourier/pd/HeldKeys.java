@@ -26,8 +26,17 @@ final class HeldKeys {
         void cancel(String reqId, List<String> keys);
     }
 
-    /** Keys allocated for each request (wire form), forgotten when the request ends or is cancelled. */
-    private final Map<String, Set<String>> byRequest = new ConcurrentHashMap<>();
+    /** Keys allocated for one request, and when it last allocated. */
+    private static final class Held {
+        final Set<String> keys = ConcurrentHashMap.newKeySet();
+        volatile long touchedNanos = System.nanoTime();
+    }
+
+    /**
+     * Keys allocated for each request (wire form), forgotten when the request ends, is cancelled or aborted, or has
+     * allocated nothing for {@code request_timeout_sec} ({@link #expire}).
+     */
+    private final Map<String, Held> byRequest = new ConcurrentHashMap<>();
 
     /**
      * Reads the reply to one batch of {@code n} keys ({@code wireKey.apply(i)}) for {@code reqId} ({@code ""}:
@@ -71,13 +80,14 @@ final class HeldKeys {
             return null;
         }
         if (!reqId.isEmpty()) {
-            Set<String> held = null;
+            Held held = null;
             for (int i = 0; i < n; i++) {
                 if (pages[i] >= 0) {
                     if (held == null) {
-                        held = byRequest.computeIfAbsent(reqId, r -> ConcurrentHashMap.newKeySet());
+                        held = byRequest.computeIfAbsent(reqId, r -> new Held());
+                        held.touchedNanos = System.nanoTime();
                     }
-                    held.add(wireKey.apply(i));
+                    held.keys.add(wireKey.apply(i));
                 }
             }
         }
@@ -99,9 +109,9 @@ final class HeldKeys {
     /** Forgets {@code reqId} and returns the keys it held plus {@code alsoHeld}, for a {@code CancelNotif}. */
     List<String> release(String reqId, List<String> alsoHeld) {
         Set<String> keys = new LinkedHashSet<>();
-        Set<String> recorded = byRequest.remove(reqId);
+        Held recorded = byRequest.remove(reqId);
         if (recorded != null) {
-            keys.addAll(recorded);
+            keys.addAll(recorded.keys);
         }
         keys.addAll(alsoHeld);
         return List.copyOf(keys);
@@ -114,8 +124,25 @@ final class HeldKeys {
 
     /** The keys recorded for {@code reqId}, in no particular order (tests and status). */
     Set<String> heldBy(String reqId) {
-        Set<String> s = byRequest.get(reqId);
-        return s == null ? Set.of() : Set.copyOf(s);
+        Held h = byRequest.get(reqId);
+        return h == null ? Set.of() : Set.copyOf(h.keys);
+    }
+
+    /**
+     * Forgets the records of requests that allocated nothing for {@code timeoutNanos} (their last-prefill store
+     * never came, or failed before it): the keys stay on the receivers, which expire them on their own deadlines.
+     *
+     * @return how many records were dropped
+     */
+    int expire(long nowNanos, long timeoutNanos) {
+        int n = 0;
+        for (var it = byRequest.values().iterator(); it.hasNext(); ) {
+            if (nowNanos - it.next().touchedNanos - timeoutNanos >= 0) {
+                it.remove();
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Requests with a record. */

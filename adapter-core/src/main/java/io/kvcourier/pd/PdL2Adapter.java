@@ -55,6 +55,7 @@ public final class PdL2Adapter implements L2Adapter {
     private final AtomicInteger inflight = new AtomicInteger();
     private final java.util.concurrent.ConcurrentHashMap<Long, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong locksReleasedByTtl = new java.util.concurrent.atomic.AtomicLong();
     private boolean closeDone;
 
     /**
@@ -100,14 +101,27 @@ public final class PdL2Adapter implements L2Adapter {
                 t.scheduleDeadlineChecks(checks, period);
                 NotificationTracker trackerRef = t;
                 s = new SenderEngine(config, channels, executor, (task, ok) -> {
-                    ledger.completeStore(task.id, ok);
-                    trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(), task.spec.totalChunks(),
-                            task.keys.length, ok);
-                    taskDone();
+                    try {
+                        ledger.completeStore(task.id, ok);
+                    } finally {
+                        // Whatever happened above, the request's notification attempt is not lost.
+                        try {
+                            trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(),
+                                    task.spec.totalChunks(), task.keys.length, ok);
+                        } finally {
+                            taskDone();
+                        }
+                    }
                 });
             } else {
                 r = new ReceiverEngine(config, executor, channels);
+                checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofVirtual().name("kvcourier-result-ttl").factory());
             }
+            // Uncollected lookup/load results expire after result_ttl_sec (their locks are released).
+            long ttl = config.resultTtl().toNanos();
+            long every = Math.max(1, Math.min(TimeUnit.SECONDS.toNanos(1), ttl / 4));
+            checks.scheduleAtFixedRate(() -> ledger.expire(System.nanoTime(), ttl), every, every, TimeUnit.NANOSECONDS);
         } catch (ChannelException | RuntimeException e) {
             if (checks != null) {
                 checks.shutdownNow();
@@ -269,9 +283,28 @@ public final class PdL2Adapter implements L2Adapter {
         Objects.requireNonNull(keys, "keys");
         ensureOpen();
         long id = ledger.nextId();
-        Bitmap bits = receiver == null ? new Bitmap(keys.size()) : receiver.store().lookupAndLock(keys);
-        ledger.completeLookup(id, bits);
+        if (receiver == null) {
+            ledger.completeLookup(id, new Bitmap(keys.size()));
+            return id;
+        }
+        ReceiverStore store = receiver.store();
+        Bitmap bits = store.lookupAndLock(keys);
+        List<ObjectKey> locked = bits.popcount() == 0 ? List.of() : lockedKeys(keys, bits);
+        ledger.completeLookup(id, bits, locked.isEmpty() ? null : () -> {
+            store.unlock(locked); // nobody collected the result within result_ttl_sec: its locks go too
+            locksReleasedByTtl.addAndGet(locked.size());
+        });
         return id;
+    }
+
+    private static List<ObjectKey> lockedKeys(List<ObjectKey> keys, Bitmap bits) {
+        List<ObjectKey> out = new java.util.ArrayList<>(bits.popcount());
+        for (int i = 0; i < keys.size(); i++) {
+            if (bits.test(i)) {
+                out.add(keys.get(i));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -337,6 +370,8 @@ public final class PdL2Adapter implements L2Adapter {
         m.put("role", config.role().wireName());
         m.put("transfer_channel", config.transferChannel());
         m.put("inflight_tasks", inflight.get());
+        m.put("results_expired", ledger.resultsExpired.get());
+        m.put("locks_released_by_ttl", locksReleasedByTtl.get());
         if (sender != null) {
             m.putAll(sender.status());
             m.put("proxy", notifier.isEnabled() ? notifier.endpoint() : "disabled");

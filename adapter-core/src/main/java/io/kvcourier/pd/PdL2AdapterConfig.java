@@ -72,6 +72,9 @@ public final class PdL2AdapterConfig {
     static final String CURVE_SERVER_KEY = "curve_server_key";
     static final String CURVE_SECRET_KEY = "curve_secret_key";
     static final String CURVE_PUBLIC_KEY = "curve_public_key";
+    static final String HEARTBEAT_INTERVAL_SEC = "heartbeat_interval_sec";
+    static final String HEARTBEAT_TIMEOUT_SEC = "heartbeat_timeout_sec";
+    static final String RESULT_TTL_SEC = "result_ttl_sec";
 
     /** LMCache's {@code L2AdapterConfigBase} keys: accepted and ignored. */
     private static final Set<String> IGNORED_KEYS = Set.of("type", "eviction", "persist_enabled", "serde");
@@ -82,7 +85,7 @@ public final class PdL2AdapterConfig {
             ALLOCATION_TIMEOUT_SEC, HANDSHAKE_TIMEOUT_SEC, TRANSFER_TIMEOUT_SEC, SHUTDOWN_TIMEOUT_SEC,
             COMMITTED_TTL_SEC, NOTIFY_TIMEOUT_SEC, REQUEST_TIMEOUT_SEC, CHUNK_BYTES, NUM_QPS, BIND_HOST,
             MAX_INFLIGHT_BATCHES, RDMA_DEVICE, RDMA_PORT, GID_INDEX, CURVE_SERVER_KEY, CURVE_SECRET_KEY,
-            CURVE_PUBLIC_KEY);
+            CURVE_PUBLIC_KEY, HEARTBEAT_INTERVAL_SEC, HEARTBEAT_TIMEOUT_SEC, RESULT_TTL_SEC);
 
     private static final List<String> NIXL_BACKEND_NAMES = List.of("tcp", "rdma", "ucx", "UCX", "verbs");
     private static final String Z85_ALPHABET =
@@ -117,6 +120,9 @@ public final class PdL2AdapterConfig {
     private final String curveServerKey;
     private final String curveSecretKey;
     private final String curvePublicKey;
+    private final Duration heartbeatInterval;
+    private final Duration heartbeatTimeout;
+    private final Duration resultTtl;
 
     private PdL2AdapterConfig(Map<String, ?> d) {
         // Upstream's checks, in upstream's order, with upstream's messages.
@@ -184,6 +190,31 @@ public final class PdL2AdapterConfig {
         curveServerKey = z85Key(d, CURVE_SERVER_KEY);
         curveSecretKey = z85Key(d, CURVE_SECRET_KEY);
         curvePublicKey = z85Key(d, CURVE_PUBLIC_KEY);
+        heartbeatInterval = d.containsKey(HEARTBEAT_INTERVAL_SEC) && isZero(d.get(HEARTBEAT_INTERVAL_SEC))
+                ? Duration.ZERO : durationMillis(d, HEARTBEAT_INTERVAL_SEC, 500);
+        heartbeatTimeout = durationMillis(d, HEARTBEAT_TIMEOUT_SEC, 2000);
+        if (!heartbeatInterval.isZero() && heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+            throw new ConfigException(HEARTBEAT_TIMEOUT_SEC, "heartbeat_timeout_sec must exceed heartbeat_interval_sec ("
+                    + seconds(heartbeatInterval) + ") while heartbeats are on, got " + seconds(heartbeatTimeout));
+        }
+        resultTtl = duration(d, RESULT_TTL_SEC, 60);
+    }
+
+    /** Whether a config value means zero (0, 0.0, "0"): heartbeats off. */
+    private static boolean isZero(Object v) {
+        if (v instanceof Number n && !(v instanceof Double d && !Double.isFinite(d))) {
+            return new BigDecimal(n.toString()).signum() == 0;
+        }
+        if (v instanceof String str) {
+            BigDecimal b = PyInt.parseDecimal(str);
+            return b != null && b.signum() == 0;
+        }
+        return false;
+    }
+
+    /** A positive duration with a default given in milliseconds. */
+    private static Duration durationMillis(Map<String, ?> d, String field, long dfltMillis) {
+        return d.containsKey(field) ? duration(d, field, 1) : Duration.ofMillis(dfltMillis);
     }
 
     /**
@@ -268,6 +299,9 @@ public final class PdL2AdapterConfig {
         m.put(CURVE_SERVER_KEY, curveServerKey);
         m.put(CURVE_SECRET_KEY, curveSecretKey);
         m.put(CURVE_PUBLIC_KEY, curvePublicKey);
+        m.put(HEARTBEAT_INTERVAL_SEC, seconds(heartbeatInterval));
+        m.put(HEARTBEAT_TIMEOUT_SEC, seconds(heartbeatTimeout));
+        m.put(RESULT_TTL_SEC, seconds(resultTtl));
         return m;
     }
 
@@ -317,6 +351,9 @@ public final class PdL2AdapterConfig {
                 against; '' = no CURVE (default: '')
                 - curve_secret_key (str): this node's CURVE secret key (Z85, 40 chars); '' = none (default: '')
                 - curve_public_key (str): this node's CURVE public key (Z85, 40 chars); '' = none (default: '')
+                - heartbeat_interval_sec (float): seconds between ZMTP heartbeats on the control sockets, [0, 604800];                 0 disables heartbeats (default: 0.5)
+                - heartbeat_timeout_sec (float): seconds of silence after which a control connection is declared dead                 (its receiver's pending allocations and in-flight stores fail then), (0, 604800], more than                 heartbeat_interval_sec while heartbeats are on (default: 2)
+                - result_ttl_sec (float): seconds a completed lookup or load result waits to be collected before it                 is dropped (a lookup's locks are released), (0, 604800] (default: 60)
                 LMCache base keys 'type', 'eviction', 'persist_enabled' and 'serde' are accepted and ignored; \
                 any other key is an error.
                 """;
@@ -472,6 +509,21 @@ public final class PdL2AdapterConfig {
     /** This node's CURVE public key (Z85, 40 chars), or {@code ""}. */
     public String curvePublicKey() {
         return curvePublicKey;
+    }
+
+    /** {@code heartbeat_interval_sec}: time between ZMTP heartbeats on control sockets; zero = off. */
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** {@code heartbeat_timeout_sec}: silence after which a control connection is declared dead. */
+    public Duration heartbeatTimeout() {
+        return heartbeatTimeout;
+    }
+
+    /** {@code result_ttl_sec}: how long an uncollected lookup or load result is kept. */
+    public Duration resultTtl() {
+        return resultTtl;
     }
 
     @Override
@@ -846,6 +898,21 @@ public final class PdL2AdapterConfig {
         /** {@code curve_public_key} (Z85) or "". */
         public Builder curvePublicKey(String key) {
             return put(CURVE_PUBLIC_KEY, key);
+        }
+
+        /** {@code heartbeat_interval_sec}; {@link Duration#ZERO} disables heartbeats. */
+        public Builder heartbeatInterval(Duration d) {
+            return put(HEARTBEAT_INTERVAL_SEC, secondsOf(d));
+        }
+
+        /** {@code heartbeat_timeout_sec}. */
+        public Builder heartbeatTimeout(Duration d) {
+            return put(HEARTBEAT_TIMEOUT_SEC, secondsOf(d));
+        }
+
+        /** {@code result_ttl_sec}. */
+        public Builder resultTtl(Duration d) {
+            return put(RESULT_TTL_SEC, secondsOf(d));
         }
 
         /**

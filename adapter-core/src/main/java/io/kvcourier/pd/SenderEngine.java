@@ -10,6 +10,7 @@ import io.kvcourier.control.AllocPool;
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.Endpoints;
+import io.kvcourier.control.Heartbeat;
 import io.kvcourier.control.InitExchange;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.staging.StagingBuffer;
@@ -78,6 +79,7 @@ final class SenderEngine implements AutoCloseable {
     private final long replyGraceNanos;
     private final long transferTimeoutNanos;
     private final long handshakeTimeoutNanos;
+    private final long requestTimeoutNanos;
     private final int maxInflight;
     private volatile boolean closing;
 
@@ -109,7 +111,9 @@ final class SenderEngine implements AutoCloseable {
         this.replyGraceNanos = Math.min(allocTimeoutNanos, TimeUnit.SECONDS.toNanos(5));
         this.transferTimeoutNanos = config.transferTimeout().toNanos();
         this.handshakeTimeoutNanos = config.handshakeTimeout().toNanos();
+        this.requestTimeoutNanos = config.requestTimeout().toNanos();
         this.maxInflight = config.maxInflightBatches();
+        Heartbeat heartbeat = new Heartbeat(config.heartbeatInterval(), config.heartbeatTimeout());
         // curve_server_key set: CURVE client of the receiver (own pair from curve_public_key/curve_secret_key,
         // else a fresh one). Checked before anything native is made.
         this.security = config.curveServerKey().isEmpty() ? ControlSecurity.NONE
@@ -139,8 +143,10 @@ final class SenderEngine implements AutoCloseable {
         for (int r = 0; r < ranks; r++) {
             int initPort = init.get(Math.min(r, init.size() - 1));
             int allocPort = alloc.get(Math.min(r, alloc.size() - 1));
+            int rank = r;
             AllocPool pool = new AllocPool(control, Endpoints.connect(config.peerHost(), allocPort), senderId, security,
-                    Math.min(ALLOC_SOCKETS_PER_RANK, maxInflight), encoder);
+                    Math.min(ALLOC_SOCKETS_PER_RANK, maxInflight), encoder, heartbeat,
+                    why -> rankLost(peers[rank], why));
             peers[r] = new RankPeer(r, Endpoints.connect(config.peerHost(), initPort), pool);
         }
         control.execute(() -> {
@@ -718,10 +724,27 @@ final class SenderEngine implements AutoCloseable {
         executor.execute(failed::close);
     }
 
+    /**
+     * Control thread: the receiver rank is gone (its alloc connection ended: RST/FIN, or no heartbeat within
+     * {@code heartbeat_timeout_sec}; or its data connection ended). Every allocation pending to it has failed
+     * already; now the batches waiting for its handshake or connection fail, and the data connection is dropped,
+     * which fails every batch in flight on it. The next task handshakes afresh.
+     */
+    private void rankLost(RankPeer peer, String why) {
+        LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver lost: {1}", peer.rank, why);
+        peer.alloc.failAll("receiver lost: " + why);
+        ChannelConnection c = peer.connection;
+        failWaitingForConnection(peer, "receiver lost: " + why);
+        dropConnection(peer, c);
+    }
+
     // ------------------------------------------------------------------------------------------ timers
 
     /** The engine's own deadlines on the control thread: commits that do not come, admission waits. */
     private final class Timers implements ControlAgent.Duty {
+        /** When the request records are next checked against {@code request_timeout_sec}. */
+        private long nextRecordSweep = System.nanoTime();
+
         @Override
         public int poll(long nowNanos) {
             int work = 0;
@@ -752,6 +775,10 @@ final class SenderEngine implements AutoCloseable {
                 retryAdmission();
                 work++;
             }
+            if (nowNanos - nextRecordSweep >= 0) {
+                work += held.expire(nowNanos, requestTimeoutNanos);
+                nextRecordSweep = nowNanos + Math.min(TimeUnit.SECONDS.toNanos(1), requestTimeoutNanos / 4 + 1);
+            }
             return work;
         }
 
@@ -765,6 +792,9 @@ final class SenderEngine implements AutoCloseable {
             SenderBatch a = admission.peek();
             if (a != null && (next == Long.MAX_VALUE || a.transferDeadlineNanos - next < 0)) {
                 next = a.transferDeadlineNanos;
+            }
+            if (held.requests() > 0 && (next == Long.MAX_VALUE || nextRecordSweep - next < 0)) {
+                next = nextRecordSweep;
             }
             return next;
         }

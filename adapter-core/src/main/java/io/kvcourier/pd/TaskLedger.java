@@ -22,6 +22,17 @@ final class TaskLedger implements AutoCloseable {
     private int storeCount;
     private final ConcurrentHashMap<Long, Bitmap> lookups = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Bitmap> loads = new ConcurrentHashMap<>();
+    /**
+     * Lookup and load results in completion order, for {@link #expire}: those nobody collected within the result
+     * TTL are dropped (a lookup's locks released through its {@code onExpired}).
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Uncollected> uncollected =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final AtomicLong resultsExpired = new AtomicLong();
+
+    /** A lookup or load result waiting to be collected. {@code onExpired} runs if it is dropped uncollected. */
+    private record Uncollected(long id, boolean lookup, long completedNanos, Runnable onExpired) {
+    }
     private final EventFd storeFd;
     private final EventFd lookupFd;
     private final EventFd loadFd;
@@ -82,11 +93,20 @@ final class TaskLedger implements AutoCloseable {
     }
 
     void completeLookup(long id, Bitmap bitmap) {
+        completeLookup(id, bitmap, null);
+    }
+
+    /**
+     * Records a lookup result; {@code onExpired} (e.g. releasing the locks the lookup took) runs if the result is
+     * never collected within the TTL given to {@link #expire}.
+     */
+    void completeLookup(long id, Bitmap bitmap, Runnable onExpired) {
         synchronized (closeLock) {
             if (closed) {
                 return;
             }
             lookups.put(id, bitmap);
+            uncollected.add(new Uncollected(id, true, System.nanoTime(), onExpired));
             lookupFd.signal();
         }
     }
@@ -97,6 +117,7 @@ final class TaskLedger implements AutoCloseable {
                 return;
             }
             loads.put(id, bitmap);
+            uncollected.add(new Uncollected(id, false, System.nanoTime(), null));
             loadFd.signal();
         }
     }
@@ -119,6 +140,35 @@ final class TaskLedger implements AutoCloseable {
 
     Bitmap takeLoad(long id) {
         return loads.remove(id);
+    }
+
+    /**
+     * Drops lookup and load results completed more than {@code ttlNanos} before {@code nowNanos} that nobody
+     * collected (a documented extension of "results are returned once": they are returned never), running each
+     * dropped lookup's {@code onExpired}. Cost is proportional to what completed since the last call.
+     *
+     * @return how many results were dropped
+     */
+    int expire(long nowNanos, long ttlNanos) {
+        int dropped = 0;
+        for (Uncollected u; (u = uncollected.peek()) != null && nowNanos - u.completedNanos - ttlNanos >= 0; ) {
+            uncollected.poll();
+            Bitmap gone = u.lookup ? lookups.remove(u.id) : loads.remove(u.id);
+            if (gone == null) {
+                continue; // collected in time
+            }
+            dropped++;
+            resultsExpired.incrementAndGet();
+            if (u.onExpired != null) {
+                try {
+                    u.onExpired.run();
+                } catch (RuntimeException e) {
+                    System.getLogger(TaskLedger.class.getName()).log(System.Logger.Level.WARNING,
+                            "releasing an expired lookup's locks failed", e);
+                }
+            }
+        }
+        return dropped;
     }
 
     /** Drops results nobody collected and closes the fds. Idempotent. */

@@ -72,4 +72,15 @@ class HeldKeysTest {
         assertThat(held.release("r3", List.of("extra"))).containsExactly("a", "b", "extra");
         assertThat(held.release("r3", List.of())).isEmpty();
     }
+
+    @Test
+    void recordsThatAllocatedNothingForTheRequestTimeoutAreForgotten() {
+        accept("old", List.of("a"), new int[] {0}, new int[0]);
+        long later = System.nanoTime() + 10_000_000_000L;
+        accept("fresh", List.of("b"), new int[] {1}, new int[0]);
+        assertThat(held.expire(later, 5_000_000_000L)).as("both are older than 5 s at +10 s").isEqualTo(2);
+        accept("young", List.of("c"), new int[] {2}, new int[0]);
+        assertThat(held.expire(System.nanoTime(), 5_000_000_000L)).as("nothing is stale yet").isZero();
+        assertThat(held.heldBy("young")).containsExactly("c");
+    }
 }

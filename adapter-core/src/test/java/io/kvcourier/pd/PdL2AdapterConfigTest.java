@@ -133,7 +133,8 @@ class PdL2AdapterConfigTest {
                 "allocation_timeout_sec", "handshake_timeout_sec", "transfer_timeout_sec", "shutdown_timeout_sec",
                 "committed_ttl_sec", "notify_timeout_sec", "request_timeout_sec", "chunk_bytes", "num_qps",
                 "bind_host", "max_inflight_batches", "rdma_device", "rdma_port", "gid_index", "curve_server_key",
-                "curve_secret_key", "curve_public_key")) {
+                "curve_secret_key", "curve_public_key", "heartbeat_interval_sec", "heartbeat_timeout_sec",
+                "result_ttl_sec")) {
             assertThat(help).as(field).contains("- " + field + " (");
         }
         assertThat(help.lines().filter(l -> l.startsWith("- ")).count())
@@ -196,6 +197,30 @@ class PdL2AdapterConfigTest {
         assertThat(cfg.curveServerKey()).isEmpty();
         assertThat(cfg.curveSecretKey()).isEmpty();
         assertThat(cfg.curvePublicKey()).isEmpty();
+        assertThat(cfg.heartbeatInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(cfg.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(cfg.resultTtl()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void heartbeatKeysAreValidatedNamingTheField() {
+        PdL2AdapterConfig off = PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "heartbeat_interval_sec", 0));
+        assertThat(off.heartbeatInterval()).as("0 disables heartbeats").isZero();
+        assertThat(PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "heartbeat_interval_sec", "0.0")).heartbeatInterval())
+                .isZero();
+        PdL2AdapterConfig fast = PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "heartbeat_interval_sec", 0.1,
+                "heartbeat_timeout_sec", "0.3"));
+        assertThat(fast.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(fast.heartbeatTimeout()).isEqualTo(Duration.ofMillis(300));
+        assertThat(PdL2AdapterConfig.fromMap(fast.toMap())).isEqualTo(fast);
+        assertRejected(with(MINIMAL_SENDER, "heartbeat_interval_sec", 2, "heartbeat_timeout_sec", 2),
+                "heartbeat_timeout_sec", "must exceed heartbeat_interval_sec");
+        assertRejected(with(MINIMAL_SENDER, "heartbeat_interval_sec", -1), "heartbeat_interval_sec", "heartbeat_interval_sec");
+        assertRejected(with(MINIMAL_SENDER, "heartbeat_timeout_sec", 0), "heartbeat_timeout_sec", "heartbeat_timeout_sec");
+        assertRejected(with(MINIMAL_SENDER, "result_ttl_sec", "soon"), "result_ttl_sec", "result_ttl_sec");
+        assertThat(PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "heartbeat_interval_sec", 0,
+                "heartbeat_timeout_sec", 0.1)).heartbeatTimeout()).as("any timeout while heartbeats are off")
+                .isEqualTo(Duration.ofMillis(100));
     }
 
     @Test

@@ -158,6 +158,46 @@ class PdL2AdapterTest {
     }
 
     @Test
+    void aLookupResultNobodyCollectsExpiresAndReleasesItsLocks() {
+        try (PdPair p = new PdPair(PdPair.DEFAULT_CHANNEL, m -> m.put("result_ttl_sec", 0.3), m -> { });
+             TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            List<ObjectKey> keys = PdPair.keys("ttl", 3);
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, p.randomChunks(3)), WAIT)).isTrue();
+            long forgotten = p.receiver.submitLookupAndLockTask(keys); // locks 3 keys; its result is never queried
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (((Number) p.receiver.reportStatus().get("results_expired")).longValue() == 0
+                    && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling a counter the TTL sweep sets
+            }
+            assertThat(p.receiver.reportStatus()).containsEntry("results_expired", 1L)
+                    .containsEntry("locks_released_by_ttl", 3L);
+            assertThat(p.receiver.queryLookupAndLockResult(forgotten)).as("an expired result is gone").isNull();
+            // With the lookup's locks gone, loading the keys frees their pages (a locked page would stay).
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(keys, p.emptyChunks(3)), WAIT).popcount()).isEqualTo(3);
+            assertThat(p.receiver.reportStatus()).containsEntry("pages_in_use", 0);
+            // A result collected in time is never expired.
+            assertThat(wr.awaitLookup(p.receiver.submitLookupAndLockTask(PdPair.keys("none", 1)), WAIT).popcount())
+                    .isZero();
+        }
+    }
+
+    @Test
+    void aSendersRecordOfARequestWhoseLastBatchNeverComesExpiresAfterTheRequestTimeout() {
+        try (PdPair p = new PdPair(PdPair.DEFAULT_CHANNEL, m -> { }, m -> m.put("request_timeout_sec", 0.5));
+             TaskWaiter ws = new TaskWaiter(p.sender)) {
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("open", 2), p.randomChunks(2),
+                    new TransferSpec("never-finished", false, 4)), WAIT)).isTrue();
+            assertThat(p.sender.reportStatus()).containsEntry("cancellable_requests", 1);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while ((int) p.sender.reportStatus().get("cancellable_requests") != 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling a counter the sweep sets
+            }
+            assertThat(p.sender.reportStatus()).as("forgotten after request_timeout_sec")
+                    .containsEntry("cancellable_requests", 0);
+        }
+    }
+
+    @Test
     void partialLastChunkLoadsExactlyTheStoredLength() {
         try (PdPair p = new PdPair(); TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
             MemoryObj full = p.kvChunk(2, 16, 512);    // 2*2*16*512*2 = 64 KiB = one page

@@ -28,8 +28,11 @@ final class PdPair implements AutoCloseable {
     final Arena arena = Arena.ofShared();
     private final Random random = new Random(42);
 
+    /** The channel {@link #PdPair()} uses. */
+    static final TransferChannelFactory DEFAULT_CHANNEL = MockMemoryChannel.FACTORY;
+
     PdPair() {
-        this(MockMemoryChannel.FACTORY, m -> { }, m -> { });
+        this(DEFAULT_CHANNEL, m -> { }, m -> { });
     }
 
     PdPair(TransferChannelFactory channel, Consumer<Map<String, Object>> receiverTweaks,

@@ -157,6 +157,52 @@ class KilledProcessTest {
         }
     }
 
+    /**
+     * Issue 13's bound: with long transfer and allocation deadlines (30 s), a receiver killed with SIGKILL while one
+     * store is half-way through its data connection and two more wait for their allocations (the receiver holds
+     * their replies: no room) makes every one of them fail within 2 s — the kernel's RST ends the control
+     * connections, their monitors report it, and the sender fails everything pending to that receiver at once.
+     */
+    @Test
+    void everyInFlightStoreOfAKilledReceiverFailsWithinTwoSeconds() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            Map<String, Object> r = Rig.base("receiver");
+            tcp(r);
+            r.put("peer_init_port", List.of(0));
+            r.put("peer_alloc_port", List.of(0));
+            r.put("buffer_size", 4 * Rig.CHUNK);
+            r.put("allocation_timeout_sec", 30);
+            r.put("transfer_timeout_sec", 30);
+            try (Child receiver = new Child("receiver-hold", json(r))) {
+                String[] ports = receiver.await("PORTS").split(" ");
+                Map<String, Object> s = Rig.base("sender");
+                tcp(s);
+                s.put("peer_alloc_port", List.of(Integer.parseInt(ports[1])));
+                s.put("peer_init_port", List.of(Integer.parseInt(ports[2])));
+                s.put("allocation_timeout_sec", 30);
+                s.put("transfer_timeout_sec", 30);
+                try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s),
+                        io.kvcourier.channel.tcp.TcpChannel.FACTORY); Rig.Waiter ws = new Rig.Waiter(sender)) {
+                    List<Long> ids = new ArrayList<>();
+                    for (String name : List.of("a", "b", "c")) {
+                        ids.add(sender.submitStoreTask(Rig.keys(name, 3), Rig.chunks(arena, 3, name.charAt(0)),
+                                new TransferSpec(name, true, 3)));
+                    }
+                    receiver.await("HELD");
+                    long killed = System.nanoTime();
+                    receiver.kill();
+                    for (long id : ids) {
+                        assertThat(ws.store(id, Rig.WAIT)).as("store %d fails", id).isFalse();
+                    }
+                    assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("every store failed within 2 s of the kill")
+                            .isLessThan(Duration.ofSeconds(2));
+                    assertThat(Rig.intStatus(sender, "staging_pages_free"))
+                            .isEqualTo(Rig.intStatus(sender, "staging_pages"));
+                }
+            }
+        }
+    }
+
     @Test
     void senderProcessKilledMidRequest() throws Exception {
         TcpReceiverRestartTestSupport.HeldTcp held = new TcpReceiverRestartTestSupport.HeldTcp();
