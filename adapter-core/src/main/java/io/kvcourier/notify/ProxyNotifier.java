@@ -138,13 +138,13 @@ public final class ProxyNotifier implements AutoCloseable {
         return n;
     }
 
-    /** @return {@code tcp://host:port}, with an IPv6 literal host in brackets */
+    /** {@return {@code tcp://host:port}, with an IPv6 literal host in brackets} */
     static String tcpEndpoint(String host, Object port) {
         boolean v6 = host.indexOf(':') >= 0 && !host.startsWith("[");
         return "tcp://" + (v6 ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** @return a notifier that drops every notification: no socket, no thread */
+    /** {@return a notifier that drops every notification: no socket, no thread} */
     public static ProxyNotifier disabled() {
         return new ProxyNotifier();
     }
@@ -197,12 +197,12 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    /** @return whether notifications go anywhere ({@code false} for a disabled notifier) */
+    /** {@return whether notifications go anywhere ({@code false} for a disabled notifier)} */
     public boolean isEnabled() {
         return endpoint != null;
     }
 
-    /** @return {@code tcp://host:port} of the proxy, or {@code null} when disabled */
+    /** {@return {@code tcp://host:port} of the proxy, or {@code null} when disabled} */
     public String endpoint() {
         return endpoint;
     }
@@ -249,13 +249,13 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    /** @return a snapshot of the counters */
+    /** {@return a snapshot of the counters} */
     public NotifierCounters counters() {
         return new NotifierCounters(offered.sum(), sent.sum(), retried.sum(), dropped.sum(), expired.sum(),
                 failed.sum());
     }
 
-    /** @return notifications waiting for the thread */
+    /** {@return the number of notifications waiting for the thread} */
     public int queued() {
         return queue == null ? 0 : queue.size();
     }

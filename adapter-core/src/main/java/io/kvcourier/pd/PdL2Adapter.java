@@ -60,6 +60,8 @@ public final class PdL2Adapter implements L2Adapter {
     /**
      * Creates an adapter with the first channel in {@code config.channelPreferences()} this machine supports.
      *
+     * @param config the configuration
+     * @return a running adapter; close it to release its threads, sockets and memory
      * @throws IllegalArgumentException      for a configuration this machine cannot serve (e.g. verbs without
      *                                       an RDMA device, a CUDA buffer), naming the reason
      * @throws IllegalStateException         if a port cannot be bound or the channel cannot start
@@ -68,7 +70,13 @@ public final class PdL2Adapter implements L2Adapter {
         return new PdL2Adapter(config, TransferChannels.factoryFor(config));
     }
 
-    /** Creates an adapter over the given channel factory (tests use a controllable one). */
+    /**
+     * Creates an adapter over the given channel factory (tests use a controllable one).
+     *
+     * @param config the configuration
+     * @param channels the transfer channel implementation (an internal SPI, not exported)
+     */
+    @SuppressWarnings("exports") // the channel SPI is internal: tests and in-process channels use this constructor
     public PdL2Adapter(PdL2AdapterConfig config, TransferChannelFactory channels) {
         this.config = Objects.requireNonNull(config, "config");
         if (!"cpu".equals(config.bufferDevice())) {
@@ -129,21 +137,27 @@ public final class PdL2Adapter implements L2Adapter {
         this.deadlineChecks = checks;
     }
 
+    /**
+     * {@return the configuration this adapter was created with}
+     */
     public PdL2AdapterConfig config() {
         return config;
     }
 
+    /**
+     * {@return whether this adapter sends (prefill) or receives (decode)}
+     */
     public Role role() {
         return config.role();
     }
 
-    /** The receiver's bound alloc ports, one per rank (the real ports when 0 was configured). */
+    /** {@return the receiver's bound alloc ports, one per rank (the real ports when 0 was configured)} */
     public List<Integer> allocPorts() {
         requireRole(Role.RECEIVER, "allocPorts");
         return receiver.allocPorts();
     }
 
-    /** The receiver's bound init (handshake) ports, one per rank. */
+    /** {@return the receiver's bound init (handshake) ports, one per rank} */
     public List<Integer> initPorts() {
         requireRole(Role.RECEIVER, "initPorts");
         return receiver.initPorts();
@@ -156,6 +170,8 @@ public final class PdL2Adapter implements L2Adapter {
      * returns, the batch's keys are pinned: admission cannot evict them before the listener had its chance to
      * lock them. Replaces any earlier listener; {@code null} removes it. A decode loop uses it to learn what
      * arrived without polling.
+     *
+     * @param listener the listener, or {@code null} to remove it
      */
     public void setCommitListener(java.util.function.Consumer<List<ObjectKey>> listener) {
         requireRole(Role.RECEIVER, "setCommitListener");
@@ -211,6 +227,7 @@ public final class PdL2Adapter implements L2Adapter {
      * Sender only: tells every receiver rank to drop what it allocated for {@code reqId}
      * ({@code CancelNotif}). Blocks for at most the allocation deadline per rank; call it off hot paths.
      *
+     * @param reqId the request
      * @return how many ranks acknowledged
      */
     public int cancelRequest(String reqId) {
@@ -254,6 +271,7 @@ public final class PdL2Adapter implements L2Adapter {
      * Sender only: forgets memory registered with {@link #registerMemory} (exactly the same segment bounds).
      * No store task reading from it may still be in flight.
      *
+     * @param segment the same segment that was registered
      * @return whether it was registered
      */
     public boolean unregisterMemory(java.lang.foreign.MemorySegment segment) {
