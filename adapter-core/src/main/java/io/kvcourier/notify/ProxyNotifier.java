@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
+import io.kvcourier.jfr.Jfr;
+import io.kvcourier.jfr.ProxyNotificationEvent;
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireEncoder;
 
@@ -72,7 +74,8 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    private record Pending(String reqId, long deadlineNanos) {
+    /** A queued notification; {@code jfr} times it from {@code offer} to its outcome (only while enabled). */
+    private record Pending(String reqId, long deadlineNanos, ProxyNotificationEvent jfr) {
     }
 
     private final String endpoint;
@@ -90,6 +93,8 @@ public final class ProxyNotifier implements AutoCloseable {
     private volatile boolean parked;
     private volatile long shutdownAtNanos;
     private volatile Throwable startFailure;
+    /** Send attempts of the notification being delivered (notifier thread only). */
+    private int attempts;
 
     private final LongAdder offered = new LongAdder();
     private final LongAdder sent = new LongAdder();
@@ -222,7 +227,8 @@ public final class ProxyNotifier implements AutoCloseable {
             dropped.increment();
             return false;
         }
-        Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos);
+        Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos,
+                Jfr.proxyNotification() ? Jfr.begin(new ProxyNotificationEvent()) : null);
         if (queue.offer(p)) {
             if (parked) {
                 LockSupport.unpark(thread);
@@ -319,6 +325,7 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     private void deliver(PushLink link, WireEncoder encoder, Pending p) {
+        attempts = 0;
         Outcome outcome;
         try {
             ByteBuffer bytes = encoder.encode(new ProxyNotif(p.reqId()));
@@ -328,6 +335,7 @@ public final class ProxyNotifier implements AutoCloseable {
             failed.increment();
             LOG.log(Level.WARNING, "proxy notification for req_id " + p.reqId() + " to " + endpoint + " failed", e);
         }
+        notificationEvent(p, outcome, attempts);
         try {
             hooks.onOutcome(p.reqId(), outcome);
         } catch (RuntimeException e) {
@@ -335,9 +343,27 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
+    private void notificationEvent(Pending p, Outcome outcome, int attemptCount) {
+        ProxyNotificationEvent e = p.jfr();
+        if (e == null) {
+            return;
+        }
+        e.requestId = p.reqId();
+        e.peer = endpoint;
+        e.attempts = attemptCount;
+        e.outcome = outcome.name().toLowerCase(java.util.Locale.ROOT);
+        e.reason = switch (outcome) {
+            case SENT -> "";
+            case EXPIRED -> "the proxy did not take it within the " + (stopping ? "shutdown" : "send") + " deadline";
+            case FAILED -> "send error (see the log)";
+        };
+        e.commit();
+    }
+
     private Outcome sendWithRetry(PushLink link, WireEncoder encoder, int length, Pending p) {
         long backoff = MIN_BACKOFF_NANOS;
         for (int attempt = 1; ; attempt++) {
+            attempts = attempt;
             hooks.beforeAttempt(p.reqId(), attempt);
             if (link.trySend(encoder.array(), length)) {
                 sent.increment();
@@ -386,6 +412,7 @@ public final class ProxyNotifier implements AutoCloseable {
         }
         for (Pending p; (p = queue.poll()) != null; ) {
             expired.increment();
+            notificationEvent(p, Outcome.EXPIRED, 0);
             LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped at shutdown", p.reqId());
         }
     }
