@@ -82,6 +82,8 @@ class JfrEventsTest {
             List<ObjectKey> keys = PdPair.keys("jfr", 3, 0);
             long id = p.sender.submitStoreTask(keys, p.randomChunks(3), new TransferSpec("req-jfr", true, 3));
             assertThat(w.awaitStore(id, WAIT)).isTrue();
+            assertThat(p.sender.async().store(PdPair.keys("jfr-async", 1), p.randomChunks(1),
+                    new TransferSpec("req-jfr-async", true, 1)).toCompletableFuture().get(30, TimeUnit.SECONDS)).isTrue();
             assertThat(proxy.awaitReady("req-jfr", 1, WAIT)).isTrue();
 
             RecordedEvent task = rec.await("StoreTask", e -> "req-jfr".equals(e.getString("requestId")));
@@ -94,6 +96,8 @@ class JfrEventsTest {
             assertThat(task.getString("outcome")).isEqualTo("committed");
             assertThat(task.getString("reason")).isEmpty();
             assertThat(task.getDuration()).isPositive();
+            RecordedEvent asyncTask = rec.await("StoreTask", e -> "req-jfr-async".equals(e.getString("requestId")));
+            assertThat(asyncTask.getString("api")).isEqualTo("async");
 
             RecordedEvent alloc = rec.await("Allocation", e -> "req-jfr".equals(e.getString("requestId")));
             assertThat(alloc.getString("outcome")).isEqualTo("allocated");
