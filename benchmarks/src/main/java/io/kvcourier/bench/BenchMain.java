@@ -30,7 +30,7 @@ import java.util.Set;
  * this JVM and child processes; {@code verbs} runs only where an RDMA device exists.
  */
 public final class BenchMain {
-    static final List<String> SUITES = List.of("copy", "submit", "signal", "wire", "channel", "verbs", "e2e");
+    static final List<String> SUITES = List.of("copy", "submit", "signal", "control", "wire", "channel", "verbs", "e2e");
     /** Held so the level set on it sticks (JUL keeps loggers weakly). */
     private static final java.util.logging.Logger KVCOURIER_LOG = java.util.logging.Logger.getLogger("io.kvcourier");
 
@@ -136,13 +136,14 @@ public final class BenchMain {
                   --json FILE     where to write the raw results (default benchmarks/target/bench-results.json)
                   --python PATH   a python with msgspec + pyzmq for the LMCache-path end-to-end peer rows
                                   (default .ci/.venv/bin/python; without one those rows are skipped, and say so)
-                  --suites LIST   comma-separated subset of: copy,submit,signal,wire,channel,verbs,e2e
+                  --suites LIST   comma-separated subset of: copy,submit,signal,control,wire,channel,verbs,e2e
                   --verbose       show JMH's own progress output
                 suites, each kvcourier row beside its anchor measured in the same run (ceiling, peer, floor,
                 baseline or budget; ratio 1.00 = at the anchor, above 1 = better than it):
                   copy     L1 -> staging copy vs libc memcpy
                   submit   submitStoreTask latency vs a virtual-thread handoff and vs an MPSC offer + unpark
                   signal   eventfd ping-pong vs raw FFM
+                  control  jeromq DEALER->ROUTER round trip vs a 64 B loopback TCP ping-pong (floor)
                   wire     codec vs msgpack-core
                   channel  mock_memory vs memcpy; tcp channel (2 JVMs) vs a raw TCP pump
                   verbs    only where an RDMA device exists (see .ci/rxe)
@@ -184,6 +185,7 @@ public final class BenchMain {
                     case "copy" -> copy();
                     case "submit" -> submit();
                     case "signal" -> signal();
+                    case "control" -> control();
                     case "wire" -> wire();
                     case "channel" -> channel();
                     case "verbs" -> verbs();
@@ -258,6 +260,19 @@ public final class BenchMain {
         report.note("submit", "MPSC ceiling: a task record offered to a ConcurrentLinkedQueue and its parked consumer "
                 + "(a platform thread) unparked; the least a submit that hands its task to an owning thread can cost "
                 + "(issue 12 target: submitStoreTask p99 <= 2x its p99, ratio >= 0.5)");
+    }
+
+    private void control() throws Exception {
+        List<Row> rows = jmh.run(ControlRoundTripBenchmark.class, Map.of(), outDir("control"));
+        Row zmq = JmhRunner.find(rows, "jeromqDealerRouterRoundTrip");
+        Row tcp = JmhRunner.find(rows, "rawTcpRoundTrip");
+        String floor = "64 B ping-pong, plain loopback TCP";
+        for (double p : new double[] {50, 99, 99.9}) {
+            report.add(new Metric("control", "RTT p" + pct(p), "jeromq DEALER -> ROUTER echo, 64 B", "us",
+                    Better.LOWER, zmq.percentile(p), floor, tcp.percentile(p), Metric.Anchor.FLOOR));
+        }
+        report.note("control", "the round trip an AllocRequest/AllocResponse pair costs before the receiver does any "
+                + "work: jeromq crosses each side's I/O thread both ways; the floor is a blocking socket pair");
     }
 
     private void signal() throws Exception {
