@@ -34,11 +34,23 @@ public final class CompletionPoller implements AutoCloseable {
     private final Epoll epoll;
     private final int[] fds;
 
-    /** A poller over an adapter's three fds. */
+    /**
+     * A poller over an adapter's three fds.
+     *
+     * @param adapter the adapter whose store, lookup and load eventfds are watched (it keeps owning them)
+     * @return a new poller; close it before the adapter
+     */
     public static CompletionPoller forAdapter(L2Adapter adapter) {
         return new CompletionPoller(adapter.storeEventFd(), adapter.lookupAndLockEventFd(), adapter.loadEventFd());
     }
 
+    /**
+     * A poller over three eventfds the caller owns (and keeps open until the poller is closed).
+     *
+     * @param storeFd the store completion eventfd
+     * @param lookupFd the lookup completion eventfd
+     * @param loadFd the load completion eventfd
+     */
     public CompletionPoller(int storeFd, int lookupFd, int loadFd) {
         this.fds = new int[] {storeFd, lookupFd, loadFd};
         Epoll e = Epoll.create(3);
@@ -57,6 +69,9 @@ public final class CompletionPoller implements AutoCloseable {
     /**
      * Waits up to {@code timeout} for at least one completion, drains the fds that fired, and returns a mask
      * of {@link #STORE}, {@link #LOOKUP}, {@link #LOAD}; 0 on timeout.
+     *
+     * @param timeout the longest wait; zero polls once
+     * @return the mask of operations that completed, 0 on timeout
      */
     public int await(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -20,7 +20,11 @@ public final class Bitmap {
     private final int size;
     private final long[] words;
 
-    /** An all-zero bitmap of {@code size} bits ({@code size >= 0}). */
+    /**
+     * An all-zero bitmap of {@code size} bits ({@code size >= 0}).
+     *
+     * @param size the number of bits
+     */
     public Bitmap(int size) {
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0, got " + size);
@@ -29,7 +33,12 @@ public final class Bitmap {
         this.words = new long[(size + 63) >>> 6];
     }
 
-    /** A bitmap of {@code size} bits whose first {@code prefixOnes} bits are set ({@code 0 <= prefixOnes <= size}). */
+    /**
+     * A bitmap of {@code size} bits whose first {@code prefixOnes} bits are set ({@code 0 <= prefixOnes <= size}).
+     *
+     * @param size the number of bits
+     * @param prefixOnes how many leading bits are set
+     */
     public Bitmap(int size, int prefixOnes) {
         this(size);
         if (prefixOnes < 0 || prefixOnes > size) {
@@ -43,30 +52,43 @@ public final class Bitmap {
         }
     }
 
-    /** The number of bits. */
+    /** {@return the number of bits} */
     public int size() {
         return size;
     }
 
-    /** Sets bit {@code i}. */
+    /**
+     * Sets bit {@code i}.
+     *
+     * @param i the bit, {@code 0 <= i < size()}
+     */
     public void set(int i) {
         Objects.checkIndex(i, size);
         words[i >>> 6] |= 1L << i;
     }
 
-    /** Clears bit {@code i}. */
+    /**
+     * Clears bit {@code i}.
+     *
+     * @param i the bit, {@code 0 <= i < size()}
+     */
     public void clear(int i) {
         Objects.checkIndex(i, size);
         words[i >>> 6] &= ~(1L << i);
     }
 
-    /** Whether bit {@code i} is set. */
+    /**
+     * Whether bit {@code i} is set.
+     *
+     * @param i the bit, {@code 0 <= i < size()}
+     * @return whether it is set
+     */
     public boolean test(int i) {
         Objects.checkIndex(i, size);
         return (words[i >>> 6] & (1L << i)) != 0;
     }
 
-    /** The number of set bits. */
+    /** {@return the number of set bits} */
     public int popcount() {
         int n = 0;
         for (long w : words) {
@@ -75,7 +97,7 @@ public final class Bitmap {
         return n;
     }
 
-    /** The number of consecutive set bits starting at index 0 (the found prefix). */
+    /** {@return the number of consecutive set bits starting at index 0 (the found prefix)} */
     public int countLeadingOnes() {
         for (int w = 0; w < words.length; w++) {
             if (words[w] != -1L) {
@@ -85,7 +107,7 @@ public final class Bitmap {
         return size;
     }
 
-    /** The number of consecutive clear bits starting at index 0. */
+    /** {@return the number of consecutive clear bits starting at index 0} */
     public int countLeadingZeros() {
         for (int w = 0; w < words.length; w++) {
             if (words[w] != 0L) {
@@ -95,7 +117,7 @@ public final class Bitmap {
         return size;
     }
 
-    /** The indices of the set bits in ascending order. */
+    /** {@return the indices of the set bits in ascending order} */
     public int[] indices() {
         int[] out = new int[popcount()];
         int n = 0;
@@ -112,6 +134,8 @@ public final class Bitmap {
     /**
      * A new bitmap of {@code indices.length} bits whose bit {@code j} is this bitmap's bit {@code indices[j]}.
      *
+     * @param indices the positions to read, each in {@code [0, size)}
+     * @return a new bitmap of {@code indices.length} bits
      * @throws IndexOutOfBoundsException if an index is outside {@code [0, size)}
      */
     public Bitmap gather(int[] indices) {
@@ -125,7 +149,12 @@ public final class Bitmap {
         return out;
     }
 
-    /** A new bitmap, this AND {@code other}; sizes must match. */
+    /**
+     * A new bitmap, this AND {@code other}; sizes must match.
+     *
+     * @param other a bitmap of the same size
+     * @return a new bitmap
+     */
     public Bitmap and(Bitmap other) {
         checkSameSize(other);
         Bitmap out = new Bitmap(size);
@@ -135,7 +164,12 @@ public final class Bitmap {
         return out;
     }
 
-    /** A new bitmap, this OR {@code other}; sizes must match. */
+    /**
+     * A new bitmap, this OR {@code other}; sizes must match.
+     *
+     * @param other a bitmap of the same size
+     * @return a new bitmap
+     */
     public Bitmap or(Bitmap other) {
         checkSameSize(other);
         Bitmap out = new Bitmap(size);
@@ -145,7 +179,7 @@ public final class Bitmap {
         return out;
     }
 
-    /** A new bitmap with every one of the {@code size} bits flipped. */
+    /** {@return a new bitmap with every one of the {@code size} bits flipped} */
     public Bitmap not() {
         Bitmap out = new Bitmap(size);
         for (int w = 0; w < words.length; w++) {

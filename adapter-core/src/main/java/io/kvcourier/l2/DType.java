@@ -17,15 +17,25 @@ public enum DType {
     FLOAT("float", 4),
     /** torch.float64, wire {@code "double"}. */
     DOUBLE("double", 8),
+    /** torch.int8, wire {@code "int8"}. */
     INT8("int8", 1),
+    /** torch.uint8, wire {@code "uint8"}. */
     UINT8("uint8", 1),
+    /** torch.int16, wire {@code "int16"}. */
     INT16("int16", 2),
+    /** torch.int32, wire {@code "int32"}. */
     INT32("int32", 4),
+    /** torch.int64, wire {@code "int64"}. */
     INT64("int64", 8),
+    /** torch.bool, wire {@code "bool"}. */
     BOOL("bool", 1),
+    /** torch.float8_e4m3fn, wire {@code "fp8_e4m3fn"}. */
     FP8_E4M3FN("fp8_e4m3fn", 1),
+    /** torch.float8_e4m3fnuz, wire {@code "fp8_e4m3fnuz"}. */
     FP8_E4M3FNUZ("fp8_e4m3fnuz", 1),
+    /** torch.float8_e5m2, wire {@code "fp8_e5m2"}. */
     FP8_E5M2("fp8_e5m2", 1),
+    /** torch.float8_e5m2fnuz, wire {@code "fp8_e5m2fnuz"}. */
     FP8_E5M2FNUZ("fp8_e5m2fnuz", 1);
 
     private static final DType[] VALUES = values();
@@ -38,12 +48,12 @@ public enum DType {
         this.itemSize = itemSize;
     }
 
-    /** The name LMCache writes on the wire, e.g. {@code "bfloat16"}. */
+    /** {@return the name LMCache writes on the wire, e.g. {@code "bfloat16"}} */
     public String wireName() {
         return wireName;
     }
 
-    /** The size of one element in bytes. */
+    /** {@return the size of one element in bytes} */
     public int itemSize() {
         return itemSize;
     }
@@ -51,6 +61,8 @@ public enum DType {
     /**
      * The type with this wire name (exact, case-sensitive).
      *
+     * @param wireName the name as on the wire, e.g. {@code "bfloat16"}
+     * @return the dtype
      * @throws IllegalArgumentException listing the accepted names when {@code wireName} is unknown
      */
     public static DType fromWireName(String wireName) {

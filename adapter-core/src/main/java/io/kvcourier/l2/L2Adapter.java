@@ -29,6 +29,8 @@ public interface L2Adapter extends AutoCloseable {
     /**
      * Stores {@code objects[i]} under {@code keys[i]}. The whole task succeeds or fails.
      *
+     * @param keys the chunk keys
+     * @param objects the chunks, one per key (caller-owned)
      * @return the task id; its result appears in {@link #popCompletedStoreTasks()}
      * @throws IllegalArgumentException if the lists differ in length or hold nulls
      * @throws IllegalStateException    after {@link #close()}
@@ -43,45 +45,77 @@ public interface L2Adapter extends AutoCloseable {
      * pages on the receiver for the whole request and to notify the proxy once every chunk of the request
      * has landed. {@link TransferSpec#NONE} behaves like the two-argument form (no notification).
      *
+     * @param keys the chunk keys
+     * @param objects the chunks, one per key (caller-owned, unchanged until the result was popped)
+     * @param spec the request the chunks belong to
+     * @return the task id
      * @throws IllegalArgumentException as the two-argument form, and (PD adapter) when {@code spec} names a
      *                                  request but gives {@code totalChunks == 0}
      */
     long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec);
 
-    /** Drains every completed store task: task id to success. Each id appears exactly once. */
+    /**
+     * Drains every completed store task. Each id appears exactly once.
+     *
+     * @return task id to success, for every store task that completed since the last call
+     */
     Map<Long, Boolean> popCompletedStoreTasks();
 
     /**
      * Looks the keys up and locks the ones found (a per-key count that keeps them from being freed until
      * {@link #submitUnlock(List)}). The result bitmap has one bit per key: 1 = found and locked.
+     *
+     * @param keys the keys to look up
+     * @return the task id; its bitmap comes from {@link #queryLookupAndLockResult(long)}
      */
     long submitLookupAndLockTask(List<ObjectKey> keys);
 
-    /** The lookup result of a completed task, exactly once; {@code null} while pending or for unknown ids. */
+    /**
+     * The lookup result of a completed task, exactly once; {@code null} while pending or for unknown ids.
+     *
+     * @param taskId an id from {@link #submitLookupAndLockTask(List)}
+     * @return the bitmap, or {@code null}
+     */
     Bitmap queryLookupAndLockResult(long taskId);
 
-    /** Releases one lock per key. Fire-and-forget: unknown or unlocked keys are ignored; never fails. */
+    /**
+     * Releases one lock per key. Fire-and-forget: unknown or unlocked keys are ignored; never fails.
+     *
+     * @param keys the keys to unlock
+     */
     void submitUnlock(List<ObjectKey> keys);
 
     /**
      * Copies the stored bytes of {@code keys[i]} into {@code objects[i]} (the caller's writable buffer, at
      * least as large as what was stored). Bit i of the result is 1 when key i was copied.
+     *
+     * @param keys the keys to load
+     * @param objects the destinations, one per key (caller-owned, alive until the result was queried)
+     * @return the task id; its bitmap comes from {@link #queryLoadResult(long)}
      */
     long submitLoadTask(List<ObjectKey> keys, List<MemoryObj> objects);
 
-    /** The load result of a completed task, exactly once; {@code null} while pending or for unknown ids. */
+    /**
+     * The load result of a completed task, exactly once; {@code null} while pending or for unknown ids.
+     *
+     * @param taskId an id from {@link #submitLoadTask(List, List)}
+     * @return the bitmap, or {@code null}
+     */
     Bitmap queryLoadResult(long taskId);
 
-    /** The fd written once per completed store task. Owned by the adapter; valid until {@link #close()}. */
+    /** {@return the fd written once per completed store task. Owned by the adapter; valid until {@link #close()}} */
     int storeEventFd();
 
-    /** The fd written once per completed lookup task. Owned by the adapter; valid until {@link #close()}. */
+    /** {@return the fd written once per completed lookup task. Owned by the adapter; valid until {@link #close()}} */
     int lookupAndLockEventFd();
 
-    /** The fd written once per completed load task. Owned by the adapter; valid until {@link #close()}. */
+    /** {@return the fd written once per completed load task. Owned by the adapter; valid until {@link #close()}} */
     int loadEventFd();
 
-    /** Health and counters, e.g. {@code is_healthy}, {@code type}, {@code role}; a fresh map each call. */
+    /**
+     * {@return health and counters, e.g. {@code is_healthy}, {@code type}, {@code role}; a fresh map each call}
+     * The PD adapter's keys, with units, are listed in the README ("reportStatus() keys").
+     */
     Map<String, Object> reportStatus();
 
     /**

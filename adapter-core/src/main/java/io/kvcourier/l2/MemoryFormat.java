@@ -32,7 +32,7 @@ public enum MemoryFormat {
         this.tokenDim = tokenDim;
     }
 
-    /** The wire integer ({@code MemoryFormat.value} upstream). */
+    /** {@return the wire integer ({@code MemoryFormat.value} upstream)} */
     public int value() {
         return value;
     }
@@ -41,6 +41,8 @@ public enum MemoryFormat {
      * The index of the token dimension in a shape of this format, as upstream's {@code token_dim()}: 2 for
      * KV_2LTD, KV_MLA_FMT and KV_DSA_INDEX_FMT, 1 for KV_T2D, 0 for KV_2TD, BINARY and BINARY_BUFFER.
      * UNDEFINED has no token dimension; it reports 0 so that callers never fail on it.
+     *
+     * @return the index of the token dimension in a shape of this format
      */
     public int tokenDim() {
         return tokenDim;
@@ -49,6 +51,8 @@ public enum MemoryFormat {
     /**
      * The format with this wire integer.
      *
+     * @param value LMCache's integer value of the format
+     * @return the format
      * @throws IllegalArgumentException if {@code value} is not 0..7
      */
     public static MemoryFormat fromValue(int value) {

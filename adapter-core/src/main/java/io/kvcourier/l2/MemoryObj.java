@@ -36,6 +36,8 @@ public final class MemoryObj {
     private final long shapeBytes;
 
     /**
+     * A chunk in caller memory with its tensor metadata.
+     *
      * @param segment the caller's memory; its {@code byteSize()} is what the adapter transfers
      * @param shape   the tensor shape (copied); at least one dimension, every dimension {@code >= 0}
      * @param dtype   the element type
@@ -90,49 +92,54 @@ public final class MemoryObj {
         this.shapeBytes = bytes;
     }
 
-    /** Opaque bytes: format {@link MemoryFormat#BINARY}, dtype {@link DType#UINT8}, shape {@code [byteSize]}. */
+    /**
+     * Opaque bytes: format {@link MemoryFormat#BINARY}, dtype {@link DType#UINT8}, shape {@code [byteSize]}.
+     *
+     * @param segment the caller's memory (shared, global or automatic arena)
+     * @return the object
+     */
     public static MemoryObj ofBytes(MemorySegment segment) {
         Objects.requireNonNull(segment, "segment");
         return new MemoryObj(segment, new long[] {segment.byteSize()}, DType.UINT8, MemoryFormat.BINARY);
     }
 
-    /** The caller's segment (not a copy). */
+    /** {@return the caller's segment (not a copy)} */
     public MemorySegment segment() {
         return segment;
     }
 
-    /** A copy of the shape. */
+    /** {@return a copy of the shape} */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** The element type. */
+    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
 
-    /** The layout. */
+    /** {@return the layout} */
     public MemoryFormat fmt() {
         return fmt;
     }
 
-    /** The segment's size in bytes: what a store transfers and what a load may fill. */
+    /** {@return the segment's size in bytes: what a store transfers and what a load may fill} */
     public long byteSize() {
         return segment.byteSize();
     }
 
-    /** The bytes the shape describes: product of the dimensions times the item size; {@code <= byteSize()}. */
+    /** {@return the bytes the shape describes: product of the dimensions times the item size; {@code <= byteSize()}} */
     public long shapeBytes() {
         return shapeBytes;
     }
 
-    /** The token count, {@code shape[fmt.tokenDim()]}, or 0 when the shape has no such dimension. */
+    /** {@return the token count, {@code shape[fmt.tokenDim()]}, or 0 when the shape has no such dimension} */
     public long tokens() {
         int dim = fmt.tokenDim();
         return dim < shape.length ? shape[dim] : 0;
     }
 
-    /** Whether the segment is read-only (fine for a store; a load needs a writable segment). */
+    /** {@return whether the segment is read-only (fine for a store; a load needs a writable segment)} */
     public boolean isReadOnly() {
         return segment.isReadOnly();
     }

@@ -93,7 +93,14 @@ public final class ObjectKey {
         this.canonical = canonical;
     }
 
-    /** A key with object group 0 and no cache salt. See {@link #ObjectKey(byte[], String, int, long, String)}. */
+    /**
+     * A key with object group 0 and no cache salt. See {@link #ObjectKey(byte[], String, int, long, String)}.
+     *
+     * @param chunkHash the chunk's hash bytes (copied)
+     * @param modelName the model name
+     * @param kvRank LMCache's kv_rank (unsigned 32-bit; the TP rank is bits 16..23)
+     * @return the key
+     */
     public static ObjectKey of(byte[] chunkHash, String modelName, int kvRank) {
         return new ObjectKey(chunkHash, modelName, kvRank, 0L, "");
     }
@@ -104,6 +111,8 @@ public final class ObjectKey {
      * {@code "0"}); the chunk hash is lowercase hex of even length. {@code parse(k.toCanonicalString())}
      * equals {@code k}, and every accepted string is exactly the canonical form of the result.
      *
+     * @param canonical a string from {@link #toCanonicalString()}
+     * @return the key
      * @throws IllegalArgumentException naming the part that is malformed
      */
     public static ObjectKey parse(String canonical) {
@@ -180,37 +189,37 @@ public final class ObjectKey {
         return c == '\0' ? "NUL" : "'" + c + "'";
     }
 
-    /** A copy of the chunk hash. */
+    /** {@return a copy of the chunk hash} */
     public byte[] chunkHash() {
         return chunkHash.clone();
     }
 
-    /** The model name. */
+    /** {@return the model name} */
     public String modelName() {
         return modelName;
     }
 
-    /** The packed rank as an unsigned 32-bit value in an {@code int} (use {@link Integer#toUnsignedLong}). */
+    /** {@return the packed rank as an unsigned 32-bit value in an {@code int} (use {@link Integer#toUnsignedLong})} */
     public int kvRank() {
         return kvRank;
     }
 
-    /** The object group id, {@code >= 0}. */
+    /** {@return the object group id, {@code >= 0}} */
     public long objectGroupId() {
         return objectGroupId;
     }
 
-    /** The cache salt, {@code ""} when none. */
+    /** {@return the cache salt, {@code ""} when none} */
     public String cacheSalt() {
         return cacheSalt;
     }
 
-    /** The tensor-parallel rank of this key: {@code (kvRank >>> 16) & 0xFF} (global rank byte). */
+    /** {@return the tensor-parallel rank of this key: {@code (kvRank >>> 16) & 0xFF} (global rank byte)} */
     public int tpRank() {
         return (kvRank >>> 16) & 0xFF;
     }
 
-    /** The canonical wire form (see the class comment); computed once and cached. */
+    /** {@return the canonical wire form (see the class comment); computed once and cached} */
     public String toCanonicalString() {
         String s = canonical;
         if (s == null) {
@@ -248,6 +257,8 @@ public final class ObjectKey {
      * Copies the UTF-8 bytes of {@link #toCanonicalString()} (cached, see {@link #canonicalUtf8Length()}) into
      * {@code dst[offset, offset + canonicalUtf8Length())}.
      *
+     * @param dst the destination array
+     * @param offset where in {@code dst} the bytes start
      * @throws IllegalStateException     if the canonical string has no UTF-8 form ({@code canonicalUtf8Length() == -1})
      * @throws IndexOutOfBoundsException if {@code dst} has no room for the bytes at {@code offset}
      */
@@ -260,7 +271,7 @@ public final class ObjectKey {
         System.arraycopy(b, 0, dst, offset, b.length);
     }
 
-    /** @return the cached UTF-8 form, or null when the canonical string holds a lone surrogate */
+    /** {@return the cached UTF-8 form, or null when the canonical string holds a lone surrogate} */
     private byte[] canonicalUtf8() {
         Utf8 u = canonicalUtf8;
         if (u == null) {

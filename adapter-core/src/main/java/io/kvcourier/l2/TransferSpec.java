@@ -18,6 +18,8 @@ public record TransferSpec(String reqId, boolean isLastPrefill, int totalChunks)
     public static final TransferSpec NONE = new TransferSpec("", false, 0);
 
     /**
+     * Checks the components.
+     *
      * @throws NullPointerException     if {@code reqId} is null
      * @throws IllegalArgumentException if {@code totalChunks < 0}
      */

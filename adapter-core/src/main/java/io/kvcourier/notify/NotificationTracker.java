@@ -79,6 +79,10 @@ public final class NotificationTracker {
     /**
      * A tracker with the default cap on remembered finished requests.
      *
+     * @param ranks notifications per finished request (≥ 1)
+     * @param requestDeadline longest time from a request's first batch to its notification
+     * @param nanoClock monotonic time in nanoseconds
+     * @param sink receives the req_id, {@code ranks} times per finished request
      * @see #NotificationTracker(int, Duration, LongSupplier, Consumer, int)
      */
     public NotificationTracker(int ranks, Duration requestDeadline, LongSupplier nanoClock, Consumer<String> sink) {
@@ -86,6 +90,8 @@ public final class NotificationTracker {
     }
 
     /**
+     * A tracker with its own cap on remembered finished requests.
+     *
      * @param ranks                 notifications per finished request: the number of TP ranks the proxy
      *                              waits for ({@code len(peer_init_port)}), ≥ 1
      * @param requestDeadline       longest time from a request's first batch to its notification (positive)
@@ -214,6 +220,8 @@ public final class NotificationTracker {
     /**
      * Runs {@link #expireOverdue()} every {@code period} on the given executor.
      *
+     * @param executor where the checks run
+     * @param period time between checks
      * @return the scheduled task; cancel it before closing the tracker's owner
      */
     public ScheduledFuture<?> scheduleDeadlineChecks(ScheduledExecutorService executor, Duration period) {
@@ -246,17 +254,20 @@ public final class NotificationTracker {
         }
     }
 
-    /** @return requests with batches reported but not yet notified */
+    /** {@return the number of requests with batches reported but not yet notified} */
     public synchronized int pendingRequests() {
         return pending.size();
     }
 
-    /** @return finished req_ids currently remembered for at-most-once */
+    /** {@return the number of finished req_ids remembered for at-most-once} */
     public synchronized int rememberedFinished() {
         return finished.size();
     }
 
-    /** @return counters for {@code reportStatus()}: requests notified (of them by deadline), failed chunks, late batches */
+    /**
+     * {@return counters for {@code reportStatus()}: requests notified (of them by deadline), failed chunks, late
+     * batches}
+     */
     public synchronized Map<String, Object> counters() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("proxy_notif_requests", notifiedRequests);

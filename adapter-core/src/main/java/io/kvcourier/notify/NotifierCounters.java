@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public record NotifierCounters(long offered, long sent, long retried, long dropped, long expired, long failed) {
 
-    /** @return the counters as an ordered map with snake_case keys, for {@code reportStatus()} */
+    /** {@return the counters as an ordered map with snake_case keys, for {@code reportStatus()}} */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("proxy_notif_offered", offered);

@@ -48,6 +48,8 @@ public final class ProxyListener implements AutoCloseable {
     @FunctionalInterface
     public interface NotificationCallback {
         /**
+         * Called once per well-formed notification, on the listener's thread.
+         *
          * @param reqId          the notified request
          * @param receivedNanos  {@link System#nanoTime()} when the message was taken off the socket
          * @param receivedAt     wall-clock time of the same moment
@@ -99,6 +101,7 @@ public final class ProxyListener implements AutoCloseable {
      *
      * @param host the address to bind, for example {@code 127.0.0.1} or {@code *}
      * @param port the port, or 0 for an ephemeral one (see {@link #port()})
+     * @return a bound listener; close it to stop
      */
     public static ProxyListener bind(String host, int port) {
         return bind(host, port, DEFAULT_MAX_MESSAGE_BYTES, null);
@@ -111,6 +114,7 @@ public final class ProxyListener implements AutoCloseable {
      * @param port            the port, or 0 for an ephemeral one (see {@link #port()})
      * @param maxMessageBytes largest frame accepted; larger ones make ZMQ drop the connection
      * @param callback        called for every notification on the listener thread, or {@code null}
+     * @return a bound listener; close it to stop
      * @throws IllegalArgumentException naming the bad argument
      * @throws IllegalStateException    when the address cannot be bound
      */
@@ -127,12 +131,12 @@ public final class ProxyListener implements AutoCloseable {
         return new ProxyListener(host, port, maxMessageBytes, callback);
     }
 
-    /** @return the bound port (the ephemeral one when 0 was asked for) */
+    /** {@return the bound port (the ephemeral one when 0 was asked for)} */
     public int port() {
         return port;
     }
 
-    /** @return {@code tcp://host:port} as bound */
+    /** {@return {@code tcp://host:port} as bound} */
     public String endpoint() {
         return ProxyNotifier.tcpEndpoint(bindHost, port);
     }
@@ -220,6 +224,8 @@ public final class ProxyListener implements AutoCloseable {
      * Waits until {@code reqId} has been notified at least {@code n} times (one per TP rank).
      *
      * @param timeout the longest wait
+     * @param reqId the request
+     * @param n how many notifications to wait for
      * @return whether the count reached {@code n} in time
      * @throws InterruptedException if the waiting thread is interrupted
      */
@@ -240,7 +246,11 @@ public final class ProxyListener implements AutoCloseable {
         }
     }
 
-    /** @return how many notifications {@code reqId} has received */
+    /**
+     * {@return how many notifications {@code reqId} has received}
+     *
+     * @param reqId the request
+     */
     public int count(String reqId) {
         lock.lock();
         try {
@@ -253,6 +263,7 @@ public final class ProxyListener implements AutoCloseable {
     /**
      * Forgets a request's count (what a proxy does once it forwarded the request).
      *
+     * @param reqId the request
      * @return the count it had
      */
     public int remove(String reqId) {
@@ -265,12 +276,12 @@ public final class ProxyListener implements AutoCloseable {
         }
     }
 
-    /** @return well-formed notifications received */
+    /** {@return the number of well-formed notifications received} */
     public long receivedCount() {
         return received.sum();
     }
 
-    /** @return messages dropped because they were not a well-formed {@code ProxyNotif} */
+    /** {@return the number of messages dropped because they were not a well-formed {@code ProxyNotif}} */
     public long malformedCount() {
         return malformed.sum();
     }

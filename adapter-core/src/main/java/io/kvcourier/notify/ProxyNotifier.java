@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
+import io.kvcourier.jfr.Jfr;
+import io.kvcourier.jfr.ProxyNotificationEvent;
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireEncoder;
 
@@ -71,7 +73,8 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    private record Pending(String reqId, long deadlineNanos) {
+    /** A queued notification; {@code jfr} times it from {@code offer} to its outcome (only while enabled). */
+    private record Pending(String reqId, long deadlineNanos, ProxyNotificationEvent jfr) {
     }
 
     private final String endpoint;
@@ -88,6 +91,8 @@ public final class ProxyNotifier implements AutoCloseable {
     private volatile boolean parked;
     private volatile long shutdownAtNanos;
     private volatile Throwable startFailure;
+    /** Send attempts of the notification being delivered (notifier thread only). */
+    private int attempts;
 
     private final LongAdder offered = new LongAdder();
     private final LongAdder sent = new LongAdder();
@@ -136,13 +141,13 @@ public final class ProxyNotifier implements AutoCloseable {
         return n;
     }
 
-    /** @return {@code tcp://host:port}, with an IPv6 literal host in brackets */
+    /** {@return {@code tcp://host:port}, with an IPv6 literal host in brackets} */
     static String tcpEndpoint(String host, Object port) {
         boolean v6 = host.indexOf(':') >= 0 && !host.startsWith("[");
         return "tcp://" + (v6 ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** @return a notifier that drops every notification: no socket, no thread */
+    /** {@return a notifier that drops every notification: no socket, no thread} */
     public static ProxyNotifier disabled() {
         return new ProxyNotifier();
     }
@@ -195,12 +200,12 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
-    /** @return whether notifications go anywhere ({@code false} for a disabled notifier) */
+    /** {@return whether notifications go anywhere ({@code false} for a disabled notifier)} */
     public boolean isEnabled() {
         return endpoint != null;
     }
 
-    /** @return {@code tcp://host:port} of the proxy, or {@code null} when disabled */
+    /** {@return {@code tcp://host:port} of the proxy, or {@code null} when disabled} */
     public String endpoint() {
         return endpoint;
     }
@@ -221,7 +226,8 @@ public final class ProxyNotifier implements AutoCloseable {
             LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the notifier is closed", reqId);
             return false;
         }
-        Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos);
+        Pending p = new Pending(reqId, System.nanoTime() + sendDeadlineNanos,
+                Jfr.proxyNotification() ? Jfr.begin(new ProxyNotificationEvent()) : null);
         if (queue.offer(p)) {
             if (parked) {
                 LockSupport.unpark(thread);
@@ -245,13 +251,13 @@ public final class ProxyNotifier implements AutoCloseable {
                 reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
     }
 
-    /** @return a snapshot of the counters */
+    /** {@return a snapshot of the counters} */
     public NotifierCounters counters() {
         return new NotifierCounters(offered.sum(), sent.sum(), retried.sum(), dropped.sum(), expired.sum(),
                 failed.sum());
     }
 
-    /** @return notifications waiting for the thread */
+    /** {@return the number of notifications waiting for the thread} */
     public int queued() {
         return queue == null ? 0 : queue.size();
     }
@@ -315,6 +321,7 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     private void deliver(PushLink link, WireEncoder encoder, Pending p) {
+        attempts = 0;
         Outcome outcome;
         try {
             ByteBuffer bytes = encoder.encode(new ProxyNotif(p.reqId()));
@@ -324,6 +331,7 @@ public final class ProxyNotifier implements AutoCloseable {
             failed.increment();
             LOG.log(Level.WARNING, "proxy notification for req_id " + p.reqId() + " to " + endpoint + " failed", e);
         }
+        notificationEvent(p, outcome, attempts);
         try {
             hooks.onOutcome(p.reqId(), outcome);
         } catch (RuntimeException e) {
@@ -331,9 +339,27 @@ public final class ProxyNotifier implements AutoCloseable {
         }
     }
 
+    private void notificationEvent(Pending p, Outcome outcome, int attemptCount) {
+        ProxyNotificationEvent e = p.jfr();
+        if (e == null) {
+            return;
+        }
+        e.requestId = p.reqId();
+        e.peer = endpoint;
+        e.attempts = attemptCount;
+        e.outcome = outcome.name().toLowerCase(java.util.Locale.ROOT);
+        e.reason = switch (outcome) {
+            case SENT -> "";
+            case EXPIRED -> "the proxy did not take it within the " + (stopping ? "shutdown" : "send") + " deadline";
+            case FAILED -> "send error (see the log)";
+        };
+        e.commit();
+    }
+
     private Outcome sendWithRetry(PushLink link, WireEncoder encoder, int length, Pending p) {
         long backoff = MIN_BACKOFF_NANOS;
         for (int attempt = 1; ; attempt++) {
+            attempts = attempt;
             hooks.beforeAttempt(p.reqId(), attempt);
             if (link.trySend(encoder.array(), length)) {
                 sent.increment();
@@ -382,6 +408,7 @@ public final class ProxyNotifier implements AutoCloseable {
         }
         for (Pending p; (p = queue.poll()) != null; ) {
             expired.increment();
+            notificationEvent(p, Outcome.EXPIRED, 0);
             LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped at shutdown", p.reqId());
         }
     }

@@ -43,6 +43,8 @@ public final class JsonReader {
     /**
      * Parses one JSON value.
      *
+     * @param json the text
+     * @return the value: a {@code Map}, {@code List}, {@code String}, {@code Boolean}, number or {@code null}
      * @throws ParseException if {@code json} is not exactly one valid JSON value
      */
     public static Object parse(String json) {
@@ -60,6 +62,8 @@ public final class JsonReader {
     /**
      * Parses a JSON document whose top-level value must be an object.
      *
+     * @param json the text
+     * @return the object's members, in document order
      * @throws ParseException if it is not valid JSON or not an object
      */
     @SuppressWarnings("unchecked")
@@ -358,6 +362,9 @@ public final class JsonReader {
         @Serial
         private static final long serialVersionUID = 1L;
 
+        /**
+         * Offset of the error in the input, in chars.
+         */
         private final int position;
 
         ParseException(String message, int position, String text) {
@@ -365,7 +372,7 @@ public final class JsonReader {
             this.position = position;
         }
 
-        /** The 0-based character offset of the error in the input. */
+        /** {@return the 0-based character offset of the error in the input} */
         public int position() {
             return position;
         }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +34,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * store completes at once with {@code true} (it is filled by senders); a sender's lookup and load complete
  * at once with all-zero bitmaps and its unlock does nothing.
  *
- * <p>Threads: every store and load task runs on its own virtual thread; lookups and unlocks run on the
- * caller's thread (short, in-memory) and are signalled before {@code submit} returns. The adapter owns a
- * ZMQ context, its staging buffer (native memory), its channel half, and on a sender the proxy notifier.
+ * <p>Threads: a store task is planned on the adapter's control thread, which owns every ZMQ socket, and completed
+ * by the channel's progress thread on the receiver's commit acknowledgement; loads run on virtual threads; lookups
+ * and unlocks run on the caller's thread (short, in-memory) and are signalled before {@code submit} returns. The
+ * adapter owns a ZMQ context, its staging buffer (native memory), its channel half, and on a sender the proxy
+ * notifier.
+ *
+ * <p>The same engine is offered as {@link java.util.concurrent.CompletionStage}s by {@link #async()}, for runtimes
+ * that are not LMCache controllers: its tasks never appear in pop/query results and never signal the eventfds.
  */
 public final class PdL2Adapter implements L2Adapter {
     private static final System.Logger LOG = System.getLogger(PdL2Adapter.class.getName());
@@ -54,6 +60,13 @@ public final class PdL2Adapter implements L2Adapter {
     private final Condition idle = inflightLock.newCondition();
     private final AtomicInteger inflight = new AtomicInteger();
     private final java.util.concurrent.ConcurrentHashMap<Long, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Ids of async store tasks: their own counter, so the eventfd contract's ids stay 0, 1, 2, ... */
+    private final java.util.concurrent.atomic.AtomicLong asyncIds = new java.util.concurrent.atomic.AtomicLong();
+    /** Async loads not finished yet: failed by {@link #close()} if still there after the shutdown deadline. */
+    private final java.util.Set<AdapterFuture<?>> asyncLoads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Where dependents of async stages run: the task executor, or a fresh virtual thread once it is shut down. */
+    private final java.util.concurrent.Executor dependents;
+    private final AsyncPdAdapter async;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong locksReleasedByTtl = new java.util.concurrent.atomic.AtomicLong();
     private boolean closeDone;
@@ -61,6 +74,8 @@ public final class PdL2Adapter implements L2Adapter {
     /**
      * Creates an adapter with the first channel in {@code config.channelPreferences()} this machine supports.
      *
+     * @param config the configuration
+     * @return a running adapter; close it to release its threads, sockets and memory
      * @throws IllegalArgumentException      for a configuration this machine cannot serve (e.g. verbs without
      *                                       an RDMA device, a CUDA buffer), naming the reason
      * @throws IllegalStateException         if a port cannot be bound or the channel cannot start
@@ -69,7 +84,13 @@ public final class PdL2Adapter implements L2Adapter {
         return new PdL2Adapter(config, TransferChannels.factoryFor(config));
     }
 
-    /** Creates an adapter over the given channel factory (tests use a controllable one). */
+    /**
+     * Creates an adapter over the given channel factory (tests use a controllable one).
+     *
+     * @param config the configuration
+     * @param channels the transfer channel implementation (an internal SPI, not exported)
+     */
+    @SuppressWarnings("exports") // the channel SPI is internal: tests and in-process channels use this constructor
     public PdL2Adapter(PdL2AdapterConfig config, TransferChannelFactory channels) {
         this.config = Objects.requireNonNull(config, "config");
         if (!"cpu".equals(config.bufferDevice())) {
@@ -79,6 +100,8 @@ public final class PdL2Adapter implements L2Adapter {
                 config.role().wireName(), config.peerHost());
         this.ledger = new TaskLedger();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kvcourier-task-", 0).factory());
+        this.dependents = this::runDependent;
+        this.async = new AsyncPdAdapter(this);
         SenderEngine s = null;
         ReceiverEngine r = null;
         ProxyNotifier n = null;
@@ -102,7 +125,11 @@ public final class PdL2Adapter implements L2Adapter {
                 NotificationTracker trackerRef = t;
                 s = new SenderEngine(config, channels, executor, (task, ok) -> {
                     try {
-                        ledger.completeStore(task.id, ok);
+                        if (task.completion == null) {
+                            ledger.completeStore(task.id, ok);
+                        } else {
+                            task.completion.storeDone(task, ok);
+                        }
                     } finally {
                         // Whatever happened above, the request's notification attempt is not lost.
                         try {
@@ -143,21 +170,38 @@ public final class PdL2Adapter implements L2Adapter {
         this.deadlineChecks = checks;
     }
 
+    /**
+     * The {@link java.util.concurrent.CompletionStage} view of this adapter: stores, lookups and loads whose
+     * results complete stages instead of signalling the eventfds. One view per adapter; it lives as long as the
+     * adapter does.
+     *
+     * @return this adapter's async view
+     */
+    public AsyncPdAdapter async() {
+        return async;
+    }
+
+    /**
+     * {@return the configuration this adapter was created with}
+     */
     public PdL2AdapterConfig config() {
         return config;
     }
 
+    /**
+     * {@return whether this adapter sends (prefill) or receives (decode)}
+     */
     public Role role() {
         return config.role();
     }
 
-    /** The receiver's bound alloc ports, one per rank (the real ports when 0 was configured). */
+    /** {@return the receiver's bound alloc ports, one per rank (the real ports when 0 was configured)} */
     public List<Integer> allocPorts() {
         requireRole(Role.RECEIVER, "allocPorts");
         return receiver.allocPorts();
     }
 
-    /** The receiver's bound init (handshake) ports, one per rank. */
+    /** {@return the receiver's bound init (handshake) ports, one per rank} */
     public List<Integer> initPorts() {
         requireRole(Role.RECEIVER, "initPorts");
         return receiver.initPorts();
@@ -170,6 +214,8 @@ public final class PdL2Adapter implements L2Adapter {
      * returns, the batch's keys are pinned: admission cannot evict them before the listener had its chance to
      * lock them. Replaces any earlier listener; {@code null} removes it. A decode loop uses it to learn what
      * arrived without polling.
+     *
+     * @param listener the listener, or {@code null} to remove it
      */
     public void setCommitListener(java.util.function.Consumer<List<ObjectKey>> listener) {
         requireRole(Role.RECEIVER, "setCommitListener");
@@ -200,11 +246,7 @@ public final class PdL2Adapter implements L2Adapter {
     @Override
     public long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
         checkArgs(keys, objects);
-        Objects.requireNonNull(spec, "spec");
-        if (!spec.reqId().isEmpty() && spec.totalChunks() <= 0) {
-            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set, got 0 for reqId '"
-                    + spec.reqId() + "': the receiver reserves pages for the whole request and refuses total_chunks 0");
-        }
+        checkSpec(spec);
         ensureOpen();
         long id = ledger.nextId();
         if (sender == null) {
@@ -225,6 +267,7 @@ public final class PdL2Adapter implements L2Adapter {
      * Sender only: tells every receiver rank to drop what it allocated for {@code reqId}
      * ({@code CancelNotif}). Blocks for at most the allocation deadline per rank; call it off hot paths.
      *
+     * @param reqId the request
      * @return how many ranks acknowledged
      */
     public int cancelRequest(String reqId) {
@@ -268,12 +311,101 @@ public final class PdL2Adapter implements L2Adapter {
      * Sender only: forgets memory registered with {@link #registerMemory} (exactly the same segment bounds).
      * No store task reading from it may still be in flight.
      *
+     * @param segment the same segment that was registered
      * @return whether it was registered
      */
     public boolean unregisterMemory(java.lang.foreign.MemorySegment segment) {
         requireRole(Role.SENDER, "unregisterMemory");
         Objects.requireNonNull(segment, "segment");
         return !closed && sender.unregisterMemory(segment);
+    }
+
+    // ----------------------------------------------------------------------------------------------- async
+
+    CompletionStage<Boolean> storeAsync(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
+        checkArgs(keys, objects);
+        checkSpec(spec);
+        ensureOpen();
+        AdapterFuture<Boolean> stage = AdapterFuture.owned(dependents);
+        if (sender == null) {
+            stage.succeed(Boolean.TRUE);
+            return stage;
+        }
+        inflight.incrementAndGet();
+        sender.submit(new StoreTask(sender, asyncIds.getAndIncrement(), keys, objects, spec,
+                (task, ok) -> completeAsyncStore(stage, task, ok)));
+        return stage;
+    }
+
+    /** The task's thread (progress, control, or closing): the stage gets the store's outcome. */
+    private void completeAsyncStore(AdapterFuture<Boolean> stage, StoreTask task, boolean ok) {
+        switch (sender.storeOutcome(task, ok)) {
+            case "committed" -> stage.succeed(Boolean.TRUE);
+            case "closed" -> stage.fail(closedBeforeDone("store"));
+            case "timed_out" -> stage.fail(new java.util.concurrent.TimeoutException(task.failure()));
+            default -> stage.succeed(Boolean.FALSE);
+        }
+    }
+
+    CompletionStage<Bitmap> lookupAsync(List<ObjectKey> keys) {
+        Objects.requireNonNull(keys, "keys");
+        ensureOpen();
+        AdapterFuture<Bitmap> stage = AdapterFuture.owned(dependents);
+        stage.succeed(receiver == null ? new Bitmap(keys.size()) : receiver.store().lookupAndLock(keys));
+        return stage;
+    }
+
+    CompletionStage<Bitmap> loadAsync(List<ObjectKey> keys, List<MemoryObj> objects) {
+        checkArgs(keys, objects);
+        ensureOpen();
+        AdapterFuture<Bitmap> stage = AdapterFuture.owned(dependents);
+        if (receiver == null) {
+            stage.succeed(new Bitmap(keys.size()));
+            return stage;
+        }
+        List<ObjectKey> k = List.copyOf(keys);
+        List<MemoryObj> o = List.copyOf(objects);
+        asyncLoads.add(stage);
+        inflight.incrementAndGet();
+        try {
+            executor.execute(() -> {
+                try {
+                    stage.succeed(receiver.store().load(k, o));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "async load failed", e);
+                    stage.fail(e);
+                } finally {
+                    asyncLoads.remove(stage);
+                    taskDone();
+                }
+            });
+        } catch (RuntimeException e) {
+            asyncLoads.remove(stage);
+            taskDone();
+            stage.fail(closedBeforeDone("load"));
+        }
+        return stage;
+    }
+
+    CompletionStage<Integer> cancelAsync(String reqId) {
+        requireRole(Role.SENDER, "cancelRequest");
+        ensureOpen();
+        AdapterFuture<Integer> stage = AdapterFuture.owned(dependents);
+        sender.cancel(reqId).whenComplete((acks, failure) -> stage.succeed(failure == null ? acks : 0));
+        return stage;
+    }
+
+    private static IllegalStateException closedBeforeDone(String what) {
+        return new IllegalStateException("PdL2Adapter was closed before the " + what + " finished");
+    }
+
+    /** Runs a dependent of an async stage on the task executor; after close, on a fresh virtual thread. */
+    private void runDependent(Runnable r) {
+        try {
+            executor.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            Thread.ofVirtual().name("kvcourier-async-after-close").start(r);
+        }
     }
 
     // --------------------------------------------------------------------------------------------- lookup
@@ -435,6 +567,14 @@ public final class PdL2Adapter implements L2Adapter {
         }
     }
 
+    private static void checkSpec(TransferSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        if (!spec.reqId().isEmpty() && spec.totalChunks() <= 0) {
+            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set, got 0 for reqId '"
+                    + spec.reqId() + "': the receiver reserves pages for the whole request and refuses total_chunks 0");
+        }
+    }
+
     private static void checkArgs(List<ObjectKey> keys, List<MemoryObj> objects) {
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(objects, "objects");
@@ -481,6 +621,9 @@ public final class PdL2Adapter implements L2Adapter {
         awaitIdle(deadline.toNanos() / 2);
         for (Long id : List.copyOf(pending.keySet())) {
             failPending(id); // still running past the deadline: announced as failed, late results dropped
+        }
+        for (AdapterFuture<?> stage : List.copyOf(asyncLoads)) {
+            stage.fail(closedBeforeDone("load")); // likewise; a late result is ignored (first completion wins)
         }
         if (deadlineChecks != null) {
             deadlineChecks.shutdownNow(); // its virtual thread owns no socket; interrupting it is safe

@@ -222,6 +222,8 @@ public final class PdL2AdapterConfig {
      * Values may be {@link String}, {@link Boolean}, any {@link Number}, or a {@link Collection} for the list
      * keys. The map is not retained.
      *
+     * @param map the keys and values
+     * @return the configuration
      * @throws ConfigException naming the key that is missing, malformed, out of range or unknown
      */
     public static PdL2AdapterConfig fromMap(Map<String, ?> map) {
@@ -237,6 +239,8 @@ public final class PdL2AdapterConfig {
     /**
      * Reads a configuration from a JSON object (RFC 8259, parsed strictly by {@link JsonReader}).
      *
+     * @param json a JSON object with LMCache's keys
+     * @return the configuration
      * @throws ConfigException for malformed JSON (with {@code field() == ""} and the position in the message), a
      *                         top level that is not an object, or any error {@link #fromMap(Map)} reports
      */
@@ -251,12 +255,12 @@ public final class PdL2AdapterConfig {
         return fromMap(map);
     }
 
-    /** A builder with every optional key at its default and the required keys unset. */
+    /** {@return a builder with every optional key at its default and the required keys unset} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this configuration's values. */
+    /** {@return a builder holding this configuration's values} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.values.putAll(toMap());
@@ -268,6 +272,8 @@ public final class PdL2AdapterConfig {
      * ({@link Integer} or {@link Long}), lists, and durations as seconds ({@link Long} when whole, else
      * {@link BigDecimal}, exact to the nanosecond). {@code fromMap(c.toMap())} equals {@code c}. The map contains
      * {@code curve_secret_key} in clear: treat it as a secret. The result is a new, modifiable map.
+     *
+     * @return a new map of every key and value
      */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -305,7 +311,7 @@ public final class PdL2AdapterConfig {
         return m;
     }
 
-    /** One line per key: name, type, default, meaning with units. */
+    /** {@return one line per key: name, type, default, meaning with units} */
     public static String help() {
         return """
                 PD L2 adapter config fields (JSON: {"type": "pd", ...}):
@@ -361,57 +367,63 @@ public final class PdL2AdapterConfig {
 
     // ---- accessors ----
 
-    /** Whether this adapter sends (prefill) or receives (decode). */
+    /** {@return whether this adapter sends (prefill) or receives (decode)} */
     public Role role() {
         return role;
     }
 
-    /** The peer's hostname or IP address. */
+    /** {@return the peer's hostname or IP address} */
     public String peerHost() {
         return peerHost;
     }
 
-    /** Per-TP-rank channel handshake ports (unmodifiable); 0 = ephemeral bind, receiver only. */
+    /** {@return per-TP-rank channel handshake ports (unmodifiable); 0 = ephemeral bind, receiver only} */
     public List<Integer> peerInitPort() {
         return peerInitPort;
     }
 
-    /** Per-TP-rank allocation ports (unmodifiable), as many as {@link #peerInitPort()}; 0 = ephemeral, receiver only. */
+    /**
+     * {@return per-TP-rank allocation ports (unmodifiable), as many as {@link #peerInitPort()}; 0 = ephemeral,
+     * receiver only}
+     */
     public List<Integer> peerAllocPort() {
         return peerAllocPort;
     }
 
-    /** The proxy's host. */
+    /** {@return the proxy's host} */
     public String proxyHost() {
         return proxyHost;
     }
 
-    /** The proxy's port; 0 disables notifications. */
+    /** {@return the proxy's port; 0 disables notifications} */
     public int proxyPort() {
         return proxyPort;
     }
 
-    /** Whether proxy notifications are sent ({@code proxyPort() != 0}). */
+    /** {@return whether proxy notifications are sent ({@code proxyPort() != 0})} */
     public boolean proxyEnabled() {
         return proxyPort != 0;
     }
 
-    /** The staging buffer size in bytes. */
+    /** {@return the staging buffer size in bytes} */
     public long bufferSize() {
         return bufferSize;
     }
 
-    /** {@code "cpu"} or {@code "cuda"}. */
+    /** {@return {@code "cpu"} or {@code "cuda"}} */
     public String bufferDevice() {
         return bufferDevice;
     }
 
-    /** The configured channel name as given: {@code nixl}, {@code mock_memory}, {@code tcp} or {@code verbs}. */
+    /**
+     * {@return the configured channel name as given: {@code nixl}, {@code mock_memory}, {@code tcp} or
+     * {@code verbs}}
+     */
     public String transferChannel() {
         return transferChannel;
     }
 
-    /** The NIXL backend names as given (unmodifiable); {@code ["tcp"]} when absent or empty. */
+    /** {@return the NIXL backend names as given (unmodifiable); {@code ["tcp"]} when absent or empty} */
     public List<String> nixlBackends() {
         return nixlBackends;
     }
@@ -421,107 +433,109 @@ public final class PdL2AdapterConfig {
      * {@code verbs} give themselves; {@code nixl} maps each {@link #nixlBackends()} entry ({@code tcp} → TCP;
      * {@code rdma}, {@code ucx}, {@code UCX}, {@code verbs} → VERBS). The adapter uses the first one the
      * machine supports.
+     *
+     * @return the channels to try, in order
      */
     public List<ChannelKind> channelPreferences() {
         return channelPreferences;
     }
 
-    /** How long a sender waits for an AllocResponse, and a receiver keeps an uncommitted allocation. */
+    /** {@return how long a sender waits for an AllocResponse, and a receiver keeps an uncommitted allocation} */
     public Duration allocationTimeout() {
         return allocationTimeout;
     }
 
-    /** How long a transfer-channel handshake may take. */
+    /** {@return how long a transfer-channel handshake may take} */
     public Duration handshakeTimeout() {
         return handshakeTimeout;
     }
 
-    /** How long one batch may take to land and be acknowledged. */
+    /** {@return how long one batch may take to land and be acknowledged} */
     public Duration transferTimeout() {
         return transferTimeout;
     }
 
-    /** How long {@code close()} waits for in-flight work. */
+    /** {@return how long {@code close()} waits for in-flight work} */
     public Duration shutdownTimeout() {
         return shutdownTimeout;
     }
 
-    /** How long a receiver keeps a committed chunk that is never loaded. */
+    /** {@return how long a receiver keeps a committed chunk that is never loaded} */
     public Duration committedTtl() {
         return committedTtl;
     }
 
-    /** How long a proxy notification may wait for delivery before it is dropped and counted. */
+    /** {@return how long a proxy notification may wait for delivery before it is dropped and counted} */
     public Duration notifyTimeout() {
         return notifyTimeout;
     }
 
-    /** After this, a request whose last-prefill batch never arrived is notified anyway. */
+    /** {@return how long after its first batch a request whose last-prefill batch never came is notified anyway} */
     public Duration requestTimeout() {
         return requestTimeout;
     }
 
-    /** Bytes per KV chunk (receiver page); 0 = from the first AllocRequest / first store. */
+    /** {@return the bytes per KV chunk (receiver page); 0 = from the first AllocRequest / first store} */
     public long chunkBytes() {
         return chunkBytes;
     }
 
-    /** RDMA queue pairs per peer, 1..16. */
+    /** {@return the number of RDMA queue pairs per peer, 1..16} */
     public int numQps() {
         return numQps;
     }
 
-    /** The local address a receiver's servers bind to. */
+    /** {@return the local address a receiver's servers bind to} */
     public String bindHost() {
         return bindHost;
     }
 
-    /** Store batches in flight per peer, {@code >= 1}. */
+    /** {@return the most store batches in flight per peer, {@code >= 1}} */
     public int maxInflightBatches() {
         return maxInflightBatches;
     }
 
-    /** The RDMA device name; {@code ""} = the first active one. */
+    /** {@return the RDMA device name; {@code ""} = the first active one} */
     public String rdmaDevice() {
         return rdmaDevice;
     }
 
-    /** The RDMA port number, 1..255. */
+    /** {@return the RDMA port number, 1..255} */
     public int rdmaPort() {
         return rdmaPort;
     }
 
-    /** The RoCE GID index; -1 = automatic. */
+    /** {@return the RoCE GID index; -1 = automatic} */
     public int gidIndex() {
         return gidIndex;
     }
 
-    /** The receiver's CURVE public key (Z85, 40 chars), or {@code ""}. */
+    /** {@return the receiver's CURVE public key (Z85, 40 chars), or {@code ""}} */
     public String curveServerKey() {
         return curveServerKey;
     }
 
-    /** This node's CURVE secret key (Z85, 40 chars), or {@code ""}. A secret: never logged by this class. */
+    /** {@return this node's CURVE secret key (Z85, 40 chars), or {@code ""}. A secret: never logged by this class} */
     public String curveSecretKey() {
         return curveSecretKey;
     }
 
-    /** This node's CURVE public key (Z85, 40 chars), or {@code ""}. */
+    /** {@return this node's CURVE public key (Z85, 40 chars), or {@code ""}} */
     public String curvePublicKey() {
         return curvePublicKey;
     }
 
-    /** {@code heartbeat_interval_sec}: time between ZMTP heartbeats on control sockets; zero = off. */
+    /** {@return {@code heartbeat_interval_sec}: time between ZMTP heartbeats on control sockets; zero = off} */
     public Duration heartbeatInterval() {
         return heartbeatInterval;
     }
 
-    /** {@code heartbeat_timeout_sec}: silence after which a control connection is declared dead. */
+    /** {@return {@code heartbeat_timeout_sec}: silence after which a control connection is declared dead} */
     public Duration heartbeatTimeout() {
         return heartbeatTimeout;
     }
 
-    /** {@code result_ttl_sec}: how long an uncollected lookup or load result is kept. */
+    /** {@return {@code result_ttl_sec}: how long an uncollected lookup or load result is kept} */
     public Duration resultTtl() {
         return resultTtl;
     }
@@ -755,162 +769,322 @@ public final class PdL2AdapterConfig {
             return this;
         }
 
-        /** {@code role}. */
+        /**
+         * Sets {@code role}.
+         *
+         * @param role the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder role(Role role) {
             return put(ROLE, role == null ? null : role.wireName());
         }
 
-        /** {@code peer_host}. */
+        /**
+         * Sets {@code peer_host}.
+         *
+         * @param host the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder peerHost(String host) {
             return put(PEER_HOST, host);
         }
 
-        /** {@code peer_init_port}, one per TP rank. */
+        /**
+         * Sets {@code peer_init_port}, one per TP rank.
+         *
+         * @param ports the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder peerInitPort(List<Integer> ports) {
             return put(PEER_INIT_PORT, ports == null ? null : new ArrayList<>(ports));
         }
 
-        /** {@code peer_init_port}, one per TP rank. */
+        /**
+         * Sets {@code peer_init_port}, one per TP rank.
+         *
+         * @param ports the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder peerInitPort(int... ports) {
             return peerInitPort(boxed(ports));
         }
 
-        /** {@code peer_alloc_port}, one per TP rank. */
+        /**
+         * Sets {@code peer_alloc_port}, one per TP rank.
+         *
+         * @param ports the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder peerAllocPort(List<Integer> ports) {
             return put(PEER_ALLOC_PORT, ports == null ? null : new ArrayList<>(ports));
         }
 
-        /** {@code peer_alloc_port}, one per TP rank. */
+        /**
+         * Sets {@code peer_alloc_port}, one per TP rank.
+         *
+         * @param ports the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder peerAllocPort(int... ports) {
             return peerAllocPort(boxed(ports));
         }
 
-        /** {@code proxy_host}. */
+        /**
+         * Sets {@code proxy_host}.
+         *
+         * @param host the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder proxyHost(String host) {
             return put(PROXY_HOST, host);
         }
 
-        /** {@code proxy_port}; 0 disables notifications. */
+        /**
+         * Sets {@code proxy_port}; 0 disables notifications.
+         *
+         * @param port the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder proxyPort(int port) {
             return put(PROXY_PORT, port);
         }
 
-        /** {@code buffer_size} in bytes. */
+        /**
+         * Sets {@code buffer_size} in bytes.
+         *
+         * @param bytes the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder bufferSize(long bytes) {
             return put(BUFFER_SIZE, bytes);
         }
 
-        /** {@code buffer_device}: "cpu" or "cuda". */
+        /**
+         * Sets {@code buffer_device}: "cpu" or "cuda".
+         *
+         * @param device the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder bufferDevice(String device) {
             return put(BUFFER_DEVICE, device);
         }
 
-        /** {@code transfer_channel}: "nixl", "mock_memory", "tcp" or "verbs". */
+        /**
+         * Sets {@code transfer_channel}: "nixl", "mock_memory", "tcp" or "verbs".
+         *
+         * @param channel the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder transferChannel(String channel) {
             return put(TRANSFER_CHANNEL, channel);
         }
 
-        /** {@code nixl_backends}. */
+        /**
+         * Sets {@code nixl_backends}.
+         *
+         * @param backends the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder nixlBackends(List<String> backends) {
             return put(NIXL_BACKENDS, backends == null ? null : new ArrayList<>(backends));
         }
 
-        /** {@code allocation_timeout_sec}. */
+        /**
+         * Sets {@code allocation_timeout_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder allocationTimeout(Duration d) {
             return put(ALLOCATION_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code handshake_timeout_sec}. */
+        /**
+         * Sets {@code handshake_timeout_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder handshakeTimeout(Duration d) {
             return put(HANDSHAKE_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code transfer_timeout_sec}. */
+        /**
+         * Sets {@code transfer_timeout_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder transferTimeout(Duration d) {
             return put(TRANSFER_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code shutdown_timeout_sec}. */
+        /**
+         * Sets {@code shutdown_timeout_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder shutdownTimeout(Duration d) {
             return put(SHUTDOWN_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code committed_ttl_sec}. */
+        /**
+         * Sets {@code committed_ttl_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder committedTtl(Duration d) {
             return put(COMMITTED_TTL_SEC, secondsOf(d));
         }
 
-        /** {@code notify_timeout_sec}. */
+        /**
+         * Sets {@code notify_timeout_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder notifyTimeout(Duration d) {
             return put(NOTIFY_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code request_timeout_sec}. */
+        /**
+         * Sets {@code request_timeout_sec}.
+         *
+         * @param d the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder requestTimeout(Duration d) {
             return put(REQUEST_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code chunk_bytes}; 0 = from the first request. */
+        /**
+         * Sets {@code chunk_bytes}; 0 = from the first request.
+         *
+         * @param bytes the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder chunkBytes(long bytes) {
             return put(CHUNK_BYTES, bytes);
         }
 
-        /** {@code num_qps}. */
+        /**
+         * Sets {@code num_qps}.
+         *
+         * @param n the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder numQps(int n) {
             return put(NUM_QPS, n);
         }
 
-        /** {@code bind_host}. */
+        /**
+         * Sets {@code bind_host}.
+         *
+         * @param host the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder bindHost(String host) {
             return put(BIND_HOST, host);
         }
 
-        /** {@code max_inflight_batches}. */
+        /**
+         * Sets {@code max_inflight_batches}.
+         *
+         * @param n the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder maxInflightBatches(int n) {
             return put(MAX_INFLIGHT_BATCHES, n);
         }
 
-        /** {@code rdma_device}; "" = automatic. */
+        /**
+         * Sets {@code rdma_device}; "" = automatic.
+         *
+         * @param device the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder rdmaDevice(String device) {
             return put(RDMA_DEVICE, device);
         }
 
-        /** {@code rdma_port}. */
+        /**
+         * Sets {@code rdma_port}.
+         *
+         * @param port the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder rdmaPort(int port) {
             return put(RDMA_PORT, port);
         }
 
-        /** {@code gid_index}; -1 = automatic. */
+        /**
+         * Sets {@code gid_index}; -1 = automatic.
+         *
+         * @param index the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder gidIndex(int index) {
             return put(GID_INDEX, index);
         }
 
-        /** {@code curve_server_key} (Z85) or "". */
+        /**
+         * Sets {@code curve_server_key} (Z85) or "".
+         *
+         * @param key the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder curveServerKey(String key) {
             return put(CURVE_SERVER_KEY, key);
         }
 
-        /** {@code curve_secret_key} (Z85) or "". */
+        /**
+         * Sets {@code curve_secret_key} (Z85) or "".
+         *
+         * @param key the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder curveSecretKey(String key) {
             return put(CURVE_SECRET_KEY, key);
         }
 
-        /** {@code curve_public_key} (Z85) or "". */
+        /**
+         * Sets {@code curve_public_key} (Z85) or "".
+         *
+         * @param key the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
         public Builder curvePublicKey(String key) {
             return put(CURVE_PUBLIC_KEY, key);
         }
 
-        /** {@code heartbeat_interval_sec}; {@link Duration#ZERO} disables heartbeats. */
+        /**
+         * Sets {@code heartbeat_interval_sec}.
+         *
+         * @param d time between heartbeats (millisecond resolution); {@link Duration#ZERO} disables heartbeats
+         * @return this builder
+         */
         public Builder heartbeatInterval(Duration d) {
             return put(HEARTBEAT_INTERVAL_SEC, secondsOf(d));
         }
 
-        /** {@code heartbeat_timeout_sec}. */
+        /**
+         * Sets {@code heartbeat_timeout_sec}.
+         *
+         * @param d silence after which a control connection is declared dead; must exceed the interval
+         * @return this builder
+         */
         public Builder heartbeatTimeout(Duration d) {
             return put(HEARTBEAT_TIMEOUT_SEC, secondsOf(d));
         }
 
-        /** {@code result_ttl_sec}. */
+        /**
+         * Sets {@code result_ttl_sec}.
+         *
+         * @param d how long an uncollected lookup or load result is kept before its locks are released
+         * @return this builder
+         */
         public Builder resultTtl(Duration d) {
             return put(RESULT_TTL_SEC, secondsOf(d));
         }
@@ -918,6 +1092,7 @@ public final class PdL2AdapterConfig {
         /**
          * Validates and builds.
          *
+         * @return the configuration
          * @throws ConfigException naming the first key at fault
          */
         public PdL2AdapterConfig build() {

@@ -7,6 +7,9 @@ import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.ControlServer;
 import io.kvcourier.control.Heartbeat;
+import io.kvcourier.jfr.FenceEvent;
+import io.kvcourier.jfr.HandshakeEvent;
+import io.kvcourier.jfr.Jfr;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.AllocRequest;
@@ -136,7 +139,7 @@ final class ReceiverEngine implements AutoCloseable {
             }
             for (int rank = 0; rank < initPorts.size(); rank++) {
                 initServers.add(ControlServer.bind(control, "init-r" + rank, config.bindHost(), initPorts.get(rank),
-                        new InitHandler(), security, heartbeat, encoder));
+                        new InitHandler(rank), security, heartbeat, encoder));
             }
         } catch (RuntimeException | ChannelException e) {
             if (agent != null) {
@@ -174,10 +177,29 @@ final class ReceiverEngine implements AutoCloseable {
         return n;
     }
 
+    private final java.util.function.Consumer<String> fencer = this::fence;
+
+    /** Fences a sender whose allocation expired: it can no longer write into pages about to be reused. */
+    private void fence(String senderId) {
+        FenceEvent jfr = Jfr.fence() ? Jfr.begin(new FenceEvent()) : null;
+        try {
+            channel.fence(senderId);
+        } finally {
+            if (jfr != null) {
+                jfr.side = "receiver";
+                jfr.rank = -1;
+                jfr.peer = senderId;
+                jfr.outcome = "fenced";
+                jfr.reason = "an allocation of this sender expired";
+                jfr.commit();
+            }
+        }
+    }
+
     private void housekeep() {
         try {
             while (running) {
-                store.reap(System.nanoTime(), channel::fence);
+                store.reap(System.nanoTime(), fencer);
                 // A stop flag and a bounded park, never an interrupt (fencing may touch sockets).
                 housekeeperDone.await(HOUSEKEEPING_PERIOD_MS, TimeUnit.MILLISECONDS);
             }
@@ -292,16 +314,32 @@ final class ReceiverEngine implements AutoCloseable {
     }
 
     private final class InitHandler implements ControlServer.Handler {
+        private final int rank;
+
+        InitHandler(int rank) {
+            this.rank = rank;
+        }
+
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
             // A verbs handshake creates and connects QPs on the channel's thread: not on the control thread.
             executor.execute(() -> {
+                HandshakeEvent jfr = Jfr.handshake() ? Jfr.begin(new HandshakeEvent()) : null;
                 PdMessage reply;
                 try {
                     reply = channel.handshake(request);
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "handshake failed", e);
                     reply = new InitError(WireCodec.PROTOCOL_VERSION, "handshake failed: " + e.getMessage());
+                }
+                if (jfr != null) {
+                    jfr.side = "receiver";
+                    jfr.rank = rank;
+                    jfr.peer = peer;
+                    jfr.channel = config.transferChannel();
+                    jfr.outcome = reply instanceof InitError ? "failed" : "connected";
+                    jfr.reason = reply instanceof InitError err ? err.message() : "";
+                    jfr.commit();
                 }
                 later.send(reply);
             });

@@ -1,6 +1,9 @@
 package io.kvcourier.pd;
 
 import io.kvcourier.channel.LandingListener;
+import io.kvcourier.jfr.CommitEvent;
+import io.kvcourier.jfr.EvictionEvent;
+import io.kvcourier.jfr.Jfr;
 import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.DType;
 import io.kvcourier.l2.MemoryFormat;
@@ -81,12 +84,36 @@ final class ReceiverStore implements LandingListener {
         final long deadlineNanos;
         AllocState state = AllocState.AWAITING;
         boolean accounted; // a channel reported its writes through admitWrite: commit needs every byte
+        /** Times allocation -> commit; made only while the JFR event is enabled, committed once. */
+        CommitEvent jfr;
 
         Allocation(String senderId, String reqId, int firstPage, long deadlineNanos) {
             this.senderId = senderId;
             this.reqId = reqId;
             this.firstPage = firstPage;
             this.deadlineNanos = deadlineNanos;
+            this.jfr = Jfr.commit() ? Jfr.begin(new CommitEvent()) : null;
+        }
+
+        /** Commits the allocation's JFR event (under the store's lock; once). */
+        void commitEvent(String outcome, String reason) {
+            CommitEvent e = jfr;
+            if (e == null) {
+                return;
+            }
+            jfr = null;
+            long bytes = 0;
+            for (Entry x : entries) {
+                bytes += x.length;
+            }
+            e.requestId = reqId;
+            e.rank = entries.isEmpty() ? -1 : entries.get(0).key.tpRank();
+            e.peer = senderId;
+            e.keys = entries.size();
+            e.bytes = bytes;
+            e.outcome = outcome;
+            e.reason = reason;
+            e.commit();
         }
     }
 
@@ -477,6 +504,7 @@ final class ReceiverStore implements LandingListener {
                 return false;
             }
             evictions.incrementAndGet();
+            evictionEvent(victim, "admission");
             freeLocked(victim);
         }
         return true;
@@ -509,6 +537,7 @@ final class ReceiverStore implements LandingListener {
 
     /** Makes an in-flight allocation invisible at once; its pages wait for {@link #reap} to fence and free them. */
     private void expireLocked(Allocation a) {
+        a.commitEvent("expired", "the request was cancelled or rolled back");
         a.state = AllocState.EXPIRED;
         for (Entry e : a.entries) {
             if (entries.get(e.key) == e) {
@@ -627,6 +656,7 @@ final class ReceiverStore implements LandingListener {
                         LOG.log(System.Logger.Level.WARNING, "batch {0} from {1}: commit before all bytes of {2} landed "
                                 + "({3} of {4}); not committed", batchId, senderId, e.key, e.received, e.length);
                         rejectedWrites.incrementAndGet();
+                        a.commitEvent("rejected", "commit before all bytes of a key landed");
                         return null;
                     }
                 }
@@ -649,6 +679,7 @@ final class ReceiverStore implements LandingListener {
             }
             committedBatches.incrementAndGet();
             committedBytes.addAndGet(bytes);
+            a.commitEvent("committed", "");
             changed(); // requests waiting for these keys now report them as already sent
             return a.keys;
         } finally {
@@ -811,6 +842,7 @@ final class ReceiverStore implements LandingListener {
         try {
             for (Allocation a : awaiting) {
                 if (a.state == AllocState.AWAITING && nowNanos - a.deadlineNanos >= 0) {
+                    a.commitEvent("expired", "its bytes did not land within the transfer deadline");
                     expireLocked(a);
                     expiredAllocations.incrementAndGet();
                     LOG.log(System.Logger.Level.WARNING, "allocation at page {0} from {1} (req {2}) did not land in time; "
@@ -857,6 +889,7 @@ final class ReceiverStore implements LandingListener {
                     continue;
                 }
                 evictable.remove(e);
+                evictionEvent(e, "ttl");
                 entries.remove(e.key);
                 staging.allocator().free(e.page);
                 freed++;
@@ -868,6 +901,20 @@ final class ReceiverStore implements LandingListener {
             lock.unlock();
         }
         return freed;
+    }
+
+    private static void evictionEvent(Entry e, String reason) {
+        if (!Jfr.eviction()) {
+            return;
+        }
+        EvictionEvent ev = new EvictionEvent();
+        ev.requestId = e.allocation.reqId;
+        ev.rank = e.key.tpRank();
+        ev.peer = e.allocation.senderId;
+        ev.keys = 1;
+        ev.bytes = e.length;
+        ev.reason = reason;
+        ev.commit();
     }
 
     private void freeLocked(Entry e) {

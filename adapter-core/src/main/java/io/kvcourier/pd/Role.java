@@ -13,7 +13,7 @@ public enum Role {
         this.wireName = wireName;
     }
 
-    /** The value of the config key {@code role}: {@code "sender"} or {@code "receiver"}. */
+    /** {@return the value of the config key {@code role}: {@code "sender"} or {@code "receiver"}} */
     public String wireName() {
         return wireName;
     }

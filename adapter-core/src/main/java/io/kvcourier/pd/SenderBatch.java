@@ -5,6 +5,8 @@ import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.control.AllocExchange;
+import io.kvcourier.jfr.AllocationEvent;
+import io.kvcourier.jfr.BatchTransferEvent;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.PdMessage;
@@ -46,6 +48,14 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
     ChannelConnection connection;
     long transferDeadlineNanos;
     volatile boolean done;
+    /** Set before the batch is failed because a deadline passed (its allocation, admission or commit). */
+    volatile boolean timedOut;
+    /**
+     * The JFR event timing the batch's current step, made only while that event is enabled: an {@link
+     * AllocationEvent} until the allocation reply, then a {@link BatchTransferEvent} until the commit (one field:
+     * the steps follow each other, and the batch stays small on the store path).
+     */
+    jdk.jfr.Event jfr;
 
     SenderBatch(SenderEngine engine, StoreTask task, RankPeer peer, int[] positions, boolean lastOfPart,
                 int totalChunks) {

@@ -12,6 +12,12 @@ import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.Endpoints;
 import io.kvcourier.control.Heartbeat;
 import io.kvcourier.control.InitExchange;
+import io.kvcourier.jfr.AllocationEvent;
+import io.kvcourier.jfr.BatchTransferEvent;
+import io.kvcourier.jfr.FenceEvent;
+import io.kvcourier.jfr.HandshakeEvent;
+import io.kvcourier.jfr.Jfr;
+import io.kvcourier.jfr.StoreTaskEvent;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.AllocResponse;
@@ -193,6 +199,7 @@ final class SenderEngine implements AutoCloseable {
         if (ok) {
             task.planned();
         } else {
+            task.noteFailure("the task's keys or objects cannot be sent (see the log)", false);
             task.batchDone(false);
         }
     }
@@ -382,6 +389,9 @@ final class SenderEngine implements AutoCloseable {
             return false;
         }
         peer.inflight.incrementAndGet();
+        if (Jfr.allocation()) {
+            batch.jfr = Jfr.begin(new AllocationEvent());
+        }
         // The receiver may wait up to its allocation deadline for room, and for keys another allocation has in
         // flight up to that allocation's transfer deadline: wait a little longer for its answer.
         peer.alloc.submit(batch, System.nanoTime() + allocTimeoutNanos + transferTimeoutNanos + replyGraceNanos);
@@ -443,6 +453,7 @@ final class SenderEngine implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "rank {0}: no slot or staging pages for {1} within the allocation "
                         + "deadline ({2} batches in flight, {3} staging pages free)", b.peer.rank, b,
                         b.peer.inflight.get(), staging.allocator().available());
+                b.timedOut = true;
                 failBatch(b, "no slot or staging pages within the allocation deadline");
                 continue;
             }
@@ -510,6 +521,7 @@ final class SenderEngine implements AutoCloseable {
         if (!(reply instanceof AllocResponse response)) {
             LOG.log(System.Logger.Level.WARNING, "rank {0}: expected AllocResponse, got {1}; aborting the request",
                     peer.rank, reply.getClass().getSimpleName());
+            allocationEvent(batch, "failed", "unexpected reply " + reply.getClass().getSimpleName(), 0);
             held.abort(batch.task.spec.reqId(), List.of(), canceller);
             failBatch(batch, "unexpected reply " + reply.getClass().getSimpleName());
             return;
@@ -518,6 +530,7 @@ final class SenderEngine implements AutoCloseable {
         String reqId = batch.task.spec.reqId();
         int[] remote = held.accept(peer.rank, reqId, n, batch::wireKey, response, canceller);
         if (remote == null) {
+            allocationEvent(batch, "refused", "the receiver refused the allocation", 0);
             failBatch(batch, "allocation failed; the request was aborted"); // held.accept logged why
             return;
         }
@@ -526,6 +539,9 @@ final class SenderEngine implements AutoCloseable {
             if (remote[i] >= 0) {
                 toWrite++;
             }
+        }
+        if (batch.jfr != null) {
+            allocationEvent(batch, "allocated", "", n - toWrite);
         }
         if (toWrite == 0) {
             finishBatch(batch, null); // every key is already on the receiver
@@ -560,11 +576,31 @@ final class SenderEngine implements AutoCloseable {
     /** Control thread: no reply; after a timeout the receiver is probably gone, so its data connection goes too. */
     void onAllocFailed(SenderBatch batch, String why, boolean timedOut) {
         LOG.log(System.Logger.Level.WARNING, "rank {0}: {1}", batch.peer.rank, why);
+        allocationEvent(batch, timedOut ? "timed_out" : "failed", why, 0);
         if (timedOut) {
             // A one-sided data path (RDMA) would not notice a dead receiver: the next task handshakes afresh.
-            dropConnection(batch.peer, batch.peer.connection);
+            dropConnection(batch.peer, batch.peer.connection, "no allocation reply within the deadline");
         }
+        batch.timedOut = timedOut;
         failBatch(batch, why);
+    }
+
+    /** Commits the batch's allocation event, if one was begun (control thread). */
+    private static void allocationEvent(SenderBatch batch, String outcome, String reason, int alreadySent) {
+        if (!(batch.jfr instanceof AllocationEvent e)) {
+            return;
+        }
+        batch.jfr = null;
+        e.taskId = batch.task.id;
+        e.requestId = batch.task.spec.reqId();
+        e.rank = batch.peer.rank;
+        e.peer = batch.peer.alloc.endpoint();
+        e.keys = batch.size();
+        e.bytes = batch.bytes();
+        e.alreadySent = alreadySent;
+        e.outcome = outcome;
+        e.reason = reason;
+        e.commit();
     }
 
     // ------------------------------------------------------------------------------------------- write
@@ -587,6 +623,9 @@ final class SenderEngine implements AutoCloseable {
         batch.connection = peer.connection;
         batch.transferDeadlineNanos = System.nanoTime() + transferTimeoutNanos;
         inTransfer.add(batch);
+        if (Jfr.batchTransfer()) {
+            batch.jfr = Jfr.begin(new BatchTransferEvent());
+        }
         batch.connection.write(batch.write, batch);
     }
 
@@ -596,11 +635,32 @@ final class SenderEngine implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} failed: {2}", batch.peer.rank, batch.write,
                     failure.getMessage());
             ChannelConnection c = batch.connection;
-            control.execute(() -> dropConnection(batch.peer, c));
+            control.execute(() -> dropConnection(batch.peer, c, "a write failed: " + failure.getMessage()));
         } else {
             bytesSent.addAndGet(batch.write.totalBytes());
         }
+        if (batch.jfr != null) {
+            transferEvent(batch, failure);
+        }
         finishBatch(batch, failure == null ? null : failure.getMessage());
+    }
+
+    private static void transferEvent(SenderBatch batch, ChannelException failure) {
+        if (!(batch.jfr instanceof BatchTransferEvent e)) {
+            return;
+        }
+        batch.jfr = null;
+        e.taskId = batch.task.id;
+        e.requestId = batch.task.spec.reqId();
+        e.rank = batch.peer.rank;
+        ChannelConnection c = batch.connection;
+        e.peer = c == null ? batch.peer.initEndpoint : c.describe();
+        e.keys = batch.write.size();
+        e.bytes = batch.write.totalBytes();
+        e.zeroCopy = batch.stagingPages == null;
+        e.outcome = failure == null ? "committed" : batch.timedOut ? "timed_out" : "failed";
+        e.reason = failure == null ? "" : String.valueOf(failure.getMessage());
+        e.commit();
     }
 
     private void failBatch(SenderBatch batch, String why) {
@@ -619,6 +679,7 @@ final class SenderEngine implements AutoCloseable {
             batchesCommitted.incrementAndGet();
         } else {
             batchesFailed.incrementAndGet();
+            batch.task.noteFailure(failure, batch.timedOut);
         }
         if (batch.regions != null) { // it was admitted: holds a slot (and maybe pages)
             batch.peer.inflight.decrementAndGet();
@@ -642,10 +703,12 @@ final class SenderEngine implements AutoCloseable {
 
     /** Virtual thread: the channel handshake (the init exchange itself runs on the control thread). */
     private void connect(RankPeer peer) {
+        HandshakeEvent jfr = Jfr.handshake() ? Jfr.begin(new HandshakeEvent()) : null;
         ChannelSender.Handshake hs = null;
         boolean completed = false;
+        long deadline = System.nanoTime() + handshakeTimeoutNanos;
+        String failure = null;
         try {
-            long deadline = System.nanoTime() + handshakeTimeoutNanos;
             hs = channel.beginConnect(senderId);
             PdMessage reply = InitExchange.start(control, peer.initEndpoint, hs.request(), deadline, security)
                     .get(handshakeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
@@ -656,18 +719,32 @@ final class SenderEngine implements AutoCloseable {
                 c.close();
             }
         } catch (ExecutionException e) {
-            connectFailed(peer, hs, completed, e.getCause() == null ? e.toString() : e.getCause().getMessage());
+            failure = e.getCause() == null ? e.toString() : String.valueOf(e.getCause().getMessage());
         } catch (TimeoutException e) {
-            connectFailed(peer, hs, completed, "handshake timed out");
+            failure = "handshake timed out";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            connectFailed(peer, hs, completed, "interrupted");
+            failure = "interrupted";
         } catch (ChannelException | RuntimeException e) {
-            connectFailed(peer, hs, completed, e.getMessage());
+            failure = String.valueOf(e.getMessage());
+        }
+        boolean timedOut = failure != null && System.nanoTime() - deadline >= 0;
+        if (jfr != null) {
+            jfr.side = "sender";
+            jfr.rank = peer.rank;
+            jfr.peer = peer.initEndpoint;
+            jfr.channel = config.transferChannel();
+            jfr.outcome = failure == null ? "connected" : timedOut ? "timed_out" : "failed";
+            jfr.reason = failure == null ? "" : failure;
+            jfr.commit();
+        }
+        if (failure != null) {
+            connectFailed(peer, hs, completed, failure, timedOut);
         }
     }
 
-    private void connectFailed(RankPeer peer, ChannelSender.Handshake hs, boolean completed, String why) {
+    private void connectFailed(RankPeer peer, ChannelSender.Handshake hs, boolean completed, String why,
+                               boolean timedOut) {
         if (hs != null && !completed) {
             try {
                 hs.abort();
@@ -676,8 +753,8 @@ final class SenderEngine implements AutoCloseable {
             }
         }
         LOG.log(System.Logger.Level.WARNING, "rank {0}: cannot connect: {1}", peer.rank, why);
-        if (!control.execute(() -> failConnecting(peer, why))) {
-            failWaitingForConnection(peer, "sender is closing");
+        if (!control.execute(() -> failConnecting(peer, why, timedOut))) {
+            failWaitingForConnection(peer, "sender is closing", false);
         }
     }
 
@@ -686,7 +763,7 @@ final class SenderEngine implements AutoCloseable {
         peer.connecting = false;
         if (closing) {
             executor.execute(c::close);
-            failWaitingForConnection(peer, "sender is closing");
+            failWaitingForConnection(peer, "sender is closing", false);
             return;
         }
         peer.connection = c;
@@ -699,29 +776,49 @@ final class SenderEngine implements AutoCloseable {
     }
 
     /** Control thread: the handshake failed; the batches waiting for it fail (the next task retries). */
-    private void failConnecting(RankPeer peer, String why) {
+    private void failConnecting(RankPeer peer, String why, boolean timedOut) {
         peer.connecting = false;
-        failWaitingForConnection(peer, "no data connection: " + why);
+        failWaitingForConnection(peer, "no data connection: " + why, timedOut);
     }
 
-    private void failWaitingForConnection(RankPeer peer, String why) {
+    private void failWaitingForConnection(RankPeer peer, String why, boolean timedOut) {
         for (SenderBatch b; (b = peer.awaitingConnection.poll()) != null; ) {
+            b.timedOut = timedOut;
             failBatch(b, why);
         }
         for (SenderBatch b; (b = peer.awaitingHandshake.poll()) != null; ) {
+            b.timedOut = timedOut;
             failBatch(b, why);
         }
     }
 
     /** Control thread: drops a failed connection (closing = fencing it, on a virtual thread) so the next write reconnects. */
-    private void dropConnection(RankPeer peer, ChannelConnection failed) {
+    private void dropConnection(RankPeer peer, ChannelConnection failed, String why) {
         if (failed == null) {
             return;
         }
         if (peer.connection == failed) {
             peer.connection = null;
         }
-        executor.execute(failed::close);
+        executor.execute(() -> fence(peer.rank, failed, why));
+    }
+
+    /** Closes a connection, which fences it: every write still on it fails and its pages come back. */
+    private void fence(int rank, ChannelConnection c, String why) {
+        // Recorded once per connection: a close that fails its writes makes their failures drop it again.
+        FenceEvent jfr = Jfr.fence() && c.isOpen() ? Jfr.begin(new FenceEvent()) : null;
+        try {
+            c.close();
+        } finally {
+            if (jfr != null) {
+                jfr.side = "sender";
+                jfr.rank = rank;
+                jfr.peer = c.describe();
+                jfr.outcome = "fenced";
+                jfr.reason = why;
+                jfr.commit();
+            }
+        }
     }
 
     /**
@@ -734,8 +831,8 @@ final class SenderEngine implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver lost: {1}", peer.rank, why);
         peer.alloc.failAll("receiver lost: " + why);
         ChannelConnection c = peer.connection;
-        failWaitingForConnection(peer, "receiver lost: " + why);
-        dropConnection(peer, c);
+        failWaitingForConnection(peer, "receiver lost: " + why, false);
+        dropConnection(peer, c, "receiver lost: " + why);
     }
 
     // ------------------------------------------------------------------------------------------ timers
@@ -767,7 +864,9 @@ final class SenderEngine implements AutoCloseable {
                 if (!b.done) {
                     LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} not committed within the transfer deadline; "
                             + "fencing the connection", b.peer.rank, b.write);
-                    dropConnection(b.peer, b.connection); // its close fails every write on it, this one included
+                    b.timedOut = true;
+                    // its close fails every write on it, this one included
+                    dropConnection(b.peer, b.connection, "a batch was not committed within the transfer deadline");
                     work++;
                 }
             }
@@ -809,11 +908,40 @@ final class SenderEngine implements AutoCloseable {
     /** A task's result is known (any thread). */
     void taskFinished(StoreTask task, boolean ok) {
         live.remove(task);
+        if (task.jfr != null) {
+            storeTaskEvent(task, ok);
+        }
         if (task.spec.isLastPrefill() && !task.spec.reqId().isEmpty()) {
             String reqId = task.spec.reqId();
             held.forget(reqId); // the request is over: nothing left to cancel
         }
         listener.onStoreDone(task, ok);
+    }
+
+    private void storeTaskEvent(StoreTask task, boolean ok) {
+        StoreTaskEvent e = task.jfr;
+        e.taskId = task.id;
+        e.api = task.completion == null ? "eventfd" : "async";
+        e.requestId = task.spec.reqId();
+        int rank = task.keys.length == 0 ? 0 : task.keys[0].tpRank();
+        long bytes = 0;
+        for (int i = 0; i < task.keys.length; i++) {
+            rank = task.keys[i].tpRank() == rank ? rank : -1;
+            bytes += task.objects[i].shapeBytes();
+        }
+        e.rank = rank;
+        e.peer = config.peerHost();
+        e.keys = task.keys.length;
+        e.bytes = bytes;
+        e.outcome = storeOutcome(task, ok);
+        String why = task.failure();
+        e.reason = ok ? "" : why != null ? why : closing ? "sender is closing" : "failed";
+        e.commit();
+    }
+
+    /** The outcome of a finished task: {@code committed}, {@code closed}, {@code timed_out} or {@code failed}. */
+    String storeOutcome(StoreTask task, boolean ok) {
+        return ok ? "committed" : closing ? "closed" : task.timedOut() ? "timed_out" : "failed";
     }
 
     // ------------------------------------------------------------------------------------------ cancel
@@ -923,7 +1051,7 @@ final class SenderEngine implements AutoCloseable {
         if (control.execute(() -> stopped.complete(failUnwritten()))) {
             try {
                 for (ChannelConnection c : stopped.get(shutdown.toMillis(), TimeUnit.MILLISECONDS)) {
-                    c.close(); // fences: every write still on it fails, its pages come back
+                    fence(-1, c, "sender is closing"); // every write still on it fails, its pages come back
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -948,7 +1076,7 @@ final class SenderEngine implements AutoCloseable {
         admissionWaiting = 0;
         List<ChannelConnection> open = new ArrayList<>();
         for (RankPeer p : peers) {
-            failWaitingForConnection(p, "sender is closing");
+            failWaitingForConnection(p, "sender is closing", false);
             p.alloc.failAll("sender is closing");
             if (p.connection != null) {
                 open.add(p.connection);

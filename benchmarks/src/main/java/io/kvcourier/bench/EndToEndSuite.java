@@ -163,10 +163,69 @@ final class EndToEndSuite {
                 for (int rate : s.e2eRates()) {
                     out.put(chunks, rate, openLoop(s, driver, rate, label, report, log, null).latency());
                 }
+                if (chunks == s.e2eShapes().getFirst()) {
+                    jfrRows(s, driver, label, report, log);
+                }
                 failures(driver, label, report);
             }
         }
         return out;
+    }
+
+    /** kvcourier's JFR event names, enabled (threshold 0) in the recordings of the JFR rows. */
+    private static final List<String> JFR_EVENTS = List.of("StoreTask", "Allocation", "BatchTransfer", "Commit",
+            "ProxyNotification", "Fence", "Eviction", "Handshake");
+
+    /**
+     * The cost of a JFR recording: the same open loop (at 50/s when that rate is in the grid) with no recording, with
+     * a recording of kvcourier's events only (what kvcourier adds), and with the JDK's {@code default} settings plus
+     * kvcourier's events (what an operator's usual recording costs), alternated over two rounds so that no variant
+     * gets the warmer JIT or a quieter moment; each variant's histogram is the sum of its runs.
+     */
+    private static void jfrRows(Settings s, StoreDriver driver, String label, Report report, PrintStream log) {
+        int rate = s.e2eRates().contains(50) ? 50 : s.e2eRates().getFirst();
+        jdk.jfr.Configuration jdkDefault;
+        try {
+            jdkDefault = jdk.jfr.Configuration.getConfiguration("default");
+        } catch (IOException | java.text.ParseException e) {
+            report.skip(new Skip("e2e", "kvcourier " + label + " with a JFR recording", "no JFR 'default' settings: " + e));
+            return;
+        }
+        Histogram off = Arrivals.histogram();
+        Histogram ours = Arrivals.histogram();
+        Histogram withJdk = Arrivals.histogram();
+        for (int round = 0; round < 2; round++) {
+            off.add(openLoop(s, driver, rate, label + " (no recording)", report, log, null).latency());
+            try (jdk.jfr.Recording r = kvcourierRecording(new jdk.jfr.Recording())) {
+                r.start();
+                ours.add(openLoop(s, driver, rate, label + " (JFR: kvcourier events)", report, log, null).latency());
+            }
+            try (jdk.jfr.Recording r = kvcourierRecording(new jdk.jfr.Recording(jdkDefault))) {
+                r.start();
+                withJdk.add(openLoop(s, driver, rate, label + " (JFR: default + kvcourier)", report, log, null)
+                        .latency());
+            }
+        }
+        String shape = s.e2eShape(s.e2eShapes().getFirst()) + " @ " + rate + "/s";
+        for (double pct : new double[] {50, 99}) {
+            String p = " JFR p" + BenchMain.pct(pct);
+            report.add(new Metric("e2e", shape + p, MOCK + ", recording kvcourier's events", "us", Better.LOWER,
+                    micros(ours, pct), MOCK + ", no recording", micros(off, pct), Anchor.BASELINE));
+            report.add(new Metric("e2e", shape + p, MOCK + ", recording JDK 'default' + kvcourier's events", "us",
+                    Better.LOWER, micros(withJdk, pct), MOCK + ", no recording", micros(off, pct), Anchor.BASELINE));
+        }
+        report.note("e2e", "JFR rows: the same open loop with no recording, with a recording of kvcourier's 8 events "
+                + "(threshold 0), and with the JDK's 'default' settings plus those events, alternated over two rounds, "
+                + "each variant the sum of its runs; ratio = no recording / recording; issue 15 target: p50 ratio >= "
+                + "0.95 (a recording costs <= 5 %); the 'default' row adds the JDK's own sampling and periodic events");
+    }
+
+    private static jdk.jfr.Recording kvcourierRecording(jdk.jfr.Recording r) {
+        for (String name : JFR_EVENTS) {
+            r.enable("io.kvcourier." + name).withThreshold(java.time.Duration.ZERO);
+        }
+        r.setToDisk(false); // a memory buffer: no disk I/O beside the measurement
+        return r;
     }
 
     /** The JIT warm-up with its closed-loop breakdown note; false (and a Skip) when a request got lost. */

@@ -56,6 +56,7 @@ public final class Epoll implements AutoCloseable {
      * Creates an epoll instance.
      *
      * @param maxEvents how many ready fds one {@link #wait(int)} can report, at least 1
+     * @return the epoll instance; close it
      * @throws IllegalArgumentException if {@code maxEvents < 1}
      * @throws NativeException naming {@code epoll_create1}
      */
@@ -87,6 +88,8 @@ public final class Epoll implements AutoCloseable {
      * Registers {@code fd} for {@code events} ({@code EPOLLIN} etc. from {@link libc_h}).
      *
      * @param data the user datum returned by {@link #data(int)} when {@code fd} is ready
+     * @param fd the file descriptor
+     * @param events the event mask
      * @throws NativeException naming {@code epoll_ctl} (e.g. EBADF, EEXIST)
      */
     public void add(int fd, int events, long data) {
@@ -96,6 +99,9 @@ public final class Epoll implements AutoCloseable {
     /**
      * Changes the events and datum of a registered {@code fd}.
      *
+     * @param fd the file descriptor
+     * @param events the new event mask
+     * @param data the new user datum
      * @throws NativeException naming {@code epoll_ctl} (e.g. ENOENT when not registered)
      */
     public void modify(int fd, int events, long data) {
@@ -105,6 +111,7 @@ public final class Epoll implements AutoCloseable {
     /**
      * Unregisters {@code fd}.
      *
+     * @param fd the file descriptor
      * @throws NativeException naming {@code epoll_ctl} (e.g. ENOENT when not registered)
      */
     public void remove(int fd) {
@@ -151,7 +158,11 @@ public final class Epoll implements AutoCloseable {
         return n;
     }
 
-    /** Non-blocking {@link #wait(int)} (timeout 0); safe on virtual threads. */
+    /**
+     * Non-blocking {@link #wait(int)} (timeout 0); safe on virtual threads.
+     *
+     * @return the number of ready entries
+     */
     public int poll() {
         return wait(0);
     }
@@ -159,6 +170,7 @@ public final class Epoll implements AutoCloseable {
     /**
      * {@return the ready event mask of the i-th entry of the last wait}
      *
+     * @param i the entry, {@code 0 <= i <} the last wait's count
      * @throws IndexOutOfBoundsException unless {@code 0 <= i < } the last wait's count
      */
     public int events(int i) {
@@ -168,6 +180,7 @@ public final class Epoll implements AutoCloseable {
     /**
      * {@return the user datum of the i-th entry of the last wait}
      *
+     * @param i the entry, {@code 0 <= i <} the last wait's count
      * @throws IndexOutOfBoundsException unless {@code 0 <= i < } the last wait's count
      */
     public long data(int i) {

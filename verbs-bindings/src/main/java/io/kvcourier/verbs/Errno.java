@@ -26,26 +26,47 @@ import java.util.Arrays;
  * thread (or each lock-guarded owner) its own.
  */
 public final class Errno {
+    /** {@code EPERM}: Operation not permitted. */
     public static final int EPERM = libc_h.EPERM();
+    /** {@code ENOENT}: No such file or directory. */
     public static final int ENOENT = libc_h.ENOENT();
+    /** {@code EINTR}: Interrupted system call. */
     public static final int EINTR = libc_h.EINTR();
+    /** {@code EIO}: Input/output error. */
     public static final int EIO = libc_h.EIO();
+    /** {@code EBADF}: Bad file descriptor. */
     public static final int EBADF = libc_h.EBADF();
+    /** {@code EAGAIN}: Resource temporarily unavailable. */
     public static final int EAGAIN = libc_h.EAGAIN();
+    /** {@code ENOMEM}: Cannot allocate memory. */
     public static final int ENOMEM = libc_h.ENOMEM();
+    /** {@code EACCES}: Permission denied. */
     public static final int EACCES = libc_h.EACCES();
+    /** {@code EFAULT}: Bad address. */
     public static final int EFAULT = libc_h.EFAULT();
+    /** {@code EBUSY}: Device or resource busy. */
     public static final int EBUSY = libc_h.EBUSY();
+    /** {@code EEXIST}: File exists. */
     public static final int EEXIST = libc_h.EEXIST();
+    /** {@code ENODEV}: No such device. */
     public static final int ENODEV = libc_h.ENODEV();
+    /** {@code EINVAL}: Invalid argument. */
     public static final int EINVAL = libc_h.EINVAL();
+    /** {@code EMFILE}: Too many open files. */
     public static final int EMFILE = libc_h.EMFILE();
+    /** {@code ENOSPC}: No space left on device. */
     public static final int ENOSPC = libc_h.ENOSPC();
+    /** {@code ENOSYS}: Function not implemented. */
     public static final int ENOSYS = libc_h.ENOSYS();
+    /** {@code ENODATA}: No data available. */
     public static final int ENODATA = libc_h.ENODATA();
+    /** {@code EPROTO}: Protocol error. */
     public static final int EPROTO = libc_h.EPROTO();
+    /** {@code EOPNOTSUPP}: Operation not supported. */
     public static final int EOPNOTSUPP = libc_h.EOPNOTSUPP();
+    /** {@code ETIMEDOUT}: Connection timed out. */
     public static final int ETIMEDOUT = libc_h.ETIMEDOUT();
+    /** {@code ECONNREFUSED}: Connection refused. */
     public static final int ECONNREFUSED = libc_h.ECONNREFUSED();
 
     private static final String[] NAMES = new String[128];
@@ -73,6 +94,8 @@ public final class Errno {
 
     /**
      * {@return the symbolic name of an errno value, e.g. {@code "EBADF"}, or {@code "errno 123"}}
+     *
+     * @param errno an errno value
      */
     public static String name(int errno) {
         String n = errno >= 0 && errno < NAMES.length ? NAMES[errno] : null;
@@ -83,6 +106,8 @@ public final class Errno {
      * {@return libc's {@code strerror} text for {@code errno}, e.g. "Bad file descriptor"}
      * Not for hot paths (it reads a C string); strerror's buffer is only used for unknown values,
      * which glibc formats per call.
+     *
+     * @param errno an errno value
      */
     public static String describe(int errno) {
         MemorySegment s = libc_h.strerror(errno);
@@ -95,12 +120,19 @@ public final class Errno {
     /**
      * Allocates a call-state segment for capturing handles. The caller owns it (through
      * {@code allocator}) and must not share it between threads without a lock.
+     *
+     * @param allocator where the segment lives (its arena owns it)
+     * @return the call-state segment, to pass as the first argument of a {@link #capturing} handle
      */
     public static MemorySegment allocateState(SegmentAllocator allocator) {
         return allocator.allocate(STATE_LAYOUT);
     }
 
-    /** {@return the errno captured into {@code state} by the last call that used it} */
+    /**
+     * {@return the errno captured into {@code state} by the last call that used it}
+     *
+     * @param state a segment from {@link #allocateState}
+     */
     public static int get(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
@@ -112,6 +144,7 @@ public final class Errno {
      * @param address the function (for example {@code verbs_h.ibv_create_cq$address()})
      * @param descriptor its descriptor (for example {@code verbs_h.ibv_create_cq$descriptor()})
      * @param options further linker options (for example {@code firstVariadicArg})
+     * @return the downcall handle
      */
     public static MethodHandle capturing(MemorySegment address, FunctionDescriptor descriptor,
                                          Linker.Option... options) {

@@ -46,6 +46,7 @@ public final class EventFd implements AutoCloseable {
     /**
      * Creates an eventfd with counter 0, flags {@code EFD_NONBLOCK | EFD_CLOEXEC}.
      *
+     * @return the eventfd; close it
      * @throws NativeException naming {@code eventfd} (e.g. EMFILE)
      */
     public static EventFd create() {

@@ -14,6 +14,7 @@ public final class Fcntl {
      * Sets {@code O_NONBLOCK} on {@code fd} (for example an {@code ibv_comp_channel} or the async
      * event fd of an {@code ibv_context}), keeping its other status flags. Not for hot paths.
      *
+     * @param fd an open file descriptor
      * @throws NativeException naming {@code fcntl} when the fd is invalid
      */
     public static void setNonBlocking(int fd) {
@@ -35,6 +36,7 @@ public final class Fcntl {
     /**
      * {@return whether {@code O_NONBLOCK} is set on {@code fd}}
      *
+     * @param fd an open file descriptor
      * @throws NativeException naming {@code fcntl} when the fd is invalid
      */
     public static boolean isNonBlocking(int fd) {

@@ -94,6 +94,9 @@ public final class InlineVerbs {
     /**
      * {@code ibv_post_recv(qp, wr, bad_wr)}: posts a chain of {@code ibv_recv_wr}.
      *
+     * @param qp the {@code ibv_qp}
+     * @param wr the first {@code ibv_recv_wr} of the chain
+     * @param badWr a pointer-sized segment
      * @return 0, or a <em>positive</em> errno; {@code badWr} then holds the first WR not posted
      */
     public static int postRecv(MemorySegment qp, MemorySegment wr, MemorySegment badWr) {
@@ -114,6 +117,8 @@ public final class InlineVerbs {
      * {@code ibv_poll_cq(cq, n, wc)}: moves up to {@code numEntries} completions into {@code wc}.
      *
      * @param wc an array of at least {@code numEntries} {@code ibv_wc}
+     * @param cq the {@code ibv_cq}
+     * @param numEntries the most completions to take
      * @return the number of completions written (0..numEntries), or a negative value on error
      */
     public static int pollCq(MemorySegment cq, int numEntries, MemorySegment wc) {
@@ -134,6 +139,8 @@ public final class InlineVerbs {
      * {@code ibv_req_notify_cq(cq, solicited_only)}: arms the CQ so that its next completion raises
      * an event on its completion channel.
      *
+     * @param cq the {@code ibv_cq}
+     * @param solicitedOnly whether only solicited completions raise the event
      * @return 0, or an error number
      */
     public static int reqNotifyCq(MemorySegment cq, boolean solicitedOnly) {
@@ -159,6 +166,7 @@ public final class InlineVerbs {
      *
      * @param attr at least {@code ibv_port_attr.sizeof()} (52) bytes
      * @param portNum the port number, 1-based, 1..255
+     * @param context the {@code ibv_context}
      * @return 0, or an error number
      */
     public static int queryPort(MemorySegment context, int portNum, MemorySegment attr) {
@@ -190,6 +198,9 @@ public final class InlineVerbs {
      * private {@code ibv_query_gid_type}.
      *
      * @param entry at least {@code ibv_gid_entry.sizeof()} bytes
+     * @param context the {@code ibv_context}
+     * @param portNum the port number, 1-based
+     * @param gidIndex the GID table index
      * @return 0, or an error number (ENODATA for an empty entry)
      */
     public static int queryGidEx(MemorySegment context, int portNum, int gidIndex, MemorySegment entry) {
@@ -200,6 +211,8 @@ public final class InlineVerbs {
      * {@code ibv_query_gid_table(ctx, entries, max, 0)}: every valid GID entry of every port.
      *
      * @param entries an array of at least {@code maxEntries} {@code ibv_gid_entry}
+     * @param context the {@code ibv_context}
+     * @param maxEntries how many entries {@code entries} holds
      * @return the number of entries written, or a negative errno
      */
     public static long queryGidTable(MemorySegment context, MemorySegment entries, long maxEntries) {

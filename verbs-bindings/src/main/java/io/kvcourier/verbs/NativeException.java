@@ -15,10 +15,14 @@ public final class NativeException extends RuntimeException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The C function that failed. */
     private final String call;
+    /** The error number it reported. */
     private final int errno;
 
     /**
+     * An exception for a failed C call.
+     *
      * @param call the C function that failed, e.g. {@code "epoll_ctl"}
      * @param errno the error number it reported (positive)
      */
@@ -27,6 +31,8 @@ public final class NativeException extends RuntimeException {
     }
 
     /**
+     * An exception for a failed C call, with context.
+     *
      * @param call the C function that failed
      * @param errno the error number it reported (positive)
      * @param detail extra context for the message (may be null), e.g. {@code "fd 17"}

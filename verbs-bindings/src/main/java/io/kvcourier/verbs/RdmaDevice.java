@@ -10,6 +10,9 @@ import java.util.List;
  * @param error why it could not be opened or queried, or {@code null}
  */
 public record RdmaDevice(String name, List<RdmaPort> ports, String error) {
+    /**
+     * Copies {@code ports}.
+     */
     public RdmaDevice {
         ports = List.copyOf(ports);
     }

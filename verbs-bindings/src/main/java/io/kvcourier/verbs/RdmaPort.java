@@ -15,6 +15,9 @@ import java.util.List;
  */
 public record RdmaPort(int portNum, int state, String stateName, int activeMtuBytes, int linkLayer,
                        String linkLayerName, List<GidEntry> gids) {
+    /**
+     * Copies {@code gids}.
+     */
     public RdmaPort {
         gids = List.copyOf(gids);
     }

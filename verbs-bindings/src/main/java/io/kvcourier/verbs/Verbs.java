@@ -56,6 +56,8 @@ public final class Verbs {
      * device; never throws for a missing library, kernel support or device (returns an empty list;
      * see {@link #unavailabilityCause()}), and reports a device that cannot be queried with its
      * {@link RdmaDevice#error()}. Not for hot paths.
+     *
+     * @return the devices, possibly none
      */
     public static List<RdmaDevice> listDevices() {
         if (!libibverbsPresent()) {

@@ -1,0 +1,50 @@
+package io.kvcourier.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/** One AllocRequest round trip of a sender batch: request out on a DEALER, AllocResponse (or failure) back. */
+@Name("io.kvcourier.Allocation")
+@Label("Allocation")
+@Category({"kvcourier", "Sender"})
+@Description("One AllocRequest round trip of a sender batch: request out on a DEALER, AllocResponse (or failure) back.")
+@StackTrace(false)
+public final class AllocationEvent extends jdk.jfr.Event {
+    @Label("Task Id")
+    @Description("the store task id (eventfd and async tasks count separately: see Api)")
+    public long taskId;
+
+    @Label("Request Id")
+    @Description("TransferSpec.reqId; empty for a store without a request")
+    public String requestId;
+
+    @Label("Rank")
+    @Description("receiver TP rank (kv_rank bits 16..23); -1 when the task spans several")
+    public int rank;
+
+    @Label("Peer")
+    @Description("the receiver endpoint or host")
+    public String peer;
+
+    @Label("Keys")
+    public int keys;
+
+    @Label("Bytes")
+    @DataAmount
+    public long bytes;
+
+    @Label("Already Sent")
+    @Description("keys the receiver already held (not written again)")
+    public int alreadySent;
+
+    @Label("Outcome")
+    public String outcome;
+
+    @Label("Reason")
+    @Description("why it did not succeed; empty on success")
+    public String reason;
+}
