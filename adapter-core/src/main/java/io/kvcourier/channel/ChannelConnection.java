@@ -36,6 +36,28 @@ public interface ChannelConnection extends AutoCloseable {
         return f;
     }
 
+    /**
+     * Whether this connection carries control exchanges ({@code AllocRequest}/{@code CancelNotif} and their
+     * {@code AllocResponse}) beside the data, instead of the receiver's ZMQ alloc port: true only when the
+     * handshake showed that both ends are kvcourier and the receiver accepts them. The bytes are those of the
+     * alloc port's messages; only the carrier changes. Channels that cannot carry control (verbs) keep the default.
+     */
+    default boolean carriesControl() {
+        return false;
+    }
+
+    /**
+     * Sends one control request over this connection. The bytes are copied or consumed before this returns.
+     * The reply comes to {@code sink} with the same {@code exchangeId}, at most once, on any thread; a request
+     * whose connection closes first is never answered (the caller keeps its own deadline).
+     *
+     * @param exchangeId the caller's id for the exchange, echoed with the reply
+     * @return false when the request was not sent (the connection is closed or does not carry control)
+     */
+    default boolean sendControl(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink) {
+        return false;
+    }
+
     /** False once the connection failed or was closed; the sender then makes a new one. */
     boolean isOpen();
 

@@ -24,6 +24,14 @@ public interface ChannelReceiver extends AutoCloseable {
      */
     void fence(String senderId);
 
+    /**
+     * Installs the engine's handler for control requests that arrive on data connections. A channel that can
+     * carry control offers it to senders (through its handshake reply or its connections) only once a handler
+     * is set; the default ignores the handler and all control stays on the ZMQ alloc port.
+     */
+    default void setControlHandler(ControlRequestHandler handler) {
+    }
+
     /** Closes every connection and releases the channel's resources. Idempotent. */
     @Override
     void close();

@@ -24,6 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * process-global dict), the receiver's own memory is what lookup and load see. A batch may read from the
  * sender's staging buffer or from caller memory registered with {@link ChannelSender#registerRegion}; the copy
  * is done before the completion runs, so the channel never reads a batch's memory after that.
+ *
+ * <p>Both ends are kvcourier by construction, so once the receiver engine has set its {@link
+ * ControlRequestHandler} the connections {@linkplain ChannelConnection#carriesControl() carry control}: an
+ * AllocRequest's bytes go to the receiver's handler by a call on the sending thread instead of through two ZMQ
+ * sockets and their I/O threads ({@code -Dkvcourier.control.inBand=false} on the sender keeps them on ZMQ).
  */
 public final class MockMemoryChannel {
     private static final Map<String, Receiver> RECEIVERS = new ConcurrentHashMap<>();
@@ -62,6 +67,7 @@ public final class MockMemoryChannel {
         final StagingBuffer staging;
         final LandingListener listener;
         final List<Session> sessions = new CopyOnWriteArrayList<>();
+        volatile ControlRequestHandler controlHandler;
         volatile boolean closed;
 
         Receiver(StagingBuffer staging, LandingListener listener) {
@@ -83,6 +89,11 @@ public final class MockMemoryChannel {
                 return new InitError(WireCodec.PROTOCOL_VERSION, "receiver is closing");
             }
             return new MockInitResponse(WireCodec.PROTOCOL_VERSION, id, staging.pageSize());
+        }
+
+        @Override
+        public void setControlHandler(ControlRequestHandler handler) {
+            controlHandler = handler;
         }
 
         Session open(String senderId) {
@@ -267,6 +278,22 @@ public final class MockMemoryChannel {
         @Override
         public boolean isOpen() {
             return session.open && !receiver.closed;
+        }
+
+        @Override
+        public boolean carriesControl() {
+            return receiver.controlHandler != null && isOpen();
+        }
+
+        @Override
+        public boolean sendControl(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink) {
+            ControlRequestHandler h = receiver.controlHandler;
+            if (h == null || !isOpen()) {
+                return false;
+            }
+            h.onControlRequest(session.senderId, bytes, offset, length,
+                    (reply, off, len) -> sink.onControlReply(exchangeId, reply, off, len));
+            return true;
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ControlRequestHandler;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
@@ -64,6 +65,8 @@ final class ReceiverEngine implements AutoCloseable {
     private volatile int waitingCount;
     private final AtomicBoolean retryQueued = new AtomicBoolean();
     private final Runnable retryWaiting = this::retryWaiting;
+    /** In-band control requests that did not decode. */
+    private final java.util.concurrent.atomic.AtomicLong inBandMalformed = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * A request that waits, with {@link ReceiverStore#allocateWaiting}'s bounds: room is waited for at most the
@@ -130,12 +133,13 @@ final class ReceiverEngine implements AutoCloseable {
             this.control = agent;
             this.channel = ch;
             store.setChangeListener(this::roomChanged);
+            ch.setControlHandler(this::onInBandRequest);
             control.execute(() -> control.add(new Timers()));
             List<Integer> allocPorts = config.peerAllocPort();
             List<Integer> initPorts = config.peerInitPort();
             for (int rank = 0; rank < allocPorts.size(); rank++) {
                 allocServers.add(ControlServer.bind(control, "alloc-r" + rank, config.bindHost(), allocPorts.get(rank),
-                        new AllocHandler(), security, heartbeat, encoder));
+                        allocHandler, security, heartbeat, encoder));
             }
             for (int rank = 0; rank < initPorts.size(); rank++) {
                 initServers.add(ControlServer.bind(control, "init-r" + rank, config.bindHost(), initPorts.get(rank),
@@ -174,7 +178,7 @@ final class ReceiverEngine implements AutoCloseable {
         for (ControlServer s : initServers) {
             n += s.malformedCount();
         }
-        return n;
+        return n + inBandMalformed.get();
     }
 
     private final java.util.function.Consumer<String> fencer = this::fence;
@@ -263,10 +267,48 @@ final class ReceiverEngine implements AutoCloseable {
         }
     }
 
+    private final AllocHandler allocHandler = new AllocHandler();
+
+    /**
+     * Channel (or in-process sender) thread: a control request that came on a data connection. Decoded here, while
+     * its bytes are valid, and handled on the control thread exactly as if the alloc port had received it; the
+     * reply goes back over the same connection.
+     */
+    private void onInBandRequest(String senderId, byte[] bytes, int offset, int length,
+                                 ControlRequestHandler.Replier replier) {
+        ControlServer.Reply reply = message -> {
+            byte[] b = WireCodec.encode(message);
+            replier.reply(b, 0, b.length);
+        };
+        PdMessage request;
+        try {
+            request = WireCodec.decode(bytes, offset, length);
+        } catch (WireFormatException | RuntimeException e) {
+            inBandMalformed.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "malformed in-band control request from {0}: {1}", senderId,
+                    e.getMessage());
+            reply.send(AllocResponses.failed(1));
+            return;
+        }
+        boolean queued = control.execute(() -> {
+            PdMessage now = allocHandler.handle(senderId, request, reply);
+            if (now != null) {
+                reply.send(now);
+            }
+        });
+        if (!queued) { // closing: answer like a closing alloc port would, never leave the sender waiting
+            reply.send(AllocResponses.failed(request instanceof AllocRequest r ? r.keys().size() : 1));
+        }
+    }
+
     private final class AllocHandler implements ControlServer.Handler {
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
-            String senderId = senderIdOf(peer);
+            return handle(senderIdOf(peer), request, later);
+        }
+
+        /** Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets it. */
+        PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later) {
             if (request instanceof AllocRequest req) {
                 ReceiverStore.Parsed parsed;
                 try {

@@ -7,6 +7,7 @@ import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.control.AllocExchange;
 import io.kvcourier.control.AllocPool;
+import io.kvcourier.control.InBandExchanges;
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.Endpoints;
@@ -88,9 +89,16 @@ final class SenderEngine implements AutoCloseable {
     private final long requestTimeoutNanos;
     private final int maxInflight;
     private volatile boolean closing;
+    /**
+     * Whether allocations go over data connections that {@linkplain ChannelConnection#carriesControl() carry
+     * control} ({@code -Dkvcourier.control.inBand=false} keeps every exchange on the ZMQ alloc port).
+     */
+    private final boolean inBandControl = Boolean.parseBoolean(System.getProperty("kvcourier.control.inBand", "true"));
 
     // Control thread only:
     private final WireEncoder encoder = new WireEncoder();
+    /** Allocation exchanges on data connections of kvcourier receivers (the ZMQ-free control path). */
+    private final InBandExchanges inBand;
     private final ArrayDeque<SenderBatch> admission = new ArrayDeque<>();
     private final ArrayDeque<SenderBatch> inTransfer = new ArrayDeque<>();
     /** Keys allocated on the receivers per request (for CancelNotif and aborts), forgotten when the request ends. */
@@ -142,6 +150,7 @@ final class SenderEngine implements AutoCloseable {
         }
         this.channel = ch;
         this.control = agent;
+        this.inBand = new InBandExchanges(agent, encoder);
         List<Integer> init = config.peerInitPort();
         List<Integer> alloc = config.peerAllocPort();
         int ranks = Math.max(init.size(), alloc.size());
@@ -159,6 +168,7 @@ final class SenderEngine implements AutoCloseable {
             for (RankPeer p : peers) {
                 control.add(p.alloc);
             }
+            control.add(inBand);
             control.add(new Timers());
         });
     }
@@ -394,7 +404,10 @@ final class SenderEngine implements AutoCloseable {
         }
         // The receiver may wait up to its allocation deadline for room, and for keys another allocation has in
         // flight up to that allocation's transfer deadline: wait a little longer for its answer.
-        peer.alloc.submit(batch, System.nanoTime() + allocTimeoutNanos + transferTimeoutNanos + replyGraceNanos);
+        long replyDeadline = System.nanoTime() + allocTimeoutNanos + transferTimeoutNanos + replyGraceNanos;
+        if (!inBandControl || !inBand.submit(peer.connection, batch, replyDeadline)) {
+            peer.alloc.submit(batch, replyDeadline);
+        }
         ensureConnection(peer);
         if (batch.stagingPages != null) {
             if (batch.bytes() <= INLINE_COPY_BYTES) {
@@ -800,6 +813,7 @@ final class SenderEngine implements AutoCloseable {
         if (peer.connection == failed) {
             peer.connection = null;
         }
+        inBand.connectionLost(failed, why);
         executor.execute(() -> fence(peer.rank, failed, why));
     }
 
@@ -1030,6 +1044,7 @@ final class SenderEngine implements AutoCloseable {
         m.put("staging_pages", staging.pageCount());
         m.put("staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
         m.put("registered_regions", regions.count());
+        m.put("in_band_allocations", inBand.sent());
         return m;
     }
 

@@ -1,0 +1,26 @@
+package io.kvcourier.channel;
+
+/**
+ * The receiver engine's side of in-band control: a channel whose connections {@linkplain
+ * ChannelConnection#carriesControl() carry control} hands it each control request that arrived on a data
+ * connection, exactly as the receiver's alloc port would have received it.
+ */
+@FunctionalInterface
+public interface ControlRequestHandler {
+
+    /**
+     * One control request from {@code senderId}: the msgpack bytes of an {@code AllocRequest} or {@code
+     * CancelNotif}, valid only during the call (decode them before returning). Called on the channel's thread
+     * (or the sender's, for an in-process channel); must not block. {@code replier} is called exactly once, later
+     * or at once, from any thread.
+     */
+    void onControlRequest(String senderId, byte[] bytes, int offset, int length, Replier replier);
+
+    /** Sends the reply to one control request back over the connection it came on. */
+    @FunctionalInterface
+    interface Replier {
+
+        /** Sends the reply's msgpack bytes ({@code AllocResponse}); they may be reused once this returns. */
+        void reply(byte[] bytes, int offset, int length);
+    }
+}

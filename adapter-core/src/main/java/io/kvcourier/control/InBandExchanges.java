@@ -1,0 +1,182 @@
+package io.kvcourier.control;
+
+import io.kvcourier.channel.ChannelConnection;
+import io.kvcourier.channel.ControlReplySink;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.WireCodec;
+import io.kvcourier.wire.WireEncoder;
+import io.kvcourier.wire.WireFormatException;
+
+import java.util.ArrayList;
+
+/**
+ * Allocation exchanges carried by a sender's data connections instead of its ZMQ alloc DEALERs, for receivers that
+ * are kvcourier too ({@link ChannelConnection#carriesControl()}). The request and reply bytes are the alloc port's
+ * very messages; what goes away are the ZMQ I/O-thread hops on both sides. Each exchange has an id the connection
+ * echoes with its reply, so concurrent exchanges on one connection may be answered in any order. Owned by the
+ * control thread; a reply is decoded on the thread that delivers it and handed to the control thread.
+ */
+public final class InBandExchanges implements ControlAgent.Duty {
+
+    /** One exchange in flight. */
+    private static final class Pending {
+        final long id;
+        final AllocExchange exchange;
+        final ChannelConnection connection;
+
+        Pending(long id, AllocExchange exchange, ChannelConnection connection) {
+            this.id = id;
+            this.exchange = exchange;
+            this.connection = connection;
+        }
+    }
+
+    private final ControlAgent agent;
+    private final WireEncoder encoder;
+    /** In flight, oldest first; few at once (at most the in-flight allocations of every rank). */
+    private final ArrayList<Pending> pending = new ArrayList<>();
+    private final ControlReplySink sink = this::onReply;
+    private long nextId = 1;
+    /** Exchanges sent so far (written by the control thread only). */
+    private volatile long sent;
+    private boolean closed;
+
+    /**
+     * @param agent   the control agent that owns this (it must be added to it)
+     * @param encoder the control thread's encoder
+     */
+    public InBandExchanges(ControlAgent agent, WireEncoder encoder) {
+        this.agent = agent;
+        this.encoder = encoder;
+    }
+
+    /**
+     * Control thread: sends {@code x} over {@code connection}; its callback runs on the control thread with the
+     * reply, or with a failure at {@code deadlineNanos} at the latest, or when the connection is {@linkplain
+     * #connectionLost lost}.
+     *
+     * @return false when nothing was sent (closed, or the connection does not carry control now): send it another way
+     */
+    public boolean submit(ChannelConnection connection, AllocExchange x, long deadlineNanos) {
+        if (closed || connection == null || !connection.carriesControl()) {
+            return false;
+        }
+        try {
+            x.encode(encoder);
+        } catch (RuntimeException e) {
+            x.onFailure("cannot encode the request: " + e.getMessage(), false);
+            return true;
+        }
+        x.deadlineNanos = deadlineNanos;
+        Pending p = new Pending(nextId++, x, connection);
+        pending.add(p);
+        if (!connection.sendControl(p.id, encoder.array(), 0, encoder.length(), sink)) {
+            pending.remove(p);
+            return false;
+        }
+        sent = sent + 1; // single writer
+        return true;
+    }
+
+    /** Exchanges sent in-band so far (any thread). */
+    public long sent() {
+        return sent;
+    }
+
+    /** Exchanges in flight. */
+    public int pending() {
+        return pending.size();
+    }
+
+    /** Any thread: a reply came; decoded here (its bytes live only during this call), handled on the control thread. */
+    private void onReply(long id, byte[] bytes, int offset, int length) {
+        PdMessage reply;
+        String error = null;
+        try {
+            reply = WireCodec.decode(bytes, offset, length);
+        } catch (WireFormatException | RuntimeException e) {
+            reply = null;
+            error = "malformed in-band reply: " + e.getMessage();
+        }
+        PdMessage message = reply;
+        String why = error;
+        agent.execute(() -> deliver(id, message, why));
+    }
+
+    private void deliver(long id, PdMessage reply, String error) {
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            if (p.id == id) {
+                pending.remove(i);
+                if (reply != null) {
+                    p.exchange.onReply(reply);
+                } else {
+                    p.exchange.onFailure(error, false);
+                }
+                return;
+            }
+        }
+        // Late: its exchange already failed (deadline, lost connection); nothing waits for it.
+    }
+
+    /**
+     * Control thread: {@code connection} was dropped or failed; every exchange on it fails now (a reply that still
+     * comes is ignored).
+     */
+    public void connectionLost(ChannelConnection connection, String why) {
+        if (connection == null || pending.isEmpty()) {
+            return;
+        }
+        ArrayList<Pending> lost = null;
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            if (p.connection == connection) {
+                pending.remove(i--);
+                (lost == null ? lost = new ArrayList<>() : lost).add(p);
+            }
+        }
+        if (lost != null) {
+            for (Pending p : lost) {
+                p.exchange.onFailure("connection lost: " + why, false);
+            }
+        }
+    }
+
+    @Override
+    public int poll(long nowNanos) {
+        return 0;
+    }
+
+    @Override
+    public int expire(long nowNanos) {
+        int work = 0;
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            if (nowNanos - p.exchange.deadlineNanos >= 0) {
+                pending.remove(i--);
+                p.exchange.onFailure("no in-band reply on " + p.connection.describe() + " within the deadline", true);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    @Override
+    public long nextDeadlineNanos() {
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < pending.size(); i++) {
+            long d = pending.get(i).exchange.deadlineNanos;
+            next = next == Long.MAX_VALUE || d - next < 0 ? d : next;
+        }
+        return next;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        while (!pending.isEmpty()) {
+            Pending p = pending.remove(pending.size() - 1);
+            p.exchange.onFailure("sender is closing", false);
+        }
+    }
+}
