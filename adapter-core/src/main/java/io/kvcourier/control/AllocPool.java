@@ -342,6 +342,10 @@ public final class AllocPool implements ControlAgent.Duty {
         dealers.remove(d);
         agent.unwatch(d.socket);
         agent.unwatch(d.monitor);
+        // Stop the monitor before either socket goes: jeromq's I/O thread writes each event with a blocking send,
+        // and an event that came after our end of the monitor pipe was gone (e.g. the handshake of a probe that
+        // was given up under load) would block that I/O thread, and every socket of this adapter, for good.
+        d.socket.monitor(null, 0);
         d.socket.setLinger(0);
         agent.context().destroySocket(d.socket);
         agent.context().destroySocket(d.monitor);

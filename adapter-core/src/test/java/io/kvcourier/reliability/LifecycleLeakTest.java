@@ -88,7 +88,8 @@ class LifecycleLeakTest {
                 try (Rig.Waiter ws = new Rig.Waiter(sender)) {
                     long id = sender.submitStoreTask(Rig.keys("leak" + i, 2), Rig.chunks(arena, 2, i));
                     if (store) {
-                        assertThat(ws.store(id, Rig.WAIT)).isTrue();
+                        assertThat(ws.store(id, Rig.WAIT)).as("store %d over %s", i, tcp ? "tcp" : "mock_memory")
+                                .isTrue();
                     } else {
                         assertThat(held.awaitHeld(30, TimeUnit.SECONDS)).isTrue();
                         long t0 = System.nanoTime();
