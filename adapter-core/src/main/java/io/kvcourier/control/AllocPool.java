@@ -207,7 +207,7 @@ public final class AllocPool implements ControlAgent.Duty {
         String lost = null;
         for (int i = 0; i < dealers.size(); i++) {
             Dealer d = dealers.get(i);
-            for (ZEvent e; (e = ZEvent.recv(d.monitor, ZMQ.DONTWAIT)) != null; ) {
+            for (ZEvent e; ControlAgent.readable(d.monitor) && (e = ZEvent.recv(d.monitor, ZMQ.DONTWAIT)) != null; ) {
                 work++;
                 if (e.getEvent() == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
                     d.handshaken = true;
@@ -225,7 +225,8 @@ public final class AllocPool implements ControlAgent.Duty {
         for (int i = 0; i < dealers.size(); i++) {
             Dealer d = dealers.get(i);
             byte[] payload;
-            while (d.state != State.IDLE && (payload = receive(d.socket)) != null) {
+            boolean readable = ControlAgent.readable(d.socket); // every cycle, idle or not: see ControlAgent.readable
+            while (readable && d.state != State.IDLE && (payload = receive(d.socket)) != null) {
                 work++;
                 if (d.state == State.PROBING) {
                     d.state = State.IDLE;

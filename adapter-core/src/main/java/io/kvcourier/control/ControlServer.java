@@ -140,7 +140,7 @@ public final class ControlServer implements ControlAgent.Duty {
         }
         int n = 0;
         byte[] identity;
-        while (n < BURST && (identity = socket.recv(ZMQ.DONTWAIT)) != null) {
+        while (n < BURST && ControlAgent.readable(socket) && (identity = socket.recv(ZMQ.DONTWAIT)) != null) {
             n++;
             byte[] payload = readRest(socket);
             if (payload != null) {

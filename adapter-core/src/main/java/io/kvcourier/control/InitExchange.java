@@ -86,7 +86,7 @@ public final class InitExchange implements ControlAgent.Duty {
         if (socket == null || result.isDone()) {
             return 0;
         }
-        byte[] reply = socket.recv(ZMQ.DONTWAIT);
+        byte[] reply = ControlAgent.readable(socket) ? socket.recv(ZMQ.DONTWAIT) : null;
         if (reply == null) {
             return 0;
         }
