@@ -290,6 +290,16 @@ final class ReceiverEngine implements AutoCloseable {
             reply.send(AllocResponses.failed(1));
             return;
         }
+        if (request instanceof AllocRequest req && waitingCount == 0 && running) {
+            // Nothing waits for room: allocate here, on the channel's (or in-process sender's) thread, under the
+            // store's lock, and answer at once; only an allocation that must wait goes to the control thread, which
+            // owns the waiting queue. Saves two thread hops per allocation.
+            PdMessage now = allocHandler.allocateNow(senderId, req);
+            if (now != null) {
+                reply.send(now);
+                return;
+            }
+        }
         boolean queued = control.execute(() -> {
             PdMessage now = allocHandler.handle(senderId, request, reply);
             if (now != null) {
@@ -305,6 +315,29 @@ final class ReceiverEngine implements AutoCloseable {
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
             return handle(senderIdOf(peer), request, later);
+        }
+
+        /**
+         * Any thread: allocates {@code req} now if it can be answered without waiting (allocated, deduplicated, or
+         * refused); null when it has to wait for room or for keys in flight, and then nothing was changed: the
+         * caller hands it to {@link #handle} on the control thread.
+         */
+        PdMessage allocateNow(String senderId, AllocRequest req) {
+            ReceiverStore.Parsed parsed;
+            try {
+                parsed = ReceiverStore.parse(req);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
+                return AllocResponses.failed(req.keys().size());
+            }
+            ReceiverStore.Outcome o;
+            try {
+                o = store.allocateIfNoWait(senderId, req, parsed);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "refusing AllocRequest from {0}: {1}", senderId, e.getMessage());
+                return AllocResponses.failed(req.keys().size());
+            }
+            return o == null ? null : o.reply();
         }
 
         /** Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets it. */
