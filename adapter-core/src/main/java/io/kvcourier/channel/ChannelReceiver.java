@@ -25,6 +25,17 @@ public interface ChannelReceiver extends AutoCloseable {
     void fence(String senderId);
 
     /**
+     * {@link #fence}, saying whether it is confirmed: true when every connection of {@code senderId} is provably
+     * stopped (no write of it can land any more), false when the fence did not finish within its deadline. The
+     * receiver then keeps the pages that sender could still write to out of use (quarantined) and fences again
+     * later. The default fences and reports success (for channels whose fence cannot time out).
+     */
+    default boolean tryFence(String senderId) {
+        fence(senderId);
+        return true;
+    }
+
+    /**
      * Installs the engine's handler for control requests that arrive on data connections. A channel that can
      * carry control offers it to senders (through its handshake reply or its connections) only once a handler
      * is set; the default ignores the handler and all control stays on the ZMQ alloc port.

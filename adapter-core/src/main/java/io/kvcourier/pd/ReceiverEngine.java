@@ -181,19 +181,24 @@ final class ReceiverEngine implements AutoCloseable {
         return n + inBandMalformed.get();
     }
 
-    private final java.util.function.Consumer<String> fencer = this::fence;
+    private final java.util.function.Predicate<String> fencer = this::fence;
 
-    /** Fences a sender whose allocation expired: it can no longer write into pages about to be reused. */
-    private void fence(String senderId) {
+    /**
+     * Fences a sender whose allocation expired, so that it can no longer write into pages about to be reused;
+     * returns whether the channel confirmed it (else those pages stay quarantined and the next reap fences again).
+     */
+    private boolean fence(String senderId) {
         FenceEvent jfr = Jfr.fence() ? Jfr.begin(new FenceEvent()) : null;
+        boolean confirmed = false;
         try {
-            channel.fence(senderId);
+            confirmed = channel.tryFence(senderId);
+            return confirmed;
         } finally {
             if (jfr != null) {
                 jfr.side = "receiver";
                 jfr.rank = -1;
                 jfr.peer = senderId;
-                jfr.outcome = "fenced";
+                jfr.outcome = confirmed ? "fenced" : "unconfirmed";
                 jfr.reason = "an allocation of this sender expired";
                 jfr.commit();
             }
@@ -445,6 +450,7 @@ final class ReceiverEngine implements AutoCloseable {
                 Map.entry("committed_bytes", store.committedBytes.get()),
                 Map.entry("expired_allocations", store.expiredAllocations.get()),
                 Map.entry("rejected_writes", store.rejectedWrites.get()),
+                Map.entry("pages_quarantined", store.quarantinedPages()),
                 Map.entry("malformed_messages", malformedMessages()));
     }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The receiver's pages and keys: admission, allocation, commit after landing, lookup locks, load, and page
@@ -838,14 +839,28 @@ final class ReceiverStore implements LandingListener {
         }
     }
 
+    /** Pages of expired allocations held back because their sender's fence is not confirmed yet (a gauge). */
+    private volatile int quarantinedPages;
+    /** Senders whose fence was not confirmed at the last reap (housekeeping thread only). */
+    private final Set<String> unfenced = new HashSet<>();
+
+    /** Pages kept out of use until their sender's fence is confirmed. */
+    int quarantinedPages() {
+        return quarantinedPages;
+    }
+
     /**
      * Reclaims what passed its deadline: expires allocations whose bytes did not land in time, fences
      * their senders through {@code fencer} (outside the lock), then frees their pages; frees committed keys
      * never loaded within the TTL; releases reservations of requests idle past the request timeout.
+     * A page is freed only once the fence of the sender that could still write to it is confirmed: when
+     * {@code fencer} returns false the allocation stays expired, its pages stay out of use (quarantined,
+     * counted by {@link #quarantinedPages}) and the next reap fences again.
      *
+     * @param fencer fences a sender; returns whether that is confirmed
      * @return how many pages were freed
      */
-    int reap(long nowNanos, Consumer<String> fencer) {
+    int reap(long nowNanos, Predicate<String> fencer) {
         List<Allocation> toFence = new ArrayList<>();
         lock.lock();
         try {
@@ -874,16 +889,29 @@ final class ReceiverStore implements LandingListener {
         } finally {
             lock.unlock();
         }
-        Set<String> fenced = new HashSet<>();
+        Set<String> tried = new HashSet<>();
+        Set<String> unconfirmed = new HashSet<>();
         for (Allocation a : toFence) {
-            if (fenced.add(a.senderId)) {
-                fencer.accept(a.senderId);
+            if (tried.add(a.senderId) && !fencer.test(a.senderId)) {
+                unconfirmed.add(a.senderId);
             }
         }
+        for (String sender : unconfirmed) {
+            if (unfenced.add(sender)) {
+                LOG.log(System.Logger.Level.ERROR, "fencing sender {0} is not confirmed: the pages of its expired "
+                        + "allocations stay out of use (quarantined) until a later fence is", sender);
+            }
+        }
+        unfenced.retainAll(unconfirmed);
         int freed = 0;
+        int quarantined = 0;
         lock.lock();
         try {
             for (Allocation a : toFence) {
+                if (unconfirmed.contains(a.senderId)) {
+                    quarantined += a.entries.size();
+                    continue;
+                }
                 if (awaiting.remove(a)) {
                     for (Entry e : a.entries) {
                         pageEntry[e.page] = null;
@@ -909,6 +937,7 @@ final class ReceiverStore implements LandingListener {
         } finally {
             lock.unlock();
         }
+        quarantinedPages = quarantined;
         return freed;
     }
 

@@ -143,6 +143,8 @@ public final class ControllableChannel implements TransferChannelFactory {
         private final ChannelConnection inner;
         private final StagingBuffer senderStaging;
         private final java.util.Set<CompletableFuture<Void>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** Held while a delivered write completes and while the connection closes (see close()). */
+        private final java.util.concurrent.locks.ReentrantLock completing = new java.util.concurrent.locks.ReentrantLock();
 
         Steered(ChannelConnection inner, StagingBuffer senderStaging) {
             this.inner = inner;
@@ -201,14 +203,23 @@ public final class ControllableChannel implements TransferChannelFactory {
                                 }
                             });
                         }
-                        case DELIVER -> inner.write(batch).whenComplete((v, e) -> {
-                            if (e == null) {
-                                landed.incrementAndGet();
-                                result.complete(null);
-                            } else {
-                                result.completeExceptionally(e);
+                        case DELIVER -> {
+                            // The inner (mock) write commits and completes synchronously; under the same lock as
+                            // close(), so a batch that committed is never reported failed by a concurrent close.
+                            completing.lock();
+                            try {
+                                inner.write(batch).whenComplete((v, e) -> {
+                                    if (e == null) {
+                                        landed.incrementAndGet();
+                                        result.complete(null);
+                                    } else {
+                                        result.completeExceptionally(e);
+                                    }
+                                });
+                            } finally {
+                                completing.unlock();
                             }
-                        });
+                        }
                         case DROP -> { }
                         case FAIL -> result.completeExceptionally(new ChannelException("scripted failure"));
                         case PARTIAL -> {
@@ -243,9 +254,14 @@ public final class ControllableChannel implements TransferChannelFactory {
         /** Per the {@link ChannelConnection#close()} contract: when it returns, every pending write has failed. */
         @Override
         public void close() {
-            inner.close();
-            for (CompletableFuture<Void> f : pending) {
-                f.completeExceptionally(new ChannelException("connection closed"));
+            completing.lock();
+            try {
+                inner.close();
+                for (CompletableFuture<Void> f : pending) {
+                    f.completeExceptionally(new ChannelException("connection closed"));
+                }
+            } finally {
+                completing.unlock();
             }
         }
     }

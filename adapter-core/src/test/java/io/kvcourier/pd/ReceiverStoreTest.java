@@ -352,10 +352,36 @@ class ReceiverStoreTest {
         int freed = quick.reap(System.nanoTime() + TimeUnit.SECONDS.toNanos(1), sender -> {
             // At fence time the page must still be held: nobody else can have it yet.
             assertThat(staging.allocator().available()).isEqualTo(staging.pageCount() - 1);
-            fenced.add(sender);
+            return fenced.add(sender);
         });
         assertThat(fenced).containsExactly("late");
         assertThat(freed).isEqualTo(1);
         assertThat(quick.onBatchLanded("late", page)).as("a late commit after reclaim").isFalse();
+    }
+
+    /**
+     * A fence that is not confirmed (the channel could not prove the sender stopped within its deadline) keeps the
+     * expired allocation's pages out of use: they are counted as quarantined, no new allocation gets them, and
+     * they are freed only by a later reap whose fence is confirmed.
+     */
+    @Test
+    void pagesOfAnUnconfirmedFenceAreQuarantinedUntilAFenceIsConfirmed() {
+        ReceiverStore quick = new ReceiverStore(staging, PAGE, 1, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(120));
+        AllocRequest req = new AllocRequest(List.of(PdPair.keys("q", 1).get(0).toCanonicalString()), 4,
+                new long[] {PAGE}, "uint8", (int) PAGE, "", false, 0);
+        int page = quick.allocate("stuck", req, ReceiverStore.parse(req)).reply().remoteIndexes()[0];
+        int free = staging.allocator().available();
+        java.util.List<String> attempts = new java.util.ArrayList<>();
+        long later = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+
+        assertThat(quick.reap(later, sender -> !attempts.add(sender))).as("pages freed").isZero();
+        assertThat(quick.quarantinedPages()).isEqualTo(1);
+        assertThat(staging.allocator().available()).isEqualTo(free);
+        assertThat(quick.onBatchLanded("stuck", page)).as("the expired allocation still cannot commit").isFalse();
+        assertThat(quick.reap(later, sender -> !attempts.add(sender))).as("still unconfirmed").isZero();
+        assertThat(quick.reap(later, attempts::add)).as("confirmed: freed").isEqualTo(1);
+        assertThat(attempts).containsExactly("stuck", "stuck", "stuck");
+        assertThat(quick.quarantinedPages()).isZero();
+        assertThat(staging.allocator().available()).isEqualTo(free + 1);
     }
 }

@@ -277,7 +277,7 @@ class TcpAdapterTest {
                     c.hello(init.sessionToken(), "alice").frame(page, true, new int[] {page}, new long[] {chunk})
                             .bytes(early);
                     // The transfer deadline passes: the allocation expires, alice is fenced, the page is freed.
-                    int freed = store.reap(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), channel::fence);
+                    int freed = store.reap(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), channel::tryFence);
                     assertThat(freed).isEqualTo(1);
                     c.writeFails(late);
                     assertThat(c.closedByPeer()).isTrue();

@@ -203,10 +203,16 @@ final class TcpReceiver implements ChannelReceiver, Agent {
      */
     @Override
     public void fence(String senderId) {
+        tryFence(senderId);
+    }
+
+    /** {@link #fence}; false when the progress thread did not close the connections within the shutdown deadline. */
+    @Override
+    public boolean tryFence(String senderId) {
         grants.values().removeIf(g -> g.senderId.equals(senderId));
         if (runner.onAgentThread()) {
             closeLinksOf(senderId);
-            return;
+            return true;
         }
         CountDownLatch done = new CountDownLatch(1);
         commands.add(() -> {
@@ -215,16 +221,18 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         });
         runner.wakeUp();
         if (exited) {
-            return; // the progress thread has closed every connection and reads nothing any more
+            return true; // the progress thread has closed every connection and reads nothing any more
         }
         try {
-            if (!done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
-                LOG.log(System.Logger.Level.ERROR, "fencing sender {0} did not finish within the shutdown deadline",
-                        senderId);
+            if (done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
+                return true;
             }
+            LOG.log(System.Logger.Level.ERROR, "fencing sender {0} did not finish within the shutdown deadline",
+                    senderId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     private void closeLinksOf(String senderId) {

@@ -130,6 +130,12 @@ final class VerbsReceiver implements ChannelReceiver {
      */
     @Override
     public void fence(String senderId) {
+        tryFence(senderId);
+    }
+
+    /** {@link #fence}; false when the endpoint did not move the sender's QPs to ERR within the shutdown deadline. */
+    @Override
+    public boolean tryFence(String senderId) {
         List<ReceiverLink> mine = new ArrayList<>();
         for (ReceiverLink l : sessions) {
             if (l.senderId.equals(senderId)) {
@@ -137,8 +143,9 @@ final class VerbsReceiver implements ChannelReceiver {
             }
         }
         if (mine.isEmpty() || endpoint.isStopping()) {
-            return;
+            return true;
         }
+        boolean confirmed = true;
         try {
             endpoint.call("fencing sender " + senderId, shutdownTimeout, () -> {
                 for (ReceiverLink l : mine) {
@@ -148,8 +155,12 @@ final class VerbsReceiver implements ChannelReceiver {
             });
         } catch (ChannelException e) {
             LOG.log(System.Logger.Level.WARNING, "fence {0}: {1}", senderId, e.getMessage());
+            confirmed = false;
         }
-        sessions.removeAll(mine);
+        if (confirmed) {
+            sessions.removeAll(mine);
+        }
+        return confirmed;
     }
 
     @Override
