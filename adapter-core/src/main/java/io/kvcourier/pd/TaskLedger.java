@@ -158,7 +158,6 @@ final class TaskLedger implements AutoCloseable {
                 continue; // collected in time
             }
             dropped++;
-            resultsExpired.incrementAndGet();
             if (u.onExpired != null) {
                 try {
                     u.onExpired.run();
@@ -167,6 +166,8 @@ final class TaskLedger implements AutoCloseable {
                             "releasing an expired lookup's locks failed", e);
                 }
             }
+            // Counted once its locks are released: whoever sees the count sees the locks gone too.
+            resultsExpired.incrementAndGet();
         }
         return dropped;
     }
