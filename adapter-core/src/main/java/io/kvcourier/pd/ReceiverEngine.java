@@ -328,41 +328,45 @@ final class ReceiverEngine implements AutoCloseable {
          * caller hands it to {@link #handle} on the control thread.
          */
         PdMessage allocateNow(String senderId, AllocRequest req) {
-            ReceiverStore.Parsed parsed;
+            ReceiverStore.Parsed parsed = parse(senderId, req);
+            if (parsed == null) {
+                return AllocResponses.failed(req.keys().size());
+            }
+            ReceiverStore.Outcome o = allocate(senderId, req, parsed);
+            return o.mustWait() ? null : o.reply();
+        }
+
+        /** The request's parsed form, or null (logged) when it does not parse. */
+        private ReceiverStore.Parsed parse(String senderId, AllocRequest req) {
             try {
-                parsed = ReceiverStore.parse(req);
+                return ReceiverStore.parse(req);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
-                return AllocResponses.failed(req.keys().size());
+                return null;
             }
-            ReceiverStore.Outcome o;
+        }
+
+        /**
+         * One allocation attempt under the store's lock (any thread); a store error (e.g. a first request whose
+         * chunk cannot fit the buffer) becomes a refusal, so the peer is never left unanswered.
+         */
+        private ReceiverStore.Outcome allocate(String senderId, AllocRequest req, ReceiverStore.Parsed parsed) {
             try {
-                o = store.allocateIfNoWait(senderId, req, parsed);
+                return store.allocate(senderId, req, parsed);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "refusing AllocRequest from {0}: {1}", senderId, e.getMessage());
-                return AllocResponses.failed(req.keys().size());
+                return new ReceiverStore.Outcome(AllocResponses.failed(req.keys().size()), ReceiverStore.Wait.NONE);
             }
-            return o == null ? null : o.reply();
         }
 
         /** Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets it. */
         PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later) {
             if (request instanceof AllocRequest req) {
-                ReceiverStore.Parsed parsed;
-                try {
-                    parsed = ReceiverStore.parse(req);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
+                ReceiverStore.Parsed parsed = parse(senderId, req);
+                if (parsed == null) {
                     return AllocResponses.failed(req.keys().size());
                 }
-                ReceiverStore.Outcome o;
-                try {
-                    o = store.allocate(senderId, req, parsed);
-                } catch (RuntimeException e) {
-                    // e.g. a first request whose chunk cannot fit the buffer: refuse it, never leave the peer unanswered
-                    LOG.log(System.Logger.Level.WARNING, "refusing AllocRequest from {0}: {1}", senderId, e.getMessage());
-                    return AllocResponses.failed(req.keys().size());
-                }
+                ReceiverStore.Outcome o = allocate(senderId, req, parsed);
                 if (!o.mustWait()) {
                     return o.reply();
                 }

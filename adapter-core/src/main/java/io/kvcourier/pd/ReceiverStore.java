@@ -261,15 +261,6 @@ final class ReceiverStore implements LandingListener {
     }
 
     /**
-     * {@link #allocate}, for a caller that cannot wait: null when the request would have to wait for room or for
-     * keys in flight (nothing was allocated or reserved then), else its outcome. Any thread.
-     */
-    Outcome allocateIfNoWait(String senderId, AllocRequest req, Parsed p) {
-        Outcome o = allocate(senderId, req, p);
-        return o.mustWait() ? null : o;
-    }
-
-    /**
      * Sets what is told, under the store's lock, whenever a waiting allocation might succeed now (pages or a
      * reservation freed, a batch committed, an allocation expired). It must not block: the receiver engine queues
      * a retry on its control thread. {@code null} removes it.

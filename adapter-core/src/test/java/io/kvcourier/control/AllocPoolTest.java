@@ -91,31 +91,6 @@ class AllocPoolTest {
         router.send(WireCodec.encode(message));
     }
 
-    /** An exchange that records what happened to it. */
-    private static final class Recorded extends AllocExchange {
-        final String key;
-        final CompletableFuture<PdMessage> reply = new CompletableFuture<>();
-        final CompletableFuture<String> failure = new CompletableFuture<>();
-
-        Recorded(String key) {
-            this.key = key;
-        }
-
-        @Override
-        protected ByteBuffer encode(WireEncoder encoder) {
-            return encoder.encode(new AllocRequest(List.of(key), 1, new long[] {2, 1, 16, 8}, "bfloat16", 16));
-        }
-
-        @Override
-        protected void onReply(PdMessage r) {
-            reply.complete(r);
-        }
-
-        @Override
-        protected void onFailure(String why, boolean timedOut) {
-            failure.complete(why + (timedOut ? " (timed out)" : ""));
-        }
-    }
 
     private AllocPool pool(int sockets) throws Exception {
         CompletableFuture<AllocPool> made = new CompletableFuture<>();
@@ -138,9 +113,9 @@ class AllocPoolTest {
     @Test
     void repliesInAnyOrderReachTheExchangeThatAskedEachOnItsOwnSocket() throws Exception {
         AllocPool pool = pool(3);
-        List<Recorded> xs = List.of(new Recorded("k0"), new Recorded("k1"), new Recorded("k2"));
+        List<RecordedExchange> xs = List.of(new RecordedExchange("k0"), new RecordedExchange("k1"), new RecordedExchange("k2"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (Recorded x : xs) {
+        for (RecordedExchange x : xs) {
             submit(pool, x, deadline);
         }
         Set<String> probed = new HashSet<>();
@@ -167,14 +142,14 @@ class AllocPoolTest {
     @Test
     void aTimedOutExchangeLosesItsSocketSoItsLateReplyCannotAnswerTheNextRequest() throws Exception {
         AllocPool pool = pool(1);
-        Recorded first = new Recorded("first");
+        RecordedExchange first = new RecordedExchange("first");
         submit(pool, first, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
         Set<String> probed = new HashSet<>();
         Received r1 = nextRequest(probed, true);
         assertThat(keyOf(r1.message)).isEqualTo("first");
         assertThat(first.failure.get(10, TimeUnit.SECONDS)).contains("timed out");
 
-        Recorded second = new Recorded("second");
+        RecordedExchange second = new RecordedExchange("second");
         submit(pool, second, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
         reply(r1, new AllocResponse(new int[] {1})); // late: its DEALER is gone, ROUTER drops it
         Received r2 = nextRequest(probed, true);
@@ -188,7 +163,7 @@ class AllocPoolTest {
     @Test
     void anUnansweredProbeIsRetriedOnAFreshSocketBeforeTheRequestGoesOut() throws Exception {
         AllocPool pool = pool(1);
-        Recorded x = new Recorded("k");
+        RecordedExchange x = new RecordedExchange("k");
         submit(pool, x, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
         Received probe = receive();
         assertThat(probe.message).isInstanceOf(CancelNotif.class); // ignored: as if jeromq had lost it
@@ -203,8 +178,8 @@ class AllocPoolTest {
     @Test
     void failAllEndsEveryExchangeInFlightOrWaiting() throws Exception {
         AllocPool pool = pool(1);
-        Recorded inFlight = new Recorded("a");
-        Recorded waiting = new Recorded("b");
+        RecordedExchange inFlight = new RecordedExchange("a");
+        RecordedExchange waiting = new RecordedExchange("b");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         submit(pool, inFlight, deadline);
         submit(pool, waiting, deadline);

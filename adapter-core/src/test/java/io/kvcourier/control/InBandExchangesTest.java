@@ -90,31 +90,6 @@ class InBandExchangesTest {
         }
     }
 
-    /** An exchange that records what happened to it. */
-    private static final class Recorded extends AllocExchange {
-        final String key;
-        final CompletableFuture<PdMessage> reply = new CompletableFuture<>();
-        final CompletableFuture<String> failure = new CompletableFuture<>();
-
-        Recorded(String key) {
-            this.key = key;
-        }
-
-        @Override
-        protected ByteBuffer encode(WireEncoder encoder) {
-            return encoder.encode(new AllocRequest(List.of(key), 1, new long[] {2, 1, 16, 8}, "bfloat16", 16));
-        }
-
-        @Override
-        protected void onReply(PdMessage r) {
-            reply.complete(r);
-        }
-
-        @Override
-        protected void onFailure(String why, boolean timedOut) {
-            failure.complete(why + (timedOut ? " (timed out)" : ""));
-        }
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -146,8 +121,8 @@ class InBandExchangesTest {
     @Test
     void repliesInAnyOrderReachTheExchangeWhoseIdTheyEcho() throws Exception {
         Carrier c = new Carrier();
-        List<Recorded> xs = List.of(new Recorded("k0"), new Recorded("k1"), new Recorded("k2"));
-        for (Recorded x : xs) {
+        List<RecordedExchange> xs = List.of(new RecordedExchange("k0"), new RecordedExchange("k1"), new RecordedExchange("k2"));
+        for (RecordedExchange x : xs) {
             assertThat(submit(c, x, in(30))).isTrue();
         }
         List<Sent> requests = List.of(c.next(), c.next(), c.next());
@@ -166,7 +141,7 @@ class InBandExchangesTest {
     void aConnectionThatDoesNotCarryControlSendsNothing() throws Exception {
         Carrier c = new Carrier();
         c.open = false;
-        Recorded x = new Recorded("k");
+        RecordedExchange x = new RecordedExchange("k");
         assertThat(submit(c, x, in(30))).isFalse();
         assertThat(submit(null, x, in(30))).isFalse();
         assertThat(c.sent).isEmpty();
@@ -178,8 +153,8 @@ class InBandExchangesTest {
     void aLostConnectionFailsItsExchangesAtOnceAndALateReplyIsIgnored() throws Exception {
         Carrier lost = new Carrier();
         Carrier other = new Carrier();
-        Recorded onLost = new Recorded("a");
-        Recorded onOther = new Recorded("b");
+        RecordedExchange onLost = new RecordedExchange("a");
+        RecordedExchange onOther = new RecordedExchange("b");
         submit(lost, onLost, in(30));
         submit(other, onOther, in(30));
         Sent late = lost.next();
@@ -194,12 +169,12 @@ class InBandExchangesTest {
     @Test
     void anUnansweredExchangeFailsAtItsDeadline() throws Exception {
         Carrier c = new Carrier();
-        Recorded x = new Recorded("slow");
+        RecordedExchange x = new RecordedExchange("slow");
         submit(c, x, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
         Sent s = c.next();
         assertThat(x.failure.get(10, TimeUnit.SECONDS)).contains("within the deadline").endsWith("(timed out)");
         s.reply(new AllocResponse(new int[] {1}));
-        Recorded next = new Recorded("next");
+        RecordedExchange next = new RecordedExchange("next");
         submit(c, next, in(30));
         c.next().reply(new AllocResponse(new int[] {2}));
         assertThat(((AllocResponse) next.reply.get(10, TimeUnit.SECONDS)).remoteIndexes()).containsExactly(2);
@@ -209,8 +184,8 @@ class InBandExchangesTest {
     @Test
     void aMalformedReplyFailsOnlyItsOwnExchange() throws Exception {
         Carrier c = new Carrier();
-        Recorded bad = new Recorded("bad");
-        Recorded good = new Recorded("good");
+        RecordedExchange bad = new RecordedExchange("bad");
+        RecordedExchange good = new RecordedExchange("good");
         submit(c, bad, in(30));
         submit(c, good, in(30));
         Sent first = c.next();
@@ -225,7 +200,7 @@ class InBandExchangesTest {
     @Test
     void closingFailsWhatIsInFlight() throws Exception {
         Carrier c = new Carrier();
-        Recorded x = new Recorded("k");
+        RecordedExchange x = new RecordedExchange("k");
         submit(c, x, in(30));
         c.next();
         agent.close();
