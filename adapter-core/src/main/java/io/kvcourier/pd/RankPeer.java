@@ -15,6 +15,8 @@ final class RankPeer {
     final int rank;
     final String initEndpoint;
     final AllocPool alloc;
+    /** The receiver this rank belongs to (set once, by its constructor). */
+    ReceiverPeer owner;
     /** Batches between admission and their end (any thread decrements). */
     final AtomicInteger inflight = new AtomicInteger();
     ChannelConnection connection;
