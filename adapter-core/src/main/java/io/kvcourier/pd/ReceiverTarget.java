@@ -16,7 +16,8 @@ import java.util.Objects;
  * <p>As for the configured peer, a key's TP rank ({@code (kv_rank >> 16) & 0xFF}) selects entry {@code rank} of
  * both port lists, and the proxy is sent one {@code ProxyNotif} per entry. The sender connects to a target the
  * first time a store names it and reuses the connection for later stores naming the same {@link #peerName()
- * host and init ports} (upstream's {@code receiver_host + str(init_port)}).
+ * host and init ports} (upstream's {@code receiver_host + str(init_port)}); the alloc ports and CURVE key of the
+ * store that opened that connection apply until it is closed (idle for {@code peer_idle_timeout_sec}).
  *
  * @param host           the receiver's hostname or IP address (non-empty, no whitespace)
  * @param initPorts      the receiver's channel handshake ports, one per decode TP rank, each 1..65535, at most

@@ -195,7 +195,7 @@ final class SenderEngine implements AutoCloseable {
             AllocPool pool = new AllocPool(control, Endpoints.connect(host, allocPort), senderId, sec,
                     Math.min(ALLOC_SOCKETS_PER_RANK, maxInflight), encoder, heartbeat,
                     why -> rankLost(all[rank], why));
-            ranks[r] = new RankPeer(r, Endpoints.connect(host, initPort), pool);
+            ranks[r] = new RankPeer(r, Endpoints.connect(host, initPort), pool, sec);
         }
         return new ReceiverPeer(host + ":" + init, ranks, configured);
     }
@@ -823,7 +823,7 @@ final class SenderEngine implements AutoCloseable {
         String failure = null;
         try {
             hs = channel.beginConnect(senderId);
-            PdMessage reply = InitExchange.start(control, peer.initEndpoint, hs.request(), deadline, security)
+            PdMessage reply = InitExchange.start(control, peer.initEndpoint, hs.request(), deadline, peer.security)
                     .get(handshakeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             ChannelConnection c = hs.complete(reply);
             completed = true;

@@ -60,10 +60,15 @@ class PerRequestTargetTest {
 
         /** A receiver with {@code ranks} port pairs on ephemeral ports (or the given ones). */
         PdL2Adapter start(int ranks, List<Integer> init, List<Integer> alloc) {
+            return start(ranks, init, alloc, m -> { });
+        }
+
+        PdL2Adapter start(int ranks, List<Integer> init, List<Integer> alloc, Consumer<Map<String, Object>> tweaks) {
             Map<String, Object> r = PdPair.base("receiver");
             r.put("transfer_channel", kind);
             r.put("peer_init_port", init != null ? init : zeros(ranks));
             r.put("peer_alloc_port", alloc != null ? alloc : zeros(ranks));
+            tweaks.accept(r);
             PdL2Adapter a = new PdL2Adapter(PdL2AdapterConfig.fromMap(r), channel);
             open.add(a);
             return a;
@@ -388,6 +393,37 @@ class PerRequestTargetTest {
                 assertThat(((Number) peerField(sender, ta, "pages")).intValue()).as("A's share").isEqualTo(8);
                 assertThat(sender.popCompletedStoreTasks()).as("A's stores are still on their way")
                         .doesNotContainKeys(stalled, waiting);
+            }
+        }
+    }
+
+    @Test
+    void aTargetsOwnCurveKeyAuthenticatesItsReceiver() throws Exception {
+        org.zeromq.ZMQ.Curve.KeyPair server = org.zeromq.ZMQ.Curve.generateKeyPair();
+        try (Receivers rs = new Receivers("mock_memory", MockMemoryChannel.FACTORY); PdPair chunks = chunkSource()) {
+            PdL2Adapter plain = rs.start();
+            PdL2Adapter secured = rs.start(1, null, null, m -> {
+                m.put("curve_secret_key", server.secretKey);
+                m.put("curve_public_key", server.publicKey);
+            });
+            byte[] key = org.zeromq.ZMQ.Curve.z85Decode(server.publicKey);
+            ReceiverTarget withKey = new ReceiverTarget("127.0.0.1", secured.initPorts(), secured.allocPorts(), key);
+            ReceiverTarget withoutKey = target(secured);
+            // The senders' own configs have no CURVE: the plain receiver is reached as before.
+            try (PdL2Adapter sender = sender(rs, plain, m -> { }); TaskWaiter ws = new TaskWaiter(sender)) {
+                List<ObjectKey> k = PdPair.keys("curve", 2);
+                List<MemoryObj> o = chunks.randomChunks(2);
+                assertThat(ws.awaitStore(sender.submitStoreTask(k, o, TransferSpec.NONE, withKey), WAIT)).isTrue();
+                assertThat(holds(secured, chunks, k, o)).isTrue();
+                assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("plain", 1), chunks.randomChunks(1),
+                        TransferSpec.NONE), WAIT)).isTrue();
+            }
+            // Stores naming the same host and init ports share one peer: a second sender shows the key matters.
+            try (PdL2Adapter sender = sender(rs, plain, m -> m.put("handshake_timeout_sec", 1));
+                 TaskWaiter ws = new TaskWaiter(sender)) {
+                assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("nokey", 1), chunks.randomChunks(1),
+                        TransferSpec.NONE, withoutKey), WAIT)).as("no key: no handshake").isFalse();
+                assertThat(lookupCount(secured, PdPair.keys("nokey", 1))).isZero();
             }
         }
     }
