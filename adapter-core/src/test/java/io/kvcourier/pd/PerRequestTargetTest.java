@@ -235,7 +235,8 @@ class PerRequestTargetTest {
                     List<MemoryObj> oc = chunks.randomChunks(2);
                     long toA = sender.submitStoreTask(ka, oa, TransferSpec.NONE, ta);
                     long toC = sender.submitStoreTask(kc, oc, TransferSpec.NONE, tc);
-                    assertThat(ws.awaitStore(toB, Duration.ofSeconds(10))).as("store to closed B").isFalse();
+                    // At once while B's peer backs off; else at its handshake deadline (5 s): never the 20 s ones.
+                    assertThat(ws.awaitStore(toB, Duration.ofSeconds(15))).as("store to closed B").isFalse();
                     assertThat(ws.awaitStore(toA, WAIT)).as("store to A").isTrue();
                     assertThat(ws.awaitStore(toC, WAIT)).as("store to C").isTrue();
                     assertThat(holds(a, chunks, ka, oa)).isTrue();
@@ -314,7 +315,7 @@ class PerRequestTargetTest {
             PdL2Adapter a = rs.start();
             PdL2Adapter b = rs.start();
             ReceiverTarget tb = target(b);
-            try (PdL2Adapter sender = sender(rs, a, m -> m.put("peer_retry_backoff_sec", 3));
+            try (PdL2Adapter sender = sender(rs, a, m -> m.put("peer_retry_backoff_sec", 8));
                  TaskWaiter ws = new TaskWaiter(sender)) {
                 assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("b1", 1), chunks.randomChunks(1),
                         TransferSpec.NONE, tb), WAIT)).isTrue();
