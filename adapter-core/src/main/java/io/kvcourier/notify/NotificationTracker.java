@@ -69,6 +69,8 @@ public final class NotificationTracker {
         long finishedChunks;
         long failedChunks;
         int totalChunks;
+        /** Notifications for this request, or 0 for the tracker's {@code ranks}. */
+        int ranks;
         boolean sawLast;
 
         Request(long firstNanos) {
@@ -133,6 +135,28 @@ public final class NotificationTracker {
      */
     public boolean onBatchDone(String reqId, boolean isLastPrefill, int totalChunks, int chunksInBatch,
                                boolean landed) {
+        return onBatchDone(reqId, isLastPrefill, totalChunks, chunksInBatch, landed, 0);
+    }
+
+    /**
+     * Reports one finished store batch of a request sent to a receiver with {@code receiverRanks} decode ranks (a
+     * per-request target): the request is notified that many times instead of the tracker's {@code ranks}.
+     *
+     * @param reqId         the request; {@code null} or empty is ignored
+     * @param isLastPrefill whether this batch carries the request's last prefill chunk
+     * @param totalChunks   the request's total chunks, or 0 when unknown
+     * @param chunksInBatch chunks in this batch (≥ 0)
+     * @param landed        whether the receiver acknowledged the commit of these chunks
+     * @param receiverRanks notifications for this request (≥ 1), or 0 for the tracker's {@code ranks}
+     * @return whether this call finished the request (and notified the sink)
+     * @throws IllegalArgumentException when a count is negative
+     * @see #onBatchDone(String, boolean, int, int, boolean)
+     */
+    public boolean onBatchDone(String reqId, boolean isLastPrefill, int totalChunks, int chunksInBatch,
+                               boolean landed, int receiverRanks) {
+        if (receiverRanks < 0) {
+            throw new IllegalArgumentException("receiverRanks must be >= 0, got " + receiverRanks);
+        }
         if (totalChunks < 0) {
             throw new IllegalArgumentException("totalChunks must be >= 0, got " + totalChunks);
         }
@@ -143,6 +167,7 @@ public final class NotificationTracker {
             return false;
         }
         boolean done;
+        int notifications;
         synchronized (this) {
             if (finished.containsKey(reqId)) {
                 lateBatches++;
@@ -161,8 +186,12 @@ public final class NotificationTracker {
             if (totalChunks > 0) {
                 r.totalChunks = totalChunks;
             }
+            if (receiverRanks > 0) {
+                r.ranks = receiverRanks;
+            }
             r.sawLast |= isLastPrefill;
             done = r.sawLast && (r.totalChunks == 0 || r.finishedChunks >= r.totalChunks);
+            notifications = r.ranks > 0 ? r.ranks : ranks;
             if (done) {
                 pending.remove(reqId);
                 rememberFinished(reqId, nanoClock.getAsLong());
@@ -174,7 +203,7 @@ public final class NotificationTracker {
             }
         }
         if (done) {
-            emit(reqId);
+            emit(reqId, notifications);
         }
         return done;
     }
@@ -187,6 +216,7 @@ public final class NotificationTracker {
      */
     public int expireOverdue() {
         List<String> overdue = new ArrayList<>();
+        List<Integer> counts = new ArrayList<>();
         synchronized (this) {
             long now = nanoClock.getAsLong();
             Iterator<Map.Entry<String, Request>> it = pending.entrySet().iterator();
@@ -198,6 +228,7 @@ public final class NotificationTracker {
                 }
                 it.remove();
                 overdue.add(e.getKey());
+                counts.add(r.ranks > 0 ? r.ranks : ranks);
                 rememberFinished(e.getKey(), now);
                 notifiedRequests++;
                 notifiedByDeadline++;
@@ -211,8 +242,8 @@ public final class NotificationTracker {
                 f.remove();
             }
         }
-        for (String reqId : overdue) {
-            emit(reqId);
+        for (int i = 0; i < overdue.size(); i++) {
+            emit(overdue.get(i), counts.get(i));
         }
         return overdue.size();
     }
@@ -244,8 +275,8 @@ public final class NotificationTracker {
         }
     }
 
-    private void emit(String reqId) {
-        for (int rank = 0; rank < ranks; rank++) {
+    private void emit(String reqId, int notifications) {
+        for (int rank = 0; rank < notifications; rank++) {
             try {
                 sink.accept(reqId);
             } catch (RuntimeException e) {

@@ -74,7 +74,26 @@ public final class AsyncPdAdapter {
      * @throws IllegalStateException    when the adapter is already closed
      */
     public CompletionStage<Boolean> store(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
-        return adapter.storeAsync(keys, objects, spec);
+        return adapter.storeAsync(keys, objects, spec, null);
+    }
+
+    /**
+     * Stores to the receiver the proxy chose for this request (xPyD), as {@link PdL2Adapter#submitStoreTask(List,
+     * List, TransferSpec, ReceiverTarget)} does; the stage completes as {@link #store(List, List, TransferSpec)}'s
+     * (with {@code false} at once when the receiver cannot be opened now: {@code max_peers} reached with none idle,
+     * or its back-off after a failure still running).
+     *
+     * @param keys    the chunk keys
+     * @param objects the chunks, one per key (caller-owned, unchanged until the stage completes)
+     * @param spec    the request ({@link TransferSpec#NONE} for none)
+     * @param target  the receiver, or {@code null} for the configured peer
+     * @return the store's stage
+     * @throws IllegalArgumentException as {@link PdL2Adapter#submitStoreTask}
+     * @throws IllegalStateException    when the adapter is already closed
+     */
+    public CompletionStage<Boolean> store(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
+                                          ReceiverTarget target) {
+        return adapter.storeAsync(keys, objects, spec, target);
     }
 
     /**

@@ -134,7 +134,7 @@ public final class PdL2Adapter implements L2Adapter {
                         // Whatever happened above, the request's notification attempt is not lost.
                         try {
                             trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(),
-                                    task.spec.totalChunks(), task.keys.length, ok);
+                                    task.spec.totalChunks(), task.keys.length, ok, task.receiverRanks());
                         } finally {
                             taskDone();
                         }
@@ -245,6 +245,31 @@ public final class PdL2Adapter implements L2Adapter {
 
     @Override
     public long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
+        return submitStoreTask(keys, objects, spec, null);
+    }
+
+    /**
+     * Stores to the receiver the proxy chose for this request (xPyD), otherwise exactly as {@link
+     * #submitStoreTask(List, List, TransferSpec)}. The first store naming a receiver connects to it (handshake on
+     * its init ports, alloc sockets); later stores naming the same host and init ports reuse that connection,
+     * until it has been idle for {@code peer_idle_timeout_sec}. A key's TP rank selects the entry of the target's
+     * port lists, and the proxy gets one notification per entry. Stores to different receivers proceed
+     * independently: one receiver's failure or slowness fails or slows only the stores sent to it.
+     *
+     * <p>The task completes {@code false} at once (its eventfd is written) when {@code max_peers} receivers are open
+     * and none is idle, or while the receiver's back-off runs after a failed connect or a lost receiver
+     * ({@code peer_retry_backoff_sec}). {@code reportStatus()} lists every receiver in use under {@code peers}.
+     *
+     * @param keys    the chunk keys
+     * @param objects the chunks, one per key (caller-owned until the task completes)
+     * @param spec    the request ({@link TransferSpec#NONE} for none)
+     * @param target  the receiver, or {@code null} for the configured peer ({@code peer_host}, {@code peer_*_port})
+     * @return the task id, for {@link #popCompletedStoreTasks()}
+     * @throws IllegalArgumentException as {@link #submitStoreTask(List, List, TransferSpec)}
+     * @throws IllegalStateException    when the adapter is closed
+     */
+    public long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
+                                ReceiverTarget target) {
         checkArgs(keys, objects);
         checkSpec(spec);
         ensureOpen();
@@ -254,7 +279,7 @@ public final class PdL2Adapter implements L2Adapter {
             return id;
         }
         inflight.incrementAndGet();
-        sender.submit(new StoreTask(sender, id, keys, objects, spec));
+        sender.submit(new StoreTask(sender, id, keys, objects, spec, target, null));
         return id;
     }
 
@@ -322,7 +347,8 @@ public final class PdL2Adapter implements L2Adapter {
 
     // ----------------------------------------------------------------------------------------------- async
 
-    CompletionStage<Boolean> storeAsync(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
+    CompletionStage<Boolean> storeAsync(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
+                                        ReceiverTarget target) {
         checkArgs(keys, objects);
         checkSpec(spec);
         ensureOpen();
@@ -332,7 +358,7 @@ public final class PdL2Adapter implements L2Adapter {
             return stage;
         }
         inflight.incrementAndGet();
-        sender.submit(new StoreTask(sender, asyncIds.getAndIncrement(), keys, objects, spec,
+        sender.submit(new StoreTask(sender, asyncIds.getAndIncrement(), keys, objects, spec, target,
                 (task, ok) -> completeAsyncStore(stage, task, ok)));
         return stage;
     }

@@ -75,6 +75,10 @@ public final class PdL2AdapterConfig {
     static final String HEARTBEAT_INTERVAL_SEC = "heartbeat_interval_sec";
     static final String HEARTBEAT_TIMEOUT_SEC = "heartbeat_timeout_sec";
     static final String RESULT_TTL_SEC = "result_ttl_sec";
+    static final String MAX_PEERS = "max_peers";
+    static final String PEER_IDLE_TIMEOUT_SEC = "peer_idle_timeout_sec";
+    static final String PEER_RETRY_BACKOFF_SEC = "peer_retry_backoff_sec";
+    static final String PEER_STAGING_SHARE = "peer_staging_share";
 
     /** LMCache's {@code L2AdapterConfigBase} keys: accepted and ignored. */
     private static final Set<String> IGNORED_KEYS = Set.of("type", "eviction", "persist_enabled", "serde");
@@ -85,7 +89,8 @@ public final class PdL2AdapterConfig {
             ALLOCATION_TIMEOUT_SEC, HANDSHAKE_TIMEOUT_SEC, TRANSFER_TIMEOUT_SEC, SHUTDOWN_TIMEOUT_SEC,
             COMMITTED_TTL_SEC, NOTIFY_TIMEOUT_SEC, REQUEST_TIMEOUT_SEC, CHUNK_BYTES, NUM_QPS, BIND_HOST,
             MAX_INFLIGHT_BATCHES, RDMA_DEVICE, RDMA_PORT, GID_INDEX, CURVE_SERVER_KEY, CURVE_SECRET_KEY,
-            CURVE_PUBLIC_KEY, HEARTBEAT_INTERVAL_SEC, HEARTBEAT_TIMEOUT_SEC, RESULT_TTL_SEC);
+            CURVE_PUBLIC_KEY, HEARTBEAT_INTERVAL_SEC, HEARTBEAT_TIMEOUT_SEC, RESULT_TTL_SEC, MAX_PEERS,
+            PEER_IDLE_TIMEOUT_SEC, PEER_RETRY_BACKOFF_SEC, PEER_STAGING_SHARE);
 
     private static final List<String> NIXL_BACKEND_NAMES = List.of("tcp", "rdma", "ucx", "UCX", "verbs");
     private static final String Z85_ALPHABET =
@@ -123,6 +128,10 @@ public final class PdL2AdapterConfig {
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
     private final Duration resultTtl;
+    private final int maxPeers;
+    private final Duration peerIdleTimeout;
+    private final Duration peerRetryBackoff;
+    private final BigDecimal peerStagingShare;
 
     private PdL2AdapterConfig(Map<String, ?> d) {
         // Upstream's checks, in upstream's order, with upstream's messages.
@@ -198,6 +207,35 @@ public final class PdL2AdapterConfig {
                     + seconds(heartbeatInterval) + ") while heartbeats are on, got " + seconds(heartbeatTimeout));
         }
         resultTtl = duration(d, RESULT_TTL_SEC, 60);
+        maxPeers = (int) integer(d, MAX_PEERS, 64, 1, 65_536, false);
+        peerIdleTimeout = duration(d, PEER_IDLE_TIMEOUT_SEC, 300);
+        peerRetryBackoff = duration(d, PEER_RETRY_BACKOFF_SEC, 1);
+        peerStagingShare = fraction(d, PEER_STAGING_SHARE, new BigDecimal("0.5"));
+    }
+
+    /** A number in (0, 1], as Python's {@code float()} reads it. */
+    private static BigDecimal fraction(Map<String, ?> d, String field, BigDecimal dflt) {
+        if (!d.containsKey(field)) {
+            return dflt;
+        }
+        Object value = d.get(field);
+        BigDecimal x = null;
+        if (value instanceof Double || value instanceof Float) {
+            double v = ((Number) value).doubleValue();
+            x = Double.isFinite(v) ? new BigDecimal(Double.toString(v)) : null;
+        } else if (value instanceof BigDecimal b) {
+            x = b;
+        } else if (value instanceof BigInteger b) {
+            x = new BigDecimal(b);
+        } else if (value instanceof Number n && !(value instanceof Boolean)) {
+            x = BigDecimal.valueOf(n.longValue());
+        } else if (value instanceof String str) {
+            x = PyInt.parseDecimal(str);
+        }
+        if (x == null || x.signum() <= 0 || x.compareTo(BigDecimal.ONE) > 0) {
+            throw new ConfigException(field, field + " must be a number in (0, 1], got " + PyRepr.of(value));
+        }
+        return x.stripTrailingZeros();
     }
 
     /** Whether a config value means zero (0, 0.0, "0"): heartbeats off. */
@@ -308,6 +346,10 @@ public final class PdL2AdapterConfig {
         m.put(HEARTBEAT_INTERVAL_SEC, seconds(heartbeatInterval));
         m.put(HEARTBEAT_TIMEOUT_SEC, seconds(heartbeatTimeout));
         m.put(RESULT_TTL_SEC, seconds(resultTtl));
+        m.put(MAX_PEERS, maxPeers);
+        m.put(PEER_IDLE_TIMEOUT_SEC, seconds(peerIdleTimeout));
+        m.put(PEER_RETRY_BACKOFF_SEC, seconds(peerRetryBackoff));
+        m.put(PEER_STAGING_SHARE, peerStagingShare);
         return m;
     }
 
@@ -360,6 +402,17 @@ public final class PdL2AdapterConfig {
                 - heartbeat_interval_sec (float): seconds between ZMTP heartbeats on the control sockets, [0, 604800];                 0 disables heartbeats (default: 0.5)
                 - heartbeat_timeout_sec (float): seconds of silence after which a control connection is declared dead                 (its receiver's pending allocations and in-flight stores fail then), (0, 604800], more than                 heartbeat_interval_sec while heartbeats are on (default: 2)
                 - result_ttl_sec (float): seconds a completed lookup or load result waits to be collected before it                 is dropped (a lookup's locks are released), (0, 604800] (default: 60)
+                - max_peers (int): receivers a sender keeps connections to at once for per-request targets \
+                (ReceiverTarget; the configured peer is not counted), 1..65536; a store to a new receiver when that \
+                many are open and none is idle fails at once (default: 64)
+                - peer_idle_timeout_sec (float): seconds a per-request target's connections stay open with nothing \
+                in flight before they are closed, (0, 604800] (default: 300)
+                - peer_retry_backoff_sec (float): after a per-request target's connect fails or it is lost, stores \
+                to it fail at once for this many seconds, doubling per further failure up to 30 (or this value if \
+                larger); a committed store resets it, (0, 604800] (default: 1)
+                - peer_staging_share (float): while a sender has more than one receiver open, the most of its \
+                staging pages one receiver may hold (a receiver's batch beyond it waits for that receiver's own \
+                pages), (0, 1] (default: 0.5)
                 LMCache base keys 'type', 'eviction', 'persist_enabled' and 'serde' are accepted and ignored; \
                 any other key is an error.
                 """;
@@ -538,6 +591,26 @@ public final class PdL2AdapterConfig {
     /** {@return {@code result_ttl_sec}: how long an uncollected lookup or load result is kept} */
     public Duration resultTtl() {
         return resultTtl;
+    }
+
+    /** {@return {@code max_peers}: per-request receivers a sender keeps open at once} */
+    public int maxPeers() {
+        return maxPeers;
+    }
+
+    /** {@return {@code peer_idle_timeout_sec}: how long a per-request receiver's connections stay open unused} */
+    public Duration peerIdleTimeout() {
+        return peerIdleTimeout;
+    }
+
+    /** {@return {@code peer_retry_backoff_sec}: the first back-off after a per-request receiver failed} */
+    public Duration peerRetryBackoff() {
+        return peerRetryBackoff;
+    }
+
+    /** {@return {@code peer_staging_share}: the fraction of staging pages one receiver may hold, in (0, 1]} */
+    public double peerStagingShare() {
+        return peerStagingShare.doubleValue();
     }
 
     @Override
@@ -1087,6 +1160,46 @@ public final class PdL2AdapterConfig {
          */
         public Builder resultTtl(Duration d) {
             return put(RESULT_TTL_SEC, secondsOf(d));
+        }
+
+        /**
+         * Sets {@code max_peers}.
+         *
+         * @param n the value ({@link PdL2AdapterConfig#help()} says what it accepts)
+         * @return this builder
+         */
+        public Builder maxPeers(int n) {
+            return put(MAX_PEERS, n);
+        }
+
+        /**
+         * Sets {@code peer_idle_timeout_sec}.
+         *
+         * @param d how long a per-request receiver's connections stay open with nothing in flight
+         * @return this builder
+         */
+        public Builder peerIdleTimeout(Duration d) {
+            return put(PEER_IDLE_TIMEOUT_SEC, secondsOf(d));
+        }
+
+        /**
+         * Sets {@code peer_retry_backoff_sec}.
+         *
+         * @param d the first back-off after a per-request receiver failed
+         * @return this builder
+         */
+        public Builder peerRetryBackoff(Duration d) {
+            return put(PEER_RETRY_BACKOFF_SEC, secondsOf(d));
+        }
+
+        /**
+         * Sets {@code peer_staging_share}.
+         *
+         * @param share the fraction of staging pages one receiver may hold, in (0, 1]
+         * @return this builder
+         */
+        public Builder peerStagingShare(double share) {
+            return put(PEER_STAGING_SHARE, share);
         }
 
         /**

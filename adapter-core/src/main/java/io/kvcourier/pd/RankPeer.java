@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.control.AllocPool;
+import io.kvcourier.control.ControlSecurity;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,6 +16,10 @@ final class RankPeer {
     final int rank;
     final String initEndpoint;
     final AllocPool alloc;
+    /** CURVE client keys for this receiver's control plane (its alloc pool has the same), or none. */
+    final ControlSecurity security;
+    /** The receiver this rank belongs to (set once, by its constructor). */
+    ReceiverPeer owner;
     /** Batches between admission and their end (any thread decrements). */
     final AtomicInteger inflight = new AtomicInteger();
     ChannelConnection connection;
@@ -24,8 +29,9 @@ final class RankPeer {
     /** Batches that wait for the first handshake before they allocate anything. */
     final ArrayDeque<SenderBatch> awaitingHandshake = new ArrayDeque<>();
 
-    RankPeer(int rank, String initEndpoint, AllocPool alloc) {
+    RankPeer(int rank, String initEndpoint, AllocPool alloc, ControlSecurity security) {
         this.rank = rank;
+        this.security = security;
         this.initEndpoint = initEndpoint;
         this.alloc = alloc;
     }

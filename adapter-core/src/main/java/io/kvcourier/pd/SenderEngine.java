@@ -80,7 +80,11 @@ final class SenderEngine implements AutoCloseable {
     private final String senderId;
     private final ControlSecurity security;
     private final ControlAgent control;
-    private final RankPeer[] peers;
+    private final Heartbeat heartbeat;
+    /** The configured receiver and those named per request ({@link ReceiverTarget}); control thread. */
+    private final PeerRegistry peers;
+    /** {@code peer_staging_share}: of the staging pages, the fraction one receiver may hold while several are in use. */
+    private final double stagingShare;
     private final Regions regions = new Regions();
     private final long allocTimeoutNanos;
     private final long replyGraceNanos;
@@ -127,7 +131,7 @@ final class SenderEngine implements AutoCloseable {
         this.handshakeTimeoutNanos = config.handshakeTimeout().toNanos();
         this.requestTimeoutNanos = config.requestTimeout().toNanos();
         this.maxInflight = config.maxInflightBatches();
-        Heartbeat heartbeat = new Heartbeat(config.heartbeatInterval(), config.heartbeatTimeout());
+        this.heartbeat = new Heartbeat(config.heartbeatInterval(), config.heartbeatTimeout());
         // curve_server_key set: CURVE client of the receiver (own pair from curve_public_key/curve_secret_key,
         // else a fresh one). Checked before anything native is made.
         this.security = config.curveServerKey().isEmpty() ? ControlSecurity.NONE
@@ -151,26 +155,76 @@ final class SenderEngine implements AutoCloseable {
         this.channel = ch;
         this.control = agent;
         this.inBand = new InBandExchanges(agent, encoder);
-        List<Integer> init = config.peerInitPort();
-        List<Integer> alloc = config.peerAllocPort();
-        int ranks = Math.max(init.size(), alloc.size());
-        this.peers = new RankPeer[ranks];
-        for (int r = 0; r < ranks; r++) {
-            int initPort = init.get(Math.min(r, init.size() - 1));
-            int allocPort = alloc.get(Math.min(r, alloc.size() - 1));
-            int rank = r;
-            AllocPool pool = new AllocPool(control, Endpoints.connect(config.peerHost(), allocPort), senderId, security,
-                    Math.min(ALLOC_SOCKETS_PER_RANK, maxInflight), encoder, heartbeat,
-                    why -> rankLost(peers[rank], why));
-            peers[r] = new RankPeer(r, Endpoints.connect(config.peerHost(), initPort), pool);
-        }
+        this.stagingShare = config.peerStagingShare();
+        ReceiverPeer configured = newPeer(config.peerHost(), config.peerInitPort(), config.peerAllocPort(), security,
+                true);
+        this.peers = new PeerRegistry(configured, new PeerRegistry.PeerIo() {
+            @Override
+            public ReceiverPeer open(ReceiverTarget target) {
+                return openPeer(target);
+            }
+
+            @Override
+            public void close(ReceiverPeer peer, String why) {
+                closePeer(peer, why);
+            }
+        }, config);
         control.execute(() -> {
-            for (RankPeer p : peers) {
+            for (RankPeer p : configured.ranks) {
                 control.add(p.alloc);
             }
             control.add(inBand);
             control.add(new Timers());
+            control.add(peers);
         });
+    }
+
+    /**
+     * A receiver's ranks: one alloc pool and init endpoint per port pair (a shorter list's last entry serves the
+     * remaining ranks). Nothing connects until a batch needs it.
+     */
+    private ReceiverPeer newPeer(String host, List<Integer> init, List<Integer> alloc, ControlSecurity sec,
+                                 boolean configured) {
+        int n = Math.max(init.size(), alloc.size());
+        RankPeer[] ranks = new RankPeer[n];
+        for (int r = 0; r < n; r++) {
+            int initPort = init.get(Math.min(r, init.size() - 1));
+            int allocPort = alloc.get(Math.min(r, alloc.size() - 1));
+            RankPeer[] all = ranks;
+            int rank = r;
+            AllocPool pool = new AllocPool(control, Endpoints.connect(host, allocPort), senderId, sec,
+                    Math.min(ALLOC_SOCKETS_PER_RANK, maxInflight), encoder, heartbeat,
+                    why -> rankLost(all[rank], why));
+            ranks[r] = new RankPeer(r, Endpoints.connect(host, initPort), pool, sec);
+        }
+        return new ReceiverPeer(host + ":" + init, ranks, configured);
+    }
+
+    /** Control thread: a per-request target's first store; its sockets join the control thread's duties. */
+    private ReceiverPeer openPeer(ReceiverTarget target) {
+        byte[] key = target.curveServerKey();
+        ControlSecurity sec = key == null ? security
+                : ControlSecurity.client(org.zeromq.ZMQ.Curve.z85Encode(key), config.curvePublicKey(),
+                        config.curveSecretKey());
+        ReceiverPeer p = newPeer(target.host(), target.initPorts(), target.allocPorts(), sec, false);
+        for (RankPeer r : p.ranks) {
+            control.add(r.alloc);
+        }
+        LOG.log(System.Logger.Level.INFO, "opened {0} ({1} ranks)", p, p.ranks.length);
+        return p;
+    }
+
+    /**
+     * Control thread: an idle target peer goes: its alloc sockets close (the agent drops the pools), its data
+     * connections are fenced, anything still waiting for it fails.
+     */
+    private void closePeer(ReceiverPeer peer, String why) {
+        LOG.log(System.Logger.Level.INFO, "closing {0}: {1}", peer, why);
+        for (RankPeer r : peer.ranks) {
+            failWaitingForConnection(r, "receiver closed: " + why, false);
+            r.alloc.close();
+            dropConnection(r, r.connection, why);
+        }
     }
 
     String senderId() {
@@ -179,7 +233,7 @@ final class SenderEngine implements AutoCloseable {
 
     /** Number of receiver ranks this sender talks to (one proxy notification each). */
     int ranks() {
-        return peers.length;
+        return peers.configured().ranks.length;
     }
 
     // ------------------------------------------------------------------------------------------ submit
@@ -198,9 +252,28 @@ final class SenderEngine implements AutoCloseable {
             task.finish(false);
             return;
         }
+        ReceiverPeer peer;
+        try {
+            peer = peers.resolve(task.target);
+        } catch (PeerRegistry.PeerRefused | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "store task {0} for req ''{1}'' refused: {2}", task.id,
+                    task.spec.reqId(), e.getMessage());
+            task.noteFailure(String.valueOf(e.getMessage()), false);
+            task.batchDone(false);
+            return;
+        }
+        if (peer.backingOff(System.nanoTime())) {
+            peer.fastFailed.incrementAndGet();
+            String why = peer + " failed " + peer.failures + " time(s); stores to it fail at once until its "
+                    + "back-off ends (peer_retry_backoff_sec)";
+            LOG.log(System.Logger.Level.DEBUG, "store task {0}: {1}", task.id, why);
+            task.noteFailure(why, false);
+            task.batchDone(false);
+            return;
+        }
         boolean ok;
         try {
-            ok = plan(task);
+            ok = plan(task, peer.ranks);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "store task " + task.id + " for req '" + task.spec.reqId()
                     + "' failed", e);
@@ -215,35 +288,35 @@ final class SenderEngine implements AutoCloseable {
     }
 
     /** Starts the task's batches; false when (some of) the task cannot be sent at all. */
-    private boolean plan(StoreTask task) {
+    private boolean plan(StoreTask task, RankPeer[] ranks) {
         int n = task.keys.length;
         if (n == 0) {
             return true;
         }
         int perRankTotal = task.spec.totalChunks();
-        if (peers.length == 1) {
+        if (ranks.length == 1) {
             int[] all = new int[n];
             for (int i = 0; i < n; i++) {
                 all[i] = i;
             }
-            return startBatches(task, peers[0], all, perRankTotal);
+            return startBatches(task, ranks[0], all, perRankTotal);
         }
-        if (perRankTotal % peers.length == 0) {
-            perRankTotal /= peers.length;
+        if (perRankTotal % ranks.length == 0) {
+            perRankTotal /= ranks.length;
         }
         int[] rankOf = new int[n];
-        int[] perRank = new int[peers.length];
+        int[] perRank = new int[ranks.length];
         for (int i = 0; i < n; i++) {
             int rank = task.keys[i].tpRank();
-            if (rank >= peers.length) {
+            if (rank >= ranks.length) {
                 LOG.log(System.Logger.Level.WARNING, "key {0} has TP rank {1} but only {2} ranks have ports",
-                        task.keys[i], rank, peers.length);
+                        task.keys[i], rank, ranks.length);
                 return false;
             }
             rankOf[i] = rank;
             perRank[rank]++;
         }
-        for (int r = 0; r < peers.length; r++) {
+        for (int r = 0; r < ranks.length; r++) {
             if (perRank[r] == 0) {
                 continue;
             }
@@ -253,7 +326,7 @@ final class SenderEngine implements AutoCloseable {
                     positions[j++] = i;
                 }
             }
-            if (!startBatches(task, peers[r], positions, perRankTotal)) {
+            if (!startBatches(task, ranks[r], positions, perRankTotal)) {
                 return false;
             }
         }
@@ -269,6 +342,7 @@ final class SenderEngine implements AutoCloseable {
         for (int b = 0; b < batches.size(); b++) {
             SenderBatch batch = new SenderBatch(this, task, peer, batches.get(b), b == batches.size() - 1, perRankTotal);
             task.batchStarted();
+            peer.owner.openBatches.incrementAndGet();
             admit(batch, System.nanoTime() + allocTimeoutNanos);
         }
         return true;
@@ -383,10 +457,16 @@ final class SenderEngine implements AutoCloseable {
             ensureConnection(peer);
             return;
         }
-        if (!admission.isEmpty() || !tryStart(batch)) {
-            admission.add(batch);
-            admissionWaiting = admission.size();
+        // Behind its own receiver's waiting batches; another receiver's waiting ones do not hold it up.
+        if (peer.owner.admissionWaiting > 0 || !tryStart(batch)) {
+            enqueue(batch);
         }
+    }
+
+    private void enqueue(SenderBatch batch) {
+        admission.add(batch);
+        batch.peer.owner.admissionWaiting++;
+        admissionWaiting = admission.size();
     }
 
     /** Control thread: starts a batch now if it can; false when it has to wait (nothing was taken). */
@@ -433,10 +513,17 @@ final class SenderEngine implements AutoCloseable {
             batch.step(SenderBatch.COPIED); // nothing to copy
             return true;
         }
+        ReceiverPeer owner = batch.peer.owner;
+        int held = owner.pages.get();
+        // The page count is known once the first store fixed the page size.
+        if (held > 0 && held + n > Math.max(1, (int) (stagingShare * staging.pageCount())) && peers.shareApplies()) {
+            return false; // over its share: waits for its own pages, leaves the rest to the other receivers
+        }
         int[] pages = new int[n];
         if (!staging.allocator().tryAllocate(pages)) {
             return false;
         }
+        owner.pages.addAndGet(n);
         for (int i = 0; i < n; i++) {
             offsets[i] = staging.pageOffset(pages[i]);
         }
@@ -452,6 +539,7 @@ final class SenderEngine implements AutoCloseable {
         int waited = admission.size();
         for (int i = 0; i < waited && !admission.isEmpty(); i++) {
             SenderBatch b = admission.poll();
+            b.peer.owner.admissionWaiting--;
             if (b.done) {
                 continue;
             }
@@ -471,6 +559,7 @@ final class SenderEngine implements AutoCloseable {
                 continue;
             }
             admission.add(b); // keeps its place relative to the others still waiting
+            b.peer.owner.admissionWaiting++;
         }
         admissionWaiting = admission.size();
     }
@@ -520,6 +609,7 @@ final class SenderEngine implements AutoCloseable {
         int[] pages = batch.stagingPages;
         if (pages != null) {
             staging.allocator().free(pages);
+            batch.peer.owner.pages.addAndGet(-pages.length);
         }
     }
 
@@ -699,6 +789,16 @@ final class SenderEngine implements AutoCloseable {
             releaseLocal(batch);
             released();
         }
+        ReceiverPeer owner = batch.peer.owner;
+        boolean idleNow = owner.openBatches.decrementAndGet() == 0;
+        if ((failure == null && owner.failures != 0) || (idleNow && !owner.configured)) {
+            control.execute(() -> { // the breaker closes; the idle timer starts (and wakes the control thread)
+                if (failure == null) {
+                    peers.succeeded(owner);
+                }
+                peers.wentIdle(owner);
+            });
+        }
         batch.task.batchDone(failure == null);
     }
 
@@ -723,7 +823,7 @@ final class SenderEngine implements AutoCloseable {
         String failure = null;
         try {
             hs = channel.beginConnect(senderId);
-            PdMessage reply = InitExchange.start(control, peer.initEndpoint, hs.request(), deadline, security)
+            PdMessage reply = InitExchange.start(control, peer.initEndpoint, hs.request(), deadline, peer.security)
                     .get(handshakeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             ChannelConnection c = hs.complete(reply);
             completed = true;
@@ -765,7 +865,7 @@ final class SenderEngine implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "aborting a handshake failed: {0}", e.toString());
             }
         }
-        LOG.log(System.Logger.Level.WARNING, "rank {0}: cannot connect: {1}", peer.rank, why);
+        LOG.log(System.Logger.Level.WARNING, "{0} rank {1}: cannot connect: {2}", peer.owner, peer.rank, why);
         if (!control.execute(() -> failConnecting(peer, why, timedOut))) {
             failWaitingForConnection(peer, "sender is closing", false);
         }
@@ -791,6 +891,7 @@ final class SenderEngine implements AutoCloseable {
     /** Control thread: the handshake failed; the batches waiting for it fail (the next task retries). */
     private void failConnecting(RankPeer peer, String why, boolean timedOut) {
         peer.connecting = false;
+        peers.failed(peer.owner);
         failWaitingForConnection(peer, "no data connection: " + why, timedOut);
     }
 
@@ -842,7 +943,8 @@ final class SenderEngine implements AutoCloseable {
      * which fails every batch in flight on it. The next task handshakes afresh.
      */
     private void rankLost(RankPeer peer, String why) {
-        LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver lost: {1}", peer.rank, why);
+        LOG.log(System.Logger.Level.WARNING, "{0} rank {1}: receiver lost: {2}", peer.owner, peer.rank, why);
+        peers.failed(peer.owner);
         peer.alloc.failAll("receiver lost: " + why);
         ChannelConnection c = peer.connection;
         failWaitingForConnection(peer, "receiver lost: " + why, false);
@@ -944,7 +1046,7 @@ final class SenderEngine implements AutoCloseable {
             bytes += task.objects[i].shapeBytes();
         }
         e.rank = rank;
-        e.peer = config.peerHost();
+        e.peer = task.target == null ? config.peerHost() : task.target.host();
         e.keys = task.keys.length;
         e.bytes = bytes;
         e.outcome = storeOutcome(task, ok);
@@ -982,10 +1084,22 @@ final class SenderEngine implements AutoCloseable {
     }
 
     private void sendCancel(String reqId, List<String> keys, CompletableFuture<Integer> result) {
-        AtomicInteger left = new AtomicInteger(peers.length);
+        // Every receiver in use: a receiver that holds nothing for the request (the request went elsewhere) frees
+        // nothing and acknowledges.
+        List<RankPeer> ranks = new ArrayList<>();
+        for (ReceiverPeer p : peers.used()) {
+            ranks.addAll(List.of(p.ranks));
+        }
+        if (ranks.isEmpty()) {
+            if (result != null) {
+                result.complete(0);
+            }
+            return;
+        }
+        AtomicInteger left = new AtomicInteger(ranks.size());
         AtomicInteger acks = new AtomicInteger();
         long deadline = System.nanoTime() + allocTimeoutNanos;
-        for (RankPeer peer : peers) {
+        for (RankPeer peer : ranks) {
             peer.alloc.submit(new AllocExchange() {
                 @Override
                 protected ByteBuffer encode(WireEncoder enc) {
@@ -1029,13 +1143,11 @@ final class SenderEngine implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ status
 
     Map<String, Object> status() {
-        int connected = 0;
-        for (RankPeer p : peers) {
-            connected += p.connected() ? 1 : 0;
-        }
+        ReceiverPeer configured = peers.configured();
+        int connected = configured.connectedRanks();
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("sender_id", senderId);
-        m.put("ranks", peers.length);
+        m.put("ranks", configured.ranks.length);
         m.put("connected_ranks", connected);
         m.put("bytes_sent", bytesSent.get());
         m.put("batches_committed", batchesCommitted.get());
@@ -1045,6 +1157,7 @@ final class SenderEngine implements AutoCloseable {
         m.put("staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
         m.put("registered_regions", regions.count());
         m.put("in_band_allocations", inBand.sent());
+        m.put("peers", peers.status());
         return m;
     }
 
@@ -1090,12 +1203,15 @@ final class SenderEngine implements AutoCloseable {
         }
         admissionWaiting = 0;
         List<ChannelConnection> open = new ArrayList<>();
-        for (RankPeer p : peers) {
-            failWaitingForConnection(p, "sender is closing", false);
-            p.alloc.failAll("sender is closing");
-            if (p.connection != null) {
-                open.add(p.connection);
-                p.connection = null;
+        for (ReceiverPeer rp : peers.all()) {
+            rp.admissionWaiting = 0;
+            for (RankPeer p : rp.ranks) {
+                failWaitingForConnection(p, "sender is closing", false);
+                p.alloc.failAll("sender is closing");
+                if (p.connection != null) {
+                    open.add(p.connection);
+                    p.connection = null;
+                }
             }
         }
         for (SenderBatch b : inTransfer) {

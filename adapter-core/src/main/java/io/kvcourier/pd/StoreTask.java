@@ -28,6 +28,8 @@ final class StoreTask implements Runnable {
     final ObjectKey[] keys;
     final MemoryObj[] objects;
     final TransferSpec spec;
+    /** The receiver named for this store, or {@code null} for the configured peer. */
+    final ReceiverTarget target;
     /** {@code null}: the eventfd contract; else the async API's sink. */
     final Completion completion;
     /** The JFR event timing this task, made at submit only while the event is enabled. */
@@ -47,18 +49,29 @@ final class StoreTask implements Runnable {
     private volatile int finished;
 
     StoreTask(SenderEngine engine, long id, List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
-        this(engine, id, keys, objects, spec, null);
+        this(engine, id, keys, objects, spec, null, null);
     }
 
     StoreTask(SenderEngine engine, long id, List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
               Completion completion) {
+        this(engine, id, keys, objects, spec, null, completion);
+    }
+
+    StoreTask(SenderEngine engine, long id, List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
+              ReceiverTarget target, Completion completion) {
         this.engine = engine;
         this.id = id;
         this.keys = keys.toArray(new ObjectKey[0]);
         this.objects = objects.toArray(new MemoryObj[0]);
         this.spec = spec;
+        this.target = target;
         this.completion = completion;
         this.jfr = Jfr.storeTask() ? Jfr.begin(new StoreTaskEvent()) : null;
+    }
+
+    /** The decode ranks of this store's receiver: the proxy is sent one notification per rank. */
+    int receiverRanks() {
+        return target == null ? engine.ranks() : target.ranks();
     }
 
     /** Plans and starts the batches; runs on the control thread. */
