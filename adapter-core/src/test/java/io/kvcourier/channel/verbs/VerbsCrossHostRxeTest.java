@@ -38,8 +38,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * RDMA across hosts: a sender adapter in one soft-RoCE guest stores chunks into a receiver adapter in another
  * guest; the two rxe devices sit on different NICs with different IPv4 addresses in different subnets, so
  * every RDMA WRITE is a routed RoCE v2 packet between two GIDs. Each side uses the GID index of its own IPv4
- * address. The receiver learns of the commit from its commit listener, then looks up, loads and compares every
- * byte with what the sender stored (both derive the chunks from one seed).
+ * address. The sender stores two tasks: the first opens the connection (handshake, QPs), the second is timed
+ * alone and reported as the cross-host store throughput. The receiver learns of the commits from its commit
+ * listener, then looks up, loads and compares every byte with what the sender stored (both derive the chunks
+ * from one seed).
  *
  * <p>One JVM runs one role, chosen by {@code kvcourier.crossHost.role} ({@code sender} or {@code receiver}) with
  * {@code kvcourier.crossHost.localIp} and {@code kvcourier.crossHost.peerIp}; {@code .ci/rxe}'s two-guest step
@@ -55,7 +57,9 @@ class VerbsCrossHostRxeTest {
     /** Fixed ports on the receiver's address: the sender in the other guest has no other way to learn them. */
     static final int INIT_PORT = 17300;
     static final int ALLOC_PORT = 17400;
-    static final int CHUNKS = 6;
+    /** Chunks of the first store task (which opens the connection); the rest form the timed second task. */
+    static final int FIRST = 2;
+    static final int CHUNKS = 8;
     static final long SEED = 14;
 
     @Test
@@ -85,22 +89,32 @@ class VerbsCrossHostRxeTest {
     }
 
     private static void send(Map<String, Object> config, List<MemoryObj> data) throws Exception {
+        List<ObjectKey> keys = keys();
         try (PdL2Adapter sender = PdL2Adapter.create(PdL2AdapterConfig.fromMap(config));
              CompletionPoller poller = CompletionPoller.forAdapter(sender)) {
-            long t0 = System.nanoTime();
-            long id = sender.submitStoreTask(keys(), data);
             Map<Long, Boolean> seen = new HashMap<>();
             // The receiver's JVM may still be starting: the handshake waits for it (handshake_timeout_sec).
-            Boolean ok = await(poller, scaled(10), () -> {
-                seen.putAll(sender.popCompletedStoreTasks());
-                return seen.get(id);
-            });
-            long ns = System.nanoTime() - t0;
-            assertThat(ok).as("store task to " + config.get("peer_host") + " completed").isNotNull();
-            assertThat(ok).as("store task to " + config.get("peer_host") + " succeeded").isTrue();
-            VerbsRxeTest.writeThroughput(String.format("verbs cross-host store %d x %d B, %s -> %s (handshake included): %.1f MB/s",
-                    CHUNKS, PAGE, config.get("bind_host"), config.get("peer_host"), CHUNKS * PAGE / (ns / 1e3)));
+            long t0 = System.nanoTime();
+            store(sender, poller, seen, keys.subList(0, FIRST), data.subList(0, FIRST), "first");
+            long t1 = System.nanoTime();
+            store(sender, poller, seen, keys.subList(FIRST, CHUNKS), data.subList(FIRST, CHUNKS), "second");
+            long t2 = System.nanoTime();
+            VerbsRxeTest.writeThroughput(String.format(
+                    "verbs cross-host store %d x %d B, %s -> %s: %.2f MB/s (the first store, %d chunks with the"
+                            + " handshake: %.1f s)", CHUNKS - FIRST, PAGE, config.get("bind_host"), config.get("peer_host"),
+                    (CHUNKS - FIRST) * PAGE / ((t2 - t1) / 1e3), FIRST, (t1 - t0) / 1e9));
         }
+    }
+
+    private static void store(PdL2Adapter sender, CompletionPoller poller, Map<Long, Boolean> seen,
+                              List<ObjectKey> keys, List<MemoryObj> data, String which) {
+        long id = sender.submitStoreTask(keys, data);
+        Boolean ok = await(poller, scaled(10), () -> {
+            seen.putAll(sender.popCompletedStoreTasks());
+            return seen.get(id);
+        });
+        assertThat(ok).as("the %s store task completed", which).isNotNull();
+        assertThat(ok).as("the %s store task succeeded", which).isTrue();
     }
 
     private static void receive(Map<String, Object> config, Arena arena, List<MemoryObj> expected) throws Exception {
@@ -163,6 +177,7 @@ class VerbsCrossHostRxeTest {
         m.put("peer_init_port", List.of(INIT_PORT));
         m.put("peer_alloc_port", List.of(ALLOC_PORT));
         m.put("rdma_device", "rxe0");
+        m.put("buffer_size", (int) (2 * CHUNKS * PAGE));
         m.put("gid_index", gidIndex);
         int s = (int) Math.ceil(VerbsRxeTest.SCALE);
         m.put("handshake_timeout_sec", 10 * s);
