@@ -40,6 +40,21 @@
 #               lo:    rxe0 on the loopback device; raw verbs work against
 #                      127.0.0.1 (GID index 1), but rdma_cm does not
 #                      (rdma_resolve_route fails)
+#               nic:   rxe0 on eth0, a virtio-net NIC joined to ONE other
+#                      guest (see -L); the guest's only way out
+#   -L listen:PORT | connect:PORT
+#               with -n nic: the NIC's frames travel over one TCP connection
+#               on the host's 127.0.0.1:PORT to the other guest's NIC (qemu's
+#               "-netdev socket,listen=|connect="). Start the listening guest
+#               first: a connecting qemu exits if nobody listens yet. TCP, not
+#               UDP: qemu's UDP socket backend drops frames when the host
+#               socket buffer fills, and rxe then stalls on retransmit timers
+#               (1.9 MB/s measured). Nothing else is reachable.   [RXE_VM_LINK]
+#   -i ADDR/LEN with -n nic: eth0's IPv4 address (MTU 9000; the MAC is
+#               derived from ADDR, so two guests differ)        [RXE_VM_NIC_IP]
+#   -r NET/LEN  with -n nic: an on-link route to the other guest's subnet
+#               (repeatable), so the two can sit in different subnets
+#                                                  [RXE_VM_ROUTES, ' '-list]
 #   -a ACCEL    tcg | kvm | auto (default auto: KVM if a probe boot reaches
 #               user space within 15 s, else TCG; the probe result is cached)
 #                                                               [RXE_VM_ACCEL]
@@ -76,6 +91,9 @@ MEM=${RXE_VM_MEM:-2G}
 CPUS=${RXE_VM_CPUS:-$(nproc)}
 TIMEOUT=${RXE_VM_TIMEOUT:-900}
 NETDEV=${RXE_VM_NETDEV:-lo}
+LINK=${RXE_VM_LINK:-}
+NIC_IP=${RXE_VM_NIC_IP:-}
+read -r -a ROUTES <<<"${RXE_VM_ROUTES:-}"
 ACCEL=${RXE_VM_ACCEL:-auto}
 TCG_CPU=${RXE_VM_CPU:-max,erms=off,fsrm=off}
 VERBOSE=0
@@ -94,6 +112,9 @@ while [[ $# -gt 0 ]]; do
         -c) CPUS=$2; shift 2 ;;
         -t) TIMEOUT=$2; shift 2 ;;
         -n) NETDEV=$2; shift 2 ;;
+        -L) LINK=$2; shift 2 ;;
+        -i) NIC_IP=$2; shift 2 ;;
+        -r) ROUTES+=("$2"); shift 2 ;;
         -a) ACCEL=$2; shift 2 ;;
         -v) VERBOSE=1; shift ;;
         -k) KEEP=1; shift ;;
@@ -105,7 +126,18 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ $# -gt 0 ]] || die "no command given (see -h)"
-case $NETDEV in lo|dummy) ;; *) die "-n must be lo or dummy" ;; esac
+case $NETDEV in lo|dummy|nic) ;; *) die "-n must be lo, dummy or nic" ;; esac
+IPV4_RE='^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})/([0-9]{1,2})$'
+if [[ $NETDEV == nic ]]; then
+    [[ $LINK =~ ^(listen|connect):([0-9]{1,5})$ ]] || die "-n nic needs -L listen:PORT or -L connect:PORT (got '$LINK')"
+    [[ $NIC_IP =~ $IPV4_RE ]] || die "-n nic needs -i IPV4/PREFIX, e.g. 10.70.1.1/24 (got '$NIC_IP')"
+    NIC_MAC=$(printf '52:54:00:%02x:%02x:%02x' "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}")
+    for r in ${ROUTES[@]+"${ROUTES[@]}"}; do
+        [[ $r =~ $IPV4_RE ]] || die "-r needs NET/PREFIX, e.g. 10.70.2.0/24 (got '$r')"
+    done
+elif [[ -n $LINK || -n $NIC_IP || ${#ROUTES[@]} -gt 0 ]]; then
+    die "-L, -i and -r need -n nic"
+fi
 case $ACCEL in tcg|kvm|auto) ;; *) die "-a must be tcg, kvm or auto" ;; esac
 if [[ ${#SHARES[@]} -eq 0 && $PWD != / ]]; then SHARES=("$PWD"); fi
 
@@ -184,7 +216,7 @@ fi
 # soft dependency of rdma_rxe (ICRC via the crypto API), hence listed here.
 # crc32_pclmul is left out on purpose: under TCG the emulated PCLMULQDQ makes
 # rxe ~20% slower than the table-driven crc32_generic.
-MODS="virtio_pci virtio_console 9pnet_virtio 9p overlay dummy crc32_generic
+MODS="virtio_pci virtio_console 9pnet_virtio 9p overlay dummy veth virtio_net crc32_generic
       ib_core ib_uverbs rdma_ucm rdma_rxe"
 
 write_init() {
@@ -351,7 +383,11 @@ done
 echo "RXE_SHARES=\"$SHARE_SPEC\"" > "$CTL/config"
 
 # rxe0 setup, run inside the guest root (the host's iproute2: ip, rdma)
-if [[ $NETDEV == dummy ]]; then RXE_IP=192.0.2.1; else RXE_IP=127.0.0.1; fi
+case $NETDEV in
+    dummy) RXE_IP=192.0.2.1 ;;
+    nic)   RXE_IP=${NIC_IP%/*} ;;
+    *)     RXE_IP=127.0.0.1 ;;
+esac
 cat > "$CTL/setup.sh" <<EOF
 set -e
 ip link set lo up
@@ -362,6 +398,13 @@ if [ $NETDEV = dummy ]; then
     ip addr add $RXE_IP/24 dev dummy0
     ip link set dummy0 up
     rdma link add rxe0 type rxe netdev dummy0
+elif [ $NETDEV = nic ]; then
+    # the virtio-net NIC (the kernel names it eth0: no udev here)
+    ip link set eth0 mtu 9000
+    ip addr add $NIC_IP dev eth0
+    ip link set eth0 up
+    for r in ${ROUTES[*]:-}; do ip route add \$r dev eth0; done
+    rdma link add rxe0 type rxe netdev eth0
 else
     rdma link add rxe0 type rxe netdev lo
 fi
@@ -376,7 +419,12 @@ EOF
     printf 'exec'; printf ' %q' "$@"; printf '\n'
 } > "$CTL/cmd.sh"
 
-log "kernel $VMLINUX ($KVER), accel ${ACCEL_OPTS[1]}, mem $MEM, cpus $CPUS, netdev $NETDEV, shares:${SHARE_SPEC:- none}"
+NIC_OPTS=(-nic none)
+if [[ $NETDEV == nic ]]; then
+    NIC_OPTS=(-netdev "socket,id=n0,${LINK%%:*}=127.0.0.1:${LINK#*:}"
+              -device "virtio-net-pci,netdev=n0,mac=$NIC_MAC")
+fi
+log "kernel $VMLINUX ($KVER), accel ${ACCEL_OPTS[1]}, mem $MEM, cpus $CPUS, netdev $NETDEV${LINK:+ ($LINK, $NIC_IP)}, shares:${SHARE_SPEC:- none}"
 # The guest's stdout/stderr arrive on two virtio-serial ports whose qemu
 # chardevs write into FIFOs; cat relays them to our own fds 1 and 2 (writing
 # through the inherited fds keeps ordering right when they are regular files).
@@ -387,7 +435,7 @@ cat "$CTL/err.fifo" >&2 & RELAYS+=($!)
 T0=$(date +%s%N)
 # bounded: timeout(1) sends TERM after $TIMEOUT s, KILL 10 s later
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${ACCEL_OPTS[@]}" -smp "$CPUS" -m "$MEM" \
-    -machine pc -nodefaults -no-user-config -display none -no-reboot -nic none \
+    -machine pc -nodefaults -no-user-config -display none -no-reboot "${NIC_OPTS[@]}" \
     -kernel "$VMLINUX" -initrd "$INITRD" \
     -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init mitigations=off" \
     -serial "file:$CTL/console.log" \

@@ -28,6 +28,12 @@ public final class ControlServer implements ControlAgent.Duty {
     private static final byte[] EMPTY = new byte[0];
     /** Messages read per server per duty cycle before other duties get a turn. */
     private static final int BURST = 64;
+    /**
+     * Seconds {@link #bind} waits for the control thread to bind. Only a wedged control thread should reach it:
+     * a fresh JVM's first bind loads jeromq on that thread, which took over 10 s in a soft-RoCE guest under
+     * emulation (.ci/rxe's two-guest step, host load ~15).
+     */
+    public static final int START_TIMEOUT_SEC = 60;
 
     /** What the server does with requests. Called on the control thread: must not block. */
     public interface Handler {
@@ -65,7 +71,7 @@ public final class ControlServer implements ControlAgent.Duty {
     /**
      * Binds {@code tcp://bindHost:port} (port 0 = ephemeral) on the control thread, secured by {@code security}
      * (a CURVE server key, or {@link ControlSecurity#NONE}), and starts serving. Peers that fail the CURVE
-     * handshake never reach the handler. Waits at most 10 s for the control thread.
+     * handshake never reach the handler. Waits at most {@link #START_TIMEOUT_SEC} s for the control thread.
      *
      * @param encoder the control thread's encoder (used on that thread only)
      * @throws IllegalStateException if the bind fails (e.g. the port is taken), naming the endpoint
@@ -110,12 +116,12 @@ public final class ControlServer implements ControlAgent.Duty {
             throw new IllegalStateException(name + ": control plane is closed");
         }
         try {
-            bound.get(10, TimeUnit.SECONDS);
+            bound.get(START_TIMEOUT_SEC, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException(name + ": cannot bind " + endpoint + ": " + e.getCause().getMessage(),
                     e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException(name + ": server did not start within 10 s");
+            throw new IllegalStateException(name + ": server did not start within " + START_TIMEOUT_SEC + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(name + ": interrupted while starting", e);
