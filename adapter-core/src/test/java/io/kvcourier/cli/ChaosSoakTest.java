@@ -46,8 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Workers store requests of 1–4 chunks whose bytes their keys prescribe ({@link KeyedChunks}), more chunks in flight
  * than the sender has staging pages. A chaos thread injects, at random: SIGKILL of receiver 1 and a restart on the
  * same ports (with a random slow decode step that holds the batch's key locks up to 250 ms: {@code
- * --decode-delay-ms}); stalled control connections (the forwarder stops relaying for 1–2 s, then drops them);
- * dropped control connections; proxy restarts (the in-process {@link ProxyListener} closed and bound again); and
+ * --decode-delay-ms}); stalled control connections (the forwarder stops relaying for 3–4 s, past the heartbeat
+ * timeout + 1 s, then drops them); dropped control connections; proxy restarts (the in-process {@link ProxyListener} closed and bound again); and
  * hostile input on every receiver port ({@link HostilePeer}). Receiver 0 is never killed (it also runs a slow
  * decode step throughout), so its fds, threads and native memory can be compared with its own baseline.
  *
@@ -69,7 +69,9 @@ class ChaosSoakTest {
     private static final int SENDER_PAGES = 8;
     private static final int WORKERS_PER_PAIR = 3;
     private static final int MAX_CHUNKS = 4;
-    private static final double DEADLINE_SEC = 2;
+    /** allocation, transfer and handshake deadlines: longer than the detection bounds, so a failure within them is
+     *  the fault's detection (heartbeat, connection end), not a deadline running out. */
+    private static final double DEADLINE_SEC = 5;
     private static final double HEARTBEAT_INTERVAL_SEC = 0.2;
     private static final double HEARTBEAT_TIMEOUT_SEC = 0.8;
     private static final double NOTIFY_TIMEOUT_SEC = 5;
@@ -166,6 +168,8 @@ class ChaosSoakTest {
     private final AtomicLong corruptBytes = new AtomicLong();
     private final AtomicLong verifiedBytes = new AtomicLong();
     private final AtomicLong hostileFrames = new AtomicLong();
+    /** VERIFIED lines with chunks not found or not loaded (not a checksum mismatch): decode-side misses. */
+    private final AtomicLong decodeMisses = new AtomicLong();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private volatile ProxyListener proxy;
     private volatile boolean stopWorkers;
@@ -178,6 +182,8 @@ class ChaosSoakTest {
         String problem = e.fields().get("problem");
         if (problem != null && problem.startsWith("checksum mismatch")) {
             corruptBytes.addAndGet((chunks - okChunks) * CHUNK);
+        } else if (okChunks != chunks) {
+            decodeMisses.incrementAndGet();
         }
         if (okChunks != chunks) {
             problems.add("VERIFIED " + e.fields());
@@ -344,12 +350,11 @@ class ChaosSoakTest {
                 }
             }
 
-            // every committed key verified by the decode side (or its receiver died before decoding it)
-            assertThat(until(() -> unverified(false).isEmpty(), Duration.ofSeconds(60)))
-                    .as("stores reported true but never verified: %s", unverified(false)).isTrue();
-            // every request notified or counted as given up
-            assertThat(until(() -> unannounced(senders, false).isEmpty(), Duration.ofSeconds((long) NOTIFY_TIMEOUT_SEC + 10)))
-                    .as("requests neither notified nor counted: %s", unannounced(senders, false)).isTrue();
+            // every committed key verified by the decode side (or its receiver died before decoding it); every
+            // request notified or counted as given up
+            boolean allVerified = until(() -> unverified(false).isEmpty(), Duration.ofSeconds(60));
+            boolean allAnnounced = until(() -> unannounced(senders, false).isEmpty(),
+                    Duration.ofSeconds((long) NOTIFY_TIMEOUT_SEC + 10));
 
             pause(2000); // let closed connections finish closing before the final probes
             ProcessProbe selfEnd = ProcessProbe.self();
@@ -360,6 +365,9 @@ class ChaosSoakTest {
                     + " -> " + survivorEnd);
             Files.writeString(Path.of("target", "soak-summary.txt"), summary + "\n");
 
+            assertThat(allVerified).as("stores reported true but never verified: %s", unverified(false)).isTrue();
+            assertThat(allAnnounced).as("requests neither notified nor counted: %s", unannounced(senders, false))
+                    .isTrue();
             assertThat(corruptBytes.get()).as("corrupt bytes; %s", problems).isZero();
             assertThat(hung).as("hung tasks").isEmpty();
             assertThat(problems.stream().filter(p -> !p.startsWith("VERIFIED")).toList()).as("worker errors").isEmpty();
@@ -414,7 +422,7 @@ class ChaosSoakTest {
                         fault(Kind.STALL, pair);
                         forwarders.get(pair)[0].freeze();
                         forwarders.get(pair)[1].freeze();
-                        pause(1000 + random.nextInt(1000));
+                        pause(3000 + random.nextInt(1000)); // past heartbeat_timeout + 1 s: only heartbeats tell
                         forwarders.get(pair)[0].reset();
                         forwarders.get(pair)[1].reset();
                     }
@@ -509,6 +517,7 @@ class ChaosSoakTest {
         }
         fs.forEach(f -> byKind.merge(f.kind, 1, Integer::sum));
         List<Long> faultToFailure = new ArrayList<>();
+        Map<Kind, List<Long>> byCause = new EnumMap<>(Kind.class);
         long failed = 0;
         long failedUnderPressure = 0;
         long failedInOutage = 0;
@@ -533,6 +542,7 @@ class ChaosSoakTest {
             }
             if (cause != null) {
                 faultToFailure.add(r.doneNanos - cause.nanos);
+                byCause.computeIfAbsent(cause.kind, k -> new ArrayList<>()).add(r.doneNanos - cause.nanos);
             } else if (fs.stream().anyMatch(f -> f.disruptive() && f.pair == r.pair && f.nanos < r.submitNanos
                     && r.submitNanos - f.nanos <= TimeUnit.SECONDS.toNanos(OUTAGE_SECONDS))) {
                 failedInOutage++; // submitted while its receiver was down or its connections were being rebuilt
@@ -540,9 +550,11 @@ class ChaosSoakTest {
                 failedUnderPressure++; // back-pressure: staging, batch slots, a slow decode holding the pages
             }
         }
-        Collections.sort(faultToFailure);
-        long p99 = faultToFailure.isEmpty() ? 0
-                : TimeUnit.NANOSECONDS.toMillis(faultToFailure.get((int) Math.ceil(faultToFailure.size() * 0.99) - 1));
+        long p99 = percentileMillis(faultToFailure, 0.99);
+        StringBuilder perKind = new StringBuilder();
+        byCause.forEach((k, v) -> perKind.append(perKind.isEmpty() ? "" : ",").append(k).append("=p50:")
+                .append(percentileMillis(v, 0.50)).append("/p99:").append(percentileMillis(v, 0.99)).append("(n=")
+                .append(v.size()).append(')'));
         long dropped = 0;
         for (Sender s : senders) {
             Map<String, Object> st = s.adapter.reportStatus();
@@ -552,12 +564,21 @@ class ChaosSoakTest {
         }
         return String.format("SOAK seconds=%d faults=%d %s hostile_frames=%d requests=%d ok=%d failed=%d "
                         + "(in_flight_at_a_fault=%d in_an_outage=%d under_pressure=%d) bytes_verified=%d corrupt_bytes=%d hung_tasks=%d "
-                        + "p99_fault_to_failure_ms=%d max_task_ms=%d task_deadline_ms=%d notified=%d notif_dropped=%d "
-                        + "notif_lost_at_proxy_restart=%d lost_with_killed_receiver=%d",
+                        + "p99_fault_to_failure_ms=%d by_fault=[%s] max_task_ms=%d task_deadline_ms=%d notified=%d notif_dropped=%d "
+                        + "notif_lost_at_proxy_restart=%d lost_with_killed_receiver=%d decode_misses=%d",
                 seconds, fs.size(), byKind, hostileFrames.get(), done, done - failed, failed, faultToFailure.size(),
-                failedInOutage, failedUnderPressure, verifiedBytes.get(), corruptBytes.get(), hung.size(), p99, maxTaskMs,
+                failedInOutage, failedUnderPressure, verifiedBytes.get(), corruptBytes.get(), hung.size(), p99, perKind, maxTaskMs,
                 TASK_DEADLINE.toMillis(), notified.size(), dropped, unannounced(senders, true).size(),
-                unverified(true).size());
+                unverified(true).size(), decodeMisses.get());
+    }
+
+    private static long percentileMillis(List<Long> nanos, double p) {
+        if (nanos.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        return TimeUnit.NANOSECONDS.toMillis(sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p) - 1)));
     }
 
     private static void assertLeaks(String who, ProcessProbe base, ProcessProbe end) {
