@@ -15,6 +15,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.lang.foreign.Arena;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -294,13 +298,20 @@ class ChaosSoakTest {
         List<TcpForwarder[]> forwarders = new ArrayList<>();
         List<Sender> senders = new ArrayList<>();
         List<Thread> workers = new ArrayList<>();
+        warmUpThisJvm();
+        ProcessProbe selfBase = ProcessProbe.self(); // nothing of the soak exists yet: all of it must go again
         proxy = bindProxy(0);
         int proxyPort = proxy.port();
         try {
+            ProcessProbe survivorIdle = null;
             for (int p = 0; p < pairs; p++) {
                 SoakReceiver r = new SoakReceiver("soak-receiver-" + p, logs, this::onVerified);
                 r.start(RECEIVER_PAGES, CHUNK, DEADLINE_SEC, p == 0 ? SURVIVOR_DECODE_DELAY_MS : 0);
                 receivers.add(r);
+                if (p == 0) {
+                    ProcessProbe.of(r.pid()); // the first attach starts the child's attach listener (one more fd)
+                    survivorIdle = ProcessProbe.of(r.pid()); // no sender yet: its fd baseline
+                }
                 TcpForwarder alloc = new TcpForwarder(0, r.allocPort());
                 TcpForwarder init = new TcpForwarder(0, r.initPort());
                 forwarders.add(new TcpForwarder[] {alloc, init});
@@ -316,12 +327,11 @@ class ChaosSoakTest {
                             .start(() -> work(senders.get(pair), pair, worker, s)));
                 }
             }
-            // warm-up: every pair has stored and verified something before the baselines are taken
+            // warm-up: every pair has stored and verified something
             assertThat(until(() -> verified.keySet().stream().anyMatch(k -> k.startsWith("soak-0-"))
                     && verified.keySet().stream().anyMatch(k -> k.startsWith("soak-1-")), Duration.ofSeconds(60)))
                     .as("both pairs verified a store during warm-up; problems %s", problems).isTrue();
-            pause(2000);
-            ProcessProbe selfBase = ProcessProbe.self();
+            // receiver 0 warm (decode buffers and verifier threads exist): its threads and native memory baseline
             ProcessProbe survivorBase = ProcessProbe.of(receivers.get(0).pid());
 
             chaos(random, seconds, receivers, forwarders, proxyPort);
@@ -355,25 +365,31 @@ class ChaosSoakTest {
             boolean allVerified = until(() -> unverified(false).isEmpty(), Duration.ofSeconds(60));
             boolean allAnnounced = until(() -> unannounced(senders, false).isEmpty(),
                     Duration.ofSeconds((long) NOTIFY_TIMEOUT_SEC + 10));
-
-            pause(2000); // let closed connections finish closing before the final probes
-            ProcessProbe selfEnd = ProcessProbe.self();
-            ProcessProbe survivorEnd = ProcessProbe.of(receivers.get(0).pid());
             String summary = summary(seconds, senders);
             System.out.println(summary);
-            System.out.println("SOAK probes: this JVM " + selfBase + " -> " + selfEnd + "; receiver 0 " + survivorBase
-                    + " -> " + survivorEnd);
             Files.writeString(Path.of("target", "soak-summary.txt"), summary + "\n");
-
             assertThat(allVerified).as("stores reported true but never verified: %s", unverified(false)).isTrue();
             assertThat(allAnnounced).as("requests neither notified nor counted: %s", unannounced(senders, false))
                     .isTrue();
             assertThat(corruptBytes.get()).as("corrupt bytes; %s", problems).isZero();
             assertThat(hung).as("hung tasks").isEmpty();
             assertThat(problems.stream().filter(p -> !p.startsWith("VERIFIED")).toList()).as("worker errors").isEmpty();
-            assertLeaks("this JVM", selfBase, selfEnd);
-            assertLeaks("receiver 0", survivorBase, survivorEnd);
             assertThat(receivers.get(0).alive()).as("receiver 0 survived the hostile input").isTrue();
+
+            // receiver 0's resources once its sender is gone (fds against its idle baseline, the rest against warm)
+            for (Sender s : senders) {
+                s.close();
+            }
+            senders.clear();
+            long pid0 = receivers.get(0).pid();
+            long idleFds = survivorIdle.fds();
+            until(() -> fdCount(pid0) <= idleFds + FD_TOLERANCE, Duration.ofSeconds(15));
+            ProcessProbe survivorEnd = ProcessProbe.of(pid0);
+            System.out.println("SOAK probes: receiver 0 idle " + survivorIdle + "; warm " + survivorBase + "; end "
+                    + survivorEnd);
+            assertThat(survivorEnd.fds()).as("receiver 0: file descriptors once its sender closed (idle baseline %s)",
+                    survivorIdle).isLessThanOrEqualTo(idleFds + FD_TOLERANCE);
+            assertLeaks("receiver 0", survivorBase, survivorEnd);
         } finally {
             stopWorkers = true;
             for (Thread t : workers) {
@@ -391,8 +407,40 @@ class ChaosSoakTest {
             }
             proxy.close();
         }
+        // this JVM once everything of the soak is closed, against the baseline taken before any of it existed
         assertThat(until(() -> kvcourierThreads().isEmpty(), Duration.ofSeconds(10)))
                 .as("no kvcourier thread outlives its adapter: %s", kvcourierThreads()).isTrue();
+        long selfPid = ProcessHandle.current().pid();
+        until(() -> fdCount(selfPid) <= selfBase.fds() + FD_TOLERANCE, Duration.ofSeconds(15));
+        ProcessProbe selfEnd = ProcessProbe.self();
+        System.out.println("SOAK probes: this JVM before " + selfBase + "; after closing everything " + selfEnd);
+        assertThat(selfEnd.fds()).as("this JVM: file descriptors (baseline %s)", selfBase)
+                .isLessThanOrEqualTo(selfBase.fds() + FD_TOLERANCE);
+        assertLeaks("this JVM", selfBase, selfEnd);
+    }
+
+    /** Starts the JDK's and jeromq's lazily started machinery once, so that the baseline already holds it. */
+    private void warmUpThisJvm() throws Exception {
+        // the JDK's pollers for virtual-thread socket I/O (the forwarder's relays): an epoll fd and a thread
+        try (ServerSocketChannel target = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             TcpForwarder f = new TcpForwarder(0, ((InetSocketAddress) target.getLocalAddress()).getPort());
+             SocketChannel client = SocketChannel.open(new InetSocketAddress("127.0.0.1", f.port()));
+             SocketChannel accepted = target.accept()) {
+            client.write(ByteBuffer.wrap(new byte[] {1}));
+            accepted.read(ByteBuffer.allocate(1));
+        }
+        bindProxy(0).close();
+        new Sender(PdL2AdapterConfig.fromJson(senderConfig(1, 2, 0)), "warm-up").close();
+        new HostilePeer(0).close();
+        until(() -> kvcourierThreads().isEmpty(), Duration.ofSeconds(10));
+    }
+
+    private static long fdCount(long pid) {
+        try (var s = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+            return s.count();
+        } catch (java.io.IOException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static List<String> kvcourierThreads() {
@@ -581,8 +629,8 @@ class ChaosSoakTest {
         return TimeUnit.NANOSECONDS.toMillis(sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p) - 1)));
     }
 
+    /** Threads and native memory against a baseline (file descriptors are checked by the caller). */
     private static void assertLeaks(String who, ProcessProbe base, ProcessProbe end) {
-        assertThat(end.fds()).as("%s: file descriptors (baseline %s)", who, base).isLessThanOrEqualTo(base.fds() + FD_TOLERANCE);
         assertThat(end.threadsAbove(base)).as("%s: platform threads above the baseline %s", who, base.threads()).isEmpty();
         assertThat(end.nmtOtherKiB()).as("%s: NMT is on", who).isNotNegative();
         assertThat(end.nmtOtherKiB()).as("%s: native memory (NMT Other, KiB; baseline %s)", who, base)

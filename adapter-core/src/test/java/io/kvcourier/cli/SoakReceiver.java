@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * One decode node of the soak: {@code kvcourier receiver} in a child JVM (Native Memory Tracking on), restarted on
- * the same alloc and init ports after each SIGKILL. Its {@code VERIFIED} lines go to the soak's ledger.
+ * the same alloc and init ports after each SIGKILL. Its {@code VERIFIED} lines go to the soak's ledger. It stops on
+ * stdin EOF, so it does not outlive a test JVM that dies.
  */
 final class SoakReceiver implements AutoCloseable {
     private final String name;
@@ -48,7 +49,7 @@ final class SoakReceiver implements AutoCloseable {
             ChildJvm c = ChildJvm.start(name + "-" + incarnation++,
                     List.of("-XX:NativeMemoryTracking=summary", "-Xmx192m", "-XX:+UseSerialGC"),
                     List.of("receiver", "--config", config(initPort, allocPort, pages, chunk, deadlineSec),
-                            "--decode-delay-ms", String.valueOf(decodeDelayMs)), logDir, e -> {
+                            "--decode-delay-ms", String.valueOf(decodeDelayMs), "--stop-on-stdin-eof"), logDir, e -> {
                         if (e.word().equals("READY")) {
                             ready.complete(e);
                         } else if (e.word().equals("VERIFIED")) {
