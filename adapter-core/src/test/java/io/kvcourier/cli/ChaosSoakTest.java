@@ -57,7 +57,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>The checker: every key of a store that completed {@code true} is loaded and checksummed by the receiver
  * (its {@code VERIFIED} lines; a mismatch is a corrupt byte), unless that receiver was killed within {@value
- * #DECODE_BACKLOG_SECONDS} s after the store completed (it died before decoding it); every task ends within its
+ * #DECODE_BACKLOG_SECONDS} s after the store completed, or up to 1 s before (an acknowledgement already on its way:
+ * it died before decoding it); every task ends within its
  * deadline + 1 s (else it is hung); every request is notified to the proxy or counted as given up ({@code
  * proxy_notif_dropped/expired/failed}) — apart from those handed to ZMQ within {@value
  * #PROXY_LOSS_WINDOW_MS} ms before a proxy was closed (PUSH has no acknowledgement: docs/FAILURES.md); after
