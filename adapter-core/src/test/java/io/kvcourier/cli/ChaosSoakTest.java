@@ -155,9 +155,13 @@ class ChaosSoakTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             stop = true;
-            collector.join();
+            try {
+                collector.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             poller.close();
             adapter.close();
         }
