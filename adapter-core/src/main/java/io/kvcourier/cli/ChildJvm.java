@@ -58,9 +58,16 @@ final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code kvcourier <args>} with stderr to {@code logDir/name.log}. */
     static ChildJvm start(String name, List<String> args, Path logDir, Consumer<Lines.Event> events) throws IOException {
+        return start(name, List.of(), args, logDir, events);
+    }
+
+    /** Starts {@code kvcourier <args>} with extra JVM flags (after the usual ones) and stderr to {@code logDir/name.log}. */
+    static ChildJvm start(String name, List<String> jvmFlags, List<String> args, Path logDir,
+            Consumer<Lines.Event> events) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaExecutable());
         cmd.addAll(JVM_FLAGS);
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

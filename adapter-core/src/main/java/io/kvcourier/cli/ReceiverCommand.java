@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 final class ReceiverCommand {
     static final String USAGE = """
             usage: kvcourier receiver --config FILE|JSON [--ready-file PATH] [--stop-on-stdin-eof] [--raw-pump]
+                                     [--decode-delay-ms MS]
               Plays the decode node: serves allocations, then for every committed batch looks the keys up, loads
               them, verifies each chunk against the bytes its key prescribes (what kvcourier sender writes) and
               unlocks them (freeing the pages). Runs until SIGTERM/Ctrl-C. Size buffer_size for how far decoding may
@@ -33,6 +34,8 @@ final class ReceiverCommand {
               --stop-on-stdin-eof    stop when stdin reaches end of file (for a parent process holding the pipe)
               --raw-pump             also serve a raw TCP pump on bind_host (its port is READY's raw=), the reference
                                      kvcourier sender --raw-pump-port measures beside the transfer
+              --decode-delay-ms MS   a slow decode step: each batch keeps its keys locked MS longer after loading
+                                     (0..60000, default 0), to see back-pressure on the sender
             stdout, one line each:
               READY alloc=PORT[,PORT..] init=PORT[,PORT..] pid=PID [raw=PORT]
               VERIFIED req=ID chunks=N ok_chunks=N bytes=B ok=true|false at_us=MICROS [problem="..."]
@@ -46,9 +49,10 @@ final class ReceiverCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err, InputStream stdin)
             throws UsageException, CommandFailure {
-        Args args = Args.parse("receiver", argv, Set.of("config", "ready-file"), Set.of("stop-on-stdin-eof", "raw-pump"));
+        Args args = Args.parse("receiver", argv, Set.of("config", "ready-file", "decode-delay-ms"), Set.of("stop-on-stdin-eof", "raw-pump"));
         PdL2AdapterConfig config = ConfigSource.read(args.required("config"));
         Adapters.requireRole(config, Role.RECEIVER, "receiver");
+        Duration decodeDelay = Duration.ofMillis(args.integer("decode-delay-ms", 0, 0, 60_000));
         Path readyFile = args.has("ready-file") ? Path.of(args.string("ready-file", null)) : null;
         Duration bound = config.shutdownTimeout().multipliedBy(3).plusSeconds(5);
         StopSignal stop = StopSignal.install(args.flag("stop-on-stdin-eof") ? stdin : null, bound);
@@ -64,7 +68,7 @@ final class ReceiverCommand {
                 }
             }
             PdL2Adapter adapter = Adapters.create(config);
-            ReceiverNode node = new ReceiverNode(adapter, config.transferTimeout(), v -> {
+            ReceiverNode node = new ReceiverNode(adapter, config.transferTimeout(), decodeDelay, v -> {
                 out.println(verifiedLine(v));
                 out.flush();
             });

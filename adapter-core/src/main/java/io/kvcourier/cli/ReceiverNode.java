@@ -96,6 +96,7 @@ final class ReceiverNode implements AutoCloseable {
     private final PdL2Adapter adapter;
     private final Listener listener;
     private final Duration taskTimeout;
+    private final long decodeDelayNanos;
     private final BlockingQueue<Committed> committed = new LinkedBlockingQueue<>();
     private final BlockingQueue<Buffers> freeBuffers;
     private final List<Buffers> allBuffers = new ArrayList<>();
@@ -114,9 +115,24 @@ final class ReceiverNode implements AutoCloseable {
      * @param taskTimeout how long the pipeline waits for one lookup or load task
      */
     ReceiverNode(PdL2Adapter adapter, Duration taskTimeout, Listener listener) {
+        this(adapter, taskTimeout, Duration.ZERO, listener);
+    }
+
+    /**
+     * Starts the decode pipeline on {@code adapter} (a receiver), which this node then owns; a slow decode step.
+     *
+     * @param taskTimeout how long the pipeline waits for one lookup or load task
+     * @param decodeDelay how much longer each batch keeps its keys locked after they loaded (a slow decode step,
+     *                    for back-pressure experiments); zero for none
+     */
+    ReceiverNode(PdL2Adapter adapter, Duration taskTimeout, Duration decodeDelay, Listener listener) {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.taskTimeout = taskTimeout;
+        if (decodeDelay.isNegative()) {
+            throw new IllegalArgumentException("decodeDelay must be >= 0, got " + decodeDelay);
+        }
+        this.decodeDelayNanos = decodeDelay.toNanos();
         int n = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         this.verifiers = Executors.newFixedThreadPool(n, Thread.ofPlatform().daemon(true).name("kvcourier-verify-", 0)
                 .factory());
@@ -207,6 +223,7 @@ final class ReceiverNode implements AutoCloseable {
                     }
                 }
             }
+            holdLocks();
         } finally {
             if (!locked.isEmpty()) {
                 adapter.submitUnlock(locked); // loaded (copied out) and unlocked: the pages are freed now
@@ -231,6 +248,14 @@ final class ReceiverNode implements AutoCloseable {
                 freeBuffers.add(own);
             }
         });
+    }
+
+    /** The slow decode step: the batch's keys stay locked {@code decodeDelay} longer (cut short by close()). */
+    private void holdLocks() throws InterruptedException {
+        long end = System.nanoTime() + decodeDelayNanos;
+        for (long left = decodeDelayNanos; left > 0 && !stopping; left = end - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(STOP_POLL_MS)));
+        }
     }
 
     private static String verify(ObjectKey key, MemorySegment got, long length, MemorySegment scratch) {

@@ -47,6 +47,8 @@ class CliArgumentsTest {
         assertUsage("kvcourier sender: --timeout must be a number of seconds in (0, 86400], got '-1'",
                 "sender", "--config", SENDER, "--timeout", "-1");
         assertUsage("kvcourier proxy: --port must be an integer in 0..65535, got '70000'", "proxy", "--port", "70000");
+        assertUsage("kvcourier receiver: --decode-delay-ms must be an integer in 0..60000, got '-5'",
+                "receiver", "--config", RECEIVER, "--decode-delay-ms", "-5");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.kvcourier.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -80,6 +82,36 @@ class ReceiverSenderCommandsTest {
         assertEquals("0", done.get("failed_chunks"));
         assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("kvcourier-decode")),
                 "the decode thread is gone");
+    }
+
+    /**
+     * {@code --decode-delay-ms}: a committed batch stays in the decode step (its keys locked, not verified yet) for
+     * the delay; close() cuts the delay short, the batch is still verified, and the node's threads end.
+     */
+    @Test
+    @Timeout(120)
+    void aSlowDecodeStepHoldsTheBatchUntilCloseCutsItShort() throws Exception {
+        String receiverConfig = "{\"role\":\"receiver\",\"peer_host\":\"127.0.0.1\",\"bind_host\":\"127.0.0.1\","
+                + "\"peer_init_port\":[0],\"peer_alloc_port\":[0],\"transfer_channel\":\"mock_memory\","
+                + "\"buffer_size\":1048576,\"proxy_port\":0,\"shutdown_timeout_sec\":2}";
+        List<ReceiverNode.Verified> verified = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var adapter = io.kvcourier.pd.PdL2Adapter.create(io.kvcourier.pd.PdL2AdapterConfig.fromJson(receiverConfig));
+        ReceiverNode node = new ReceiverNode(adapter, Duration.ofSeconds(10), Duration.ofHours(1), verified::add);
+        try {
+            String senderConfig = "{\"role\":\"sender\",\"peer_host\":\"127.0.0.1\",\"peer_init_port\":["
+                    + node.initPorts().getFirst() + "],\"peer_alloc_port\":[" + node.allocPorts().getFirst() + "],"
+                    + "\"transfer_channel\":\"mock_memory\",\"proxy_port\":0,\"buffer_size\":1048576}";
+            CliRun sender = CliRun.of("sender", "--config", senderConfig, "--requests", "1", "--chunks", "2",
+                    "--chunk-bytes", "16K", "--req-id-prefix", "slow");
+            assertEquals(Main.EXIT_OK, sender.exitCode(), sender.err());
+            assertTrue(verified.isEmpty(), "nothing is verified while the decode step holds the batch: " + verified);
+        } finally {
+            node.close(); // cuts the hour short
+        }
+        assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("kvcourier-decode")),
+                "the decode thread is gone");
+        assertThrows(IllegalArgumentException.class,
+                () -> new ReceiverNode(adapter, Duration.ofSeconds(1), Duration.ofMillis(-1), v -> { }));
     }
 
     @Test

@@ -11,9 +11,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP forwarder for tests: every connection to {@link #port()} is relayed to the target port. {@link
  * #freeze()} makes it a silent partition — it stops relaying in both directions without closing anything, so
- * neither side sees a FIN or RST (only timeouts and heartbeats can tell). Needs no root.
+ * neither side sees a FIN or RST (only timeouts and heartbeats can tell). {@link #reset()} drops every relayed
+ * connection (both sides see it end) and relays again. Needs no root. Public for the chaos soak
+ * ({@code cli.ChaosSoakTest}).
  */
-final class TcpForwarder implements AutoCloseable {
+public final class TcpForwarder implements AutoCloseable {
     private final ServerSocketChannel server;
     private final int target;
     private final List<SocketChannel> sockets = new CopyOnWriteArrayList<>();
@@ -22,42 +24,69 @@ final class TcpForwarder implements AutoCloseable {
     private volatile boolean closed;
 
     TcpForwarder(int targetPort) throws IOException {
+        this(0, targetPort);
+    }
+
+    /** Listens on 127.0.0.1:{@code listenPort} (0: an ephemeral port) and relays to 127.0.0.1:{@code targetPort}. */
+    public TcpForwarder(int listenPort, int targetPort) throws IOException {
         this.target = targetPort;
-        this.server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        this.server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", listenPort));
         Thread.ofVirtual().name("forwarder-accept").start(this::accept);
     }
 
-    int port() throws IOException {
+    /** {@return the port it listens on} */
+    public int port() throws IOException {
         return ((InetSocketAddress) server.getLocalAddress()).getPort();
     }
 
     /** Stops relaying bytes, in both directions, on every connection, without closing any of them. */
-    void freeze() {
+    public void freeze() {
         frozen = true;
+    }
+
+    /**
+     * Closes every connection relayed so far (held bytes are discarded; both peers see the connection end) and
+     * relays new connections again, also after {@link #freeze()}.
+     */
+    public void reset() throws IOException {
+        List<SocketChannel> old = List.copyOf(sockets);
+        sockets.removeAll(old);
+        for (SocketChannel s : old) {
+            s.close();
+        }
+        synchronized (frozenLock) {
+            frozen = false;
+            frozenLock.notifyAll();
+        }
     }
 
     private void accept() {
         while (!closed) {
+            SocketChannel in;
             try {
-                SocketChannel in = server.accept();
+                in = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            try {
                 SocketChannel out = SocketChannel.open(new InetSocketAddress("127.0.0.1", target));
                 sockets.add(in);
                 sockets.add(out);
                 Thread.ofVirtual().name("forwarder-up").start(() -> relay(in, out));
                 Thread.ofVirtual().name("forwarder-down").start(() -> relay(out, in));
             } catch (IOException e) {
-                return; // closed
+                closeQuietly(in); // the target is down: the client sees its connection end, as without a forwarder
             }
         }
     }
 
+    /** Relays one direction; when either side ends, both connections are closed (the other relay then ends). */
     private void relay(SocketChannel from, SocketChannel to) {
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         try {
             while (!closed) {
                 buf.clear();
                 if (from.read(buf) < 0) {
-                    to.shutdownOutput();
                     return;
                 }
                 buf.flip();
@@ -68,6 +97,19 @@ final class TcpForwarder implements AutoCloseable {
             }
         } catch (IOException | InterruptedException e) {
             // closed by the test or the peer
+        } finally {
+            sockets.remove(from);
+            sockets.remove(to);
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // nothing left to release
         }
     }
 
@@ -80,6 +122,7 @@ final class TcpForwarder implements AutoCloseable {
         }
     }
 
+    /** Stops listening and closes every relayed connection. Idempotent. */
     @Override
     public void close() throws IOException {
         closed = true;
