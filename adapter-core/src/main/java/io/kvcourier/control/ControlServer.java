@@ -73,21 +73,16 @@ public final class ControlServer implements ControlAgent.Duty {
      * (a CURVE server key, or {@link ControlSecurity#NONE}), and starts serving. Peers that fail the CURVE
      * handshake never reach the handler. Waits at most {@link #START_TIMEOUT_SEC} s for the control thread.
      *
+     * <p>The server sends no ZMTP PINGs of its own: a kvcourier sender's PINGs carry a TTL, and jeromq drops a
+     * connection whose peer has been silent past that TTL, so a sender that vanishes is still disconnected here. A
+     * server that pinged too would blind both ends: with PINGs in both directions, jeromq 0.6.0 noticed a silent
+     * partition on neither side in most runs (docs/TRAPS.md#trap-36).
+     *
      * @param encoder the control thread's encoder (used on that thread only)
      * @throws IllegalStateException if the bind fails (e.g. the port is taken), naming the endpoint
      */
     public static ControlServer bind(ControlAgent agent, String name, String bindHost, int port, Handler handler,
                                      ControlSecurity security, WireEncoder encoder) {
-        return bind(agent, name, bindHost, port, handler, security, Heartbeat.NONE, encoder);
-    }
-
-    /**
-     * As {@link #bind(ControlAgent, String, String, int, Handler, ControlSecurity, WireEncoder)}, with ZMTP heartbeats
-     * on every accepted connection: a sender that vanishes without FIN/RST is disconnected after the heartbeat
-     * timeout.
-     */
-    public static ControlServer bind(ControlAgent agent, String name, String bindHost, int port, Handler handler,
-                                     ControlSecurity security, Heartbeat heartbeat, WireEncoder encoder) {
         ControlServer server = new ControlServer(agent, name, handler, encoder);
         String endpoint = Endpoints.bind(bindHost, port);
         CompletableFuture<Void> bound = new CompletableFuture<>();
@@ -97,7 +92,6 @@ public final class ControlServer implements ControlAgent.Duty {
                 ControlSockets.configure(s);
                 s.setHandshakeIvl(ControlSockets.SERVER_HANDSHAKE_MS);
                 security.applyServer(s);
-                heartbeat.apply(s);
                 s.setRouterMandatory(false);
                 s.bind(endpoint);
                 server.port = Endpoints.portOf(s.getLastEndpoint());

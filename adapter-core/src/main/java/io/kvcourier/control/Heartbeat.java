@@ -32,7 +32,10 @@ public record Heartbeat(Duration interval, Duration timeout) {
         return !interval.isZero();
     }
 
-    /** Applies the options to a socket before it connects or binds. */
+    /**
+     * Applies the options to a connecting socket before it connects. Never to a server socket: only one end of a
+     * connection may send PINGs (docs/TRAPS.md#trap-36).
+     */
     void apply(ZMQ.Socket socket) {
         if (!enabled()) {
             return;

@@ -7,7 +7,6 @@ import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.ControlServer;
-import io.kvcourier.control.Heartbeat;
 import io.kvcourier.jfr.FenceEvent;
 import io.kvcourier.jfr.HandshakeEvent;
 import io.kvcourier.jfr.Jfr;
@@ -121,7 +120,6 @@ final class ReceiverEngine implements AutoCloseable {
         // curve_secret_key set: both servers are CURVE servers; a peer without the public key cannot talk to them.
         ControlSecurity security = config.curveSecretKey().isEmpty() ? ControlSecurity.NONE
                 : ControlSecurity.server(config.curveSecretKey());
-        Heartbeat heartbeat = new Heartbeat(config.heartbeatInterval(), config.heartbeatTimeout());
         this.staging = new StagingBuffer(config.bufferSize());
         ChannelReceiver ch = null;
         ControlAgent agent = null;
@@ -139,11 +137,11 @@ final class ReceiverEngine implements AutoCloseable {
             List<Integer> initPorts = config.peerInitPort();
             for (int rank = 0; rank < allocPorts.size(); rank++) {
                 allocServers.add(ControlServer.bind(control, "alloc-r" + rank, config.bindHost(), allocPorts.get(rank),
-                        allocHandler, security, heartbeat, encoder));
+                        allocHandler, security, encoder));
             }
             for (int rank = 0; rank < initPorts.size(); rank++) {
                 initServers.add(ControlServer.bind(control, "init-r" + rank, config.bindHost(), initPorts.get(rank),
-                        new InitHandler(rank), security, heartbeat, encoder));
+                        new InitHandler(rank), security, encoder));
             }
         } catch (RuntimeException | ChannelException e) {
             if (agent != null) {
