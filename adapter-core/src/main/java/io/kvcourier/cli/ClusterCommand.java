@@ -66,10 +66,15 @@ final class ClusterCommand {
             stderr otherwise (child logs are kept then); 2 for bad arguments.
             """;
 
-    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The adapters' allocation, handshake, transfer and notify deadlines. Generous: a node that dies is seen by its
+     * exit at once, so these only bound a stall, and a busy machine running several JVMs per core must not fail a
+     * healthy run (the whole run is bounded by --timeout).
+     */
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STOP_BOUND = Duration.ofSeconds(30);
-    private static final long RECEIVER_BUFFER_CAP = 1L << 30;
+    private static final long RECEIVER_BUFFER_CAP = 512L << 20;
 
     private final ClusterPlan plan;
     private final boolean netns;

@@ -53,7 +53,6 @@ class ClusterIT {
     }
 
     private static void assertAllGone(List<Lines.Event> nodes) throws Exception {
-        assertEquals(5, nodes.size(), nodes.toString());
         for (Lines.Event n : nodes) {
             var handle = ProcessHandle.of(n.longValue("pid"));
             if (handle.isPresent()) {
@@ -101,6 +100,24 @@ class ClusterIT {
                     + "(killed)"), err);
             assertTrue(err.contains("kvcourier cluster: child logs are in "), err);
             assertTrue(cluster.out.all().stream().anyMatch(l -> l.startsWith("RESULT ok=false ")), cluster.out.all().toString());
+            assertEquals(5, nodes(cluster).size(), cluster.out.all().toString());
+            assertAllGone(nodes(cluster));
+        }
+    }
+
+    @Test
+    void aRunThatCannotFinishInTimeEndsAtItsTimeoutSayingWhatItWaitedFor() throws Exception {
+        long start = System.nanoTime();
+        try (JarProcess cluster = JarProcess.start("cluster-timeout", "cluster", "--prefill", "1", "--decode", "1",
+                "--requests", "50000", "--chunks", "1", "--chunk-bytes", "4K", "--window", "1", "--no-netns",
+                "--timeout", "6")) {
+            int rc = cluster.awaitExit(Duration.ofSeconds(90));
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            String err = cluster.stderr();
+            assertEquals(Main.EXIT_FAILURE, rc, err);
+            assertTrue(err.contains("kvcourier cluster: timed out after 6.0 s waiting for "), err);
+            // the bound plus JVM startup and the children's cleanup (a kill and wait each), never the 50000 requests
+            assertTrue(seconds < 60, "ended after " + seconds + " s");
             assertAllGone(nodes(cluster));
         }
     }
@@ -124,6 +141,7 @@ class ClusterIT {
             assertTrue(out.contains("removed network namespaces left by a run that is gone: " + stale), out);
             assertTrue(out.contains("kvcourier cluster: network namespaces kvcc-" + cluster.process.pid() + "-*"), out);
             String prefix = NetworkNamespaces.PREFIX + cluster.process.pid() + "-";
+            assertEquals(5, nodes(cluster).size(), out);
             for (Lines.Event n : nodes(cluster)) {
                 assertEquals(prefix + n.get("name"), n.get("netns"), n.toString());
                 assertTrue(NetworkNamespaces.inSubnet(n.get("addr")), n.toString());
