@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 final class ClusterCommand {
     static final String USAGE = """
             usage: kvcourier cluster --prefill P --decode D [--tp T] [--requests N] [--chunks M] [--chunk-bytes B]
-                                     [--window W] [--timeout SEC] [--no-netns]
+                                     [--window W] [--req-id-prefix P] [--timeout SEC] [--no-netns]
               An xPyD cluster on this machine: a proxy listener, D decode nodes (receivers with T TP ranks each) and
               P prefill nodes, each a JVM, over tcp. Request i goes to decode node i mod D (round robin, as the
               proxy picks) from prefill node (i div D) mod P, so every prefill node sends to every decode node; its
@@ -57,7 +57,9 @@ final class ClusterCommand {
               --chunks M         chunks per request and rank (default 8)
               --chunk-bytes B    bytes per chunk, e.g. 2MiB, 256K (default 2MiB)
               --window W         requests in flight per prefill node (default 4)
-              --timeout SEC      bound on the whole run, startup included (default 300)
+              --req-id-prefix P  request ids are P-0, P-1, ... (default: unique per run)
+              --timeout SEC      bound on the whole run, startup included (default 300); killing the nodes and
+                                 deleting the namespaces after it takes a few seconds more
               --no-netns         loopback addresses even as root
             stdout: NODE name=N pid=PID addr=A [netns=NS] lines as the nodes start, a summary table, then
               RESULT ok=true|false requests=N stored=N verified_requests=N verified_bytes=B notifications=N
@@ -74,6 +76,8 @@ final class ClusterCommand {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STOP_BOUND = Duration.ofSeconds(30);
+    /** How long a failed request waits for its decode node's exit, to report a dying node as the cause. */
+    private static final Duration ATTRIBUTION_WAIT = Duration.ofSeconds(2);
     private static final long RECEIVER_BUFFER_CAP = 512L << 20;
 
     private final ClusterPlan plan;
@@ -84,6 +88,7 @@ final class ClusterCommand {
     private final PrintStream err;
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final List<Node> nodes = Collections.synchronizedList(new ArrayList<>());
+    private final List<Node> decodes = new ArrayList<>();
     private final CountDownLatch cleaned = new CountDownLatch(1);
     private final Progress progress;
     private NetworkNamespaces network;
@@ -116,7 +121,6 @@ final class ClusterCommand {
         Lines.Event done;
         volatile boolean stopping;
         Integer exitCode;
-        int requests;
 
         Node(String name, String role, int index, String address) {
             this.name = name;
@@ -268,17 +272,14 @@ final class ClusterCommand {
         Map<String, String> addresses = new LinkedHashMap<>();
         Node proxy = new Node("proxy", "proxy", 0, address(2));
         addresses.put(proxy.name, proxy.address);
-        List<Node> decodes = new ArrayList<>();
         for (int d = 0; d < plan.decode(); d++) {
             Node n = new Node("decode-" + d, "decode", d, address(100 + d));
-            n.requests = plan.requestsOfDecode(d);
             decodes.add(n);
             addresses.put(n.name, n.address);
         }
         List<Node> prefills = new ArrayList<>();
         for (int p = 0; p < plan.prefill(); p++) {
             Node n = new Node("prefill-" + p, "prefill", p, netns ? address(10 + p) : "127.0.0.1");
-            n.requests = plan.requestsOfPrefill(p);
             prefills.add(n);
             if (netns) {
                 addresses.put(n.name, n.address);
@@ -310,8 +311,13 @@ final class ClusterCommand {
             start(d, List.of("receiver", "--config", Json.write(receiverConfig(d.address)), "--stop-on-stdin-eof"),
                     logs);
         }
-        if (!awaitReady(proxy) || !decodes.stream().allMatch(this::awaitReadyUnchecked)) {
+        if (!awaitReady(proxy)) {
             return;
+        }
+        for (Node d : decodes) {
+            if (!awaitReady(d)) {
+                return;
+            }
         }
         List<DecodeTarget> targets = new ArrayList<>();
         for (Node d : decodes) {
@@ -392,16 +398,6 @@ final class ClusterCommand {
         out.flush();
     }
 
-    private boolean awaitReadyUnchecked(Node n) {
-        try {
-            return awaitReady(n);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            problem("interrupted");
-            return false;
-        }
-    }
-
     private boolean awaitReady(Node n) throws InterruptedException {
         while (problems.isEmpty() && n.ready == null) {
             handle(next(n.name + " to start"));
@@ -442,9 +438,32 @@ final class ClusterCommand {
                 problem(n.name + " (pid " + n.jvm.process().pid() + ") exited with " + code + ": " + n.jvm.logTail(3));
             }
         } else if (!n.stopping) {
-            problem(n.name + " (pid " + n.jvm.process().pid() + ") exited unexpectedly with " + code
-                    + (code == 137 || code == 143 ? " (killed)" : "") + "; its log " + n.jvm.log() + " ends with:\n"
-                    + n.jvm.logTail(5));
+            problem(unexpectedExit(n, code));
+        }
+    }
+
+    private static String unexpectedExit(Node n, int code) {
+        return n.name + " (pid " + n.jvm.process().pid() + ") exited unexpectedly with " + code
+                + (code == 137 || code == 143 ? " (killed)" : "") + "; its log " + n.jvm.log() + " ends with:\n"
+                + n.jvm.logTail(5);
+    }
+
+    /**
+     * A request to decode node {@code d} failed: if that node is dying (a request fails as soon as its connection
+     * resets, possibly before the node's exit reaches this process), its death is the cause and is reported first.
+     */
+    private void attributeToDecodeExit(int d) {
+        if (d < 0 || d >= decodes.size() || decodes.get(d).jvm == null) {
+            return;
+        }
+        Node node = decodes.get(d);
+        try {
+            if (node.exitCode == null && node.jvm.process().waitFor(ATTRIBUTION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                node.exitCode = node.jvm.process().exitValue();
+                problem(unexpectedExit(node, node.exitCode));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -473,6 +492,7 @@ final class ClusterCommand {
             return;
         }
         if (!Boolean.parseBoolean(l.get("ok"))) {
+            attributeToDecodeExit(Integer.parseInt(l.get("decode")));
             problem("request " + l.get("req") + " from " + n.name + " to decode-" + l.get("decode")
                     + " was not committed: " + l.fields().getOrDefault("problem", "see " + n.jvm.log()));
             return;

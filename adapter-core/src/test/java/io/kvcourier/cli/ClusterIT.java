@@ -1,6 +1,7 @@
 package io.kvcourier.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +17,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code java -jar kvcourier.jar cluster} as a child JVM (which starts a proxy, decode and prefill JVMs): on loopback
  * addresses it verifies every byte of a 2P2D TP-2 run; a decode node killed mid-run makes it exit 1 naming that node,
  * with every child gone; as root it runs in network namespaces, removes a stale one first and leaves none behind,
- * also when stopped by SIGTERM.
+ * also when stopped by SIGTERM. Each run starts five JVMs: on a loaded 2-core machine a run takes tens of seconds, so
+ * the runs are bounded by their own --timeout (120 s) and the tests by more than that.
  */
+@Timeout(240)
 class ClusterIT {
-    private static final Duration RUN = Duration.ofSeconds(150);
+    private static final Duration RUN = Duration.ofSeconds(180);
     private static final int REQUESTS = 16;
     private static final int CHUNKS = 2;
     private static final int TP = 2;
