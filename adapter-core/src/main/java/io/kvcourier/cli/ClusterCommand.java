@@ -190,14 +190,15 @@ final class ClusterCommand {
         java.util.logging.Logger quiet = java.util.logging.Logger.getLogger("io.kvcourier");
         java.util.logging.Level before = quiet.getLevel();
         quiet.setLevel(java.util.logging.Level.WARNING);
-        Thread hook = new Thread(this::onSignal, "kvcourier-cluster-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         Path logs;
         try {
             logs = Files.createTempDirectory("kvcourier-cluster-");
         } catch (IOException e) {
+            quiet.setLevel(before);
             throw new CommandFailure("cannot create a log directory: " + e.getMessage(), e);
         }
+        Thread hook = new Thread(this::onSignal, "kvcourier-cluster-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             out.println("kvcourier cluster: " + plan.prefill() + " prefill x " + plan.decode() + " decode nodes, TP "
                     + plan.tp() + "; " + plan.requests() + " requests x " + plan.chunks() + " chunks x " + plan.tp()
@@ -209,8 +210,8 @@ final class ClusterCommand {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 problem("interrupted");
-            } catch (IllegalStateException | IOException e) {
-                problem(e.getMessage());
+            } catch (RuntimeException | IOException e) {
+                problem(e instanceof IOException || e instanceof IllegalStateException ? e.getMessage() : e.toString());
             } finally {
                 progress.finish();
                 cleanUp();
