@@ -62,9 +62,23 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Starts {@code kvcourier <args>} with extra JVM flags (after the usual ones) and stderr to {@code logDir/name.log}. */
-    static ChildJvm start(String name, List<String> jvmFlags, List<String> args, Path logDir,
+    static ChildJvm startWithFlags(String name, List<String> jvmFlags, List<String> args, Path logDir,
             Consumer<Lines.Event> events) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(name, List.of(), jvmFlags, args, logDir, events);
+    }
+
+    /**
+     * Starts {@code prefix... java ... kvcourier <args>} (e.g. prefix {@code ip netns exec NS}, which execs java in
+     * that network namespace, so the child's pid is the JVM's) with stderr to {@code logDir/name.log}.
+     */
+    static ChildJvm start(String name, List<String> prefix, List<String> args, Path logDir,
+                          Consumer<Lines.Event> events) throws IOException {
+        return start(name, prefix, List.of(), args, logDir, events);
+    }
+
+    private static ChildJvm start(String name, List<String> prefix, List<String> jvmFlags, List<String> args,
+                                  Path logDir, Consumer<Lines.Event> events) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(javaExecutable());
         cmd.addAll(JVM_FLAGS);
         cmd.addAll(jvmFlags);
@@ -101,6 +115,21 @@ final class ChildJvm implements AutoCloseable {
         }
         reader.join(Duration.ofSeconds(5));
         return process.exitValue();
+    }
+
+    /**
+     * Calls {@code onExit} with the exit code once the child has exited and every line of its stdout was handed to
+     * the consumer (on a thread of the common pool).
+     */
+    void onExit(java.util.function.IntConsumer onExit) {
+        process.onExit().thenRun(() -> {
+            try {
+                reader.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            onExit.accept(process.exitValue());
+        });
     }
 
     /** The last {@code n} lines of the child's stderr log. */

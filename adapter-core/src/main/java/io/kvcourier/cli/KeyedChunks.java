@@ -37,12 +37,34 @@ final class KeyedChunks {
     record Meta(String reqId, int index, long length) {
     }
 
-    /** The key of chunk {@code index} of {@code reqId}, holding {@code length} bytes. */
+    /** The key of chunk {@code index} of {@code reqId}, holding {@code length} bytes (TP rank 0 of 1). */
     static ObjectKey key(String reqId, int index, long length) {
+        return key(reqId, index, length, 0);
+    }
+
+    /**
+     * The key of chunk {@code index} of {@code reqId} for one TP rank, holding {@code length} bytes: the ranks of a
+     * request share the chunk hash and differ in {@code kvRank}, so each rank's chunk has its own content.
+     *
+     * @param kvRank LMCache's packed kv_rank ({@link #kvRank(int, int)})
+     */
+    static ObjectKey key(String reqId, int index, long length, int kvRank) {
         byte[] req = reqId.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(HEADER + req.length).order(ByteOrder.BIG_ENDIAN);
         b.putLong(length).putInt(index).put(req);
-        return ObjectKey.of(b.array(), MODEL, 0);
+        return ObjectKey.of(b.array(), MODEL, kvRank);
+    }
+
+    /**
+     * LMCache's packed kv_rank of TP rank {@code rank} of {@code tp} on one host:
+     * {@code (world_size << 24) | (global_rank << 16) | (local_world_size << 8) | local_rank}; the adapter routes
+     * a key by its global rank byte.
+     */
+    static int kvRank(int rank, int tp) {
+        if (tp < 1 || tp > 255 || rank < 0 || rank >= tp) {
+            throw new IllegalArgumentException("TP rank " + rank + " of " + tp + " is not in 0..tp-1 with tp in 1..255");
+        }
+        return (tp << 24) | (rank << 16) | (tp << 8) | rank;
     }
 
     /** The request, position and length a workload key carries, or {@code null} for any other key. */

@@ -5,7 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code kvcourier} command: {@code doctor}, {@code demo}, {@code sender}, {@code receiver}, {@code proxy}
+ * The {@code kvcourier} command: {@code doctor}, {@code demo}, {@code cluster}, {@code sender}, {@code receiver},
+ * {@code proxy}, {@code cluster-prefill}
  * (the {@code ./kvcourier} launcher hands {@code bench} to the benchmarks jar).
  *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_FAILURE} the command ran and failed (the reason is on
@@ -22,10 +23,13 @@ public final class Main {
     static final String USAGE = """
             usage: kvcourier <command> [options]        (kvcourier <command> --help for its options)
               demo       receiver + proxy + sender move a workload, verify every byte, print a summary
+              cluster    xPyD: P prefill and D decode nodes (TP ranks each) and a proxy, requests routed round robin
+                         over the decode nodes, every byte verified; in network namespaces as root
               receiver   the decode node: loads and verifies what arrives (runs until stopped)
               sender     the prefill node: stores N requests of M chunks; exit 0 only if all were committed
               proxy      listens for ProxyNotif messages and prints each one
               doctor     what this machine offers: JDK, native access, libibverbs, RDMA devices, memlock, ports
+              cluster-prefill  one prefill node of kvcourier cluster (the cluster command starts it)
             Configs (--config FILE|JSON) use LMCache's PD adapter keys as they are; kvcourier receiver --help-config
             lists them.
             """;
@@ -59,13 +63,15 @@ public final class Main {
         String usage = switch (command) {
             case "doctor" -> Doctor.USAGE;
             case "demo" -> DemoCommand.USAGE;
+            case "cluster" -> ClusterCommand.USAGE;
+            case "cluster-prefill" -> ClusterPrefillCommand.USAGE;
             case "receiver" -> ReceiverCommand.USAGE;
             case "sender" -> SenderCommand.USAGE;
             case "proxy" -> ProxyCommand.USAGE;
             default -> null;
         };
         if (usage == null) {
-            err.println("kvcourier: unknown command '" + command + "' (commands: demo, receiver, sender, proxy, doctor; see kvcourier --help)");
+            err.println("kvcourier: unknown command '" + command + "' (commands: demo, cluster, receiver, sender, proxy, doctor, cluster-prefill; see kvcourier --help)");
             return EXIT_USAGE;
         }
         if (rest.contains("--help") || rest.contains("-h")) {
@@ -80,6 +86,8 @@ public final class Main {
             return switch (command) {
                 case "doctor" -> Doctor.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
+                case "cluster" -> ClusterCommand.run(rest, out, err);
+                case "cluster-prefill" -> ClusterPrefillCommand.run(rest, out, err);
                 case "receiver" -> ReceiverCommand.run(rest, out, err, System.in);
                 case "sender" -> SenderCommand.run(rest, out, err);
                 case "proxy" -> ProxyCommand.run(rest, out, err, System.in);

@@ -46,7 +46,7 @@ final class SoakReceiver implements AutoCloseable {
         String last = "";
         for (int attempt = 0; attempt < 10; attempt++) {
             CompletableFuture<Lines.Event> ready = new CompletableFuture<>();
-            ChildJvm c = ChildJvm.start(name + "-" + incarnation++,
+            ChildJvm c = ChildJvm.startWithFlags(name + "-" + incarnation++,
                     List.of("-XX:NativeMemoryTracking=summary", "-Xmx192m", "-XX:+UseSerialGC"),
                     List.of("receiver", "--config", config(initPort, allocPort, pages, chunk, deadlineSec),
                             "--decode-delay-ms", String.valueOf(decodeDelayMs), "--stop-on-stdin-eof"), logDir, e -> {
