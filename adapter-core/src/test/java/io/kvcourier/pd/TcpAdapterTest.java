@@ -48,6 +48,8 @@ class TcpAdapterTest {
         final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
         /** Runs once, on the receiver's progress thread, right after the next DATA frame was admitted. */
         volatile Runnable onAdmit;
+        /** The receiver refuses the next batch that lands instead of committing it (as if it had expired). */
+        volatile boolean refuseNextCommit;
 
         @Override
         public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
@@ -105,6 +107,10 @@ class TcpAdapterTest {
 
                 @Override
                 public boolean onBatchLanded(String senderId, int batchId) {
+                    if (refuseNextCommit) {
+                        refuseNextCommit = false;
+                        return false;
+                    }
                     return listener.onBatchLanded(senderId, batchId);
                 }
             };
@@ -216,6 +222,21 @@ class TcpAdapterTest {
                     assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).as("chunk %d", i).isTrue();
                 }
             }
+        }
+    }
+
+    /** A refused commit fails its own store only: the sender keeps the connection for its next batches. */
+    @Test
+    void aRefusedCommitFailsItsStoreAndKeepsTheConnection() {
+        Capturing channel = new Capturing();
+        try (PdPair p = new PdPair(channel, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender)) {
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("one", 2), p.randomChunks(2)), WAIT)).isTrue();
+            channel.refuseNextCommit = true;
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("refused", 2), p.randomChunks(2)), WAIT))
+                    .as("the refused store").isFalse();
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("two", 2), p.randomChunks(2)), WAIT)).isTrue();
+            assertThat(channel.connections).as("no new handshake").hasSize(1);
+            assertThat(channel.connections.get(0).isOpen()).isTrue();
         }
     }
 
