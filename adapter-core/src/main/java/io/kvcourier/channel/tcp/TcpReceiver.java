@@ -246,17 +246,18 @@ final class TcpReceiver implements ChannelReceiver, Agent {
      * which no longer admits that allocation) refuses its later frames the same way. Returns
      * {@link AllocationFence#ALLOCATION} once the progress thread has done so — from then on no byte of that
      * sender lands in the allocation's pages — or {@link AllocationFence#UNCONFIRMED} when it did not within the
-     * shutdown deadline.
+     * shutdown deadline. A sender with no data connection at that moment is fenced whole (its unused tokens are
+     * revoked, as {@link #tryFence} does): {@link AllocationFence#SENDER}.
      */
     @Override
     public AllocationFence fenceAllocation(String senderId, int batchId) {
         if (runner.onAgentThread()) {
-            discardBatchOf(senderId, batchId);
-            return AllocationFence.ALLOCATION;
+            return discardBatchOf(senderId, batchId);
         }
         CountDownLatch done = new CountDownLatch(1);
+        AllocationFence[] outcome = new AllocationFence[1];
         commands.add(() -> {
-            discardBatchOf(senderId, batchId);
+            outcome[0] = discardBatchOf(senderId, batchId);
             done.countDown();
         });
         runner.wakeUp();
@@ -265,7 +266,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         }
         try {
             if (done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
-                return AllocationFence.ALLOCATION;
+                return outcome[0];
             }
             LOG.log(System.Logger.Level.ERROR, "fencing batch {0} of sender {1} did not finish within the shutdown "
                     + "deadline", batchId, senderId);
@@ -275,15 +276,27 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         return AllocationFence.UNCONFIRMED;
     }
 
-    private void discardBatchOf(String senderId, int batchId) {
+    /** Progress thread: see {@link #fenceAllocation}. */
+    private AllocationFence discardBatchOf(String senderId, int batchId) {
+        boolean connected = false;
         for (int i = 0; i < links.size(); i++) {
             Link l = links.get(i);
-            if (senderId.equals(l.senderId) && l.batchOpen && l.openBatch == batchId && !l.discarding) {
+            if (!senderId.equals(l.senderId)) {
+                continue;
+            }
+            connected = true;
+            if (l.batchOpen && l.openBatch == batchId && !l.discarding) {
                 LOG.log(System.Logger.Level.DEBUG, "fencing batch {0} of {1}: the rest of it is discarded", batchId,
                         senderId);
                 l.discarding = true;
             }
         }
+        if (connected) {
+            return AllocationFence.ALLOCATION;
+        }
+        // No connection: nothing to keep open. Links authenticate on this thread, so none can appear meanwhile.
+        grants.values().removeIf(g -> g.senderId.equals(senderId));
+        return AllocationFence.SENDER;
     }
 
     private void closeLinksOf(String senderId) {
