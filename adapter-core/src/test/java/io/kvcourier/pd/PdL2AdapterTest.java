@@ -589,7 +589,9 @@ class PdL2AdapterTest {
     @Test
     void commitListenerHearsEachBatchAfterItCommits() throws Exception {
         ControllableChannel ch = new ControllableChannel().hold();
-        try (PdPair p = new PdPair(ch, m -> { }, m -> { }); TaskWaiter ws = new TaskWaiter(p.sender)) {
+        // The write is held on purpose: a 2 s transfer deadline expired the allocation first on a loaded machine.
+        try (PdPair p = new PdPair(ch, m -> m.put("transfer_timeout_sec", 30), m -> m.put("transfer_timeout_sec", 30));
+             TaskWaiter ws = new TaskWaiter(p.sender)) {
             java.util.concurrent.BlockingQueue<List<ObjectKey>> heard = new java.util.concurrent.LinkedBlockingQueue<>();
             p.receiver.setCommitListener(keys -> {
                 // Called after the commit: every key must already be visible to lookup.
