@@ -35,6 +35,31 @@ public interface ChannelReceiver extends AutoCloseable {
         return true;
     }
 
+    /** What {@link #fenceAllocation} achieved. */
+    enum AllocationFence {
+        /** Not confirmed within the channel's deadline: the allocation's pages must stay out of use. */
+        UNCONFIRMED,
+        /**
+         * Only that allocation is fenced: no frame is being read into its pages any more and admission refuses
+         * every later frame that names it (the sender's connections stay open). A frame naming its batch id may
+         * still arrive, so the page that is its batch id must not become another allocation's batch id of the same
+         * sender until that sender is provably done with it.
+         */
+        ALLOCATION,
+        /** The whole sender is fenced ({@link #tryFence}): its connections are closed, nothing of it can land. */
+        SENDER
+    }
+
+    /**
+     * Stops every write into the live allocation of {@code senderId} whose batch id (first page) is
+     * {@code batchId}, which the engine has just stopped admitting. A channel that can fence one allocation
+     * without touching the sender's other batches does so ({@link AllocationFence#ALLOCATION}); the default
+     * fences the whole sender ({@link #tryFence}). Bounded by the channel's deadlines.
+     */
+    default AllocationFence fenceAllocation(String senderId, int batchId) {
+        return tryFence(senderId) ? AllocationFence.SENDER : AllocationFence.UNCONFIRMED;
+    }
+
     /**
      * Installs the engine's handler for control requests that arrive on data connections. A channel that can
      * carry control offers it to senders (through its handshake reply or its connections) only once a handler

@@ -40,10 +40,22 @@ public interface LandingListener {
     }
 
     /**
+     * Whether {@code batchId} of {@code senderId} names an allocation that was fenced (expired or cancelled) and
+     * whose pages are still held: a frame for it is refused, not hostile. A channel that places bytes itself then
+     * discards the frame's payload instead of dropping the connection, and answers the batch's committing frame
+     * with a refusal (after telling {@link #onBatchLanded}, which returns false). The default knows of no fence.
+     */
+    default boolean isFenced(String senderId, int batchId) {
+        return false;
+    }
+
+    /**
      * Every byte of batch {@code batchId} from {@code senderId} has landed. The engine commits the batch
      * (its keys become visible to lookup) and returns true, or returns false when the batch is unknown,
      * not that sender's, incomplete, or already reclaimed. The channel then acknowledges the result to the
-     * sender.
+     * sender. Channels also call it for the committing frame of a batch whose frames they discarded because
+     * it was fenced ({@link #isFenced}): it returns false, and the engine learns that the sender is done with
+     * that batch id.
      */
     boolean onBatchLanded(String senderId, int batchId);
 }

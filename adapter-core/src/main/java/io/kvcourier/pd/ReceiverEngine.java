@@ -179,25 +179,44 @@ final class ReceiverEngine implements AutoCloseable {
         return n + inBandMalformed.get();
     }
 
-    private final java.util.function.Predicate<String> fencer = this::fence;
+    private final ReceiverStore.Fencer fencer = new ReceiverStore.Fencer() {
+        @Override
+        public ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
+            return fence(senderId, batchId);
+        }
+
+        @Override
+        public boolean fenceSender(String senderId) {
+            return fence(senderId, -1) != ChannelReceiver.AllocationFence.UNCONFIRMED;
+        }
+    };
 
     /**
-     * Fences a sender whose allocation expired, so that it can no longer write into pages about to be reused;
-     * returns whether the channel confirmed it (else those pages stay quarantined and the next reap fences again).
+     * Fences an expired allocation ({@code batchId}: its first page) of {@code senderId}, or with {@code batchId}
+     * -1 the whole sender, so that it can no longer write into pages about to be reused; says what the channel
+     * confirmed (when nothing, those pages stay quarantined and the next reap fences again).
      */
-    private boolean fence(String senderId) {
+    private ChannelReceiver.AllocationFence fence(String senderId, int batchId) {
         FenceEvent jfr = Jfr.fence() ? Jfr.begin(new FenceEvent()) : null;
-        boolean confirmed = false;
+        ChannelReceiver.AllocationFence outcome = ChannelReceiver.AllocationFence.UNCONFIRMED;
         try {
-            confirmed = channel.tryFence(senderId);
-            return confirmed;
+            outcome = batchId < 0
+                    ? (channel.tryFence(senderId) ? ChannelReceiver.AllocationFence.SENDER
+                            : ChannelReceiver.AllocationFence.UNCONFIRMED)
+                    : channel.fenceAllocation(senderId, batchId);
+            return outcome;
         } finally {
             if (jfr != null) {
                 jfr.side = "receiver";
                 jfr.rank = -1;
                 jfr.peer = senderId;
-                jfr.outcome = confirmed ? "fenced" : "unconfirmed";
-                jfr.reason = "an allocation of this sender expired";
+                jfr.outcome = switch (outcome) {
+                    case UNCONFIRMED -> "unconfirmed";
+                    case ALLOCATION -> "fenced_allocation";
+                    case SENDER -> "fenced";
+                };
+                jfr.reason = batchId < 0 ? "a fenced batch of this sender did not end within the transfer timeout"
+                        : "an allocation of this sender expired";
                 jfr.commit();
             }
         }
@@ -453,6 +472,7 @@ final class ReceiverEngine implements AutoCloseable {
                 Map.entry("expired_allocations", store.expiredAllocations.get()),
                 Map.entry("rejected_writes", store.rejectedWrites.get()),
                 Map.entry("pages_quarantined", store.quarantinedPages()),
+                Map.entry("pages_held_by_fence", store.fenceHeldPages()),
                 Map.entry("malformed_messages", malformedMessages()));
     }
 

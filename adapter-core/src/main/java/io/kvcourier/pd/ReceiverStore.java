@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ChannelReceiver.AllocationFence;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.jfr.CommitEvent;
 import io.kvcourier.jfr.EvictionEvent;
@@ -41,6 +42,14 @@ import java.util.function.Predicate;
  * unloaded past the committed TTL, or when admission evicts it (unlocked, least recently committed first).
  * An allocation whose bytes do not land before the transfer deadline is expired: its keys leave the index
  * at once, its sender is fenced, and only then are its pages freed (traps 23).
+ *
+ * <p>Fencing ({@link #reap}): a channel that fences one allocation ({@link AllocationFence#ALLOCATION}, tcp)
+ * leaves the sender's connections open, so a late frame naming the allocation's batch id (its first page) may
+ * still come; admission refuses it ({@link #isFenced}). That one page stays held, so that it cannot become the
+ * batch id of another allocation of the same sender, until the sender is provably done with the batch (its
+ * committing frame arrived and was refused) or, after the transfer timeout, its whole connection set is fenced;
+ * the other pages are freed at once. Allocation deadlines are the allocation time plus one constant, so
+ * {@link #awaiting} is kept in arrival order, which is deadline order: a reap visits what expired plus one.
  */
 final class ReceiverStore implements LandingListener {
     private static final System.Logger LOG = System.getLogger(ReceiverStore.class.getName());
@@ -84,6 +93,14 @@ final class ReceiverStore implements LandingListener {
         List<ObjectKey> keys = List.of();
         final long deadlineNanos;
         AllocState state = AllocState.AWAITING;
+        /** Links of the {@link AllocationQueue} it is in (awaiting, or held by a fence); guarded by the lock. */
+        Allocation prev;
+        Allocation next;
+        AllocationQueue queue;
+        /** EXPIRED: the sender is done with this batch id (its committing frame came and was refused). */
+        boolean writerDone;
+        /** EXPIRED and fenced per allocation: since when its first page is held. */
+        long heldSinceNanos;
         boolean accounted; // a channel reported its writes through admitWrite: commit needs every byte
         /** Times allocation -> commit; made only while the JFR event is enabled, committed once. */
         CommitEvent jfr;
@@ -165,7 +182,12 @@ final class ReceiverStore implements LandingListener {
     /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
     private final EvictableList evictable = new EvictableList();
     private final Map<String, Request> requests = new HashMap<>();
-    private final List<Allocation> awaiting = new ArrayList<>();
+    /** AWAITING allocations in deadline (= arrival) order. */
+    private final AllocationQueue awaiting = new AllocationQueue();
+    /** EXPIRED allocations whose sender is still to be fenced (or whose fence was not confirmed: quarantined). */
+    private final List<Allocation> fencing = new ArrayList<>();
+    /** EXPIRED allocations fenced per allocation whose first page is held (see the class comment), oldest first. */
+    private final AllocationQueue held = new AllocationQueue();
     /** Page index to the in-flight entry that owns it (null when free, committed or reclaimed): O(1) admission. */
     private Entry[] pageEntry = new Entry[0];
     private int reservedTotal;
@@ -540,6 +562,8 @@ final class ReceiverStore implements LandingListener {
     private void expireLocked(Allocation a) {
         a.commitEvent("expired", "the request was cancelled or rolled back");
         a.state = AllocState.EXPIRED;
+        awaiting.remove(a);
+        fencing.add(a);
         for (Entry e : a.entries) {
             if (entries.get(e.key) == e) {
                 entries.remove(e.key);
@@ -549,6 +573,47 @@ final class ReceiverStore implements LandingListener {
     }
 
     // ---------------------------------------------------------------------------------------- landing
+
+    /**
+     * The expired allocation of {@code senderId} whose first page is {@code batchId} and is still held (not freed
+     * yet, or held by a per-allocation fence), or null.
+     */
+    private Allocation fencedBatchLocked(String senderId, int batchId) {
+        if (batchId < 0 || batchId >= pageEntry.length) {
+            return null;
+        }
+        Entry head = pageEntry[batchId];
+        Allocation a = head == null ? null : head.allocation;
+        if (a == null || a.state != AllocState.EXPIRED || a.firstPage != batchId || !a.senderId.equals(senderId)) {
+            return null;
+        }
+        return a;
+    }
+
+    /** The sender is done with the expired allocation's batch id: a held first page goes back now. */
+    private void writerDoneLocked(Allocation a) {
+        a.writerDone = true;
+        if (a.queue == held) {
+            held.remove(a);
+            freePageLocked(a.entries.get(0));
+            changed();
+        }
+    }
+
+    private void freePageLocked(Entry e) {
+        pageEntry[e.page] = null;
+        staging.allocator().free(e.page);
+    }
+
+    @Override
+    public boolean isFenced(String senderId, int batchId) {
+        lock.lock();
+        try {
+            return fencedBatchLocked(senderId, batchId) != null;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** The live, uncommitted allocation of {@code senderId} whose first page is {@code batchId}, or null. */
     private Allocation awaitingBatchLocked(String senderId, int batchId) {
@@ -595,7 +660,9 @@ final class ReceiverStore implements LandingListener {
         try {
             Allocation a = awaitingBatchLocked(senderId, batchId);
             if (a == null || count <= 0) {
-                rejectedWrites.incrementAndGet();
+                if (a == null && fencedBatchLocked(senderId, batchId) == null) {
+                    rejectedWrites.incrementAndGet(); // a fenced batch is refused, not a bad write
+                }
                 return false;
             }
             for (int i = 0; i < count; i++) {
@@ -645,8 +712,15 @@ final class ReceiverStore implements LandingListener {
         try {
             Allocation a = awaitingBatchLocked(senderId, batchId);
             if (a == null) {
-                LOG.log(System.Logger.Level.WARNING, "batch {0} from {1} landed but is not a live allocation of that sender",
-                        batchId, senderId);
+                Allocation fenced = fencedBatchLocked(senderId, batchId);
+                if (fenced != null) {
+                    LOG.log(System.Logger.Level.DEBUG, "batch {0} from {1} refused: its allocation was fenced", batchId,
+                            senderId);
+                    writerDoneLocked(fenced);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "batch {0} from {1} landed but is not a live allocation of "
+                            + "that sender", batchId, senderId);
+                }
                 return null;
             }
             List<Entry> batch = a.entries;
@@ -832,6 +906,8 @@ final class ReceiverStore implements LandingListener {
 
     /** Pages of expired allocations held back because their sender's fence is not confirmed yet (a gauge). */
     private volatile int quarantinedPages;
+    /** Allocations the last reap looked at (a gauge, for tests: what expired plus a constant). */
+    private volatile int lastReapVisits;
     /** Senders whose fence was not confirmed at the last reap (housekeeping thread only). */
     private final Set<String> unfenced = new HashSet<>();
 
@@ -840,32 +916,88 @@ final class ReceiverStore implements LandingListener {
         return quarantinedPages;
     }
 
-    /**
-     * Reclaims what passed its deadline: expires allocations whose bytes did not land in time, fences
-     * their senders through {@code fencer} (outside the lock), then frees their pages; frees committed keys
-     * never loaded within the TTL; releases reservations of requests idle past the request timeout.
-     * A page is freed only once the fence of the sender that could still write to it is confirmed: when
-     * {@code fencer} returns false the allocation stays expired, its pages stay out of use (quarantined,
-     * counted by {@link #quarantinedPages}) and the next reap fences again.
-     *
-     * @param fencer fences a sender; returns whether that is confirmed
-     * @return how many pages were freed
-     */
-    int reap(long nowNanos, Predicate<String> fencer) {
-        List<Allocation> toFence = new ArrayList<>();
+    /** Pages held because a fenced allocation's sender may still name them as a batch id. */
+    int fenceHeldPages() {
         lock.lock();
         try {
-            for (Allocation a : awaiting) {
-                if (a.state == AllocState.AWAITING && nowNanos - a.deadlineNanos >= 0) {
-                    a.commitEvent("expired", "its bytes did not land within the transfer deadline");
-                    expireLocked(a);
-                    expiredAllocations.incrementAndGet();
-                    LOG.log(System.Logger.Level.WARNING, "allocation at page {0} from {1} (req {2}) did not land in time; "
-                            + "fencing the sender and freeing its pages", a.firstPage, a.senderId, a.reqId);
+            return held.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Allocations (awaiting, to fence, held) the last {@link #reap} visited. */
+    int lastReapVisits() {
+        return lastReapVisits;
+    }
+
+    /** How {@link #reap} stops the writers of expired allocations (the receiver engine: its channel). */
+    interface Fencer {
+        /** Fences the allocation of {@code senderId} whose first page is {@code batchId}. */
+        AllocationFence fenceAllocation(String senderId, int batchId);
+
+        /** Fences every connection of {@code senderId}; whether that is confirmed. */
+        boolean fenceSender(String senderId);
+
+        /** A fencer that always fences the whole sender with {@code fence}. */
+        static Fencer ofSender(Predicate<String> fence) {
+            return new Fencer() {
+                @Override
+                public AllocationFence fenceAllocation(String senderId, int batchId) {
+                    return fence.test(senderId) ? AllocationFence.SENDER : AllocationFence.UNCONFIRMED;
                 }
-                if (a.state == AllocState.EXPIRED) {
-                    toFence.add(a);
+
+                @Override
+                public boolean fenceSender(String senderId) {
+                    return fence.test(senderId);
                 }
+            };
+        }
+    }
+
+    /** {@link #reap(long, Fencer)} with a fencer that fences whole senders. */
+    int reap(long nowNanos, Predicate<String> fencer) {
+        return reap(nowNanos, Fencer.ofSender(fencer));
+    }
+
+    /**
+     * Reclaims what passed its deadline: expires allocations whose bytes did not land in time, fences
+     * their writers through {@code fencer} (outside the lock), then frees their pages; frees committed keys
+     * never loaded within the TTL; releases reservations of requests idle past the request timeout.
+     * A page is freed only once the fence that stops the writer that could still touch it is confirmed: when
+     * it is not, the allocation's pages stay out of use (quarantined, counted by {@link #quarantinedPages}) and
+     * the next reap fences again. A per-allocation fence frees every page but the first, which stays held until
+     * the sender is done with that batch id or, a transfer timeout later, the whole sender is fenced.
+     * Allocations are visited in deadline order: what expired (or waits for its fence), plus one.
+     *
+     * @param fencer fences an allocation or a sender; says whether that is confirmed
+     * @return how many pages were freed
+     */
+    int reap(long nowNanos, Fencer fencer) {
+        List<Allocation> toFence;
+        List<Allocation> toEscalate = new ArrayList<>();
+        int visits = 0;
+        lock.lock();
+        try {
+            for (Allocation a = awaiting.head(); a != null; a = awaiting.head()) {
+                visits++;
+                if (nowNanos - a.deadlineNanos < 0) {
+                    break;
+                }
+                a.commitEvent("expired", "its bytes did not land within the transfer deadline");
+                expireLocked(a);
+                expiredAllocations.incrementAndGet();
+                LOG.log(System.Logger.Level.WARNING, "allocation at page {0} from {1} (req {2}) did not land in time; "
+                        + "fencing it and freeing its pages", a.firstPage, a.senderId, a.reqId);
+            }
+            toFence = new ArrayList<>(fencing);
+            visits += fencing.size();
+            for (Allocation a = held.head(); a != null; a = a.next) {
+                visits++;
+                if (nowNanos - a.heldSinceNanos - transferTimeoutNanos < 0) {
+                    break;
+                }
+                toEscalate.add(a);
             }
             Iterator<Map.Entry<String, Request>> rit = requests.entrySet().iterator();
             while (rit.hasNext()) {
@@ -880,13 +1012,39 @@ final class ReceiverStore implements LandingListener {
         } finally {
             lock.unlock();
         }
-        Set<String> tried = new HashSet<>();
-        Set<String> unconfirmed = new HashSet<>();
-        for (Allocation a : toFence) {
-            if (tried.add(a.senderId) && !fencer.test(a.senderId)) {
-                unconfirmed.add(a.senderId);
+        lastReapVisits = visits;
+        // Fence outside the lock. A sender fenced whole (or not confirmed) once is not fenced again in this reap.
+        Map<String, AllocationFence> senderFence = new HashMap<>();
+        AllocationFence[] outcome = new AllocationFence[toFence.size()];
+        for (int i = 0; i < toFence.size(); i++) {
+            Allocation a = toFence.get(i);
+            AllocationFence f = senderFence.get(a.senderId);
+            if (f == null) {
+                f = fencer.fenceAllocation(a.senderId, a.firstPage);
+                if (f != AllocationFence.ALLOCATION) {
+                    senderFence.put(a.senderId, f);
+                }
             }
+            outcome[i] = f;
         }
+        boolean[] escalated = new boolean[toEscalate.size()];
+        for (int i = 0; i < toEscalate.size(); i++) {
+            Allocation a = toEscalate.get(i);
+            AllocationFence f = senderFence.get(a.senderId);
+            if (f == null) {
+                LOG.log(System.Logger.Level.WARNING, "sender {0} did not finish fenced batch {1} within the transfer "
+                        + "timeout; fencing its connections so that the batch id can be reused", a.senderId, a.firstPage);
+                f = fencer.fenceSender(a.senderId) ? AllocationFence.SENDER : AllocationFence.UNCONFIRMED;
+                senderFence.put(a.senderId, f);
+            }
+            escalated[i] = f == AllocationFence.SENDER;
+        }
+        Set<String> unconfirmed = new HashSet<>();
+        senderFence.forEach((sender, f) -> {
+            if (f == AllocationFence.UNCONFIRMED) {
+                unconfirmed.add(sender);
+            }
+        });
         for (String sender : unconfirmed) {
             if (unfenced.add(sender)) {
                 LOG.log(System.Logger.Level.ERROR, "fencing sender {0} is not confirmed: the pages of its expired "
@@ -898,17 +1056,37 @@ final class ReceiverStore implements LandingListener {
         int quarantined = 0;
         lock.lock();
         try {
-            for (Allocation a : toFence) {
-                if (unconfirmed.contains(a.senderId)) {
+            List<Allocation> still = new ArrayList<>();
+            for (int i = 0; i < toFence.size(); i++) {
+                Allocation a = toFence.get(i);
+                AllocationFence f = outcome[i];
+                if (f == AllocationFence.UNCONFIRMED) {
+                    still.add(a);
                     quarantined += a.entries.size();
                     continue;
                 }
-                if (awaiting.remove(a)) {
-                    for (Entry e : a.entries) {
-                        pageEntry[e.page] = null;
-                        staging.allocator().free(e.page);
-                        freed++;
-                    }
+                // Pages of a whole-sender fence all go; a per-allocation fence keeps the batch id's page while the
+                // sender may still name it.
+                boolean keepFirst = f == AllocationFence.ALLOCATION && !a.writerDone;
+                List<Entry> es = a.entries;
+                for (int k = keepFirst ? 1 : 0; k < es.size(); k++) {
+                    freePageLocked(es.get(k));
+                    freed++;
+                }
+                if (keepFirst) {
+                    a.heldSinceNanos = nowNanos;
+                    held.add(a);
+                }
+            }
+            // Cancels may have added to the list meanwhile: keep those, drop what was handled.
+            fencing.subList(0, toFence.size()).clear();
+            fencing.addAll(0, still);
+            for (int i = 0; i < toEscalate.size(); i++) {
+                Allocation a = toEscalate.get(i);
+                if (escalated[i] && a.queue == held) {
+                    held.remove(a);
+                    freePageLocked(a.entries.get(0));
+                    freed++;
                 }
             }
             for (Entry e = evictable.oldest(), next; e != null; e = next) {
@@ -930,6 +1108,61 @@ final class ReceiverStore implements LandingListener {
         }
         quarantinedPages = quarantined;
         return freed;
+    }
+
+    /**
+     * Allocations in the order they were added, threaded through the allocations themselves (O(1) add, remove
+     * and head; an allocation is in at most one queue). Guarded by the store's lock.
+     */
+    private static final class AllocationQueue {
+        private Allocation head;
+        private Allocation tail;
+        private int size;
+
+        Allocation head() {
+            return head;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void add(Allocation a) {
+            if (a.queue != null) {
+                throw new IllegalStateException("allocation already queued");
+            }
+            a.queue = this;
+            a.prev = tail;
+            a.next = null;
+            if (tail == null) {
+                head = a;
+            } else {
+                tail.next = a;
+            }
+            tail = a;
+            size++;
+        }
+
+        /** Removes {@code a} if it is in this queue. */
+        void remove(Allocation a) {
+            if (a.queue != this) {
+                return;
+            }
+            if (a.prev == null) {
+                head = a.next;
+            } else {
+                a.prev.next = a.next;
+            }
+            if (a.next == null) {
+                tail = a.prev;
+            } else {
+                a.next.prev = a.prev;
+            }
+            a.prev = null;
+            a.next = null;
+            a.queue = null;
+            size--;
+        }
     }
 
     private static void evictionEvent(Entry e, String reason) {

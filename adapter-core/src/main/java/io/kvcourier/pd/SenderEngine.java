@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
@@ -737,8 +738,10 @@ final class SenderEngine implements AutoCloseable {
         if (failure != null) {
             LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} failed: {2}", batch.peer.rank, batch.write,
                     failure.getMessage());
-            ChannelConnection c = batch.connection;
-            control.execute(() -> dropConnection(batch.peer, c, "a write failed: " + failure.getMessage()));
+            if (!(failure instanceof BatchRefusedException)) { // a refusal leaves the connection healthy
+                ChannelConnection c = batch.connection;
+                control.execute(() -> dropConnection(batch.peer, c, "a write failed: " + failure.getMessage()));
+            }
         } else {
             bytesSent.addAndGet(batch.write.totalBytes());
         }

@@ -478,6 +478,34 @@ class PdL2AdapterTest {
         }
     }
 
+    /**
+     * Issue 13 point 3: an allocation waiting for room holds neither the rank nor the tasks behind it: a later task
+     * to the same rank waits too (it does not fail at once), and both are answered, in order, when room comes.
+     */
+    @Test
+    void anAllocationWaitingForRoomDoesNotFailOtherTasksToTheSameRank() {
+        try (PdPair p = new PdPair(MockMemoryChannel.FACTORY, m -> {
+            m.put("buffer_size", 4 * PdPair.CHUNK);
+            m.put("allocation_timeout_sec", 10);
+        }, m -> m.put("allocation_timeout_sec", 10)); TaskWaiter ws = new TaskWaiter(p.sender);
+             TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            List<ObjectKey> first = PdPair.keys("full", 4);
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(first, p.randomChunks(4)), WAIT)).isTrue();
+            assertThat(wr.awaitLookup(p.receiver.submitLookupAndLockTask(first), WAIT).popcount()).isEqualTo(4);
+            long waiting = p.sender.submitStoreTask(PdPair.keys("waits", 2), p.randomChunks(2),
+                    new TransferSpec("w1", true, 2));
+            long behind = p.sender.submitStoreTask(PdPair.keys("behind", 1), p.randomChunks(1),
+                    new TransferSpec("w2", true, 1));
+            assertThat(ws.awaitStore(behind, Duration.ofMillis(300))).as("the later task waits, it does not fail")
+                    .isNull();
+            assertThat(ws.awaitStore(waiting, Duration.ofMillis(1))).isNull();
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(first, p.emptyChunks(4)), WAIT).popcount()).isEqualTo(4);
+            p.receiver.submitUnlock(first);
+            assertThat(ws.awaitStore(waiting, WAIT)).isTrue();
+            assertThat(ws.awaitStore(behind, WAIT)).isTrue();
+        }
+    }
+
     @Test
     void reservationOverflowRollsTheRequestBack() {
         try (PdPair p = new PdPair(); TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
@@ -561,7 +589,9 @@ class PdL2AdapterTest {
     @Test
     void commitListenerHearsEachBatchAfterItCommits() throws Exception {
         ControllableChannel ch = new ControllableChannel().hold();
-        try (PdPair p = new PdPair(ch, m -> { }, m -> { }); TaskWaiter ws = new TaskWaiter(p.sender)) {
+        // The write is held on purpose: a 2 s transfer deadline expired the allocation first on a loaded machine.
+        try (PdPair p = new PdPair(ch, m -> m.put("transfer_timeout_sec", 30), m -> m.put("transfer_timeout_sec", 30));
+             TaskWaiter ws = new TaskWaiter(p.sender)) {
             java.util.concurrent.BlockingQueue<List<ObjectKey>> heard = new java.util.concurrent.LinkedBlockingQueue<>();
             p.receiver.setCommitListener(keys -> {
                 // Called after the commit: every key must already be visible to lookup.

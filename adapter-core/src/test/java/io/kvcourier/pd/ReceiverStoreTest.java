@@ -384,4 +384,92 @@ class ReceiverStoreTest {
         assertThat(quick.quarantinedPages()).isZero();
         assertThat(staging.allocator().available()).isEqualTo(free + 1);
     }
+
+    /** A fencer that fences single allocations (as tcp does) and records what it was asked. */
+    private static ReceiverStore.Fencer perAllocation(List<String> log) {
+        return new ReceiverStore.Fencer() {
+            @Override
+            public io.kvcourier.channel.ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
+                log.add(senderId + "/" + batchId);
+                return io.kvcourier.channel.ChannelReceiver.AllocationFence.ALLOCATION;
+            }
+
+            @Override
+            public boolean fenceSender(String senderId) {
+                log.add(senderId);
+                return true;
+            }
+        };
+    }
+
+    /**
+     * A per-allocation fence frees the expired allocation's pages at once except its batch id's page, which stays
+     * held (a late frame naming that batch is refused, not hostile) until the sender's committing frame for it came;
+     * a held page whose sender never ends the batch is freed a transfer timeout later by fencing the whole sender.
+     */
+    @Test
+    void aPerAllocationFenceHoldsOnlyTheBatchIdPageUntilTheSenderIsDoneWithIt() {
+        long transfer = TimeUnit.SECONDS.toNanos(5);
+        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
+                TimeUnit.SECONDS.toNanos(120));
+        int[] done = quick.allocate("s", request(PdPair.keys("done", 3), "", false, 0),
+                ReceiverStore.parse(request(PdPair.keys("done", 3), "", false, 0))).reply().remoteIndexes();
+        int[] silent = quick.allocate("s", request(PdPair.keys("silent", 1), "", false, 0),
+                ReceiverStore.parse(request(PdPair.keys("silent", 1), "", false, 0))).reply().remoteIndexes();
+        int free = staging.allocator().available();
+        List<String> fences = new ArrayList<>();
+        long expiry = System.nanoTime() + transfer;
+
+        assertThat(quick.reap(expiry, perAllocation(fences))).as("all but the batch ids' pages").isEqualTo(2);
+        assertThat(fences).containsExactly("s/" + done[0], "s/" + silent[0]);
+        assertThat(quick.fenceHeldPages()).isEqualTo(2);
+        assertThat(staging.allocator().available()).isEqualTo(free + 2);
+        assertThat(quick.isFenced("s", done[0])).isTrue();
+        assertThat(quick.isFenced("intruder", done[0])).as("only its own sender's batch").isFalse();
+        long rejected = quick.rejectedWrites.get();
+        assertThat(quick.admitBatch("s", done[0], new int[] {done[0]}, new long[] {PAGE}, 1)).isFalse();
+        assertThat(quick.rejectedWrites.get()).as("a fenced frame is refused, not counted as hostile")
+                .isEqualTo(rejected);
+
+        // The sender's committing frame for the fenced batch: refused, and its batch id's page goes back.
+        assertThat(quick.onBatchLanded("s", done[0])).isFalse();
+        assertThat(quick.isFenced("s", done[0])).isFalse();
+        assertThat(quick.fenceHeldPages()).isEqualTo(1);
+        assertThat(staging.allocator().available()).isEqualTo(free + 3);
+
+        // The silent one: held until a transfer timeout after its fence, then its sender is fenced whole.
+        assertThat(quick.reap(expiry + transfer - 1, perAllocation(fences))).isZero();
+        assertThat(quick.reap(expiry + transfer, perAllocation(fences))).isEqualTo(1);
+        assertThat(fences).endsWith("s");
+        assertThat(quick.fenceHeldPages()).isZero();
+        assertThat(staging.allocator().available()).isEqualTo(free + 4);
+    }
+
+    /**
+     * Issue 13 point 4: allocations are kept in deadline order, so a reap visits what expired and one more, not
+     * every live allocation under the store's lock.
+     */
+    @Test
+    void aReapVisitsWhatExpiredPlusAConstantNotEveryLiveAllocation() {
+        long transfer = TimeUnit.SECONDS.toNanos(60);
+        try (StagingBuffer big = new StagingBuffer(1024 * PAGE)) {
+            ReceiverStore s = new ReceiverStore(big, PAGE, transfer, TimeUnit.SECONDS.toNanos(600),
+                    TimeUnit.SECONDS.toNanos(600));
+            for (int i = 0; i < 3; i++) {
+                reply(s, "s", request(PdPair.keys("old" + i, 1), "", false, 0));
+            }
+            long between = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                reply(s, "s", request(PdPair.keys("live" + i, 1), "", false, 0));
+            }
+            assertThat(s.reap(between, sender -> true)).as("nothing expired yet").isZero();
+            assertThat(s.lastReapVisits()).isEqualTo(1);
+
+            assertThat(s.reap(between + transfer, sender -> true)).as("the 3 old ones").isEqualTo(3);
+            assertThat(s.expiredAllocations.get()).isEqualTo(3);
+            // 3 expired (seen once in deadline order and once to fence) + the first live one.
+            assertThat(s.lastReapVisits()).isLessThanOrEqualTo(2 * 3 + 1);
+            assertThat(s.pagesInUse()).isEqualTo(1000);
+        }
+    }
 }

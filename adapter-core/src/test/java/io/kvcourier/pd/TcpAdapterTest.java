@@ -48,6 +48,8 @@ class TcpAdapterTest {
         final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
         /** Runs once, on the receiver's progress thread, right after the next DATA frame was admitted. */
         volatile Runnable onAdmit;
+        /** The receiver refuses the next batch that lands instead of committing it (as if it had expired). */
+        volatile boolean refuseNextCommit;
 
         @Override
         public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
@@ -99,7 +101,16 @@ class TcpAdapterTest {
                 }
 
                 @Override
+                public boolean isFenced(String senderId, int batchId) {
+                    return listener.isFenced(senderId, batchId);
+                }
+
+                @Override
                 public boolean onBatchLanded(String senderId, int batchId) {
+                    if (refuseNextCommit) {
+                        refuseNextCommit = false;
+                        return false;
+                    }
                     return listener.onBatchLanded(senderId, batchId);
                 }
             };
@@ -214,6 +225,21 @@ class TcpAdapterTest {
         }
     }
 
+    /** A refused commit fails its own store only: the sender keeps the connection for its next batches. */
+    @Test
+    void aRefusedCommitFailsItsStoreAndKeepsTheConnection() {
+        Capturing channel = new Capturing();
+        try (PdPair p = new PdPair(channel, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender)) {
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("one", 2), p.randomChunks(2)), WAIT)).isTrue();
+            channel.refuseNextCommit = true;
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("refused", 2), p.randomChunks(2)), WAIT))
+                    .as("the refused store").isFalse();
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("two", 2), p.randomChunks(2)), WAIT)).isTrue();
+            assertThat(channel.connections).as("no new handshake").hasSize(1);
+            assertThat(channel.connections.get(0).isOpen()).isTrue();
+        }
+    }
+
     @Test
     void senderReconnectsAfterItsConnectionWasDropped() throws Exception {
         Capturing channel = new Capturing();
@@ -300,6 +326,149 @@ class TcpAdapterTest {
                 channel.close();
             }
         }
+    }
+
+
+    /**
+     * Issue 13 point 2 over tcp: one allocation expires while its frame is half-read, and its sender keeps writing
+     * into it on the same connection. Only that allocation is fenced: its late bytes are discarded (the page that
+     * was freed and given to a later allocation holds exactly that allocation's bytes), its commit is refused with
+     * a NACK, and the connection keeps carrying the sender's other batches, which commit.
+     */
+    @Test
+    void fencingOneAllocationDiscardsItsLateFramesAndKeepsTheSharedConnection() throws Exception {
+        long chunk = PdPair.CHUNK;
+        PdL2AdapterConfig config = PdL2AdapterConfig.fromMap(withTcp(PdPair.base("receiver")));
+        long transfer = TimeUnit.SECONDS.toNanos(1);
+        try (StagingBuffer staging = new StagingBuffer(4 * chunk)) {
+            ReceiverStore store = new ReceiverStore(staging, chunk, transfer, TimeUnit.SECONDS.toNanos(60),
+                    TimeUnit.SECONDS.toNanos(60));
+            java.util.concurrent.CountDownLatch lateAdmitted = new java.util.concurrent.CountDownLatch(1);
+            int[] lateBatch = {-1};
+            LandingListener watched = new LandingListener() {
+                @Override
+                public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+                    return store.admitWrite(senderId, batchId, page, offsetInPage, length);
+                }
+
+                @Override
+                public boolean admitBatch(String senderId, int batchId, int[] pages, long[] lengths, int count) {
+                    boolean ok = store.admitBatch(senderId, batchId, pages, lengths, count);
+                    if (ok && batchId == lateBatch[0]) {
+                        lateAdmitted.countDown();
+                    }
+                    return ok;
+                }
+
+                @Override
+                public boolean isFenced(String senderId, int batchId) {
+                    return store.isFenced(senderId, batchId);
+                }
+
+                @Override
+                public boolean onBatchLanded(String senderId, int batchId) {
+                    return store.onBatchLanded(senderId, batchId);
+                }
+            };
+            ChannelReceiver channel = TcpChannel.FACTORY.openReceiver(config, staging, watched);
+            ReceiverStore.Fencer fencer = new ReceiverStore.Fencer() {
+                @Override
+                public ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
+                    return channel.fenceAllocation(senderId, batchId);
+                }
+
+                @Override
+                public boolean fenceSender(String senderId) {
+                    return channel.tryFence(senderId);
+                }
+            };
+            try {
+                List<ObjectKey> lateKeys = PdPair.keys("late", 2);
+                int[] late = allocate(store, lateKeys, chunk);
+                lateBatch[0] = late[0];
+                long between = System.nanoTime(); // the late allocation expires at a reap at between + transfer
+                List<ObjectKey> otherKeys = PdPair.keys("other", 1);
+                int[] other = allocate(store, otherKeys, chunk);
+                TcpInitResponse init = (TcpInitResponse) channel.handshake(
+                        new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
+                try (RawTcpClient c = new RawTcpClient(init.host(), init.port())) {
+                    // Half of the late allocation's first page is on its way when its deadline passes.
+                    c.hello(init.sessionToken(), "alice").frame(late[0], true, late, new long[] {chunk, chunk})
+                            .bytes(filled((int) chunk / 2, (byte) 0x11));
+                    assertThat(lateAdmitted.await(10, TimeUnit.SECONDS)).as("the late frame was admitted").isTrue();
+                    int freed = store.reap(between + transfer, fencer);
+                    assertThat(freed).as("every page but the batch id's is freed at once").isEqualTo(1);
+                    assertThat(store.fenceHeldPages()).isEqualTo(1);
+                    assertThat(store.expiredAllocations.get()).isEqualTo(1);
+
+                    // A new allocation takes the freed page (and the last free one), and its batch commits over a
+                    // second connection of the same sender.
+                    List<ObjectKey> reuseKeys = PdPair.keys("reuse", 2);
+                    int[] reuse = allocate(store, reuseKeys, chunk);
+                    assertThat(reuse).as("the freed page is reused").contains(late[1]).doesNotContain(late[0]);
+                    byte[] r0 = filled((int) chunk, (byte) 0x33);
+                    byte[] r1 = filled((int) chunk, (byte) 0x44);
+                    TcpInitResponse second = (TcpInitResponse) channel.handshake(
+                            new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
+                    try (RawTcpClient c2 = new RawTcpClient(second.host(), second.port())) {
+                        c2.hello(second.sessionToken(), "alice").frame(reuse[0], true, reuse, new long[] {chunk, chunk})
+                                .bytes(r0).bytes(r1);
+                        assertThat(c2.readAck()).containsExactly(reuse[0], 1);
+                    }
+
+                    // Then the late sender goes on writing the expired allocation: the rest of both of its pages
+                    // (one of which now holds committed data), then its commit.
+                    c.bytes(filled((int) chunk / 2, (byte) 0xEE)).bytes(filled((int) chunk, (byte) 0xEE));
+                    assertThat(c.readAck()).as("its commit is refused").containsExactly(late[0], 0);
+                    assertThat(store.fenceHeldPages()).as("the batch id's page is free again").isZero();
+
+                    // The same connection carries the sender's unrelated batch: it commits.
+                    byte[] o0 = filled((int) chunk, (byte) 0x55);
+                    c.data(other[0], other[0], o0);
+                    assertThat(c.readAck()).containsExactly(other[0], 1);
+
+                    assertThat(loadAll(store, reuseKeys, chunk)).as("checksums of the reused pages' keys")
+                            .containsExactly(crc(r0), crc(r1));
+                    assertThat(loadAll(store, otherKeys, chunk)).containsExactly(crc(o0));
+                    assertThat(store.lookupAndLock(lateKeys).popcount()).as("the fenced keys never appear").isZero();
+                    assertThat(store.committedBatches.get()).isEqualTo(2);
+                    assertThat(store.rejectedWrites.get()).as("a fenced frame is refused, not hostile").isZero();
+                }
+            } finally {
+                channel.close();
+            }
+        }
+    }
+
+    private static int[] allocate(ReceiverStore store, List<ObjectKey> keys, long chunk) {
+        AllocRequest req = new AllocRequest(keys.stream().map(ObjectKey::toCanonicalString).toList(), 4,
+                new long[] {chunk}, "uint8", 0);
+        int[] pages = AllocResponses.remotePagesFor(store.allocate("alice", req, ReceiverStore.parse(req)).reply(),
+                keys.size());
+        assertThat(Arrays.stream(pages).min().orElse(-1)).as("pages for %s", keys).isNotNegative();
+        return pages;
+    }
+
+    /** Loads each key into fresh memory and returns the CRC32 of each. */
+    private static List<Long> loadAll(ReceiverStore store, List<ObjectKey> keys, long chunk) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            List<MemoryObj> objs = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                objs.add(MemoryObj.ofBytes(arena.allocate(chunk, 64)));
+            }
+            assertThat(store.load(keys, objs).popcount()).isEqualTo(keys.size());
+            List<Long> out = new ArrayList<>();
+            for (MemoryObj o : objs) {
+                out.add(crc(o.segment().toArray(ValueLayout.JAVA_BYTE)));
+            }
+            return out;
+        }
+    }
+
+    private static long crc(byte[] b) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(b);
+        return c.getValue();
     }
 
     private static Map<String, Object> withTcp(Map<String, Object> m) {

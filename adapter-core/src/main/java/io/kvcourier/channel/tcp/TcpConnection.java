@@ -1,6 +1,7 @@
 package io.kvcourier.channel.tcp;
 
 import io.kvcourier.channel.BatchCompletion;
+import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.WriteBatch;
@@ -567,8 +568,10 @@ public final class TcpConnection implements ChannelConnection {
         WriteBatch b = unacked.peekBatch();
         BatchCompletion c = unacked.peekCompletion();
         unacked.remove();
-        done.add(b, c, committed == 1 ? null : new ChannelException("tcp receiver " + peer
-                + " did not commit batch " + batch + " (incomplete, expired, or not this sender's allocation)"));
+        // A refusal fails this batch only: the connection stays open for the sender's other batches.
+        done.add(b, c, committed == 1 ? null : new BatchRefusedException("tcp receiver " + peer
+                + " refused batch " + batch + " (its allocation expired or was cancelled, or the batch was "
+                + "incomplete); the store can be retried"));
         return null;
     }
 

@@ -30,7 +30,8 @@ import java.nio.ByteBuffer;
  *
  * ACK (receiver → sender, one per committing frame, in frame order)  {@value #ACK_BYTES} bytes
  *   0  int8   type             {@link #ACK}
- *   1  int8   committed        1 = the batch committed, 0 = refused (incomplete, expired, unknown)
+ *   1  int8   committed        1 = the batch committed, 0 = refused (its allocation expired or was
+ *                              cancelled, or it was incomplete): that batch failed, the connection stays open
  *   2  byte[2] reserved        zero
  *   4  int32  batch id
  * </pre>
@@ -45,8 +46,10 @@ import java.nio.ByteBuffer;
  * <p>The receiver closes a connection whose first bytes are not a valid HELLO for a live token within the
  * handshake deadline, and one that sends an unknown type, flag bits or non-zero reserved bytes, a count
  * outside 1..{@value #MAX_ENTRIES}, a page or length outside its staging pages, a frame of another batch while
- * one is unfinished, or a block its allocation does not admit. The sender closes a connection whose receiver
- * acknowledges a batch that is not the oldest one fully sent and unacknowledged.
+ * one is unfinished, or a block its allocation does not admit. A frame of an allocation the receiver fenced (it
+ * expired or was cancelled) is not an error: its payload is read and discarded and its batch refused, on a
+ * connection that stays open. The sender closes a connection whose receiver acknowledges a batch that is not
+ * the oldest one fully sent and unacknowledged; a refusal fails only the batch it names.
  */
 public final class TcpFrames {
     /** "KVCT". */

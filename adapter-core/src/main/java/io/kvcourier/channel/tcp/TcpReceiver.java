@@ -55,8 +55,10 @@ import java.util.function.Consumer;
  * Acks produced by one read pass of a connection go out in one write.
  *
  * <p>Each connection keeps its "frame in progress" state explicit (which batch it is reading, which pages,
- * whether the batch still has frames to come), so that fencing one allocation can later be done per frame
- * without closing a connection that other allocations use.
+ * whether the batch still has frames to come), so that one allocation is fenced per frame without closing a
+ * connection that other allocations use ({@link #fenceAllocation}): a frame of a fenced allocation is read and
+ * discarded (its bytes go nowhere), and its batch's committing frame is answered with a refusal (an ACK with
+ * committed = 0), which fails that batch only on the sender.
  */
 final class TcpReceiver implements ChannelReceiver, Agent {
     private static final System.Logger LOG = System.getLogger(TcpReceiver.class.getName());
@@ -106,6 +108,8 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     final AtomicLong refusedConnections = new AtomicLong();
     /** Connections closed because of a frame: not admitted, malformed, or a peer that stopped reading acks. */
     final AtomicLong rejectedFrames = new AtomicLong();
+    /** Frames of fenced allocations whose payload was discarded (the connection stayed open). */
+    final AtomicLong discardedFrames = new AtomicLong();
     final AtomicLong committedBatches = new AtomicLong();
     final AtomicLong bytesReceived = new AtomicLong();
 
@@ -233,6 +237,66 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /**
+     * Fences one allocation without closing a connection: on the progress thread, a connection of
+     * {@code senderId} that is reading a frame of batch {@code batchId} stops putting its bytes into the pages
+     * (the rest of the batch is read and discarded, its committing frame refused), and admission (the listener,
+     * which no longer admits that allocation) refuses its later frames the same way. Returns
+     * {@link AllocationFence#ALLOCATION} once the progress thread has done so — from then on no byte of that
+     * sender lands in the allocation's pages — or {@link AllocationFence#UNCONFIRMED} when it did not within the
+     * shutdown deadline. A sender with no data connection at that moment is fenced whole (its unused tokens are
+     * revoked, as {@link #tryFence} does): {@link AllocationFence#SENDER}.
+     */
+    @Override
+    public AllocationFence fenceAllocation(String senderId, int batchId) {
+        if (runner.onAgentThread()) {
+            return discardBatchOf(senderId, batchId);
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        AllocationFence[] outcome = new AllocationFence[1];
+        commands.add(() -> {
+            outcome[0] = discardBatchOf(senderId, batchId);
+            done.countDown();
+        });
+        runner.wakeUp();
+        if (exited) {
+            return AllocationFence.SENDER; // the progress thread has closed every connection and reads nothing
+        }
+        try {
+            if (done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
+                return outcome[0];
+            }
+            LOG.log(System.Logger.Level.ERROR, "fencing batch {0} of sender {1} did not finish within the shutdown "
+                    + "deadline", batchId, senderId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return AllocationFence.UNCONFIRMED;
+    }
+
+    /** Progress thread: see {@link #fenceAllocation}. */
+    private AllocationFence discardBatchOf(String senderId, int batchId) {
+        boolean connected = false;
+        for (int i = 0; i < links.size(); i++) {
+            Link l = links.get(i);
+            if (!senderId.equals(l.senderId)) {
+                continue;
+            }
+            connected = true;
+            if (l.batchOpen && l.openBatch == batchId && !l.discarding) {
+                LOG.log(System.Logger.Level.DEBUG, "fencing batch {0} of {1}: the rest of it is discarded", batchId,
+                        senderId);
+                l.discarding = true;
+            }
+        }
+        if (connected) {
+            return AllocationFence.ALLOCATION;
+        }
+        // No connection: nothing to keep open. Links authenticate on this thread, so none can appear meanwhile.
+        grants.values().removeIf(g -> g.senderId.equals(senderId));
+        return AllocationFence.SENDER;
     }
 
     private void closeLinksOf(String senderId) {
@@ -416,6 +480,8 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         boolean batchOpen;
         int openBatch;
         boolean frameCommits;
+        /** {@code openBatch} is fenced: its payload is read and discarded, its committing frame refused. */
+        boolean discarding;
         int frameCount;
         final int[] pages = new int[TcpFrames.MAX_ENTRIES];
         final long[] lengths = new long[TcpFrames.MAX_ENTRIES];
@@ -465,7 +531,9 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                         long at = staging.pageOffset(pages[entry]) + entryDone;
                         if (in.hasRemaining()) {
                             int take = (int) Math.min(left, in.remaining());
-                            MemorySegment.copy(inMemory, in.position(), staging.segment(), at, take);
+                            if (!discarding) {
+                                MemorySegment.copy(inMemory, in.position(), staging.segment(), at, take);
+                            }
                             in.position(in.position() + take);
                             advance(take);
                             continue;
@@ -473,8 +541,10 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                         if (budget <= 0) {
                             return;
                         }
-                        if (left < READ_AHEAD_BELOW) {
-                            n = fill(); // a small remainder: read ahead, the next frames may come with it
+                        if (discarding || left < READ_AHEAD_BELOW) {
+                            // A small remainder: read ahead, the next frames may come with it. A fenced batch's
+                            // bytes go through the read-ahead buffer too, and no further.
+                            n = fill();
                         } else {
                             n = ch.read(views.view(at, (int) runLength(at, left)));
                             if (n > 0) {
@@ -546,7 +616,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         }
 
         private void endOfStream() {
-            if (in.hasRemaining() || batchOpen) {
+            if (in.hasRemaining() || (batchOpen && !discarding)) {
                 lost("connection closed in the middle of " + (in.hasRemaining() ? "a descriptor block" : "batch "
                         + openBatch));
             } else {
@@ -601,18 +671,30 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                 pages[i] = page;
                 lengths[i] = length;
             }
-            boolean admitted;
-            try {
-                admitted = listener.admitBatch(senderId, batch, pages, lengths, count);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "landing listener failed on admitBatch", e);
-                admitted = false;
+            boolean fenced = batchOpen && discarding; // a later frame of a batch fenced mid-way
+            if (!fenced) {
+                boolean admitted;
+                try {
+                    admitted = listener.admitBatch(senderId, batch, pages, lengths, count);
+                    fenced = !admitted && listener.isFenced(senderId, batch);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "landing listener failed on admitBatch", e);
+                    admitted = false;
+                }
+                if (!admitted && !fenced) {
+                    drop("batch " + batch + " (" + count + " entries, first page " + pages[0] + ") is not in that "
+                            + "sender's live allocation");
+                    return -1;
+                }
             }
-            if (!admitted) {
-                drop("batch " + batch + " (" + count + " entries, first page " + pages[0] + ") is not in that sender's "
-                        + "live allocation");
-                return -1;
+            if (fenced) {
+                discardedFrames.incrementAndGet();
+                if (!discarding) {
+                    LOG.log(System.Logger.Level.INFO, "batch {0} of {1} ({2}): its allocation was fenced; discarding "
+                            + "its frames and refusing its commit", batch, senderId, remote());
+                }
             }
+            discarding = fenced;
             in.position(at + size);
             batchOpen = true;
             openBatch = batch;
@@ -624,13 +706,17 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             return 0;
         }
 
-        /** Every byte of the frame is in: a committing frame commits its batch and queues its ack. */
+        /**
+         * Every byte of the frame is in: a committing frame commits its batch and queues its ack (a fenced batch's
+         * is refused: the listener, told about it, says no).
+         */
         private void frameDone() {
             inPayload = false;
             if (!frameCommits) {
                 return;
             }
             batchOpen = false;
+            discarding = false;
             boolean committed;
             try {
                 committed = listener.onBatchLanded(senderId, openBatch);
@@ -754,6 +840,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             }
             open = false;
             inPayload = false;
+            discarding = false;
             if (key != null) {
                 key.cancel();
             }

@@ -724,7 +724,6 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
             return;
         }
         link.destroyRequested = true;
-        link.onDestroy(why);
         for (Qp q : link.qps) {
             toError(q);
         }
@@ -735,6 +734,9 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
                         new NativeException("ibv_destroy_qp", rc).getMessage());
             }
         }
+        // Only now, with no WR left that could read its memory, do the link's batches fail (and a sender's staging
+        // pages go back for reuse).
+        link.onDestroy(why);
         if (!link.cq.equals(MemorySegment.NULL)) {
             int rc = verbs_h.ibv_destroy_cq(link.cq);
             if (rc != 0) {

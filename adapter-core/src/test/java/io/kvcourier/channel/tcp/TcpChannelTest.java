@@ -1,5 +1,6 @@
 package io.kvcourier.channel.tcp;
 
+import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.LandingListener;
@@ -315,7 +316,8 @@ class TcpChannelTest {
         alloc.batches.remove("alice/1"); // pages admitted, but the batch is gone by commit time (expired)
         CompletableFuture<Void> f = conn.write(batch(new int[] {0}, new int[] {1}, new long[] {PAGE}));
         assertThatThrownBy(() -> f.get(WAIT_S, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(ChannelException.class).hasMessageContaining("did not commit batch 1");
+                .cause().isInstanceOf(BatchRefusedException.class).hasMessageContaining("refused batch 1");
+        assertThat(conn.isOpen()).as("a refusal leaves the connection open").isTrue();
         alloc.allow("alice", 2, 2);
         conn.write(batch(new int[] {1}, new int[] {2}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
     }
