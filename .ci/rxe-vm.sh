@@ -6,7 +6,7 @@
 #
 #   .ci/rxe-vm.sh [options] [--] COMMAND [ARG...]
 #
-# kvcourier's own copy of the shared tool (shared/tools/rxe-vm.sh); .ci/rxe
+# kvcourier's own copy of the shared tool (first written outside this repository); .ci/rxe
 # drives it.  Differences: the cache is built under a lock (parallel first
 # runs are safe) and the initramfs file name carries a hash of its contents,
 # so this copy and the shared tool can use one cache without clobbering each

@@ -1,6 +1,6 @@
 """msgspec definitions of the PD wire messages, the interop peer of io.kvcourier.wire.
 
-LMCache's messages are copied from its PD backend / PD L2 adapter (spec lmcache-pd.md §B.2): base
+LMCache's messages are copied from its PD backend / PD L2 adapter (docs/PROTOCOL.md#B.2): base
 ``PDMsgBase(msgspec.Struct, tag=True)``, so each is a msgpack map whose "type" key holds the class
 name, every field is encoded (no omit_defaults), unknown keys are ignored on decode.
 

@@ -4,7 +4,7 @@
  * the Java-built ibv_send_wr / ibv_recv_wr / ibv_sge through the real C structs and write ibv_wc /
  * ibv_port_attr through them, and export what they saw (fake_sent_get etc.).
  * Only these ops may be called on a fake context: the exported verbs (ibv_query_device, ...) would
- * dereference libibverbs' private state and crash (traps.md 11).
+ * dereference libibverbs' private state and crash (docs/TRAPS.md#trap-11).
  * Build: gcc -std=gnu11 -Wall -Wextra -Werror -O2 -fPIC -shared -o libfakeverbs.so fakeverbs.c
  */
 #include <infiniband/verbs.h>

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * A sender's DEALER sockets to one receiver alloc port, owned by the control thread. Up to {@code maxSockets}
  * exchanges are in flight at once, each on its own DEALER: msgspec messages carry no correlation id, and an
  * upstream receiver answers concurrent requests in any order, so one DEALER never carries two requests at a
- * time (traps 1). Exchanges beyond that wait in arrival order (their deadlines are in the same order).
+ * time (docs/TRAPS.md#trap-1). Exchanges beyond that wait in arrival order (their deadlines are in the same order).
  *
  * <p>A DEALER whose exchange timed out or got a malformed reply is closed at once (linger 0) and replaced by
  * one with a fresh identity ({@code senderId/generation}, unique per sender process), so a late reply is never

@@ -278,7 +278,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
 
     /**
      * Stops accepting commands, lets the control thread close every socket and the context, and waits for it
-     * at most {@code timeout}. Never interrupts (traps 3). Idempotent.
+     * at most {@code timeout}. Never interrupts (docs/TRAPS.md#trap-3). Idempotent.
      */
     public void close(Duration timeout) {
         closing = true;

@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * <p>What CURVE does not do here: it does not tell senders apart (there is no client allow-list; anyone
  * given the server's public key may connect), and it does not cover the data plane (tcp data connections
- * carry a per-handshake session token; RDMA peers are trusted after the handshake: ARCHITECTURE decision 20).
+ * carry a per-handshake session token; RDMA peers are trusted after the handshake: docs/ARCHITECTURE.md#decision-20).
  *
  * <p>Keys are Z85 strings of 40 characters (32 bytes), as {@code zmq_curve_keypair} and
  * {@link ZMQ.Curve#generateKeyPair()} make them. Immutable and thread-safe.

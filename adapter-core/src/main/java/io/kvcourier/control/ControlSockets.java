@@ -4,7 +4,7 @@ import org.zeromq.ZMQ;
 
 /** Socket options every control socket gets. */
 final class ControlSockets {
-    /** Largest control message accepted from the network, in bytes (traps 6). */
+    /** Largest control message accepted from the network, in bytes (docs/TRAPS.md#trap-6). */
     static final long MAX_MESSAGE_BYTES = 16L << 20;
     /** How often a socket-owning thread wakes to check its stop flag, in milliseconds. */
     static final int POLL_SLICE_MS = 50;

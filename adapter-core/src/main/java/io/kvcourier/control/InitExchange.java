@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One channel handshake with a receiver's init port, run by the control thread: each attempt goes over a fresh
- * REQ socket that is closed afterwards — a REQ whose reply never comes can never send again (traps 2).
+ * REQ socket that is closed afterwards — a REQ whose reply never comes can never send again (docs/TRAPS.md#trap-2).
  *
  * <p>jeromq occasionally loses the first message on a freshly made tcp connection (about one handshake in ten
  * between two contexts here; jeromq issue #624). A handshake is idempotent on the receiver, so an attempt that

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * A fixed-size bit set that reports a task's per-key result: bit {@code i} belongs to {@code keys[i]} of
- * that task, 1 meaning found-and-locked (lookup) or loaded (load). LMCache's {@code Bitmap} (spec §A.1).
+ * that task, 1 meaning found-and-locked (lookup) or loaded (load). LMCache's {@code Bitmap} (docs/PROTOCOL.md#A.1).
  *
  * <p>Backed by a {@code long[]}; bits at or beyond {@link #size()} are always zero. Index arguments out of
  * {@code [0, size)} throw {@link IndexOutOfBoundsException}.

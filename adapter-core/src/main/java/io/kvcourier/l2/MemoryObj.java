@@ -17,7 +17,7 @@ import java.util.Objects;
  * <p><b>Threads.</b> The adapter reads and writes the segment on its own threads, so the segment must be
  * accessible from any thread: native memory from {@link Arena#ofShared()}, {@link Arena#global()} or
  * {@link Arena#ofAuto()}, or a heap segment. Segments of confined arenas are rejected here, because they
- * would throw {@link WrongThreadException} on the adapter's threads (traps 19).
+ * would throw {@link WrongThreadException} on the adapter's threads (docs/TRAPS.md#trap-19).
  *
  * <p><b>Read-only segments</b> are accepted: a store only reads them. A load writes into its objects and
  * therefore needs writable segments; see {@link #isReadOnly()}.

@@ -6,7 +6,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * The identity of one KV chunk in L2 storage: LMCache's {@code ObjectKey} (spec §A.1).
+ * The identity of one KV chunk in L2 storage: LMCache's {@code ObjectKey} (docs/PROTOCOL.md#A.1).
  *
  * <p>Immutable and thread-safe. The chunk hash is copied on the way in and on the way out, so a key
  * can be used as a {@link java.util.HashMap} key: equality covers every field, the hash by content.
@@ -16,7 +16,7 @@ import java.util.Objects;
  * cache salt must not contain {@code '@'}, {@code '/'}, {@code '\'} or NUL and is at most 128
  * characters (Unicode code points, like Python's {@code len}).
  *
- * <p>{@link #toCanonicalString()} is the form used on the wire (ARCHITECTURE decision 2):
+ * <p>{@link #toCanonicalString()} is the form used on the wire (docs/ARCHITECTURE.md#decision-2):
  * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
  * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
  * The string and its UTF-8 bytes ({@link #copyCanonicalUtf8}) are computed once per key, on first use.

@@ -3,7 +3,7 @@ package io.kvcourier.l2;
 import java.util.Objects;
 
 /**
- * What a store call tells the PD adapter about the request it belongs to (ARCHITECTURE decision 1).
+ * What a store call tells the PD adapter about the request it belongs to (docs/ARCHITECTURE.md#decision-1).
  *
  * @param reqId         the request id the proxy waits on; {@code ""} for none (no notification follows)
  * @param isLastPrefill whether this store carries the request's last prefill batch

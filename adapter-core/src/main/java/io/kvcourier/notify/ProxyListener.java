@@ -30,7 +30,7 @@ import io.kvcourier.wire.WireFormatException;
  *
  * <p>Every message is decoded strictly with {@link WireCodec}; a malformed one (bad msgpack, another
  * message type, several frames) is logged, counted in {@link #malformedCount()}, and skipped. The socket
- * refuses frames over {@code maxMessageBytes} (traps 6).
+ * refuses frames over {@code maxMessageBytes} (docs/TRAPS.md#trap-6).
  *
  * <p><b>Threading.</b> One platform thread ({@code kvcourier-proxy-listener}) owns the socket and its
  * own {@link ZContext}; it wakes at least every 100 ms to check the stop flag and is never interrupted.

@@ -19,7 +19,7 @@ import io.kvcourier.wire.WireEncoder;
 /**
  * Tells the orchestrating proxy that a request's KV transfer attempt is finished: one
  * {@code ProxyNotif{req_id}} over a ZMQ PUSH socket connected to {@code tcp://{proxyHost}:{proxyPort}}
- * (spec §B.1), which the proxy's PULL socket counts.
+ * (docs/PROTOCOL.md#B.1), which the proxy's PULL socket counts.
  *
  * <p><b>Threading.</b> {@link #offer} may be called from any thread; it never blocks and never throws.
  * One virtual thread owns the socket and its own {@code ZContext}, fed by a bounded queue. It sends
@@ -27,7 +27,7 @@ import io.kvcourier.wire.WireEncoder;
  * why that, and not jeromq's "immediate" option, is how we know); while no proxy is there, or its
  * queue is full, it retries with a bounded exponential back-off (1 ms doubling to 100 ms) until the
  * notification's send deadline, measured from its {@code offer}, then drops it with a warning naming
- * the req_id (counted as expired). Nothing interrupts that thread (traps 3): {@link #close()} stops it
+ * the req_id (counted as expired). Nothing interrupts that thread (docs/TRAPS.md#trap-3): {@link #close()} stops it
  * by a flag.
  *
  * <p><b>Delivery.</b> PUSH has no acknowledgement. A notification handed to a connected proxy stays

@@ -14,7 +14,7 @@ import org.zeromq.ZMonitor;
  * monitor that says whether a proxy has completed the ZMTP handshake. Confined to the thread that
  * created it (ZMQ sockets are not thread-safe).
  *
- * <p>Why not simply libzmq's {@code ZMQ_IMMEDIATE} (traps 5)? Two jeromq 0.6.0 facts, both measured
+ * <p>Why not simply libzmq's {@code ZMQ_IMMEDIATE} (docs/TRAPS.md#trap-5)? Two jeromq 0.6.0 facts, both measured
  * here and pinned by tests:
  * <ul>
  *   <li>jeromq's {@code setImmediate(true)} is the <em>opposite</em> of libzmq's {@code ZMQ_IMMEDIATE=1}:
@@ -29,7 +29,7 @@ import org.zeromq.ZMonitor;
  * So the pipe is attached at connect (messages survive reconnects), the handshake interval is short
  * (a stalled handshake is retried quickly), and "is a proxy there?" comes from the monitor's
  * handshake/disconnect events: {@link #trySend} refuses while no proxy is connected, which gives the
- * caller the EAGAIN, back-off and deadline behaviour of traps 5.
+ * caller the EAGAIN, back-off and deadline behaviour of docs/TRAPS.md#trap-5.
  */
 final class PushLink {
     private static final System.Logger LOG = System.getLogger(PushLink.class.getName());

@@ -30,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * request's KV has landed; a receiver serves the allocations, commits what lands, and answers lookups and
  * loads from its staging buffer.
  *
- * <p>The task contract is {@link L2Adapter}'s. Role by operation (ARCHITECTURE decision 19): a receiver's
+ * <p>The task contract is {@link L2Adapter}'s. Role by operation (docs/ARCHITECTURE.md#decision-19): a receiver's
  * store completes at once with {@code true} (it is filled by senders); a sender's lookup and load complete
  * at once with all-zero bitmaps and its unlock does nothing.
  *

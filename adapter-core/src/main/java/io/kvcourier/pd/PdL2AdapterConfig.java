@@ -13,8 +13,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The configuration of a PD L2 adapter: LMCache's {@code PdL2AdapterConfig} (spec §D.1) plus kvcourier's
- * own keys (ARCHITECTURE decision 18). Immutable and thread-safe.
+ * The configuration of a PD L2 adapter: LMCache's {@code PdL2AdapterConfig} (docs/PROTOCOL.md#D.1) plus kvcourier's
+ * own keys (docs/ARCHITECTURE.md#decision-18). Immutable and thread-safe.
  *
  * <p>Build one with {@link #fromJson(String)} (LMCache's {@code --l2-adapter} JSON as is, e.g.
  * {@code {"type":"pd","role":"sender","peer_host":"10.0.0.2","peer_init_port":[7300],"peer_alloc_port":[7400]}}),

@@ -41,7 +41,7 @@ import java.util.function.Predicate;
  * its key has been loaded and its last lock released, when a {@code CancelNotif} names it, when it stays
  * unloaded past the committed TTL, or when admission evicts it (unlocked, least recently committed first).
  * An allocation whose bytes do not land before the transfer deadline is expired: its keys leave the index
- * at once, its sender is fenced, and only then are its pages freed (traps 23).
+ * at once, its sender is fenced, and only then are its pages freed (docs/TRAPS.md#trap-23).
  *
  * <p>Fencing ({@link #reap}): a channel that fences one allocation ({@link AllocationFence#ALLOCATION}, tcp)
  * leaves the sender's connections open, so a late frame naming the allocation's batch id (its first page) may

@@ -1,7 +1,7 @@
 package io.kvcourier.wire;
 
 /**
- * A transfer-channel handshake message (ARCHITECTURE decision 11). Each carries the protocol
+ * A transfer-channel handshake message (docs/ARCHITECTURE.md#decision-11). Each carries the protocol
  * {@link #version()} as its first field, so a server can refuse a peer that speaks another version
  * with a clear error ({@link WireCodec#requireVersion(HandshakeMessage)}) and reply
  * {@link InitError}.

@@ -3,7 +3,7 @@ package io.kvcourier.wire;
 /**
  * Init server → client: the handshake request was refused (malformed, wrong protocol version,
  * wrong channel kind, resources exhausted). An init server always replies, so a REQ client is
- * never wedged (traps 2).
+ * never wedged (docs/TRAPS.md#trap-2).
  *
  * @param version protocol version the server speaks
  * @param message why the request was refused, for the client's log and exception

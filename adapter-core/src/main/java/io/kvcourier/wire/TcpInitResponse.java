@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Receiver init server → sender: where the tcp data listener is and the session token every data
- * frame must carry (ARCHITECTURE decision 20). {@link #toString()} never prints the token.
+ * frame must carry (docs/ARCHITECTURE.md#decision-20). {@link #toString()} never prints the token.
  *
  * @param version      protocol version the receiver speaks
  * @param host         data listener host

@@ -3,7 +3,7 @@ package io.kvcourier.wire;
 import java.nio.ByteBuffer;
 
 /**
- * Static entry points of the PD wire codec (spec §B.2–§B.4): msgspec tagged structs as msgpack
+ * Static entry points of the PD wire codec (docs/PROTOCOL.md#B): msgspec tagged structs as msgpack
  * maps, byte-compatible with LMCache.
  *
  * <p>Decoding follows msgspec's rules and never throws anything but {@link WireFormatException} for

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code kvcourier} command run from the built jar in a child JVM (this JVM's java, the same native-access and
- * msgpack flags; traps 28). stdout lines are collected as they come ({@link LineSink}); stderr goes to a log under
+ * msgpack flags; docs/TRAPS.md#trap-28). stdout lines are collected as they come ({@link LineSink}); stderr goes to a log under
  * {@code target/it-logs}. {@link #close()} destroys the process if it still runs.
  */
 final class JarProcess implements AutoCloseable {

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Coverage-guided fuzzing of the key-string parser, which reads every key of every AllocRequest and CancelNotif
- * from the network (ARCHITECTURE decision 2). Property: {@link ObjectKey#parse} either throws
+ * from the network (docs/ARCHITECTURE.md#decision-2). Property: {@link ObjectKey#parse} either throws
  * {@link IllegalArgumentException} (nothing else) or returns a key whose canonical form is exactly the input
  * (parsing is strict and round-trips). Corpus: {@code src/test/resources/io/kvcourier/fuzz/ObjectKeyFuzzTestInputs/parse/}.
  */

@@ -10,7 +10,7 @@ import java.util.Arrays;
 /**
  * Coverage-guided fuzzing of the wire decoder (Jazzer). In a plain {@code mvn verify} this replays the corpus
  * in {@code src/test/resources/io/kvcourier/fuzz/WireDecoderFuzzTestInputs/decode/} (seeded from the golden
- * vectors of spec §B.3/§B.4 and our handshake messages); with {@code JAZZER_FUZZ=1} it fuzzes (see
+ * vectors of docs/PROTOCOL.md#B.3, docs/PROTOCOL.md#B.4 and our handshake messages); with {@code JAZZER_FUZZ=1} it fuzzes (see
  * {@code .ci/fuzz}). The properties: decoding any bytes either yields a message or throws
  * {@link WireFormatException} (nothing else, no hang, no huge allocation), and a decoded message re-encodes to
  * bytes that decode to the same encoding (the encoder accepts everything the decoder does).

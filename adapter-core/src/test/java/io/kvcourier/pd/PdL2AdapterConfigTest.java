@@ -52,7 +52,7 @@ class PdL2AdapterConfigTest {
                 .hasMessageContaining(messagePart);
     }
 
-    // ---- upstream §E.1 ----
+    // ---- docs/PROTOCOL.md#E.1 ----
 
     @Test
     void parseMinimalSenderConfig() {

@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class HostileControlInputTest {
     private static final HexFormat HEX = HexFormat.of();
-    /** Golden AllocRequest from spec §B.3 (async, keys k0,k1). */
+    /** Golden AllocRequest from docs/PROTOCOL.md#B.3 (async, keys k0,k1). */
     private static final byte[] GOLDEN_ALLOC = HEX.parseHex(
             "89a474797065ac416c6c6f6352657175657374a46b65797392a26b30a26b31a3666d7401a57368617065"
                     + "940220cd0100cd0400a56474797065a862666c6f61743136af6c6173745f6368756e6b5f746f6b7364"

@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Every golden vector of spec §B.3, byte for byte, in both directions. */
+/** Every golden vector of docs/PROTOCOL.md#B.3, byte for byte, in both directions. */
 class GoldenVectorTest {
     private static final HexFormat HEX = HexFormat.of();
     private static final long[] SHAPE = {2, 32, 256, 1024};

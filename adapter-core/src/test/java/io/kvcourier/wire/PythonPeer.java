@@ -17,7 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real Python stack (msgspec, pyzmq) as a child process for interop tests (traps 9, 35).
+ * The real Python stack (msgspec, pyzmq) as a child process for interop tests (docs/TRAPS.md#trap-9, docs/TRAPS.md#trap-35).
  * {@code -Dkvcourier.python} names the interpreter; when it is empty the test is skipped, unless
  * {@code -Dkvcourier.requirePython=true}, which makes it fail. Every wait is bounded.
  */

@@ -10,7 +10,7 @@ import io.kvcourier.l2.ObjectKey;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hot-path encoding allocates nothing per message once the encoder is warm (ARCHITECTURE decision 21).
+ * Hot-path encoding allocates nothing per message once the encoder is warm (docs/ARCHITECTURE.md#decision-21).
  * Measured with the thread's allocated-bytes counter over many iterations; the bound allows for a
  * few stray bytes of JIT/runtime noise, not for one object per message.
  */

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Live interop with the real msgspec (traps 9, 35): (a) Python encodes every sample and the hex equals
+ * Live interop with the real msgspec (docs/TRAPS.md#trap-9, docs/TRAPS.md#trap-35): (a) Python encodes every sample and the hex equals
  * Java's encoding; (b) Python strictly decodes Java's bytes with {@code msgspec.msgpack.decode(...,
  * type=Union)}, compares every field with its own sample and re-encodes to the same bytes.
  */

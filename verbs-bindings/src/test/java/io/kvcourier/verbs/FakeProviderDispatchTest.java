@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * here): a real {@code verbs_context} whose ops are C stubs that read the Java-built work requests
  * through the C structs and report what they saw. Proves the dispatch path (pointer offsets,
  * descriptors, argument order) and, a second time, the struct layouts. Only the ops the fake fills
- * in are called: an exported verb on a fake context would crash the JVM (traps.md 11).
+ * in are called: an exported verb on a fake context would crash the JVM (docs/TRAPS.md#trap-11).
  */
 class FakeProviderDispatchTest {
     private static final Linker LINKER = Linker.nativeLinker();

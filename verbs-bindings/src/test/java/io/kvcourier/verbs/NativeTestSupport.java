@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the native tests share: the CI rule (with {@code -Dkvcourier.requireNative=true} a missing
- * gcc, header or library FAILS the test instead of skipping it, traps.md 27), gcc, and paths.
+ * gcc, header or library FAILS the test instead of skipping it, docs/TRAPS.md#trap-27), gcc, and paths.
  */
 final class NativeTestSupport {
     static final Path VERBS_HEADER = Path.of("/usr/include/infiniband/verbs.h");

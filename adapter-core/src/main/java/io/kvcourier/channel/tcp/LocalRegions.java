@@ -70,7 +70,7 @@ final class LocalRegions {
         }
         if (!segment.isAccessibleBy(reader)) {
             throw new ChannelException("region " + id + " belongs to a confined arena: the tcp progress thread "
-                    + "cannot read it (use a shared or global arena, traps 19)");
+                    + "cannot read it (use a shared or global arena, docs/TRAPS.md#trap-19)");
         }
         int[] ids = table.ids;
         Region[] regions = table.regions;

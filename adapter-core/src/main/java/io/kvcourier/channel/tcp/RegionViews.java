@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 /**
  * Reusable NIO views of one block of native memory (a staging buffer or a registered caller region) for one
  * connection. The block is cut into windows of at most {@value #WINDOW_BYTES} bytes, each with one view made
- * on first use, so a block of any size works (traps 17: one view of a block above 2 GiB is impossible) and
+ * on first use, so a block of any size works (docs/TRAPS.md#trap-17: one view of a block above 2 GiB is impossible) and
  * {@link #view} only re-positions a view: nothing is allocated per frame.
  *
  * <p>Views are used for one single-buffer socket call at a time. That is deliberate: NIO's gathering and

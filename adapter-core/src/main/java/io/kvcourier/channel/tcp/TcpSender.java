@@ -193,7 +193,7 @@ final class TcpSender implements ChannelSender, Agent {
     /**
      * Lets batches read entries from {@code segment} as local region {@code region} (no staging copy). Checked
      * here: a native segment that is not empty and that the progress thread may read (a confined arena's
-     * segment is refused, traps 19). No registration with the kernel is needed for tcp. The caller keeps the
+     * segment is refused, docs/TRAPS.md#trap-19). No registration with the kernel is needed for tcp. The caller keeps the
      * memory alive until {@link #unregisterRegion} returned.
      */
     @Override

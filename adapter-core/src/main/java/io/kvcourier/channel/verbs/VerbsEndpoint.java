@@ -71,7 +71,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
     /** 4.096 µs × 2^16 ≈ 268 ms per try: tolerant of rxe under emulation, yet a dead peer ends in seconds. */
     static final byte QP_TIMEOUT = 16;
     static final byte RETRY_CNT = 7;
-    /** 7 would mean "retry forever" (traps 24). */
+    /** 7 would mean "retry forever" (docs/TRAPS.md#trap-24). */
     static final byte RNR_RETRY = 6;
     static final byte MIN_RNR_TIMER = 12;
     static final int ACCESS = verbs_h.IBV_ACCESS_LOCAL_WRITE() | verbs_h.IBV_ACCESS_REMOTE_WRITE();
@@ -199,7 +199,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
             this.compChannel = cc.reinterpret(ibv_comp_channel.sizeof());
             int compFd = ibv_comp_channel.fd(compChannel);
             int asyncFd = ibv_context.async_fd(context);
-            Fcntl.setNonBlocking(compFd); // traps 14: a spurious wake must not block in ibv_get_cq_event
+            Fcntl.setNonBlocking(compFd); // docs/TRAPS.md#trap-14: a spurious wake must not block in ibv_get_cq_event
             Fcntl.setNonBlocking(asyncFd);
             this.wake = EventFd.create();
             this.epoll = Epoll.create(4);
@@ -477,7 +477,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
 
     private void takeCqEvents() {
         while (VerbsCalls.getCqEvent(loopState, compChannel, cqOut, ctxOut) == 0) {
-            // Acked at once, so ibv_destroy_cq never waits for an unacked event (traps 13). The link's own
+            // Acked at once, so ibv_destroy_cq never waits for an unacked event (docs/TRAPS.md#trap-13). The link's own
             // segment is passed, so taking an event allocates nothing.
             long cq = cqOut.get(JAVA_LONG, 0);
             MemorySegment seg = null;
@@ -627,7 +627,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
             ibv_qp_attr.qp_state(qpAttr, verbs_h.IBV_QPS_INIT());
             ibv_qp_attr.pkey_index(qpAttr, (short) 0);
             ibv_qp_attr.port_num(qpAttr, (byte) choice.port());
-            // The receiver's QP needs REMOTE_WRITE here, not only on the MR (traps 24).
+            // The receiver's QP needs REMOTE_WRITE here, not only on the MR (docs/TRAPS.md#trap-24).
             ibv_qp_attr.qp_access_flags(qpAttr, ACCESS);
             modify(qps[i], verbs_h.IBV_QP_STATE() | verbs_h.IBV_QP_PKEY_INDEX() | verbs_h.IBV_QP_PORT()
                     | verbs_h.IBV_QP_ACCESS_FLAGS(), "INIT");

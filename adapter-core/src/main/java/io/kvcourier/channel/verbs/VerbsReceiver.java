@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * accepted handshake. Landed batches are committed through the {@link LandingListener} on the progress
  * thread. Thread-safe; owned by the adapter.
  *
- * <p>Trust: a sender that completed the handshake may write anywhere in the registered buffer (ARCHITECTURE
- * decision 20); {@link #fence} is how the receiver takes that back.
+ * <p>Trust: a sender that completed the handshake may write anywhere in the registered buffer
+ * (docs/ARCHITECTURE.md#decision-20); {@link #fence} is how the receiver takes that back.
  */
 final class VerbsReceiver implements ChannelReceiver {
     private static final System.Logger LOG = System.getLogger(VerbsReceiver.class.getName());

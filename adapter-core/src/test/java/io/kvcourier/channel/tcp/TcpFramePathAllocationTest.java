@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * ARCHITECTURE decision 21 and issue 12: the tcp frame path allocates nothing once warm. Measured with the JVM's
+ * docs/ARCHITECTURE.md#decision-21 and issue 12: the tcp frame path allocates nothing once warm. Measured with the JVM's
  * per-thread allocation counter on the two progress threads (the sender's writes and ack reads, the receiver's
  * descriptor reads, admissions, payload reads, commits and coalesced acks) and on the writing thread around
  * each {@code write(batch, completion)} call, for batches of several frames that read from the staging buffer
