@@ -594,7 +594,7 @@ final class ClusterCommand {
     }
 
     private Map<String, Object> senderConfig(String proxyHost, int proxyPort) {
-        Map<String, Object> m = baseConfig("sender", "127.0.0.1"); // each target replaces the peer
+        Map<String, Object> m = baseConfig("sender", "127.0.0.1"); // unused: each request names its decode node
         m.put("peer_init_port", Collections.nCopies(plan.tp(), 1));
         m.put("peer_alloc_port", Collections.nCopies(plan.tp(), 1));
         m.put("proxy_host", proxyHost);

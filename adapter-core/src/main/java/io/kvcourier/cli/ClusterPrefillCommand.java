@@ -21,8 +21,8 @@ final class ClusterPrefillCommand {
               One prefill node of kvcourier cluster. Request i (id P-i) goes to decode node i mod D and is stored by
               prefill node (i div D) mod P; this node stores those with K = (i div D) mod P, each as one store task
               of M chunks on each of T TP ranks (kv_rank carries the rank), the bytes derived from the keys.
-              --config FILE|JSON  sender config ("role": "sender"): proxy, deadlines, buffer_size, chunk_bytes; its
-                                  peer_host and peer ports are replaced by each target's
+              --config FILE|JSON  sender config ("role": "sender"): proxy, deadlines, buffer_size, chunk_bytes; one
+                                  adapter sends to every target, named per request (its own peer is not used)
               --targets T         the D decode nodes, HOST:INIT[,INIT..]:ALLOC[,ALLOC..] (T ports each) separated by ;
               --node K            this node's index, 0..P-1
               --prefill P         how many prefill nodes share the requests
@@ -71,7 +71,7 @@ final class ClusterPrefillCommand {
         ClusterPlan plan = new ClusterPlan(prefill, targets.size(), tp, w.requests(), w.chunks(), w.chunkBytes(),
                 w.window(), w.reqIdPrefix());
         PrefillNode.Result r;
-        try (DecodeRouter router = AdapterPerDecodeRouter.start(config, targets)) {
+        try (DecodeRouter router = TargetDecodeRouter.start(config, targets)) {
             r = new PrefillNode(plan, node, router, s -> {
                 out.println(storedLine(s));
                 out.flush();
