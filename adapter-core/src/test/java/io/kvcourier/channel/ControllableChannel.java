@@ -2,7 +2,6 @@ package io.kvcourier.channel;
 
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
-import io.kvcourier.wire.PdMessage;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -102,34 +101,8 @@ public final class ControllableChannel implements TransferChannelFactory {
 
     @Override
     public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-        ChannelSender inner = MockMemoryChannel.FACTORY.openSender(config, staging);
-        return new ChannelSender() {
-            @Override
-            public Handshake beginConnect(String senderId) throws ChannelException {
-                Handshake hs = inner.beginConnect(senderId);
-                return new Handshake() {
-                    @Override
-                    public PdMessage request() {
-                        return hs.request();
-                    }
-
-                    @Override
-                    public ChannelConnection complete(PdMessage reply) throws ChannelException {
-                        return new Steered(hs.complete(reply), staging);
-                    }
-
-                    @Override
-                    public void abort() {
-                        hs.abort();
-                    }
-                };
-            }
-
-            @Override
-            public void close() {
-                inner.close();
-            }
-        };
+        return new ConnectionWrappingSender(MockMemoryChannel.FACTORY.openSender(config, staging),
+                c -> new Steered(c, staging));
     }
 
     @Override

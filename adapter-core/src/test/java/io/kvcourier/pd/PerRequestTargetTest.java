@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ConnectionWrappingSender;
 import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
@@ -10,7 +11,6 @@ import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.staging.StagingBuffer;
-import io.kvcourier.wire.PdMessage;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.l2.Bitmap;
@@ -472,35 +472,8 @@ class PerRequestTargetTest {
 
         @Override
         public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            ChannelSender inner = MockMemoryChannel.FACTORY.openSender(config, staging);
-            return new ChannelSender() {
-                @Override
-                public Handshake beginConnect(String senderId) throws ChannelException {
-                    Handshake hs = inner.beginConnect(senderId);
-                    return new Handshake() {
-                        @Override
-                        public PdMessage request() {
-                            return hs.request();
-                        }
-
-                        @Override
-                        public ChannelConnection complete(PdMessage reply) throws ChannelException {
-                            ChannelConnection c = hs.complete(reply);
-                            return connections.incrementAndGet() == stall ? new Stalled(c) : c;
-                        }
-
-                        @Override
-                        public void abort() {
-                            hs.abort();
-                        }
-                    };
-                }
-
-                @Override
-                public void close() {
-                    inner.close();
-                }
-            };
+            return new ConnectionWrappingSender(MockMemoryChannel.FACTORY.openSender(config, staging),
+                    c -> connections.incrementAndGet() == stall ? new Stalled(c) : c);
         }
 
         @Override

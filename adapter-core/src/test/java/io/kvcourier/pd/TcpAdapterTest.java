@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ConnectionWrappingSender;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
@@ -17,7 +18,6 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
-import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.TcpInitRequest;
 import io.kvcourier.wire.TcpInitResponse;
 import io.kvcourier.wire.WireCodec;
@@ -53,36 +53,10 @@ class TcpAdapterTest {
 
         @Override
         public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            ChannelSender s = TcpChannel.FACTORY.openSender(config, staging);
-            return new ChannelSender() {
-                @Override
-                public Handshake beginConnect(String senderId) throws ChannelException {
-                    Handshake hs = s.beginConnect(senderId);
-                    return new Handshake() {
-                        @Override
-                        public PdMessage request() {
-                            return hs.request();
-                        }
-
-                        @Override
-                        public ChannelConnection complete(PdMessage reply) throws ChannelException {
-                            TcpConnection c = (TcpConnection) hs.complete(reply);
-                            connections.add(c);
-                            return c;
-                        }
-
-                        @Override
-                        public void abort() {
-                            hs.abort();
-                        }
-                    };
-                }
-
-                @Override
-                public void close() {
-                    s.close();
-                }
-            };
+            return new ConnectionWrappingSender(TcpChannel.FACTORY.openSender(config, staging), c -> {
+                connections.add((TcpConnection) c);
+                return c;
+            });
         }
 
         @Override
