@@ -565,6 +565,25 @@ final class SenderEngine implements AutoCloseable {
         admissionWaiting = admission.size();
     }
 
+    /** Control thread: fails the rank's batches that wait for admission; the others keep their places. */
+    private void failAwaitingAdmission(RankPeer peer, String why) {
+        int waited = admission.size();
+        for (int i = 0; i < waited && !admission.isEmpty(); i++) {
+            SenderBatch b = admission.poll();
+            b.peer.owner.admissionWaiting--;
+            if (b.done) {
+                continue;
+            }
+            if (b.peer == peer) {
+                failBatch(b, why);
+                continue;
+            }
+            admission.add(b);
+            b.peer.owner.admissionWaiting++;
+        }
+        admissionWaiting = admission.size();
+    }
+
     /** Any thread: local memory or a slot was released; the control thread retries waiting batches. */
     private void released() {
         if (admissionWaiting > 0) {
@@ -942,12 +961,15 @@ final class SenderEngine implements AutoCloseable {
     /**
      * Control thread: the receiver rank is gone (its alloc connection ended: RST/FIN, or no heartbeat within
      * {@code heartbeat_timeout_sec}; or its data connection ended). Every allocation pending to it has failed
-     * already; now the batches waiting for its handshake or connection fail, and the data connection is dropped,
-     * which fails every batch in flight on it. The next task handshakes afresh.
+     * already; now the batches still waiting for a slot or staging pages, or for its handshake or connection,
+     * fail, and the data connection is dropped, which fails every batch in flight on it. Every store in flight to
+     * the rank thus fails now, not when a fresh connection to a receiver that went silent times out. The next task
+     * handshakes afresh.
      */
     private void rankLost(RankPeer peer, String why) {
         LOG.log(System.Logger.Level.WARNING, "{0} rank {1}: receiver lost: {2}", peer.owner, peer.rank, why);
         peers.failed(peer.owner);
+        failAwaitingAdmission(peer, "receiver lost: " + why); // first: the failures below free slots for them
         peer.alloc.failAll("receiver lost: " + why);
         ChannelConnection c = peer.connection;
         failWaitingForConnection(peer, "receiver lost: " + why, false);

@@ -70,4 +70,53 @@ class SilentPartitionTest {
             }
         }
     }
+
+    /**
+     * A store that waits for a batch slot behind the one on the wire ({@code max_inflight_batches} 1) is in flight
+     * too: it fails with the other, not later on a fresh connection through the silent partition.
+     */
+    @Test
+    void aStoreWaitingForABatchSlotFailsWithTheOneOnTheWire() throws Exception {
+        ControllableChannel ch = new ControllableChannel();
+        try (Arena arena = Arena.ofShared();
+             PdL2Adapter receiver = Rig.receiver(ch, m -> {
+                 m.put("allocation_timeout_sec", 30);
+                 m.put("transfer_timeout_sec", 30);
+             });
+             TcpForwarder partition = new TcpForwarder(receiver.allocPorts().get(0))) {
+            Map<String, Object> s = Rig.base("sender");
+            s.put("peer_init_port", receiver.initPorts());
+            s.put("peer_alloc_port", List.of(partition.port()));
+            s.put("allocation_timeout_sec", 30);
+            s.put("transfer_timeout_sec", 30);
+            s.put("max_inflight_batches", 1);
+            s.put("heartbeat_interval_sec", 0.2);
+            s.put("heartbeat_timeout_sec", HEARTBEAT_TIMEOUT_SEC);
+            try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s), ch);
+                 Rig.Waiter ws = new Rig.Waiter(sender)) {
+                assertThat(ws.store(sender.submitStoreTask(Rig.keys("before", 2), Rig.chunks(arena, 2, 1)), Rig.WAIT))
+                        .as("through the forwarder while it relays").isTrue();
+
+                ch.then(Step.DROP);
+                long onTheWire = sender.submitStoreTask(Rig.keys("wire", 2), Rig.chunks(arena, 2, 2),
+                        new TransferSpec("wire", true, 2));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (ch.writes() < 2 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the DROP write started (a counter, not a sleep)
+                }
+                assertThat(ch.writes()).isEqualTo(2);
+                long waitingForSlot = sender.submitStoreTask(Rig.keys("slot", 2), Rig.chunks(arena, 2, 3),
+                        new TransferSpec("slot", true, 2));
+
+                partition.freeze();
+                long frozen = System.nanoTime();
+                assertThat(ws.store(onTheWire, Rig.WAIT)).as("the store on the wire fails").isFalse();
+                assertThat(ws.store(waitingForSlot, Rig.WAIT)).as("the store waiting for its slot fails").isFalse();
+                assertThat(Duration.ofNanos(System.nanoTime() - frozen))
+                        .as("both failed within heartbeat_timeout_sec + 1 s of the partition")
+                        .isLessThan(Duration.ofMillis((long) (HEARTBEAT_TIMEOUT_SEC * 1000) + 1000));
+                assertThat(ch.writes()).as("the waiting store never went out").isEqualTo(2);
+            }
+        }
+    }
 }
