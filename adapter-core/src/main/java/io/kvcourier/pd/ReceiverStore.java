@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,12 +68,17 @@ final class ReceiverStore implements LandingListener {
         int locks;
         boolean loaded;
         boolean doomed; // cancelled while locked: freed on last unlock
+        boolean ttlExpired; // its TTL ran out while locked: freed on last unlock
         long committedAtNanos;
         long received;  // bytes admitted so far, in order (channels that place bytes themselves)
-        // Intrusive links of the evictable list (committed, unlocked, in commit order): no node per commit.
+        // Intrusive links of the evictable list (committed, unlocked, least recently listed first) and of the TTL
+        // list (committed, in commit order): no node per commit.
         Entry evictPrev;
         Entry evictNext;
         boolean evictListed;
+        Entry ttlPrev;
+        Entry ttlNext;
+        boolean ttlListed;
 
         Entry(ObjectKey key, int page, long length, Allocation allocation) {
             this.key = key;
@@ -179,9 +185,12 @@ final class ReceiverStore implements LandingListener {
     /** Told with {@link #changed} (under the lock; must not block): the receiver engine retries waiting requests. */
     private volatile Runnable changeListener = () -> { };
     private final Map<ObjectKey, Entry> entries = new HashMap<>();
-    /** Committed, unlocked entries in commit order: the eviction and TTL candidates. */
-    private final EvictableList evictable = new EvictableList();
-    private final Map<String, Request> requests = new HashMap<>();
+    /** Committed, unlocked entries, least recently listed first: the eviction candidates. */
+    private final EntryList evictable = new EntryList(EntryList.EVICTABLE);
+    /** Committed entries in commit order (locked or not): the TTL candidates, oldest first. */
+    private final EntryList committedOrder = new EntryList(EntryList.TTL);
+    /** Open requests, least recently active first (an allocation moves its request to the end). */
+    private final Map<String, Request> requests = new LinkedHashMap<>();
     /** AWAITING allocations in deadline (= arrival) order. */
     private final AllocationQueue awaiting = new AllocationQueue();
     /** EXPIRED allocations whose sender is still to be fenced (or whose fence was not confirmed: quarantined). */
@@ -462,6 +471,8 @@ final class ReceiverStore implements LandingListener {
             request.reservedLeft -= need;
             request.chunksSeen += n;
             request.lastActivityNanos = System.nanoTime();
+            requests.remove(requestKey); // to the end: the map stays in activity order for the reaper
+            requests.put(requestKey, request);
         }
         if (need > 0) {
             Allocation alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + transferTimeoutNanos);
@@ -745,6 +756,7 @@ final class ReceiverStore implements LandingListener {
                 pageEntry[e.page] = null;
                 e.state = State.COMMITTED;
                 e.committedAtNanos = now;
+                committedOrder.add(e);
                 bytes += e.length;
                 if (pin) {
                     e.locks = 1;
@@ -813,7 +825,7 @@ final class ReceiverStore implements LandingListener {
     private void unlockLocked(Entry e) {
         e.locks--;
         if (e.locks == 0) {
-            if (e.loaded || e.doomed) {
+            if (e.loaded || e.doomed || e.ttlExpired) {
                 freeLocked(e);
             } else {
                 evictable.add(e);
@@ -906,7 +918,7 @@ final class ReceiverStore implements LandingListener {
 
     /** Pages of expired allocations held back because their sender's fence is not confirmed yet (a gauge). */
     private volatile int quarantinedPages;
-    /** Allocations the last reap looked at (a gauge, for tests: what expired plus a constant). */
+    /** Entries the last reap looked at (a gauge, for tests: what expired plus a constant). */
     private volatile int lastReapVisits;
     /** Senders whose fence was not confirmed at the last reap (housekeeping thread only). */
     private final Set<String> unfenced = new HashSet<>();
@@ -926,7 +938,10 @@ final class ReceiverStore implements LandingListener {
         }
     }
 
-    /** Allocations (awaiting, to fence, held) the last {@link #reap} visited. */
+    /**
+     * Entries the last {@link #reap} visited: allocations (awaiting, to fence, held), requests and committed keys.
+     * Each kind is kept in deadline order, so this is what expired plus a constant.
+     */
     int lastReapVisits() {
         return lastReapVisits;
     }
@@ -968,7 +983,8 @@ final class ReceiverStore implements LandingListener {
      * it is not, the allocation's pages stay out of use (quarantined, counted by {@link #quarantinedPages}) and
      * the next reap fences again. A per-allocation fence frees every page but the first, which stays held until
      * the sender is done with that batch id or, a transfer timeout later, the whole sender is fenced.
-     * Allocations are visited in deadline order: what expired (or waits for its fence), plus one.
+     * Allocations, requests and committed keys are each visited in deadline order: what expired (or waits for its
+     * fence), plus one of each kind.
      *
      * @param fencer fences an allocation or a sender; says whether that is confirmed
      * @return how many pages were freed
@@ -1002,17 +1018,18 @@ final class ReceiverStore implements LandingListener {
             Iterator<Map.Entry<String, Request>> rit = requests.entrySet().iterator();
             while (rit.hasNext()) {
                 Request r = rit.next().getValue();
-                if (nowNanos - r.lastActivityNanos - requestTimeoutNanos >= 0) {
-                    reservedTotal -= r.reservedLeft;
-                    r.reservedLeft = 0;
-                    rit.remove();
-                    changed();
+                visits++;
+                if (nowNanos - r.lastActivityNanos - requestTimeoutNanos < 0) {
+                    break; // activity order: the rest are younger
                 }
+                reservedTotal -= r.reservedLeft;
+                r.reservedLeft = 0;
+                rit.remove();
+                changed();
             }
         } finally {
             lock.unlock();
         }
-        lastReapVisits = visits;
         // Fence outside the lock. A sender fenced whole (or not confirmed) once is not fenced again in this reap.
         Map<String, AllocationFence> senderFence = new HashMap<>();
         AllocationFence[] outcome = new AllocationFence[toFence.size()];
@@ -1089,15 +1106,18 @@ final class ReceiverStore implements LandingListener {
                     freed++;
                 }
             }
-            for (Entry e = evictable.oldest(), next; e != null; e = next) {
-                next = e.evictNext;
+            for (Entry e = committedOrder.oldest(); e != null; e = committedOrder.oldest()) {
+                visits++;
                 if (nowNanos - e.committedAtNanos - committedTtlNanos < 0) {
+                    break; // commit order: the rest are younger
+                }
+                committedOrder.remove(e);
+                if (e.locks > 0) {
+                    e.ttlExpired = true; // a lookup or load holds it: freed when the last lock goes
                     continue;
                 }
-                evictable.remove(e);
                 evictionEvent(e, "ttl");
-                entries.remove(e.key);
-                staging.allocator().free(e.page);
+                releaseLocked(e);
                 freed++;
             }
             if (freed > 0) {
@@ -1107,6 +1127,7 @@ final class ReceiverStore implements LandingListener {
             lock.unlock();
         }
         quarantinedPages = quarantined;
+        lastReapVisits = visits;
         return freed;
     }
 
@@ -1180,22 +1201,36 @@ final class ReceiverStore implements LandingListener {
     }
 
     private void freeLocked(Entry e) {
+        releaseLocked(e);
+        changed();
+    }
+
+    /** Frees a committed entry's key and page without telling anyone (the caller does, once). */
+    private void releaseLocked(Entry e) {
         if (entries.get(e.key) == e) {
             entries.remove(e.key);
         }
         evictable.remove(e);
+        committedOrder.remove(e);
         staging.allocator().free(e.page);
-        changed();
     }
 
     /**
-     * Committed, unlocked entries, least recently listed first: a doubly linked list threaded through the
-     * entries themselves, so listing one (a commit on the channel's thread) allocates nothing. Guarded by the
-     * store's lock.
+     * A doubly linked list of entries threaded through the entries themselves (one of two pairs of links), so
+     * listing one (a commit on the channel's thread) allocates nothing. Guarded by the store's lock.
      */
-    private static final class EvictableList {
+    private static final class EntryList {
+        /** The evictable list: committed, unlocked entries, least recently listed first. */
+        static final int EVICTABLE = 0;
+        /** The TTL list: committed entries in commit order. */
+        static final int TTL = 1;
+        private final int which;
         private Entry head;
         private Entry tail;
+
+        EntryList(int which) {
+            this.which = which;
+        }
 
         Entry oldest() {
             return head;
@@ -1203,37 +1238,59 @@ final class ReceiverStore implements LandingListener {
 
         /** Appends {@code e} unless it is listed already (then it keeps its place). */
         void add(Entry e) {
-            if (e.evictListed) {
+            if (listed(e)) {
                 return;
             }
-            e.evictListed = true;
-            e.evictPrev = tail;
-            e.evictNext = null;
+            link(e, tail, null, true);
             if (tail == null) {
                 head = e;
             } else {
-                tail.evictNext = e;
+                link(tail, prev(tail), e, true);
             }
             tail = e;
         }
 
         void remove(Entry e) {
-            if (!e.evictListed) {
+            if (!listed(e)) {
                 return;
             }
-            if (e.evictPrev == null) {
-                head = e.evictNext;
+            Entry p = prev(e);
+            Entry n = next(e);
+            if (p == null) {
+                head = n;
             } else {
-                e.evictPrev.evictNext = e.evictNext;
+                link(p, prev(p), n, true);
             }
-            if (e.evictNext == null) {
-                tail = e.evictPrev;
+            if (n == null) {
+                tail = p;
             } else {
-                e.evictNext.evictPrev = e.evictPrev;
+                link(n, p, next(n), true);
             }
-            e.evictPrev = null;
-            e.evictNext = null;
-            e.evictListed = false;
+            link(e, null, null, false);
+        }
+
+        private boolean listed(Entry e) {
+            return which == EVICTABLE ? e.evictListed : e.ttlListed;
+        }
+
+        private Entry prev(Entry e) {
+            return which == EVICTABLE ? e.evictPrev : e.ttlPrev;
+        }
+
+        private Entry next(Entry e) {
+            return which == EVICTABLE ? e.evictNext : e.ttlNext;
+        }
+
+        private void link(Entry e, Entry prev, Entry next, boolean listed) {
+            if (which == EVICTABLE) {
+                e.evictPrev = prev;
+                e.evictNext = next;
+                e.evictListed = listed;
+            } else {
+                e.ttlPrev = prev;
+                e.ttlNext = next;
+                e.ttlListed = listed;
+            }
         }
     }
 

@@ -472,4 +472,42 @@ class ReceiverStoreTest {
             assertThat(s.pagesInUse()).isEqualTo(1000);
         }
     }
+
+    /**
+     * Issue 13 point 4, the rest of the reap: committed keys are kept in commit order and open requests in
+     * activity order, so a reap visits the ones past their TTL or request timeout and one more of each kind, not
+     * the 500 live ones. A key whose TTL ran out while locked goes when its last lock does.
+     */
+    @Test
+    void aReapVisitsExpiredKeysAndRequestsPlusAConstantNotEveryLiveOne() {
+        long timeout = TimeUnit.SECONDS.toNanos(600); // transfer, TTL and request timeout alike
+        try (StagingBuffer big = new StagingBuffer(1024 * PAGE)) {
+            ReceiverStore s = new ReceiverStore(big, PAGE, timeout, timeout, timeout);
+            List<ObjectKey> old = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                List<ObjectKey> k = PdPair.keys("old" + i, 1);
+                old.addAll(k);
+                AllocResponse r = reply(s, "s", request(k, "old-req" + i, false, 1)); // its request stays open
+                assertThat(s.onBatchLanded("s", r.remoteIndexes()[0])).isTrue();
+            }
+            assertThat(s.lookupAndLock(old.subList(0, 1)).popcount()).as("one old key locked").isEqualTo(1);
+            long between = System.nanoTime();
+            for (int i = 0; i < 500; i++) {
+                AllocResponse r = reply(s, "s", request(PdPair.keys("live" + i, 1), "live-req" + i, false, 1));
+                assertThat(s.onBatchLanded("s", r.remoteIndexes()[0])).isTrue();
+            }
+            assertThat(s.reap(between, sender -> true)).as("nothing expired yet").isZero();
+            assertThat(s.lastReapVisits()).as("the oldest key and the oldest request").isLessThanOrEqualTo(2);
+
+            assertThat(s.reap(between + timeout, sender -> true)).as("the two unlocked old keys").isEqualTo(2);
+            assertThat(s.lastReapVisits()).as("3 old keys + 1, 3 old requests + 1").isLessThanOrEqualTo(2 * (3 + 1));
+            assertThat(s.pagesInUse()).isEqualTo(501);
+            assertThat(s.lookupAndLock(old.subList(1, 3)).popcount()).as("gone by TTL").isZero();
+
+            s.unlock(old.subList(0, 1));
+            assertThat(s.pagesInUse()).as("the locked one goes with its last lock").isEqualTo(500);
+            assertThat(s.lookupAndLock(old.subList(0, 1)).popcount()).isZero();
+            assertThat(s.reap(between + timeout, sender -> true)).as("nothing else is that old").isZero();
+        }
+    }
 }
