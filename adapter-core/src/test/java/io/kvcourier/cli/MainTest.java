@@ -36,6 +36,18 @@ class MainTest {
     }
 
     @Test
+    void helpConfigPrintsTheKeyTableAndExits0() {
+        for (String command : new String[] {"receiver", "sender"}) {
+            CliRun r = CliRun.of(command, "--help-config");
+            assertEquals(Main.EXIT_OK, r.exitCode(), r.err());
+            assertTrue(r.out().startsWith("PD L2 adapter config fields"), r.out());
+            assertTrue(r.out().contains("\n- role (str): "), r.out());
+            assertTrue(r.out().contains("\n- peer_staging_share (float): "), r.out());
+            assertTrue(r.out().contains("any other key is an error."), r.out());
+        }
+    }
+
+    @Test
     void unknownOptionIsNamed() {
         CliRun r = CliRun.of("doctor", "--frob", "1");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
