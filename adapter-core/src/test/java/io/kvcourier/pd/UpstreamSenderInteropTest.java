@@ -173,7 +173,7 @@ class UpstreamSenderInteropTest {
     }
 
     private static void assertCancelled(Map<String, Object> view, List<ObjectKey> keys) {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // the script's JSON view holds the CancelNotif as an object
         Map<String, Object> cancel = (Map<String, Object>) view.get("cancel");
         assertThat(cancel).as("the sender sent a CancelNotif").isNotNull();
         assertThat(((List<?>) cancel.get("keys")).stream().map(k -> ObjectKey.parse((String) k)).toList())
