@@ -9,6 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -102,12 +107,39 @@ class CloseHelperTest {
     }
 
     @Test
-    void quietCloseAllLogsInsteadOfThrowingAndKeepsClosing() {
-        CloseHelper.quietCloseAll(resource("a", new IOException("x")), null, resource("b", new RuntimeException("y")),
-                resource("c"));
-        CloseHelper.quietClose(resource("d", new IllegalStateException("z")));
+    void quietCloseAllLogsEachFailureAtWarningInsteadOfThrowingAndKeepsClosing() {
+        IOException x = new IOException("x");
+        RuntimeException y = new RuntimeException("y");
+        IllegalStateException z = new IllegalStateException("z");
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(CloseHelper.class.getName());
+        logger.addHandler(capture);
+        logger.setUseParentHandlers(false); // keep the expected warnings out of the build log
+        try {
+            CloseHelper.quietCloseAll(resource("a", x), null, resource("b", y), resource("c"));
+            CloseHelper.quietClose(resource("d", z));
+        } finally {
+            logger.removeHandler(capture);
+            logger.setUseParentHandlers(true);
+        }
 
         assertThat(closed).containsExactly("a", "b", "c", "d");
+        assertThat(logged).extracting(LogRecord::getThrown).containsExactly(x, y, z);
+        assertThat(logged).extracting(LogRecord::getLevel).containsOnly(Level.WARNING);
     }
 
     @Test
