@@ -8,6 +8,7 @@
  * with {@code --enable-native-access=io.kvcourier.verbs} on the module path ({@code ALL-UNNAMED} on the
  * class path).
  */
+@SuppressWarnings("module") // io.kvcourier (adapter-core) is built after this module, so javac cannot see it here
 module io.kvcourier.verbs {
     exports io.kvcourier.verbs;
     exports io.kvcourier.verbs.gen to io.kvcourier;

@@ -1,5 +1,7 @@
 package io.kvcourier.cli;
 
+import io.kvcourier.agent.CloseHelper;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -143,7 +145,7 @@ final class NetworkNamespaces implements AutoCloseable {
                 run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
             }
         } catch (RuntimeException e) {
-            n.close();
+            CloseHelper.closeOnFailure(e, n);
             throw e;
         }
         return n;

@@ -1,5 +1,7 @@
 package io.kvcourier.cli;
 
+import io.kvcourier.agent.CloseHelper;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -52,7 +54,7 @@ final class RawPump {
             try {
                 s.bind(new InetSocketAddress(host, 0));
             } catch (IOException e) {
-                s.close();
+                CloseHelper.closeOnFailure(e, s);
                 throw e;
             }
             return new Server(s);
@@ -136,9 +138,7 @@ final class RawPump {
      * {@code window} unacknowledged; the payload is one chunk of memory referenced {@code chunks} times.
      */
     static Result run(String host, int port, int batches, int chunks, long chunkBytes, int window) throws IOException {
-        try (Arena arena = Arena.ofShared();
-             SocketChannel channel = SocketChannel.open(new InetSocketAddress(host, port))) {
-            channel.socket().setTcpNoDelay(true);
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment chunk = arena.allocate(chunkBytes, 4096);
             chunk.fill((byte) 0x5a);
             ByteBuffer[] frame = new ByteBuffer[chunks + 1];
@@ -149,20 +149,24 @@ final class RawPump {
             }
             Semaphore slots = new Semaphore(window);
             AtomicLong acked = new AtomicLong();
-            Thread reader = Thread.ofPlatform().daemon(true).name("kvcourier-raw-pump-acks").start(() -> {
-                ByteBuffer acks = ByteBuffer.allocateDirect(64);
-                try {
-                    int n;
-                    while ((n = channel.read(acks.clear())) >= 0) {
-                        acked.addAndGet(n);
-                        slots.release(n);
-                    }
-                } catch (IOException e) {
-                    // closed: the writer sees the missing acks
-                }
-                slots.release(window);
-            });
+            // Not a try-with-resources resource: the finally below closes it before joining the reader it unblocks.
+            SocketChannel channel = SocketChannel.open(new InetSocketAddress(host, port));
+            Thread reader = null;
             try {
+                channel.socket().setTcpNoDelay(true);
+                reader = Thread.ofPlatform().daemon(true).name("kvcourier-raw-pump-acks").start(() -> {
+                    ByteBuffer acks = ByteBuffer.allocateDirect(64);
+                    try {
+                        int n;
+                        while ((n = channel.read(acks.clear())) >= 0) {
+                            acked.addAndGet(n);
+                            slots.release(n);
+                        }
+                    } catch (IOException e) {
+                        // closed: the writer sees the missing acks
+                    }
+                    slots.release(window);
+                });
                 long start = System.nanoTime();
                 for (int b = 0; b < batches; b++) {
                     acquire(slots, 1);
@@ -182,10 +186,12 @@ final class RawPump {
                 return new Result(batches * payload, (end - start) / 1e9);
             } finally {
                 channel.close();
-                try {
-                    reader.join(TimeUnit.SECONDS.toMillis(10));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                if (reader != null) {
+                    try {
+                        reader.join(TimeUnit.SECONDS.toMillis(10));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.kvcourier.cli;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.pd.Role;
@@ -99,13 +100,7 @@ final class ReceiverCommand {
             return node.failedChunks.get() == 0 ? Main.EXIT_OK : Main.EXIT_FAILURE;
         } finally {
             stop.finished();
-            if (rawPump != null) {
-                try {
-                    rawPump.close();
-                } catch (IOException e) {
-                    // closing a listening socket: nothing left to do
-                }
-            }
+            CloseHelper.quietClose(rawPump);
         }
     }
 

@@ -2,6 +2,7 @@ package io.kvcourier.control;
 
 import io.kvcourier.agent.Agent;
 import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -268,12 +269,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
             closeQuietly(d);
         }
         duties.clear();
-        try {
-            selector.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "selector close failed: {0}", e.toString());
-        }
-        context.close();
+        CloseHelper.quietCloseAll(selector, context);
     }
 
     /**

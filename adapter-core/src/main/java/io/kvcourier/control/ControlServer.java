@@ -97,7 +97,7 @@ public final class ControlServer implements ControlAgent.Duty {
                 server.port = Endpoints.portOf(s.getLastEndpoint());
             } catch (RuntimeException e) {
                 s.setLinger(0);
-                agent.context().destroySocket(s);
+                s.close(); // closes it and removes it from the context; linger 0 (set above)
                 bound.completeExceptionally(e);
                 return;
             }
@@ -237,7 +237,7 @@ public final class ControlServer implements ControlAgent.Duty {
         if (socket != null) {
             agent.unwatch(socket);
             socket.setLinger(0);
-            agent.context().destroySocket(socket);
+            socket.close(); // closes it and removes it from the context; linger 0 (set above)
             socket = null;
         }
     }

@@ -1,5 +1,6 @@
 package io.kvcourier.event;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.l2.L2Adapter;
 import io.kvcourier.verbs.Epoll;
 import io.kvcourier.verbs.gen.libc_h;
@@ -59,8 +60,7 @@ public final class CompletionPoller implements AutoCloseable {
                 e.add(fds[i], libc_h.EPOLLIN(), 1L << i);
             }
         } catch (RuntimeException ex) {
-            e.close();
-            arena.close();
+            CloseHelper.closeOnFailure(ex, e, arena);
             throw ex;
         }
         this.epoll = e;

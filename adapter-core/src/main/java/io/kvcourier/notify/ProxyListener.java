@@ -19,6 +19,7 @@ import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireCodec;
 import io.kvcourier.wire.WireFormatException;
@@ -158,7 +159,7 @@ public final class ProxyListener implements AutoCloseable {
             String last = socket.getLastEndpoint();
             bound.complete(Integer.parseInt(last.substring(last.lastIndexOf(':') + 1)));
         } catch (RuntimeException e) {
-            closeQuietly(socket, owned);
+            CloseHelper.closeOnFailure(e, socket, closer(owned));
             bound.completeExceptionally(e);
             return;
         }
@@ -189,7 +190,7 @@ public final class ProxyListener implements AutoCloseable {
                 handle(frame, nanos);
             }
         } finally {
-            closeQuietly(socket, owned);
+            CloseHelper.quietCloseAll(socket, closer(owned));
         }
     }
 
@@ -291,17 +292,9 @@ public final class ProxyListener implements AutoCloseable {
         return thread;
     }
 
-    private static void closeQuietly(ZMQ.Socket socket, OwnedContext owned) {
-        try {
-            if (owned != null) {
-                if (socket != null) {
-                    socket.close();
-                }
-                owned.close(Duration.ofSeconds(5));
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "closing the proxy listener socket failed", e);
-        }
+    /** Closes the owned context (and joins its threads), or nothing when there is none. */
+    private static AutoCloseable closer(OwnedContext owned) {
+        return owned == null ? null : () -> owned.close(Duration.ofSeconds(5));
     }
 
     private void joinQuietly() {

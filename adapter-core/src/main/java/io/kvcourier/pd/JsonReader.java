@@ -66,7 +66,7 @@ public final class JsonReader {
      * @return the object's members, in document order
      * @throws ParseException if it is not valid JSON or not an object
      */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // a JSON object is always parsed into a Map<String, Object>
     public static Map<String, Object> parseObject(String json) {
         Objects.requireNonNull(json, "json");
         JsonReader r = new JsonReader(json);

@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.TransferChannels;
@@ -150,18 +151,14 @@ public final class PdL2Adapter implements L2Adapter {
             long every = Math.max(1, Math.min(TimeUnit.SECONDS.toNanos(1), ttl / 4));
             checks.scheduleAtFixedRate(() -> ledger.expire(System.nanoTime(), ttl), every, every, TimeUnit.NANOSECONDS);
         } catch (ChannelException | RuntimeException e) {
-            if (checks != null) {
-                checks.shutdownNow();
-            }
-            if (n != null) {
-                n.close();
-            }
-            executor.shutdown();
-            ledger.close();
-            if (e instanceof ChannelException) {
-                throw new IllegalStateException("cannot open the " + config.transferChannel() + " channel: " + e.getMessage(), e);
-            }
-            throw (RuntimeException) e;
+            RuntimeException thrown = e instanceof ChannelException
+                    ? new IllegalStateException("cannot open the " + config.transferChannel() + " channel: "
+                            + e.getMessage(), e)
+                    : (RuntimeException) e;
+            // Reverse order of opening: the engine (a sender's before its deadline checks, a receiver's after).
+            CloseHelper.closeOnFailure(thrown, s, checks == null ? null : checks::shutdownNow, r, n,
+                    executor::shutdown, ledger);
+            throw thrown;
         }
         this.sender = s;
         this.receiver = r;

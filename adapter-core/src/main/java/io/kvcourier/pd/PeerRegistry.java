@@ -28,6 +28,8 @@ final class PeerRegistry implements ControlAgent.Duty {
 
     /** A store names a receiver the sender cannot open now. */
     static final class PeerRefused extends Exception {
+        private static final long serialVersionUID = 1L;
+
         PeerRefused(String message) {
             super(message, null, false, false);
         }

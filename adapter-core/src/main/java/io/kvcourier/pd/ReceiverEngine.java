@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ControlRequestHandler;
@@ -144,13 +145,8 @@ final class ReceiverEngine implements AutoCloseable {
                         new InitHandler(rank), security, encoder));
             }
         } catch (RuntimeException | ChannelException e) {
-            if (agent != null) {
-                agent.close(Duration.ofSeconds(1));
-            }
-            if (ch != null) {
-                ch.close();
-            }
-            staging.close();
+            // Reverse order of opening; closing the control thread closes the servers already bound.
+            CloseHelper.closeOnFailure(e, agent, ch, staging);
             throw e;
         }
         this.housekeeper = Thread.ofVirtual().name("kvcourier-receiver-housekeeping").start(this::housekeep);

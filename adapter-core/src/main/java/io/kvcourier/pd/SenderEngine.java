@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
@@ -146,38 +147,35 @@ final class SenderEngine implements AutoCloseable {
             }
             ch = channels.openSender(config, staging);
             agent = new ControlAgent("kvcourier-control-sender");
+            this.channel = ch;
+            this.control = agent;
+            this.inBand = new InBandExchanges(agent, encoder);
+            this.stagingShare = config.peerStagingShare();
+            ReceiverPeer configured = newPeer(config.peerHost(), config.peerInitPort(), config.peerAllocPort(),
+                    security, true);
+            this.peers = new PeerRegistry(configured, new PeerRegistry.PeerIo() {
+                @Override
+                public ReceiverPeer open(ReceiverTarget target) {
+                    return openPeer(target);
+                }
+
+                @Override
+                public void close(ReceiverPeer peer, String why) {
+                    closePeer(peer, why);
+                }
+            }, config);
+            control.execute(() -> {
+                for (RankPeer p : configured.ranks) {
+                    control.add(p.alloc);
+                }
+                control.add(inBand);
+                control.add(new Timers());
+                control.add(peers);
+            });
         } catch (RuntimeException | ChannelException e) {
-            if (ch != null) {
-                ch.close();
-            }
-            staging.close();
+            CloseHelper.closeOnFailure(e, agent, ch, staging); // reverse order of opening
             throw e;
         }
-        this.channel = ch;
-        this.control = agent;
-        this.inBand = new InBandExchanges(agent, encoder);
-        this.stagingShare = config.peerStagingShare();
-        ReceiverPeer configured = newPeer(config.peerHost(), config.peerInitPort(), config.peerAllocPort(), security,
-                true);
-        this.peers = new PeerRegistry(configured, new PeerRegistry.PeerIo() {
-            @Override
-            public ReceiverPeer open(ReceiverTarget target) {
-                return openPeer(target);
-            }
-
-            @Override
-            public void close(ReceiverPeer peer, String why) {
-                closePeer(peer, why);
-            }
-        }, config);
-        control.execute(() -> {
-            for (RankPeer p : configured.ranks) {
-                control.add(p.alloc);
-            }
-            control.add(inBand);
-            control.add(new Timers());
-            control.add(peers);
-        });
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.l2.Bitmap;
 import io.kvcourier.verbs.EventFd;
 
@@ -47,12 +48,7 @@ final class TaskLedger implements AutoCloseable {
             l = EventFd.create();
             this.loadFd = EventFd.create();
         } catch (RuntimeException e) {
-            if (s != null) {
-                s.close();
-            }
-            if (l != null) {
-                l.close();
-            }
+            CloseHelper.closeOnFailure(e, l, s); // reverse order of opening
             throw e;
         }
         this.storeFd = s;

@@ -15,7 +15,7 @@ enum MessageType {
             Field.required("last_chunk_toks", Kind.I32), Field.optional("req_id", Kind.STR, ""),
             Field.optional("is_last_batch", Kind.BOOL, false), Field.optional("total_chunks", Kind.I32, 0)) {
         @Override
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // the decoder fills a STR_LIST field with a List<String>
         PdMessage build(Object[] v) {
             return new AllocRequest((List<String>) v[0], (Integer) v[1], (long[]) v[2], (String) v[3], (Integer) v[4],
                     (String) v[5], (Boolean) v[6], (Integer) v[7]);
@@ -38,7 +38,7 @@ enum MessageType {
     CANCEL_NOTIF(CancelNotif.TAG, CancelNotif.class,
             Field.required("req_id", Kind.STR), Field.required("keys", Kind.STR_LIST)) {
         @Override
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // the decoder fills a STR_LIST field with a List<String>
         PdMessage build(Object[] v) {
             return new CancelNotif((String) v[0], (List<String>) v[1]);
         }

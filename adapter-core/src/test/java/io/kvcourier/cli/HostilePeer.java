@@ -50,7 +50,7 @@ final class HostilePeer implements AutoCloseable {
         } catch (RuntimeException e) {
             // the receiver is gone or stalled
         } finally {
-            zmq.destroySocket(dealer);
+            dealer.close();
         }
         ZMQ.Socket req = socket(SocketType.REQ, initPort);
         try {
@@ -60,7 +60,7 @@ final class HostilePeer implements AutoCloseable {
         } catch (RuntimeException e) {
             // the receiver is gone or stalled
         } finally {
-            zmq.destroySocket(req);
+            req.close();
         }
         TcpInitResponse init = handshake(initPort);
         if (init != null) {
@@ -88,7 +88,7 @@ final class HostilePeer implements AutoCloseable {
         } catch (WireFormatException | RuntimeException e) {
             return null;
         } finally {
-            zmq.destroySocket(req);
+            req.close();
         }
     }
 

@@ -71,7 +71,7 @@ class TargetDecodeRouterTest {
                 assertEquals(8, r.ok());
 
                 Set<String> peers = new HashSet<>();
-                @SuppressWarnings("unchecked")
+                @SuppressWarnings("unchecked") // reportStatus() documents "peers" as a list of maps
                 List<Map<String, Object>> status = (List<Map<String, Object>>) router.adapter().reportStatus().get("peers");
                 for (Map<String, Object> p : status) {
                     assertEquals(false, p.get("configured"), p.toString());

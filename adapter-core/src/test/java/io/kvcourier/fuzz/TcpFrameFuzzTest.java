@@ -77,7 +77,7 @@ class TcpFrameFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void frames(byte[] input) throws Exception {
         // Jazzer's SSRF detector: connecting to the receiver under test on loopback is the point of this target.
-        try (SilentCloseable allowed = BugDetectors.allowNetworkConnections(
+        try (SilentCloseable _ = BugDetectors.allowNetworkConnections(
                 (host, port) -> host.equals("127.0.0.1") || host.equals("localhost"))) {
             exchange(input);
         }

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class JsonReaderTest {
 
     @Test
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // JSON objects and arrays parse into Map<String, Object> and List<Object>
     void readsAllValueKindsInDocumentOrder() {
         Object v = JsonReader.parse(" {\"z\": [1, -2, 3.5, 1e2, true, false, null], \"a\": {\"s\": \"x\"}, \"e\": {}, "
                 + "\"l\": []}\n");
@@ -98,7 +98,7 @@ class JsonReaderTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // JSON objects and arrays parse into Map<String, Object> and List<Object>
     void resultsAreUnmodifiable() {
         Map<String, Object> m = JsonReader.parseObject("{\"a\": [1]}");
         assertThatThrownBy(() -> m.put("b", 2)).isInstanceOf(UnsupportedOperationException.class);

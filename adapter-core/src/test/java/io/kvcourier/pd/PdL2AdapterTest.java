@@ -570,7 +570,7 @@ class PdL2AdapterTest {
     void closeWithATaskInFlightFailsItWithinTheShutdownDeadline() throws Exception {
         ControllableChannel ch = new ControllableChannel().hold();
         PdPair p = new PdPair(ch, m -> { }, m -> m.put("transfer_timeout_sec", 30));
-        try (TaskWaiter ws = new TaskWaiter(p.sender)) {
+        try (TaskWaiter _ = new TaskWaiter(p.sender)) {
             long id = p.sender.submitStoreTask(PdPair.keys("inflight", 1), p.randomChunks(1));
             assertThat(ch.awaitHeld(10, TimeUnit.SECONDS)).isTrue();
             long t0 = System.nanoTime();

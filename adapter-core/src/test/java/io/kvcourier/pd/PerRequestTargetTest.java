@@ -142,7 +142,7 @@ class PerRequestTargetTest {
         return found.popcount();
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // reportStatus() documents "peers" as a list of maps
     private static List<Map<String, Object>> peers(PdL2Adapter sender) {
         return (List<Map<String, Object>>) sender.reportStatus().get("peers");
     }

@@ -173,7 +173,7 @@ class UpstreamSenderInteropTest {
     }
 
     private static void assertCancelled(Map<String, Object> view, List<ObjectKey> keys) {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // the script's JSON view holds the CancelNotif as an object
         Map<String, Object> cancel = (Map<String, Object>) view.get("cancel");
         assertThat(cancel).as("the sender sent a CancelNotif").isNotNull();
         assertThat(((List<?>) cancel.get("keys")).stream().map(k -> ObjectKey.parse((String) k)).toList())
@@ -196,8 +196,13 @@ class UpstreamSenderInteropTest {
 
     @SafeVarargs
     private static List<ObjectKey> keys(Map<String, Object>... views) {
-        return java.util.Arrays.stream(views).flatMap(v -> ((List<?>) v.get("keys")).stream())
-                .map(k -> ObjectKey.parse((String) k)).distinct().toList();
+        java.util.LinkedHashSet<ObjectKey> keys = new java.util.LinkedHashSet<>();
+        for (Map<String, Object> v : views) { // the array itself never leaves this method
+            for (Object k : (List<?>) v.get("keys")) {
+                keys.add(ObjectKey.parse((String) k));
+            }
+        }
+        return List.copyOf(keys);
     }
 
     /** How many of {@code keys} lookup finds (their locks released again). */

@@ -128,9 +128,13 @@ class ConcurrencyStressTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             running.set(false);
-            thread.join(30_000);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -157,6 +161,7 @@ class ConcurrencyStressTest {
             AtomicBoolean stop = new AtomicBoolean();
             List<Thread> callers = new ArrayList<>();
             List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+            Collector[] both;
             try (Collector cs = new Collector(sender); Collector cr = new Collector(receiver)) {
                 for (int t = 0; t < 3; t++) {
                     int seed = t;
@@ -249,22 +254,20 @@ class ConcurrencyStressTest {
                 // Everything submitted has been handed out; wait for the collectors to see the last signals.
                 long total = cs.waiting.size() + cr.waiting.size();
                 assertThat(Rig.waitFor(() -> cs.completed.size() + cr.completed.size() == total, Rig.WAIT)).isTrue();
-                Collector[] both = {cs, cr};
-                cs.close();
-                cr.close();
-                for (Collector c : both) {
-                    assertThat(c.duplicates.get()).as("results handed out twice").isZero();
-                    assertThat(c.completed).as("every id completed").containsExactlyInAnyOrderElementsOf(c.waiting.keySet());
-                    for (int kind = 0; kind < 3; kind++) {
-                        assertThat(c.signals[kind].get()).as("eventfd signals of kind %d equal completions", kind)
-                                .isEqualTo(c.completions[kind].get());
-                    }
+                both = new Collector[] {cs, cr};
+            } // the collectors stop here, before their counts are checked
+            for (Collector c : both) {
+                assertThat(c.duplicates.get()).as("results handed out twice").isZero();
+                assertThat(c.completed).as("every id completed").containsExactlyInAnyOrderElementsOf(c.waiting.keySet());
+                for (int kind = 0; kind < 3; kind++) {
+                    assertThat(c.signals[kind].get()).as("eventfd signals of kind %d equal completions", kind)
+                            .isEqualTo(c.completions[kind].get());
                 }
-                assertThat(mismatches.get()).as("loaded bytes match, sender bitmaps empty").isZero();
-                assertThat(verified.get()).as("the receivers really loaded data").isPositive();
-                System.out.printf("ConcurrencyStressTest[" + channelName + "]: %d s, sender tasks %d, receiver tasks %d, chunks verified %d%n",
-                        SECONDS, cs.completed.size(), cr.completed.size(), verified.get());
             }
+            assertThat(mismatches.get()).as("loaded bytes match, sender bitmaps empty").isZero();
+            assertThat(verified.get()).as("the receivers really loaded data").isPositive();
+            System.out.printf("ConcurrencyStressTest[" + channelName + "]: %d s, sender tasks %d, receiver tasks %d, chunks verified %d%n",
+                    SECONDS, both[0].completed.size(), both[1].completed.size(), verified.get());
         }
     }
 }

@@ -83,7 +83,7 @@ class HostileControlInputTest {
                     socket = s;
                     return;
                 }
-                zmq.destroySocket(s);
+                s.close();
             }
             throw new AssertionError("alloc port " + port + " never answered a probe");
         }
@@ -108,7 +108,7 @@ class HostileControlInputTest {
 
         @Override
         public void close() {
-            zmq.destroySocket(socket);
+            socket.close();
         }
     }
 

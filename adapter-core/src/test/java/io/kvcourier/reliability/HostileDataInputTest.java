@@ -94,7 +94,7 @@ class HostileDataInputTest {
                 assertThat(pages).hasSize(keys.size()).doesNotContain(-1);
                 return pages;
             } finally {
-                zmq.destroySocket(s);
+                s.close();
             }
         }
         throw new AssertionError("the alloc port never answered");
@@ -129,7 +129,7 @@ class HostileDataInputTest {
                     return new RawTcpClient(init.host(), init.port()).hello(init.sessionToken(), senderId);
                 }
             } finally {
-                zmq.destroySocket(req);
+                req.close();
             }
         }
         throw new AssertionError("the init port never answered");

@@ -1,5 +1,6 @@
 package io.kvcourier.bench;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
@@ -46,8 +47,7 @@ final class AdapterPair implements AutoCloseable {
             }
             sender = PdL2Adapter.create(PdL2AdapterConfig.fromMap(s));
         } catch (RuntimeException e) {
-            receiver.close();
-            arena.close();
+            CloseHelper.closeOnFailure(e, receiver, arena);
             throw e;
         }
     }
@@ -98,14 +98,6 @@ final class AdapterPair implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            sender.close();
-        } finally {
-            try {
-                receiver.close();
-            } finally {
-                arena.close();
-            }
-        }
+        CloseHelper.closeAll(sender, receiver, arena);
     }
 }

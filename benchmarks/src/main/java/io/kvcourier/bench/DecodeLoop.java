@@ -123,9 +123,13 @@ final class DecodeLoop implements AutoCloseable {
 
     /** Stops the loop (queued batches are not decoded) and frees the buffers; call before closing the adapter. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stopping = true;
-        thread.join(taskTimeout.plusSeconds(5));
+        try {
+            thread.join(taskTimeout.plusSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the loop may still run: its memory stays allocated
+        }
         if (!thread.isAlive()) {
             arena.close();
         }

@@ -123,7 +123,7 @@ final class FloorReceiver implements AutoCloseable {
 
     /** Stops accepting, closes every connection, waits for their threads, then frees the memory. Idempotent. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         synchronized (this) {
             if (closed) {
                 return;
@@ -131,17 +131,26 @@ final class FloorReceiver implements AutoCloseable {
             closed = true;
         }
         server.close();
-        acceptor.join(10_000);
+        stopped(acceptor);
         for (SocketChannel c : connections) {
             c.close();
         }
         boolean stopped = true;
         for (Thread t : readers) {
-            t.join(10_000);
-            stopped &= !t.isAlive();
+            stopped &= stopped(t);
         }
         if (stopped) {
             arena.close(); // no reader can touch the memory any more
         }
+    }
+
+    /** Waits up to 10 s for {@code t}; an interrupt ends the wait (and stays set). @return whether it ended */
+    private static boolean stopped(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
     }
 }

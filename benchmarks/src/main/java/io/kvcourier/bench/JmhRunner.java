@@ -73,9 +73,10 @@ final class JmhRunner {
 
         /** {@code gc.alloc.rate.norm}: bytes allocated per operation by all threads, or NaN without it. */
         double allocPerOp() {
-            for (Map.Entry<String, Result> e : result.getSecondaryResults().entrySet()) {
+            Map<String, ?> secondary = result.getSecondaryResults(); // values of JMH's raw type Result
+            for (Map.Entry<String, ?> e : secondary.entrySet()) {
                 if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-                    return e.getValue().getScore();
+                    return ((Result<?>) e.getValue()).getScore();
                 }
             }
             return Double.NaN;

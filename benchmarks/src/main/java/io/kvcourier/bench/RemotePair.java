@@ -1,5 +1,6 @@
 package io.kvcourier.bench;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.pd.PdL2Adapter;
@@ -55,9 +56,7 @@ final class RemotePair implements AutoCloseable {
             s = PdL2Adapter.create(PdL2AdapterConfig.fromMap(m));
             this.floorPort = Integer.parseInt(field(f, "floor", ready));
         } catch (IOException | RuntimeException e) {
-            closeQuietly(s, c);
-            proxy.close();
-            arena.close();
+            CloseHelper.closeOnFailure(e, s, c, proxy, arena); // reverse order of opening
             throw e;
         }
         this.child = c;
@@ -87,29 +86,9 @@ final class RemotePair implements AutoCloseable {
         return AdapterChild.fields(child.expect("STATUS "));
     }
 
-    private static void closeQuietly(PdL2Adapter s, ChildJvm c) {
-        if (s != null) {
-            s.close();
-        }
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException | InterruptedException e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
     @Override
     public void close() {
-        try {
-            closeQuietly(sender, child);
-        } finally {
-            proxy.close();
-            arena.close();
-        }
+        CloseHelper.closeAll(sender, child, proxy, arena);
     }
 
     /** Thread ids of the proxy side, for {@link HeapAllocation.Window#end}. */

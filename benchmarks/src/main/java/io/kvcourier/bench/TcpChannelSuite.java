@@ -147,7 +147,7 @@ final class TcpChannelSuite {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             try (child; local) {
                 channel.close();
             }
@@ -194,7 +194,7 @@ final class TcpChannelSuite {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             try (child; local) {
                 connection.close();
                 sender.close();

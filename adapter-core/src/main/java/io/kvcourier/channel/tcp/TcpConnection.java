@@ -1,5 +1,6 @@
 package io.kvcourier.channel.tcp;
 
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelConnection;
@@ -592,7 +593,7 @@ public final class TcpConnection implements ChannelConnection {
             if (key != null) {
                 key.cancel();
             }
-            TcpSender.closeQuietly(ch);
+            CloseHelper.quietClose(ch);
             piece = null;
             pieceRegion = null;
             if (current != null) {

@@ -2,6 +2,7 @@ package io.kvcourier.channel.tcp;
 
 import io.kvcourier.agent.Agent;
 import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
@@ -131,8 +132,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             srv.register(sel, SelectionKey.OP_ACCEPT);
             this.port = ((InetSocketAddress) srv.getLocalAddress()).getPort();
         } catch (IOException | RuntimeException e) {
-            closeQuietly(srv);
-            closeQuietly(sel);
+            CloseHelper.closeOnFailure(e, sel, srv); // reverse order of opening
             throw new ChannelException("tcp receiver cannot listen on bind_host '" + config.bindHost() + "': " + e, e);
         }
         this.server = srv;
@@ -367,8 +367,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         for (int i = links.size() - 1; i >= 0; i--) {
             links.get(i).close();
         }
-        closeQuietly(server);
-        closeQuietly(selector);
+        CloseHelper.quietCloseAll(server, selector);
         Runnable r;
         while ((r = commands.poll()) != null) {
             r.run(); // fences queued before the flag: there is nothing left to close
@@ -409,7 +408,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                 refusedConnections.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "closing a new tcp data connection: {0} connections are already "
                         + "waiting for their hello", MAX_UNAUTHENTICATED);
-                closeQuietly(ch);
+                CloseHelper.quietClose(ch);
                 continue;
             }
             try {
@@ -425,7 +424,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                     helloDeadlinePending = true;
                 }
             } catch (IOException e) {
-                closeQuietly(ch);
+                CloseHelper.quietClose(ch);
             }
         }
     }
@@ -844,19 +843,8 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             if (key != null) {
                 key.cancel();
             }
-            closeQuietly(ch);
+            CloseHelper.quietClose(ch);
             links.remove(this);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            // nothing left to do with it
         }
     }
 }

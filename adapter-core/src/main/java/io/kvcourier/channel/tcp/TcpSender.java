@@ -2,6 +2,7 @@ package io.kvcourier.channel.tcp;
 
 import io.kvcourier.agent.Agent;
 import io.kvcourier.agent.AgentRunner;
+import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
 import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
@@ -175,7 +176,7 @@ final class TcpSender implements ChannelSender, Agent {
             }
             ch.configureBlocking(false);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
+            CloseHelper.closeOnFailure(e, ch);
             throw new ChannelException("tcp connect to " + peer + " failed: " + e, e);
         }
         TcpConnection c = new TcpConnection(this, ch, peer);
@@ -373,7 +374,7 @@ final class TcpSender implements ChannelSender, Agent {
             c.closeNow(why);
         }
         failQueuedAfterExit();
-        closeQuietly(selector);
+        CloseHelper.quietClose(selector);
     }
 
     private int runCommands() {
@@ -415,17 +416,6 @@ final class TcpSender implements ChannelSender, Agent {
             }
         } catch (CancelledKeyException e) {
             // closed while this key was being handled
-        }
-    }
-
-    static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            // nothing left to do with it
         }
     }
 }

@@ -83,13 +83,13 @@ final class SenderLink extends Link implements ChannelConnection {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // arrays of a generic type: made with a wildcard, cast to what they hold
     SenderLink(VerbsEndpoint endpoint, String senderId, int numQps, Duration shutdownTimeout) {
         super(endpoint);
         this.senderId = senderId;
         this.shutdownTimeout = shutdownTimeout;
-        this.queues = new ConcurrentLinkedQueue[numQps];
-        this.inflight = new ArrayDeque[numQps];
+        this.queues = (ConcurrentLinkedQueue<PendingWrite>[]) new ConcurrentLinkedQueue<?>[numQps];
+        this.inflight = (ArrayDeque<PendingWrite>[]) new ArrayDeque<?>[numQps];
         for (int i = 0; i < numQps; i++) {
             queues[i] = new ConcurrentLinkedQueue<>();
             inflight[i] = new ArrayDeque<>(endpoint.rqDepth);
