@@ -144,7 +144,7 @@ final class SenderEngine implements AutoCloseable {
             if (config.chunkBytes() > 0) {
                 staging.fixPageSize(config.chunkBytes());
             }
-            ch = channels.openSender(config, staging);
+            ch = channels.openSender(ChannelSettingsOf.config(config), staging);
             agent = new ControlAgent("kvcourier-control-sender");
         } catch (RuntimeException | ChannelException e) {
             if (ch != null) {
