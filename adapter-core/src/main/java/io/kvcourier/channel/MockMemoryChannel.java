@@ -1,6 +1,5 @@
 package io.kvcourier.channel;
 
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.MockInitRequest;
@@ -36,12 +35,12 @@ public final class MockMemoryChannel {
     /** The factory the adapter uses for {@code mock_memory}. */
     public static final TransferChannelFactory FACTORY = new TransferChannelFactory() {
         @Override
-        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) {
+        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) {
             return new Sender(staging);
         }
 
         @Override
-        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener) {
+        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener) {
             Receiver r = new Receiver(staging, listener);
             RECEIVERS.put(r.id, r);
             return r;

@@ -2,14 +2,12 @@ package io.kvcourier.channel;
 
 import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.channel.verbs.VerbsChannel;
-import io.kvcourier.pd.ChannelKind;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.verbs.Verbs;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Picks the transfer channel an adapter uses: the first of the config's preferences this machine supports. */
+/** Picks the transfer channel an adapter uses: the first of its preferences this machine supports. */
 public final class TransferChannels {
     private static final System.Logger LOG = System.getLogger(TransferChannels.class.getName());
 
@@ -17,16 +15,18 @@ public final class TransferChannels {
     }
 
     /**
-     * The factory for the first supported kind in {@code config.channelPreferences()}; a later choice is
-     * logged as a fallback warning.
+     * The factory for the first supported kind in {@code preferences}; a later choice is logged as a fallback
+     * warning.
      *
+     * @param preferences     the kinds to try, in order
+     * @param transferChannel the configured {@code transfer_channel} name the preferences came from (for the
+     *                        error message)
      * @throws IllegalArgumentException when no preferred kind is supported here, with every reason
      */
-    public static TransferChannelFactory factoryFor(PdL2AdapterConfig config) {
+    public static TransferChannelFactory factoryFor(List<ChannelKind> preferences, String transferChannel) {
         List<String> reasons = new ArrayList<>();
-        List<ChannelKind> prefs = config.channelPreferences();
-        for (int i = 0; i < prefs.size(); i++) {
-            ChannelKind kind = prefs.get(i);
+        for (int i = 0; i < preferences.size(); i++) {
+            ChannelKind kind = preferences.get(i);
             String why = unsupportedReason(kind);
             if (why == null) {
                 if (i > 0) {
@@ -38,7 +38,7 @@ public final class TransferChannels {
             reasons.add(kind + ": " + why);
         }
         throw new IllegalArgumentException("no usable transfer channel for transfer_channel '"
-                + config.transferChannel() + "' (" + String.join("; ", reasons) + ")");
+                + transferChannel + "' (" + String.join("; ", reasons) + ")");
     }
 
     /** Null when {@code kind} can run on this machine, else the reason it cannot. */

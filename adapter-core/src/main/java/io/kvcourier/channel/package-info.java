@@ -5,6 +5,7 @@
  * {@link io.kvcourier.channel.TransferChannels} picks the implementation: in-process memory
  * ({@link io.kvcourier.channel.MockMemoryChannel}), tcp ({@code channel.tcp}) or RDMA verbs
  * ({@code channel.verbs}). A receiver learns that a batch landed through a
- * {@link io.kvcourier.channel.LandingListener}, after the last byte is in its pages.
+ * {@link io.kvcourier.channel.LandingListener}, after the last byte is in its pages. A channel reads nothing of the
+ * adapter: its values come in a {@link io.kvcourier.channel.ChannelSettings} the adapter fills.
  */
 package io.kvcourier.channel;

@@ -1,7 +1,7 @@
 package io.kvcourier.cli;
 
+import io.kvcourier.channel.ChannelKind;
 import io.kvcourier.channel.TransferChannels;
-import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 

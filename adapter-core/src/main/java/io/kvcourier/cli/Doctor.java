@@ -1,7 +1,7 @@
 package io.kvcourier.cli;
 
+import io.kvcourier.channel.ChannelKind;
 import io.kvcourier.channel.TransferChannels;
-import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.pd.Role;
 import io.kvcourier.verbs.GidEntry;
@@ -234,7 +234,7 @@ final class Doctor {
         row("config", config.role().wireName() + ", transfer_channel " + config.transferChannel() + ", peer_host "
                 + config.peerHost() + ", buffer_size " + human(config.bufferSize()));
         try {
-            TransferChannels.factoryFor(config);
+            TransferChannels.factoryFor(config.channelPreferences(), config.transferChannel());
             row("channel", "usable: " + config.channelPreferences().stream()
                     .filter(k -> TransferChannels.unsupportedReason(k) == null).findFirst()
                     .map(k -> k.name().toLowerCase(Locale.ROOT)).orElse("?"));

@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ChannelKind;
 import static io.kvcourier.pd.ConfigKeys.BUFFER_DEVICE;
 import static io.kvcourier.pd.ConfigKeys.CHUNK_BYTES;
 import static io.kvcourier.pd.ConfigKeys.HEARTBEAT_INTERVAL_SEC;

@@ -82,7 +82,8 @@ public final class PdL2Adapter implements L2Adapter {
      * @throws IllegalStateException         if a port cannot be bound or the channel cannot start
      */
     public static PdL2Adapter create(PdL2AdapterConfig config) {
-        return new PdL2Adapter(config, TransferChannels.factoryFor(config));
+        return new PdL2Adapter(config,
+                TransferChannels.factoryFor(config.channelPreferences(), config.transferChannel()));
     }
 
     /**

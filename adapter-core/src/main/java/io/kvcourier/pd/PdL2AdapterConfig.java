@@ -1,5 +1,7 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ChannelKind;
+
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Collection;
@@ -259,6 +261,7 @@ public final class PdL2AdapterConfig {
      *
      * @return the channels to try, in order
      */
+    @SuppressWarnings("exports") // ChannelKind belongs to the internal channel package: the adapter and CLI read it
     public List<ChannelKind> channelPreferences() {
         return channelPreferences;
     }

@@ -127,7 +127,7 @@ final class ReceiverEngine implements AutoCloseable {
         try {
             this.store = new ReceiverStore(staging, config.chunkBytes(), config.transferTimeout().toNanos(),
                     config.committedTtl().toNanos(), config.requestTimeout().toNanos());
-            ch = channels.openReceiver(config, staging, store);
+            ch = channels.openReceiver(ChannelSettingsOf.config(config), staging, store);
             agent = new ControlAgent("kvcourier-control-receiver");
             this.control = agent;
             this.channel = ch;

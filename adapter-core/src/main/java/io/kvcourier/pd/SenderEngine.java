@@ -145,7 +145,7 @@ final class SenderEngine implements AutoCloseable {
             if (config.chunkBytes() > 0) {
                 staging.fixPageSize(config.chunkBytes());
             }
-            ch = channels.openSender(config, staging);
+            ch = channels.openSender(ChannelSettingsOf.config(config), staging);
             agent = new ControlAgent("kvcourier-control-sender");
             this.channel = ch;
             this.control = agent;

@@ -1,6 +1,6 @@
 package io.kvcourier.channel;
 
-import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.staging.StagingBuffer;
 
 import java.util.concurrent.BlockingQueue;
@@ -100,16 +100,16 @@ public final class ControllableChannel implements TransferChannelFactory {
     }
 
     @Override
-    public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-        return new ConnectionWrappingSender(MockMemoryChannel.FACTORY.openSender(config, staging),
+    public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
+        return new ConnectionWrappingSender(MockMemoryChannel.FACTORY.openSender(settings, staging),
                 c -> new Steered(c, staging));
     }
 
     @Override
-    public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+    public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
             throws ChannelException {
         receiverStaging = staging;
-        return MockMemoryChannel.FACTORY.openReceiver(config, staging, listener);
+        return MockMemoryChannel.FACTORY.openReceiver(settings, staging, listener);
     }
 
     private final class Steered implements ChannelConnection {

@@ -1,6 +1,5 @@
 package io.kvcourier.channel;
 
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -8,8 +7,8 @@ import org.junit.jupiter.api.Timeout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -23,8 +22,8 @@ class MockMemoryChannelTest {
 
     @Test
     void batchesReadFromRegisteredRegionsAndRefuseUnknownOnes() throws Exception {
-        PdL2AdapterConfig config = PdL2AdapterConfig.fromMap(Map.of("role", "receiver", "peer_host", "127.0.0.1",
-                "peer_init_port", List.of(0), "peer_alloc_port", List.of(0), "proxy_port", 0));
+        ChannelSettings settings = new ChannelSettings("127.0.0.1", "127.0.0.1", Duration.ofSeconds(10),
+                Duration.ofSeconds(5), 2, "", 1, -1);
         List<String> admitted = new CopyOnWriteArrayList<>();
         LandingListener listener = new LandingListener() {
             @Override
@@ -53,8 +52,8 @@ class MockMemoryChannelTest {
                 pool.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 7));
                 local.segment().set(ValueLayout.JAVA_BYTE, i, (byte) (i * 3));
             }
-            ChannelReceiver receiver = MockMemoryChannel.FACTORY.openReceiver(config, remote, listener);
-            ChannelSender sender = MockMemoryChannel.FACTORY.openSender(config, local);
+            ChannelReceiver receiver = MockMemoryChannel.FACTORY.openReceiver(settings, remote, listener);
+            ChannelSender sender = MockMemoryChannel.FACTORY.openSender(settings, local);
             try {
                 assertThatThrownBy(() -> sender.registerRegion(0, pool)).isInstanceOf(ChannelException.class);
                 sender.registerRegion(4, pool);

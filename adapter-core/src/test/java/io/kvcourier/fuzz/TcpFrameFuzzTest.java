@@ -4,10 +4,10 @@ import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.channel.tcp.TcpFrames;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.TcpInitRequest;
@@ -23,8 +23,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
+import java.time.Duration;
 
 /**
  * Coverage-guided fuzzing of the tcp data port's frame parser through its public face: a real tcp
@@ -46,10 +45,9 @@ class TcpFrameFuzzTest {
         if (receiver == null) {
             staging = new StagingBuffer(PAGES * PAGE);
             staging.fixPageSize(PAGE);
-            PdL2AdapterConfig config = PdL2AdapterConfig.fromMap(Map.of("role", "receiver", "peer_host", "127.0.0.1",
-                    "peer_init_port", List.of(0), "peer_alloc_port", List.of(0), "bind_host", "127.0.0.1",
-                    "handshake_timeout_sec", 2, "proxy_port", 0));
-            receiver = TcpChannel.FACTORY.openReceiver(config, staging, new LandingListener() {
+            ChannelSettings settings = new ChannelSettings("127.0.0.1", "127.0.0.1", Duration.ofSeconds(2),
+                    Duration.ofSeconds(5), 2, "", 1, -1);
+            receiver = TcpChannel.FACTORY.openReceiver(settings, staging, new LandingListener() {
                 @Override
                 public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
                     return SENDER.equals(senderId) && batchId == 1 && page == 1 && offsetInPage >= 0 && length >= 0

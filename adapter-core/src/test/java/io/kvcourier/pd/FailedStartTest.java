@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.MockMemoryChannel;
@@ -72,12 +73,12 @@ class FailedStartTest {
             List<FailingCloseReceiver> opened = new ArrayList<>();
             TransferChannelFactory channels = new TransferChannelFactory() {
                 @Override
-                public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) {
+                public ChannelSender openSender(ChannelSettings config, StagingBuffer staging) {
                     throw new AssertionError("a receiver opens no sender");
                 }
 
                 @Override
-                public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging,
+                public ChannelReceiver openReceiver(ChannelSettings config, StagingBuffer staging,
                                                     LandingListener listener) throws ChannelException {
                     FailingCloseReceiver ch = new FailingCloseReceiver(
                             MockMemoryChannel.FACTORY.openReceiver(config, staging, listener),
@@ -111,13 +112,13 @@ class FailedStartTest {
         long notifierThreads = liveThreadsNamed("kvcourier-proxy-notifier");
         TransferChannelFactory channels = new TransferChannelFactory() {
             @Override
-            public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
+            public ChannelSender openSender(ChannelSettings config, StagingBuffer staging) throws ChannelException {
                 assertThat(StagingBuffer.outstandingBytes()).isGreaterThan(stagingBefore);
                 throw new ChannelException("no channel today");
             }
 
             @Override
-            public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging,
+            public ChannelReceiver openReceiver(ChannelSettings config, StagingBuffer staging,
                                                 LandingListener listener) {
                 throw new AssertionError("a sender opens no receiver");
             }

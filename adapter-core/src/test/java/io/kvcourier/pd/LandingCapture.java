@@ -3,6 +3,7 @@ package io.kvcourier.pd;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.TransferChannelFactory;
@@ -17,15 +18,15 @@ final class LandingCapture implements TransferChannelFactory {
     private volatile LandingListener listener;
 
     @Override
-    public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) {
+    public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) {
         throw new UnsupportedOperationException("receiver only");
     }
 
     @Override
-    public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+    public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
             throws ChannelException {
         this.listener = listener;
-        return MockMemoryChannel.FACTORY.openReceiver(config, staging, listener);
+        return MockMemoryChannel.FACTORY.openReceiver(settings, staging, listener);
     }
 
     /** Reports the batch whose first page is {@code batchId} from {@code senderId} as landed; true if it committed. */

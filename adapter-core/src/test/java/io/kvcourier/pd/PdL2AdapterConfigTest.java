@@ -3,6 +3,7 @@ package io.kvcourier.pd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvcourier.channel.ChannelKind;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

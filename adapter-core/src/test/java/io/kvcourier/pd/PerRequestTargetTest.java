@@ -1,23 +1,24 @@
 package io.kvcourier.pd;
 
-import io.kvcourier.channel.ConnectionWrappingSender;
 import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
+import io.kvcourier.channel.ConnectionWrappingSender;
 import io.kvcourier.channel.ControlReplySink;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.MockMemoryChannel;
-import io.kvcourier.channel.WriteBatch;
-import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
+import io.kvcourier.staging.StagingBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -471,15 +472,15 @@ class PerRequestTargetTest {
         }
 
         @Override
-        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            return new ConnectionWrappingSender(MockMemoryChannel.FACTORY.openSender(config, staging),
+        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
+            return new ConnectionWrappingSender(MockMemoryChannel.FACTORY.openSender(settings, staging),
                     c -> connections.incrementAndGet() == stall ? new Stalled(c) : c);
         }
 
         @Override
-        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
                 throws ChannelException {
-            return MockMemoryChannel.FACTORY.openReceiver(config, staging, listener);
+            return MockMemoryChannel.FACTORY.openReceiver(settings, staging, listener);
         }
 
         private final class Stalled implements ChannelConnection {

@@ -1,10 +1,11 @@
 package io.kvcourier.pd;
 
-import io.kvcourier.channel.ConnectionWrappingSender;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
+import io.kvcourier.channel.ConnectionWrappingSender;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.TransferChannelFactory;
@@ -52,15 +53,15 @@ class TcpAdapterTest {
         volatile boolean refuseNextCommit;
 
         @Override
-        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            return new ConnectionWrappingSender(TcpChannel.FACTORY.openSender(config, staging), c -> {
+        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
+            return new ConnectionWrappingSender(TcpChannel.FACTORY.openSender(settings, staging), c -> {
                 connections.add((TcpConnection) c);
                 return c;
             });
         }
 
         @Override
-        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
                 throws ChannelException {
             LandingListener hooked = new LandingListener() {
                 @Override
@@ -88,7 +89,7 @@ class TcpAdapterTest {
                     return listener.onBatchLanded(senderId, batchId);
                 }
             };
-            ChannelReceiver r = TcpChannel.FACTORY.openReceiver(config, staging, hooked);
+            ChannelReceiver r = TcpChannel.FACTORY.openReceiver(settings, staging, hooked);
             receivers.add(r);
             return r;
         }
@@ -260,7 +261,7 @@ class TcpAdapterTest {
         try (StagingBuffer staging = new StagingBuffer(8 * chunk)) {
             ReceiverStore store = new ReceiverStore(staging, chunk, TimeUnit.SECONDS.toNanos(1),
                     TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(60));
-            ChannelReceiver channel = TcpChannel.FACTORY.openReceiver(config, staging, store);
+            ChannelReceiver channel = TcpChannel.FACTORY.openReceiver(ChannelSettingsOf.config(config), staging, store);
             try {
                 List<ObjectKey> keys = PdPair.keys("late", 1);
                 AllocRequest req = new AllocRequest(List.of(keys.get(0).toCanonicalString()), 4, new long[] {chunk},
@@ -344,7 +345,8 @@ class TcpAdapterTest {
                     return store.onBatchLanded(senderId, batchId);
                 }
             };
-            ChannelReceiver channel = TcpChannel.FACTORY.openReceiver(config, staging, watched);
+            ChannelReceiver channel = TcpChannel.FACTORY.openReceiver(ChannelSettingsOf.config(config), staging,
+                    watched);
             ReceiverStore.Fencer fencer = new ReceiverStore.Fencer() {
                 @Override
                 public ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {

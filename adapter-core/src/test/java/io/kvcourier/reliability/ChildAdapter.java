@@ -3,6 +3,7 @@ package io.kvcourier.reliability;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.tcp.TcpChannel;
@@ -33,12 +34,12 @@ public final class ChildAdapter {
             CountDownLatch never = new CountDownLatch(1);
             TransferChannelFactory held = new TransferChannelFactory() {
                 @Override
-                public ChannelSender openSender(PdL2AdapterConfig c, StagingBuffer s) throws ChannelException {
+                public ChannelSender openSender(ChannelSettings c, StagingBuffer s) throws ChannelException {
                     return TcpChannel.FACTORY.openSender(c, s);
                 }
 
                 @Override
-                public ChannelReceiver openReceiver(PdL2AdapterConfig c, StagingBuffer s, LandingListener l)
+                public ChannelReceiver openReceiver(ChannelSettings c, StagingBuffer s, LandingListener l)
                         throws ChannelException {
                     return TcpChannel.FACTORY.openReceiver(c, s, new LandingListener() {
                         @Override

@@ -3,10 +3,10 @@ package io.kvcourier.reliability;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.tcp.TcpChannel;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 
 import java.util.concurrent.CountDownLatch;
@@ -24,14 +24,14 @@ final class TcpReceiverRestartTestSupport {
         volatile boolean armed;
 
         @Override
-        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            return TcpChannel.FACTORY.openSender(config, staging);
+        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
+            return TcpChannel.FACTORY.openSender(settings, staging);
         }
 
         @Override
-        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
                 throws ChannelException {
-            return TcpChannel.FACTORY.openReceiver(config, staging, new LandingListener() {
+            return TcpChannel.FACTORY.openReceiver(settings, staging, new LandingListener() {
                 @Override
                 public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
                     if (armed) {

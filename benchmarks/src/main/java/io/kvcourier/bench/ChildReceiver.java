@@ -1,8 +1,6 @@
 package io.kvcourier.bench;
 
 import io.kvcourier.channel.ChannelReceiver;
-import io.kvcourier.channel.TransferChannels;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireCodec;
@@ -120,10 +118,10 @@ public final class ChildReceiver {
 
     private static void channel(String kind, long pageBytes, int pages, PrintStream out, BufferedReader in)
             throws Exception {
-        PdL2AdapterConfig config = TcpChannelSuite.config("receiver", kind, pageBytes, pages);
         try (StagingBuffer staging = new StagingBuffer(pageBytes * pages)) {
             staging.fixPageSize(pageBytes);
-            ChannelReceiver receiver = TransferChannels.factoryFor(config).openReceiver(config, staging, AdmitAll.INSTANCE);
+            ChannelReceiver receiver = TcpChannelSuite.factory(kind).openReceiver(TcpChannelSuite.SETTINGS, staging,
+                    AdmitAll.INSTANCE);
             HexFormat hex = HexFormat.of();
             out.println("READY");
             String line;

@@ -2,10 +2,10 @@ package io.kvcourier.bench;
 
 import io.kvcourier.bench.Metric.Anchor;
 import io.kvcourier.bench.Metric.Better;
+import io.kvcourier.channel.ChannelKind;
 import io.kvcourier.channel.TransferChannels;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.notify.ProxyListener;
-import io.kvcourier.pd.ChannelKind;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;

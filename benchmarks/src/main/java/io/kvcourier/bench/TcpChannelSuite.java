@@ -2,11 +2,12 @@ package io.kvcourier.bench;
 
 import io.kvcourier.bench.Metric.Better;
 import io.kvcourier.channel.ChannelConnection;
+import io.kvcourier.channel.ChannelKind;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
+import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.TransferChannels;
 import io.kvcourier.channel.WriteBatch;
-import io.kvcourier.pd.ChannelKind;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.WireCodec;
 
@@ -15,10 +16,10 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,23 +33,13 @@ final class TcpChannelSuite {
     private TcpChannelSuite() {
     }
 
-    static PdL2AdapterConfig config(String role, String kind, long pageBytes, int pages) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("type", "pd");
-        m.put("role", role);
-        m.put("peer_host", "127.0.0.1");
-        m.put("bind_host", "127.0.0.1");
-        // The suite does the channel handshake itself; a sender's ports only need to be valid.
-        int port = "sender".equals(role) ? 1 : 0;
-        m.put("peer_init_port", List.of(port));
-        m.put("peer_alloc_port", List.of(port));
-        m.put("transfer_channel", kind);
-        m.put("buffer_size", pageBytes * pages);
-        m.put("chunk_bytes", pageBytes);
-        m.put("proxy_port", 0);
-        m.put("transfer_timeout_sec", 30);
-        m.put("handshake_timeout_sec", 30);
-        return PdL2AdapterConfig.fromMap(m);
+    /** Both halves' channel settings: loopback, a 30 s handshake, a 5 s shutdown, the device defaults. */
+    static final ChannelSettings SETTINGS = new ChannelSettings("127.0.0.1", "127.0.0.1", Duration.ofSeconds(30),
+            Duration.ofSeconds(5), 2, "", 1, -1);
+
+    /** The channel named {@code kind}, as {@code transfer_channel} names it ({@code tcp}, {@code verbs}). */
+    static TransferChannelFactory factory(String kind) {
+        return TransferChannels.factoryFor(List.of(ChannelKind.valueOf(kind.toUpperCase(Locale.ROOT))), kind);
     }
 
     /** Alternating measurement slices per implementation and case; the median slice is reported. */
@@ -167,9 +158,8 @@ final class TcpChannelSuite {
             local = new StagingBuffer(size * batch);
             child.expect("READY");
             local.fixPageSize(size);
-            PdL2AdapterConfig config = config("sender", kind, size, batch);
             HexFormat hex = HexFormat.of();
-            sender = TransferChannels.factoryFor(config).openSender(config, local);
+            sender = factory(kind).openSender(SETTINGS, local);
             ChannelSender.Handshake hs = sender.beginConnect("bench-sender-" + ProcessHandle.current().pid());
             child.send("HS " + hex.formatHex(WireCodec.encode(hs.request())));
             connection = hs.complete(WireCodec.decode(hex.parseHex(child.expect("HS "))));

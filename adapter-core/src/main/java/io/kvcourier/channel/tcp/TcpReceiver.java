@@ -6,8 +6,8 @@ import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
@@ -114,26 +114,27 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     final AtomicLong committedBatches = new AtomicLong();
     final AtomicLong bytesReceived = new AtomicLong();
 
-    TcpReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener) throws ChannelException {
+    TcpReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener) throws ChannelException {
         this.staging = staging;
         this.listener = listener;
-        this.handshakeNanos = config.handshakeTimeout().toNanos();
-        this.shutdownNanos = config.shutdownTimeout().toNanos();
-        this.advertisedHost = isWildcard(config.bindHost()) ? config.peerHost() : config.bindHost();
+        this.handshakeNanos = settings.handshakeTimeout().toNanos();
+        this.shutdownNanos = settings.shutdownTimeout().toNanos();
+        this.advertisedHost = isWildcard(settings.bindHost()) ? settings.peerHost() : settings.bindHost();
         ServerSocketChannel srv = null;
         Selector sel = null;
         try {
             srv = ServerSocketChannel.open();
             srv.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
-            srv.bind(isWildcard(config.bindHost()) ? new InetSocketAddress(0)
-                    : new InetSocketAddress(config.bindHost(), 0), 2 * MAX_UNAUTHENTICATED);
+            srv.bind(isWildcard(settings.bindHost()) ? new InetSocketAddress(0)
+                    : new InetSocketAddress(settings.bindHost(), 0), 2 * MAX_UNAUTHENTICATED);
             srv.configureBlocking(false);
             sel = Selector.open();
             srv.register(sel, SelectionKey.OP_ACCEPT);
             this.port = ((InetSocketAddress) srv.getLocalAddress()).getPort();
         } catch (IOException | RuntimeException e) {
             CloseHelper.closeOnFailure(e, sel, srv); // reverse order of opening
-            throw new ChannelException("tcp receiver cannot listen on bind_host '" + config.bindHost() + "': " + e, e);
+            throw new ChannelException("tcp receiver cannot listen on bind_host '" + settings.bindHost() + "': " + e,
+                    e);
         }
         this.server = srv;
         this.selector = sel;

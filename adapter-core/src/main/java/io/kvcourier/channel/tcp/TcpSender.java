@@ -8,8 +8,8 @@ import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.WriteBatch;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
@@ -99,11 +99,11 @@ final class TcpSender implements ChannelSender, Agent {
     /** Completions gathered during a duty cycle, run outside the connections' locks; progress thread only. */
     private final Completions done = new Completions();
 
-    TcpSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
+    TcpSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
         this.staging = staging;
         this.regions = new LocalRegions(staging.segment());
-        this.shutdownNanos = config.shutdownTimeout().toNanos();
-        this.connectTimeoutMs = Math.max(1, config.handshakeTimeout().toMillis());
+        this.shutdownNanos = settings.shutdownTimeout().toNanos();
+        this.connectTimeoutMs = Math.max(1, settings.handshakeTimeout().toMillis());
         try {
             this.selector = Selector.open();
         } catch (IOException e) {

@@ -3,9 +3,9 @@ package io.kvcourier.channel.verbs;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.TransferChannelFactory;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 
 /**
@@ -19,14 +19,14 @@ public final class VerbsChannel {
     /** The factory the adapter uses for {@code verbs}. */
     public static final TransferChannelFactory FACTORY = new TransferChannelFactory() {
         @Override
-        public ChannelSender openSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-            return new VerbsSender(config, staging);
+        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
+            return new VerbsSender(settings, staging);
         }
 
         @Override
-        public ChannelReceiver openReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener)
+        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
                 throws ChannelException {
-            return new VerbsReceiver(config, staging, listener);
+            return new VerbsReceiver(settings, staging, listener);
         }
     };
 

@@ -2,8 +2,8 @@ package io.kvcourier.channel.verbs;
 
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
@@ -38,12 +38,12 @@ final class VerbsReceiver implements ChannelReceiver {
     private final List<ReceiverLink> sessions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    VerbsReceiver(PdL2AdapterConfig config, StagingBuffer staging, LandingListener listener) throws ChannelException {
+    VerbsReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener) throws ChannelException {
         this.staging = staging;
         this.listener = listener;
-        this.handshakeTimeout = config.handshakeTimeout();
-        this.shutdownTimeout = config.shutdownTimeout();
-        this.endpoint = VerbsEndpoint.open("receiver", config.rdmaDevice(), config.rdmaPort(), config.gidIndex(),
+        this.handshakeTimeout = settings.handshakeTimeout();
+        this.shutdownTimeout = settings.shutdownTimeout();
+        this.endpoint = VerbsEndpoint.open("receiver", settings.rdmaDevice(), settings.rdmaPort(), settings.gidIndex(),
                 staging.segment());
     }
 

@@ -3,7 +3,7 @@ package io.kvcourier.channel.verbs;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
-import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
@@ -26,11 +26,11 @@ final class VerbsSender implements ChannelSender {
     private final Duration shutdownTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    VerbsSender(PdL2AdapterConfig config, StagingBuffer staging) throws ChannelException {
-        this.numQps = config.numQps();
-        this.handshakeTimeout = config.handshakeTimeout();
-        this.shutdownTimeout = config.shutdownTimeout();
-        this.endpoint = VerbsEndpoint.open("sender", config.rdmaDevice(), config.rdmaPort(), config.gidIndex(),
+    VerbsSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
+        this.numQps = settings.numQps();
+        this.handshakeTimeout = settings.handshakeTimeout();
+        this.shutdownTimeout = settings.shutdownTimeout();
+        this.endpoint = VerbsEndpoint.open("sender", settings.rdmaDevice(), settings.rdmaPort(), settings.gidIndex(),
                 staging.segment());
     }
 

@@ -2,11 +2,12 @@ package io.kvcourier.channel.tcp;
 
 import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelKind;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.TransferChannels;
 import io.kvcourier.channel.WriteBatch;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.MockInitRequest;
@@ -27,12 +28,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -64,24 +64,13 @@ class TcpChannelTest {
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    static PdL2AdapterConfig config(double handshakeSec) {
-        return config(handshakeSec, "127.0.0.1");
+    static ChannelSettings settings(double handshakeSec) {
+        return settings(handshakeSec, "127.0.0.1");
     }
 
-    static PdL2AdapterConfig config(double handshakeSec, String bindHost) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("type", "pd");
-        m.put("role", "receiver");
-        m.put("peer_host", "127.0.0.1");
-        m.put("peer_init_port", List.of(0));
-        m.put("peer_alloc_port", List.of(0));
-        m.put("transfer_channel", "tcp");
-        m.put("bind_host", bindHost);
-        m.put("buffer_size", (long) PAGES * PAGE);
-        m.put("handshake_timeout_sec", handshakeSec);
-        m.put("transfer_timeout_sec", 5);
-        m.put("shutdown_timeout_sec", 5);
-        return PdL2AdapterConfig.fromMap(m);
+    static ChannelSettings settings(double handshakeSec, String bindHost) {
+        return new ChannelSettings(bindHost, "127.0.0.1", Duration.ofNanos(Math.round(handshakeSec * 1e9)),
+                Duration.ofSeconds(5), 2, "", 1, -1);
     }
 
     private <T extends AutoCloseable> T closing(T c) {
@@ -104,11 +93,11 @@ class TcpChannelTest {
     }
 
     private TcpReceiver receiver(StagingBuffer staging, LandingListener listener, double handshakeSec) throws Exception {
-        return closing(new TcpReceiver(config(handshakeSec), staging, listener));
+        return closing(new TcpReceiver(settings(handshakeSec), staging, listener));
     }
 
     private TcpSender sender(StagingBuffer staging) throws Exception {
-        return closing(new TcpSender(config(5), staging));
+        return closing(new TcpSender(settings(5), staging));
     }
 
     private static TcpConnection connect(TcpSender sender, TcpReceiver receiver, String senderId) throws Exception {
@@ -179,8 +168,8 @@ class TcpChannelTest {
 
     @Test
     void tcpIsSelectedForTransferChannelTcp() {
-        assertThat(TransferChannels.unsupportedReason(io.kvcourier.pd.ChannelKind.TCP)).isNull();
-        assertThat(TransferChannels.factoryFor(config(5))).isSameAs(TcpChannel.FACTORY);
+        assertThat(TransferChannels.unsupportedReason(ChannelKind.TCP)).isNull();
+        assertThat(TransferChannels.factoryFor(List.of(ChannelKind.TCP), "tcp")).isSameAs(TcpChannel.FACTORY);
     }
 
     @Test
@@ -214,7 +203,7 @@ class TcpChannelTest {
         StagingBuffer local = randomStaging();
         StagingBuffer remote = staging();
         Allocations alloc = new Allocations().allow("alice", 0, 0);
-        TcpReceiver receiver = closing(new TcpReceiver(config(5, "0.0.0.0"), remote, alloc));
+        TcpReceiver receiver = closing(new TcpReceiver(settings(5, "0.0.0.0"), remote, alloc));
         TcpInitResponse init = (TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "x"));
         assertThat(init.host()).as("peer_host, the receiver's own address").isEqualTo("127.0.0.1");
         connect(sender(local), receiver, "alice").write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE}))
@@ -287,7 +276,7 @@ class TcpChannelTest {
             writers.add(Thread.ofVirtual().start(() -> futures.add(conn.write(b))));
         }
         for (Thread t : writers) {
-            assertThat(t.join(java.time.Duration.ofSeconds(WAIT_S))).isTrue();
+            assertThat(t.join(Duration.ofSeconds(WAIT_S))).isTrue();
         }
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(WAIT_S, TimeUnit.SECONDS);
 
@@ -808,7 +797,7 @@ class TcpChannelTest {
         }
         assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
         for (Thread t : threads) {
-            assertThat(t.join(java.time.Duration.ofSeconds(WAIT_S))).isTrue();
+            assertThat(t.join(Duration.ofSeconds(WAIT_S))).isTrue();
         }
         assertThat(failed.get()).isZero();
         assertThat(landed.get()).isEqualTo(writers * perWriter);
@@ -830,8 +819,8 @@ class TcpChannelTest {
             local.fixPageSize(PAGE);
             remote.fixPageSize(PAGE);
             Allocations alloc = new Allocations().allow("alice", 0, 0).allow("alice", 1, 1);
-            TcpReceiver receiver = new TcpReceiver(config(5), remote, alloc);
-            TcpSender sender = new TcpSender(config(5), local);
+            TcpReceiver receiver = new TcpReceiver(settings(5), remote, alloc);
+            TcpSender sender = new TcpSender(settings(5), local);
             TcpConnection conn = connect(sender, receiver, "alice");
             conn.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
             TcpConnection other = connect(sender, receiver, "alice");

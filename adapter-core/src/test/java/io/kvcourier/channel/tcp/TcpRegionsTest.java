@@ -100,8 +100,8 @@ class TcpRegionsTest {
         MemorySegment pool = arena.allocate(8L * PAGE, 4096);
         fillRandom(pool, 0, pool.byteSize());
         StagingBuffer remote = staging();
-        TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.config(5), remote, admitAll()));
-        TcpSender sender = closing(new TcpSender(TcpChannelTest.config(5), local));
+        TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.settings(5), remote, admitAll()));
+        TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), local));
         sender.registerRegion(7, pool);
         TcpConnection conn = connect(sender, receiver);
         // Entries at arbitrary offsets of the region (not page aligned), small and large, between staging entries.
@@ -123,7 +123,7 @@ class TcpRegionsTest {
 
     @Test
     void registrationRefusesWhatTheProgressThreadCannotRead() throws Exception {
-        TcpSender sender = closing(new TcpSender(TcpChannelTest.config(5), staging()));
+        TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), staging()));
         Arena shared = closing(Arena.ofShared());
         MemorySegment ok = shared.allocate(PAGE);
         assertThatThrownBy(() -> sender.registerRegion(0, ok)).isInstanceOf(ChannelException.class)
@@ -138,7 +138,7 @@ class TcpRegionsTest {
         sender.registerRegion(1, ok);
         assertThatThrownBy(() -> sender.registerRegion(1, ok)).isInstanceOf(ChannelException.class)
                 .hasMessageContaining("already registered");
-        TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.config(5), staging(), admitAll()));
+        TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.settings(5), staging(), admitAll()));
         TcpConnection conn = connect(sender, receiver);
         WriteBatch outside = new WriteBatch(new int[] {1}, new long[] {10}, new int[] {0}, new long[] {PAGE}, PAGE);
         assertThatThrownBy(() -> conn.write(outside).get(WAIT_S, TimeUnit.SECONDS)).cause()
@@ -166,8 +166,8 @@ class TcpRegionsTest {
                 fillRandom(big, o, PAGE);
             }
             StagingBuffer remote = staging();
-            TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.config(5), remote, admitAll()));
-            TcpSender sender = closing(new TcpSender(TcpChannelTest.config(5), staging()));
+            TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.settings(5), remote, admitAll()));
+            TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), staging()));
             sender.registerRegion(3, big);
             TcpConnection conn = connect(sender, receiver);
             conn.write(new WriteBatch(new int[] {3, 3, 3, 3, 3}, offsets, new int[] {0, 1, 2, 3, 4},
@@ -193,7 +193,7 @@ class TcpRegionsTest {
         int entries = 8; // 32 MiB: far more than the socket buffers take
         Arena arena = closing(Arena.ofShared());
         MemorySegment pool = arena.allocate(entry * entries, 4096);
-        TcpSender sender = closing(new TcpSender(TcpChannelTest.config(5), staging()));
+        TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), staging()));
         sender.registerRegion(9, pool);
         try (ServerSocket stuck = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CountDownLatch started = new CountDownLatch(1);

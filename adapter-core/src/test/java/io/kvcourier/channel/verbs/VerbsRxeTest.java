@@ -3,9 +3,9 @@ package io.kvcourier.channel.verbs;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.WriteBatch;
-import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.verbs.Verbs;
 import io.kvcourier.verbs.gen.verbs_h;
@@ -51,14 +51,11 @@ class VerbsRxeTest {
         assumeTrue(Verbs.isAvailable(), () -> "no RDMA device: " + Verbs.unavailabilityCause());
     }
 
-    static PdL2AdapterConfig config(String role) {
-        Map<String, Object> m = VerbsStartupTest.config(role);
-        int s = (int) Math.ceil(SCALE);
-        m.put("handshake_timeout_sec", 10 * s);
-        m.put("transfer_timeout_sec", 10 * s);
-        m.put("allocation_timeout_sec", 10 * s);
-        m.put("shutdown_timeout_sec", 5 * s);
-        return PdL2AdapterConfig.fromMap(m);
+    /** Either half's settings: loopback, the first active device, deadlines scaled for rxe. */
+    static ChannelSettings settings() {
+        long s = (long) Math.ceil(SCALE);
+        return new ChannelSettings("127.0.0.1", "127.0.0.1", Duration.ofSeconds(10 * s), Duration.ofSeconds(5 * s),
+                2, "", 1, -1);
     }
 
     /** Records landings; each check runs at the moment the receiver commits, so it sees what had landed. */
@@ -99,8 +96,8 @@ class VerbsRxeTest {
         Pair() throws ChannelException {
             senderStaging.fixPageSize(PAGE);
             receiverStaging.fixPageSize(PAGE);
-            receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), receiverStaging, landings);
-            sender = (VerbsSender) VerbsChannel.FACTORY.openSender(config("sender"), senderStaging);
+            receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(settings(), receiverStaging, landings);
+            sender = (VerbsSender) VerbsChannel.FACTORY.openSender(settings(), senderStaging);
         }
 
         ChannelConnection connect(String senderId) throws ChannelException {
@@ -314,8 +311,8 @@ class VerbsRxeTest {
                     return true;
                 }
             };
-            VerbsReceiver receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(config("receiver"), r, commitAll);
-            VerbsSender sender = (VerbsSender) VerbsChannel.FACTORY.openSender(config("sender"), s);
+            VerbsReceiver receiver = (VerbsReceiver) VerbsChannel.FACTORY.openReceiver(settings(), r, commitAll);
+            VerbsSender sender = (VerbsSender) VerbsChannel.FACTORY.openSender(settings(), s);
             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
             int region = 0;
             if (fromRegion) {

@@ -1,9 +1,10 @@
 package io.kvcourier.channel.verbs;
 
 import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelKind;
+import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.TransferChannels;
 import io.kvcourier.channel.tcp.TcpChannel;
-import io.kvcourier.pd.ChannelKind;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
@@ -11,6 +12,7 @@ import io.kvcourier.verbs.Verbs;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,9 +63,10 @@ class VerbsStartupTest {
     @Test
     void theFactoryItselfRefusesWithTheCause() {
         assumeFalse(Verbs.isAvailable(), "this machine has an RDMA device");
-        PdL2AdapterConfig config = PdL2AdapterConfig.fromMap(config("sender"));
+        ChannelSettings settings = new ChannelSettings("127.0.0.1", "127.0.0.1", Duration.ofSeconds(10),
+                Duration.ofSeconds(5), 2, "", 1, -1);
         try (StagingBuffer staging = new StagingBuffer(1 << 20)) {
-            assertThatThrownBy(() -> VerbsChannel.FACTORY.openSender(config, staging))
+            assertThatThrownBy(() -> VerbsChannel.FACTORY.openSender(settings, staging))
                     .isInstanceOf(ChannelException.class)
                     .hasMessage("RDMA verbs unavailable: " + Verbs.unavailabilityCause());
         }
@@ -91,7 +94,8 @@ class VerbsStartupTest {
         m.put("transfer_channel", "nixl");
         m.put("nixl_backends", List.of("rdma", "tcp"));
         PdL2AdapterConfig config = PdL2AdapterConfig.fromMap(m);
-        assertThat(TransferChannels.factoryFor(config)).isSameAs(TcpChannel.FACTORY);
+        assertThat(TransferChannels.factoryFor(config.channelPreferences(), config.transferChannel()))
+                .isSameAs(TcpChannel.FACTORY);
         try (PdL2Adapter a = PdL2Adapter.create(config)) {
             assertThat(a.reportStatus()).containsEntry("is_healthy", true);
         }

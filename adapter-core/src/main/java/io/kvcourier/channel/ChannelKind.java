@@ -1,8 +1,9 @@
-package io.kvcourier.pd;
+package io.kvcourier.channel;
 
 /**
- * A transfer channel implementation. {@link PdL2AdapterConfig#channelPreferences()} lists them in the
- * order the adapter tries them; it takes the first one the machine supports.
+ * A transfer channel implementation. The adapter's configuration lists them in the order to try
+ * ({@code PdL2AdapterConfig.channelPreferences()}); {@link TransferChannels#factoryFor} takes the first one the
+ * machine supports.
  */
 public enum ChannelKind {
     /** In-process copy between two adapters of the same JVM ({@code transfer_channel: mock_memory}). */
