@@ -68,6 +68,7 @@ class MockInitResponse(PDMsgBase):
 class TcpInitRequest(PDMsgBase):
     version: int
     sender_id: str
+    data_version: int = 2  # highest tcp data-connection version the sender speaks (2: absent, an older sender)
 
 
 class TcpInitResponse(PDMsgBase):
@@ -76,6 +77,7 @@ class TcpInitResponse(PDMsgBase):
     port: int
     session_token: bytes
     page_size: int
+    data_version: int = 2  # tcp data-connection version chosen (2: absent, an older receiver)
 
 
 class VerbsInitRequest(PDMsgBase):

@@ -49,7 +49,8 @@ public interface ChannelConnection extends AutoCloseable {
     /**
      * Sends one control request over this connection. The bytes are copied or consumed before this returns.
      * The reply comes to {@code sink} with the same {@code exchangeId}, at most once, on any thread; a request
-     * whose connection closes first is never answered (the caller keeps its own deadline).
+     * whose connection closes first is never answered: a channel that knows it tells {@link
+     * ControlReplySink#onConnectionLost} instead (tcp does), else the caller's own deadline ends the exchange.
      *
      * @param exchangeId the caller's id for the exchange, echoed with the reply
      * @return false when the request was not sent (the connection is closed or does not carry control)

@@ -13,4 +13,12 @@ public interface ControlReplySink {
      * during the call. Must not block.
      */
     void onControlReply(long exchangeId, byte[] bytes, int offset, int length);
+
+    /**
+     * The connection closed before exchange {@code exchangeId} was answered: no reply will come. Called at most once
+     * per exchange, instead of {@link #onControlReply}, on any thread; must not block. Channels that cannot tell
+     * (the default does nothing) leave the exchange to the caller's deadline.
+     */
+    default void onConnectionLost(long exchangeId, String why) {
+    }
 }

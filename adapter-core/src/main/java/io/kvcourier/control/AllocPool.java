@@ -75,6 +75,8 @@ public final class AllocPool implements ControlAgent.Duty {
     private long probeWindow = FIRST_PROBE_NANOS;
     private long generation;
     private boolean closed;
+    /** Keep one socket open even with nothing to send (see {@link #keepConnected}). */
+    private boolean keepConnected;
 
     /**
      * @param agent      the control agent that owns the sockets (this pool must be added to it)
@@ -142,6 +144,19 @@ public final class AllocPool implements ControlAgent.Duty {
         }
         waiting.add(x);
         grow();
+    }
+
+    /**
+     * Control thread: keeps at least one socket connected (proven with the probe, then idle), even while no exchange
+     * goes through this pool — when the allocations travel in-band on the data connection, this socket's ZMTP
+     * heartbeats and connection events are still what tells the sender that the receiver is gone. A probe that is not
+     * answered is retried on a fresh socket as the probe windows say.
+     */
+    public void keepConnected() {
+        keepConnected = true;
+        if (!closed && dealers.isEmpty()) {
+            open();
+        }
     }
 
     /** Opens another socket (to be proven) when exchanges wait and the pool may grow. */
@@ -292,6 +307,10 @@ public final class AllocPool implements ControlAgent.Duty {
         }
         if (!waiting.isEmpty()) {
             grow();
+        }
+        if (keepConnected && !closed && dealers.isEmpty()) {
+            open();
+            work++;
         }
         return work;
     }

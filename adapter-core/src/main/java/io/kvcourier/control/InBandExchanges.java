@@ -35,7 +35,17 @@ public final class InBandExchanges implements ControlAgent.Duty {
     private final WireEncoder encoder;
     /** In flight, oldest first; few at once (at most the in-flight allocations of every rank). */
     private final ArrayList<Pending> pending = new ArrayList<>();
-    private final ControlReplySink sink = this::onReply;
+    private final ControlReplySink sink = new ControlReplySink() {
+        @Override
+        public void onControlReply(long exchangeId, byte[] bytes, int offset, int length) {
+            onReply(exchangeId, bytes, offset, length);
+        }
+
+        @Override
+        public void onConnectionLost(long exchangeId, String why) {
+            agent.execute(() -> lost(exchangeId, why));
+        }
+    };
     private long nextId = 1;
     /** Exchanges sent so far (written by the control thread only). */
     private volatile long sent;
@@ -117,6 +127,18 @@ public final class InBandExchanges implements ControlAgent.Duty {
             }
         }
         // Late: its exchange already failed (deadline, lost connection); nothing waits for it.
+    }
+
+    /** Control thread: the connection of exchange {@code id} closed before its reply; every exchange on it fails. */
+    private void lost(long id, String why) {
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            if (p.id == id) {
+                connectionLost(p.connection, why);
+                return;
+            }
+        }
+        // Already answered, expired or failed.
     }
 
     /**

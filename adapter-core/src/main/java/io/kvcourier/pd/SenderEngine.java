@@ -900,6 +900,10 @@ final class SenderEngine implements AutoCloseable {
             return;
         }
         peer.connection = c;
+        if (inBandControl && c.carriesControl()) {
+            // Allocations go in-band: the alloc port's socket stays connected only to notice a lost receiver.
+            peer.alloc.keepConnected();
+        }
         for (SenderBatch b; (b = peer.awaitingConnection.poll()) != null; ) {
             issueWrite(b);
         }

@@ -59,18 +59,21 @@ enum MessageType {
         }
     },
     TCP_INIT_REQUEST(TcpInitRequest.TAG, TcpInitRequest.class,
-            Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR)) {
+            Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR),
+            Field.optional("data_version", Kind.I32, TcpInitRequest.DEFAULT_DATA_VERSION)) {
         @Override
         PdMessage build(Object[] v) {
-            return new TcpInitRequest((Integer) v[0], (String) v[1]);
+            return new TcpInitRequest((Integer) v[0], (String) v[1], (Integer) v[2]);
         }
     },
     TCP_INIT_RESPONSE(TcpInitResponse.TAG, TcpInitResponse.class,
             Field.required("version", Kind.I32), Field.required("host", Kind.STR), Field.required("port", Kind.I32),
-            Field.required("session_token", Kind.BIN), Field.required("page_size", Kind.I64)) {
+            Field.required("session_token", Kind.BIN), Field.required("page_size", Kind.I64),
+            Field.optional("data_version", Kind.I32, TcpInitRequest.DEFAULT_DATA_VERSION)) {
         @Override
         PdMessage build(Object[] v) {
-            return new TcpInitResponse((Integer) v[0], (String) v[1], (Integer) v[2], (byte[]) v[3], (Long) v[4]);
+            return new TcpInitResponse((Integer) v[0], (String) v[1], (Integer) v[2], (byte[]) v[3], (Long) v[4],
+                    (Integer) v[5]);
         }
     },
     VERBS_INIT_REQUEST(VerbsInitRequest.TAG, VerbsInitRequest.class,

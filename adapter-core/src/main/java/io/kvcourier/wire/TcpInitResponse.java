@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param port         data listener port, 1..65535 (0 is accepted only as "not bound")
  * @param sessionToken per-handshake secret; copied in and out
  * @param pageSize     receiver page size, in bytes
+ * @param dataVersion  the tcp data-connection version both ends talk on the connection this token opens (the
+ *                     lower of the sender's and the receiver's; {@link TcpInitRequest#DEFAULT_DATA_VERSION} when
+ *                     absent: a receiver from before the field)
  */
-public record TcpInitResponse(int version, String host, int port, byte[] sessionToken, long pageSize)
+public record TcpInitResponse(int version, String host, int port, byte[] sessionToken, long pageSize, int dataVersion)
         implements HandshakeMessage {
 
     /** The wire tag. */
@@ -25,6 +28,11 @@ public record TcpInitResponse(int version, String host, int port, byte[] session
         Checks.range(port, 0, 65_535, "port");
         sessionToken = Checks.notNull(sessionToken, "session_token").clone();
         Checks.nonNegative(pageSize, "page_size");
+    }
+
+    /** A reply from a receiver that speaks tcp data version {@link TcpInitRequest#DEFAULT_DATA_VERSION} only. */
+    public TcpInitResponse(int version, String host, int port, byte[] sessionToken, long pageSize) {
+        this(version, host, port, sessionToken, pageSize, TcpInitRequest.DEFAULT_DATA_VERSION);
     }
 
     @Override
@@ -45,17 +53,18 @@ public record TcpInitResponse(int version, String host, int port, byte[] session
     @Override
     public boolean equals(Object o) {
         return o instanceof TcpInitResponse r && version == r.version && port == r.port && pageSize == r.pageSize
-                && host.equals(r.host) && Arrays.equals(sessionToken, r.sessionToken);
+                && dataVersion == r.dataVersion && host.equals(r.host) && Arrays.equals(sessionToken, r.sessionToken);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(version, host, port, Arrays.hashCode(sessionToken), pageSize);
+        return Objects.hash(version, host, port, Arrays.hashCode(sessionToken), pageSize, dataVersion);
     }
 
     @Override
     public String toString() {
         return "TcpInitResponse[version=" + version + ", host=" + host + ", port=" + port
-                + ", sessionToken=<" + sessionToken.length + " bytes>, pageSize=" + pageSize + "]";
+                + ", sessionToken=<" + sessionToken.length + " bytes>, pageSize=" + pageSize + ", dataVersion=" + dataVersion
+                + "]";
     }
 }

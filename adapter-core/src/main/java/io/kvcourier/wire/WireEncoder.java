@@ -91,7 +91,16 @@ public final class WireEncoder {
                 strList(m.keys(), "keys");
             }
             case MockInitRequest m -> versionAndSender(MessageType.MOCK_INIT_REQUEST, m.version(), m.senderId());
-            case TcpInitRequest m -> versionAndSender(MessageType.TCP_INIT_REQUEST, m.version(), m.senderId());
+            case TcpInitRequest m -> {
+                MessageType t = MessageType.TCP_INIT_REQUEST;
+                header(t, 3);
+                key(t, 0);
+                integer(m.version());
+                key(t, 1);
+                str(m.senderId(), "sender_id");
+                key(t, 2);
+                integer(m.dataVersion());
+            }
             case MockInitResponse m -> {
                 MessageType t = MessageType.MOCK_INIT_RESPONSE;
                 header(t, 3);
@@ -104,7 +113,7 @@ public final class WireEncoder {
             }
             case TcpInitResponse m -> {
                 MessageType t = MessageType.TCP_INIT_RESPONSE;
-                header(t, 5);
+                header(t, 6);
                 key(t, 0);
                 integer(m.version());
                 key(t, 1);
@@ -115,6 +124,8 @@ public final class WireEncoder {
                 bin(m.sessionTokenArray(), "session_token");
                 key(t, 4);
                 integer(m.pageSize());
+                key(t, 5);
+                integer(m.dataVersion());
             }
             case VerbsInitRequest m -> {
                 MessageType t = MessageType.VERBS_INIT_REQUEST;

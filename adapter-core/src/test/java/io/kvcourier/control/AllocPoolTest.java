@@ -110,6 +110,34 @@ class AllocPoolTest {
         return ((AllocRequest) m).keys().get(0);
     }
 
+    /**
+     * With every allocation in-band the pool sends nothing, yet it keeps one socket connected: its probe goes out
+     * unasked (again on a fresh socket when unanswered) and, once proven, the end of its connection reports the
+     * receiver lost.
+     */
+    @Test
+    void aPoolKeptConnectedProbesWithoutRequestsAndReportsTheReceiverLost() throws Exception {
+        CompletableFuture<String> lost = new CompletableFuture<>();
+        CompletableFuture<AllocPool> made = new CompletableFuture<>();
+        agent.execute(() -> {
+            AllocPool p = new AllocPool(agent, endpoint, "sender-test", ControlSecurity.NONE, 2, new WireEncoder(),
+                    Heartbeat.NONE, lost::complete);
+            agent.add(p);
+            p.keepConnected();
+            made.complete(p);
+        });
+        made.get(10, TimeUnit.SECONDS);
+        Received first = receive();
+        assertThat(first.message).isEqualTo(new CancelNotif("", List.of())); // the probe, left unanswered
+        Received second = receive();
+        assertThat(second.message).isEqualTo(new CancelNotif("", List.of()));
+        assertThat(second.id()).as("retried on a fresh socket").isNotEqualTo(first.id());
+        reply(second, new AllocResponse(new int[0]));
+        assertThat(lost).isNotDone();
+        router.close(); // the receiver goes away
+        assertThat(lost.get(10, TimeUnit.SECONDS)).contains("ended");
+    }
+
     @Test
     void repliesInAnyOrderReachTheExchangeThatAskedEachOnItsOwnSocket() throws Exception {
         AllocPool pool = pool(3);

@@ -15,7 +15,9 @@ import io.kvcourier.staging.StagingBuffer;
  * frames: a descriptor block (batch id, entry count, each entry's remote page and length, a commit flag on the
  * batch's last frame) followed by the pages' bytes. The receiver admits each descriptor block once against the
  * sender's live allocation, reads the payload straight into its own staging pages, commits when the flagged
- * frame is complete and answers with an ACK. Frame format: {@link TcpFrames}.
+ * frame is complete and answers with an ACK. When both ends are kvcourier with in-band control (data version 3,
+ * chosen in the handshake), the sender's allocation exchanges travel on the same connection as CONTROL and
+ * CONTROL_REPLY frames between batches instead of through the ZMQ alloc port. Frame format: {@link TcpFrames}.
  *
  * <p>Threads: each side has one platform progress thread (an {@link io.kvcourier.agent.AgentRunner} duty cycle
  * blocking in an NIO selector) that does all socket I/O after the connect; completions reach the tasks by

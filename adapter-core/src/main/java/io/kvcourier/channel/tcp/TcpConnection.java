@@ -5,6 +5,7 @@ import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ControlReplySink;
 import io.kvcourier.channel.WriteBatch;
 
 import java.io.IOException;
@@ -46,6 +47,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * lie next to each other in local memory in one write), and runs of smaller ones are packed into the bounce
  * buffer again. With room in the socket buffer, a batch costs one write per run of neighbouring large entries,
  * plus one.
+ *
+ * <p><b>Control (data version {@value TcpFrames#VERSION_CONTROL}).</b> {@link #sendControl} appends a CONTROL frame
+ * to an outbox under its own short lock, notes the exchange's sink and, when the connection is idle, writes it right
+ * there with a non-blocking write (else the progress thread does, as soon as no batch is half-sent: control frames go
+ * between batches only). Replies are read with the ACKs on the progress thread and handed to their sink; when the
+ * connection closes, every exchange still unanswered is reported lost to its sink. Once warm, neither allocates.
  */
 public final class TcpConnection implements ChannelConnection {
     private static final System.Logger LOG = System.getLogger(TcpConnection.class.getName());
@@ -56,6 +63,10 @@ public final class TcpConnection implements ChannelConnection {
     /** The bounce buffer: a full descriptor block and the lead payload. */
     private static final int BOUNCE_BYTES = TcpFrames.MAX_DESCRIPTOR_BYTES + LEAD_BYTES;
     private static final int ACK_BUFFER = 1024 * TcpFrames.ACK_BYTES;
+    /** Initial control outbox, in bytes: a few requests of ordinary size. */
+    private static final int CONTROL_BUFFER = 16 << 10;
+    /** A reply buffer larger than this goes after its reply. */
+    private static final int KEEP_REPLY_BYTES = 64 << 10;
 
     /** Most batches sent and not yet acknowledged on one connection; further batches wait. */
     static final int MAX_UNACKED = 1024;
@@ -71,6 +82,8 @@ public final class TcpConnection implements ChannelConnection {
     private final TcpSender sender;
     private final SocketChannel ch;
     private final String peer;
+    /** The data version the handshake chose ({@link TcpFrames#VERSION} or {@link TcpFrames#VERSION_CONTROL}). */
+    private final int dataVersion;
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     /** Guards the batch being sent (the fields below it); never waited for on the hot path. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -82,8 +95,27 @@ public final class TcpConnection implements ChannelConnection {
     /** A writer left a batch half-sent, or a write failed: the progress thread takes over. */
     private volatile boolean leftover;
 
+    /** Guards the control outbox and the exchanges in flight (below); held briefly, never while waiting. */
+    private final ReentrantLock controlLock = new ReentrantLock();
+    /** CONTROL frames queued and not yet handed to the send path, in write mode; grows for a large request. */
+    private ByteBuffer controlOut = ByteBuffer.allocateDirect(CONTROL_BUFFER);
+    /** Exchanges sent and not answered: ids and their sinks, {@code controlCount} of them. */
+    private long[] controlIds = new long[16];
+    private ControlReplySink[] controlSinks = new ControlReplySink[16];
+    private int controlCount;
+    /** The connection closed: no more exchanges (guarded by controlLock). */
+    private boolean controlClosed;
+    /** The outbox holds frames (set under controlLock). */
+    private volatile boolean controlQueued;
+
     // Progress thread only:
     private SelectionKey key;
+    /** The CONTROL_REPLY being read: its exchange, length and the bytes so far. */
+    private boolean inReply;
+    private long replyId;
+    private int replyLength;
+    private int replyRead;
+    private byte[] reply = new byte[0];
     private final BatchFifo pending = new BatchFifo();
     private final ByteBuffer acks = ByteBuffer.allocateDirect(ACK_BUFFER);
     /** The socket was full; OP_WRITE is wanted. */
@@ -96,6 +128,8 @@ public final class TcpConnection implements ChannelConnection {
     /** A write on the fast path failed; the progress thread closes the connection. */
     private Exception broken;
     private final ByteBuffer bounce = ByteBuffer.allocateDirect(BOUNCE_BYTES);
+    /** The control frames being written (swapped with {@link #controlOut}). */
+    private ByteBuffer controlSending = ByteBuffer.allocateDirect(CONTROL_BUFFER);
     private final MemorySegment bounceMemory = MemorySegment.ofBuffer(bounce);
     private RegionViews[] views = new RegionViews[2];
     /** The batch being sent, its completion and the region of each of its entries. */
@@ -112,10 +146,11 @@ public final class TcpConnection implements ChannelConnection {
     /** The region {@link #piece} reads from; null for the bounce buffer. */
     private LocalRegions.Region pieceRegion;
 
-    TcpConnection(TcpSender sender, SocketChannel ch, String peer) {
+    TcpConnection(TcpSender sender, SocketChannel ch, String peer, int dataVersion) {
         this.sender = sender;
         this.ch = ch;
         this.peer = peer;
+        this.dataVersion = dataVersion;
     }
 
     /**
@@ -140,7 +175,9 @@ public final class TcpConnection implements ChannelConnection {
                 && lock.tryLock()) {
             boolean taken = false;
             try {
-                if (!finished && broken == null && current == null && queued.get() == 0 && unacked.hasRoom()) {
+                // piece == null: no control frame is half-written either
+                if (!finished && broken == null && current == null && piece == null && queued.get() == 0
+                        && unacked.hasRoom()) {
                     taken = true;
                     bad = resolveRegions(batch);
                     if (bad == null) {
@@ -154,8 +191,9 @@ public final class TcpConnection implements ChannelConnection {
             } finally {
                 lock.unlock();
             }
-            if (leftover || queued.get() > 0) {
-                // A half-sent batch, or batches the progress thread could not start while we held the lock.
+            if (leftover || queued.get() > 0 || controlQueued) {
+                // A half-sent batch, or batches or control frames the progress thread could not start while we held
+                // the lock.
                 sender.wakeUp();
             }
             if (bad != null) {
@@ -173,6 +211,75 @@ public final class TcpConnection implements ChannelConnection {
     @Override
     public boolean isOpen() {
         return open;
+    }
+
+    /** True while open on a connection whose handshake chose data version {@value TcpFrames#VERSION_CONTROL}. */
+    @Override
+    public boolean carriesControl() {
+        return open && dataVersion >= TcpFrames.VERSION_CONTROL;
+    }
+
+    /** The data version the handshake chose for this connection. */
+    int dataVersion() {
+        return dataVersion;
+    }
+
+    /**
+     * Queues a CONTROL frame (the bytes are copied into the outbox) and writes it at once when the connection is idle,
+     * else leaves it to the progress thread, which sends it before the next batch. Never blocks; allocates nothing
+     * once the outbox and the table of exchanges have grown to the traffic. False when the connection is closed, does
+     * not carry control, or the request is empty or longer than {@value TcpFrames#MAX_CONTROL_BYTES} bytes.
+     */
+    @Override
+    public boolean sendControl(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink) {
+        if (dataVersion < TcpFrames.VERSION_CONTROL || length < 1 || length > TcpFrames.MAX_CONTROL_BYTES
+                || sink == null) {
+            return false;
+        }
+        controlLock.lock();
+        try {
+            if (controlClosed || !open) {
+                return false;
+            }
+            int need = TcpFrames.CONTROL_HEAD_BYTES + length;
+            if (controlOut.remaining() < need) {
+                ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(2 * controlOut.capacity(),
+                        controlOut.position() + need));
+                controlOut.flip();
+                bigger.put(controlOut);
+                controlOut = bigger;
+            }
+            TcpFrames.putControlHead(controlOut, TcpFrames.CONTROL, exchangeId, length);
+            controlOut.put(bytes, offset, length);
+            if (controlCount == controlIds.length) {
+                controlIds = Arrays.copyOf(controlIds, 2 * controlCount);
+                controlSinks = Arrays.copyOf(controlSinks, 2 * controlCount);
+            }
+            controlIds[controlCount] = exchangeId;
+            controlSinks[controlCount] = sink;
+            controlCount++;
+            controlQueued = true;
+        } finally {
+            controlLock.unlock();
+        }
+        boolean sent = false;
+        if (sender.directWrites && !sender.exited() && lock.tryLock()) {
+            try {
+                if (!finished && broken == null && current == null && piece == null) {
+                    sendLocked(null); // the outbox goes first; then nothing else (no batch of the progress thread's)
+                    sent = piece == null && broken == null && !controlQueued;
+                    if (!sent) {
+                        leftover = true;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (!sent || controlQueued) { // checked after the unlock: a frame queued while we held the lock is sent
+            sender.wakeUp();
+        }
+        return true;
     }
 
     @Override
@@ -256,7 +363,7 @@ public final class TcpConnection implements ChannelConnection {
      * thread when it leaves work behind.
      */
     int pump(Completions done) {
-        if (finished || waitingWritable || (pending.isEmpty() && !leftover && !resume)) {
+        if (finished || waitingWritable || (pending.isEmpty() && !leftover && !resume && !controlQueued)) {
             return 0;
         }
         if (!lock.tryLock()) {
@@ -321,6 +428,9 @@ public final class TcpConnection implements ChannelConnection {
     private boolean nextPiece(Completions done) {
         while (true) {
             if (current == null) {
+                if (controlQueued && takeControl()) {
+                    return true; // between batches: the queued control frames go first
+                }
                 if (done == null || pending.isEmpty() || !unacked.hasRoom()) {
                     return false;
                 }
@@ -350,6 +460,27 @@ public final class TcpConnection implements ChannelConnection {
             current = null;
             currentDone = null;
         }
+    }
+
+    /** Makes the queued control frames the next piece (under the send lock, between batches); false when none. */
+    private boolean takeControl() {
+        controlLock.lock();
+        try {
+            controlQueued = false;
+            if (controlOut.position() == 0) {
+                return false;
+            }
+            ByteBuffer out = controlOut;
+            controlOut = controlSending;
+            controlOut.clear();
+            controlSending = out;
+        } finally {
+            controlLock.unlock();
+        }
+        controlSending.flip();
+        piece = controlSending;
+        pieceRegion = null;
+        return true;
     }
 
     private void startBatch(WriteBatch b, BatchCompletion c) {
@@ -538,8 +669,34 @@ public final class TcpConnection implements ChannelConnection {
             more = !acks.hasRemaining(); // the buffer filled up: there may be more
             acks.flip();
             String bad = null;
-            while (acks.remaining() >= TcpFrames.ACK_BYTES && bad == null) {
+            while (bad == null) {
+                if (inReply) {
+                    int take = Math.min(replyLength - replyRead, acks.remaining());
+                    if (take == 0) {
+                        break;
+                    }
+                    acks.get(reply, replyRead, take);
+                    replyRead += take;
+                    if (replyRead == replyLength) {
+                        inReply = false;
+                        deliverReply();
+                    }
+                    continue;
+                }
                 int at = acks.position();
+                if (acks.remaining() >= 1 && acks.get(at) == TcpFrames.CONTROL_REPLY
+                        && dataVersion >= TcpFrames.VERSION_CONTROL) {
+                    if (acks.remaining() < TcpFrames.CONTROL_HEAD_BYTES) {
+                        break;
+                    }
+                    acks.position(at + TcpFrames.CONTROL_HEAD_BYTES);
+                    bad = onReplyHead(acks.get(at + 1), acks.getShort(at + 2), acks.getInt(at + 4),
+                            acks.getLong(at + 8));
+                    continue;
+                }
+                if (acks.remaining() < TcpFrames.ACK_BYTES) {
+                    break;
+                }
                 acks.position(at + TcpFrames.ACK_BYTES);
                 bad = onAck(acks.get(at), acks.get(at + 1), acks.getShort(at + 2), acks.getInt(at + 4), done);
             }
@@ -549,6 +706,74 @@ public final class TcpConnection implements ChannelConnection {
                 return;
             }
         }
+    }
+
+    /** A CONTROL_REPLY's head: its message bytes follow. Returns why it is unacceptable, or null. */
+    private String onReplyHead(byte flags, short reserved, int length, long id) {
+        if (flags != 0 || reserved != 0) {
+            return "tcp receiver " + peer + " sent a control reply with non-zero flags or reserved bytes (flags "
+                    + flags + ", reserved " + reserved + ")";
+        }
+        if (length < 1 || length > TcpFrames.MAX_CONTROL_BYTES) {
+            return "tcp receiver " + peer + " sent a control reply of " + length + " bytes (1.."
+                    + TcpFrames.MAX_CONTROL_BYTES + ")";
+        }
+        controlLock.lock();
+        try {
+            if (indexOfExchange(id) < 0) {
+                return "tcp receiver " + peer + " sent a control reply for exchange " + id + ", which is not in flight";
+            }
+        } finally {
+            controlLock.unlock();
+        }
+        if (reply.length < length) {
+            reply = new byte[Math.max(length, 1024)];
+        }
+        inReply = true;
+        replyId = id;
+        replyLength = length;
+        replyRead = 0;
+        return null;
+    }
+
+    /** The whole reply is in: its sink gets it (the exchange was checked to be in flight when its head came). */
+    private void deliverReply() {
+        ControlReplySink sink = null;
+        controlLock.lock();
+        try {
+            int i = indexOfExchange(replyId);
+            if (i >= 0) {
+                sink = controlSinks[i];
+                controlCount--;
+                controlIds[i] = controlIds[controlCount];
+                controlSinks[i] = controlSinks[controlCount];
+                controlSinks[controlCount] = null;
+            }
+        } finally {
+            controlLock.unlock();
+        }
+        byte[] bytes = reply;
+        if (reply.length > KEEP_REPLY_BYTES) {
+            reply = new byte[0];
+        }
+        if (sink == null) {
+            return; // closed meanwhile: its sink was told
+        }
+        try {
+            sink.onControlReply(replyId, bytes, 0, replyLength);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "control reply sink failed", e);
+        }
+    }
+
+    /** The exchange's slot, or -1; under controlLock. */
+    private int indexOfExchange(long id) {
+        for (int i = 0; i < controlCount; i++) {
+            if (controlIds[i] == id) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Completes the oldest unacknowledged batch; returns why the ack is unacceptable, or null. */
@@ -614,11 +839,31 @@ public final class TcpConnection implements ChannelConnection {
         } finally {
             lock.unlock();
         }
+        long[] lostIds;
+        ControlReplySink[] lostSinks;
+        controlLock.lock();
+        try {
+            controlClosed = true;
+            controlQueued = false;
+            lostIds = Arrays.copyOf(controlIds, controlCount);
+            lostSinks = Arrays.copyOf(controlSinks, controlCount);
+            Arrays.fill(controlSinks, null);
+            controlCount = 0;
+        } finally {
+            controlLock.unlock();
+        }
         sender.connections.remove(this);
         if (sender.onProgressThread()) {
             sender.deactivate(this);
         }
         failed.run(); // outside the lock: a completion may write again (and fail at once)
+        for (int i = 0; i < lostIds.length; i++) {
+            try {
+                lostSinks[i].onConnectionLost(lostIds[i], why.getMessage());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "control reply sink failed", e);
+            }
+        }
         LOG.log(System.Logger.Level.DEBUG, "{0} closed: {1}", describe(), why.getMessage());
         closedFuture.complete(null);
     }

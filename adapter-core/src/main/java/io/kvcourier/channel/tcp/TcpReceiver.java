@@ -7,6 +7,7 @@ import io.kvcourier.agent.IdleStrategy;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSettings;
+import io.kvcourier.channel.ControlRequestHandler;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.InitError;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +62,13 @@ import java.util.function.Consumer;
  * connection that other allocations use ({@link #fenceAllocation}): a frame of a fenced allocation is read and
  * discarded (its bytes go nowhere), and its batch's committing frame is answered with a refusal (an ACK with
  * committed = 0), which fails that batch only on the sender.
+ *
+ * <p><b>Control (data version {@value TcpFrames#VERSION_CONTROL}).</b> Once the engine has set its {@link
+ * ControlRequestHandler}, handshakes offer version {@value TcpFrames#VERSION_CONTROL}: a CONTROL frame between batches
+ * is handed to the handler on this thread, with a {@link ControlRequestHandler.Replier} that may be called at once or
+ * later from any thread. The reply is written by this thread only, into the same output buffer as the ACKs (whole
+ * frames, in the order queued); a reply from another thread is copied and handed over with a wake-up, and dropped when
+ * its connection has closed meanwhile (the sender fails that exchange when the connection closes).
  */
 final class TcpReceiver implements ChannelReceiver, Agent {
     private static final System.Logger LOG = System.getLogger(TcpReceiver.class.getName());
@@ -76,7 +85,13 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     /** Most handshakes answered but not yet used. */
     private static final int MAX_GRANTS = 4096;
 
-    private record Grant(String senderId, long expiresAtNanos) {
+    /** Message bytes a connection keeps buffered for its next control request; a larger one's buffer goes after it. */
+    private static final int KEEP_CONTROL_BYTES = 64 << 10;
+    /** Most bytes of ACKs and control replies a connection holds for a sender that does not read them. */
+    private static final int MAX_OUT_BYTES = 2 * (TcpFrames.CONTROL_HEAD_BYTES + TcpFrames.MAX_CONTROL_BYTES);
+
+    /** An unused session token: whose it is, until when, and the data version its connection talks. */
+    private record Grant(String senderId, long expiresAtNanos, int dataVersion) {
     }
 
     private final StagingBuffer staging;
@@ -104,6 +119,13 @@ final class TcpReceiver implements ChannelReceiver, Agent {
 
     /** Socket bytes one connection may read per read pass; smaller in tests of frames that straddle passes. */
     volatile long readBudget = READ_BUDGET;
+    /**
+     * Highest data version handshakes offer ({@value TcpFrames#VERSION_CONTROL} only with a control handler);
+     * {@code -Dkvcourier.tcp.dataVersion=2} (or a test) makes this receiver talk like one from before in-band control.
+     */
+    volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_CONTROL);
+    /** Where CONTROL frames go; null until the engine sets it (no version 3 offered before). */
+    private volatile ControlRequestHandler controlHandler;
 
     /** Connections closed because their hello was missing, late, malformed or had no live token. */
     final AtomicLong refusedConnections = new AtomicLong();
@@ -112,6 +134,9 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     /** Frames of fenced allocations whose payload was discarded (the connection stayed open). */
     final AtomicLong discardedFrames = new AtomicLong();
     final AtomicLong committedBatches = new AtomicLong();
+    /** Control requests handed to the handler, and replies queued to their connection. */
+    final AtomicLong controlRequests = new AtomicLong();
+    final AtomicLong controlReplies = new AtomicLong();
     final AtomicLong bytesReceived = new AtomicLong();
 
     TcpReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener) throws ChannelException {
@@ -171,9 +196,16 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         if (idBytes < 1 || idBytes > TcpFrames.MAX_SENDER_ID_BYTES) {
             return refuse("sender_id must be 1.." + TcpFrames.MAX_SENDER_ID_BYTES + " UTF-8 bytes, got " + idBytes);
         }
+        if (req.dataVersion() < TcpFrames.VERSION) {
+            return refuse("tcp data version " + req.dataVersion() + " not supported (this receiver speaks "
+                    + TcpFrames.VERSION + ".." + TcpFrames.VERSION_CONTROL + ")");
+        }
         if (closing) {
             return refuse("receiver is closing");
         }
+        int offered = controlHandler != null ? Math.max(TcpFrames.VERSION, Math.min(maxDataVersion,
+                TcpFrames.VERSION_CONTROL)) : TcpFrames.VERSION;
+        int dataVersion = Math.min(req.dataVersion(), offered);
         long now = System.nanoTime();
         purgeGrants(now);
         if (grants.size() >= MAX_GRANTS) {
@@ -181,8 +213,19 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         }
         byte[] token = new byte[TcpFrames.TOKEN_BYTES];
         random.nextBytes(token);
-        grants.put(ByteBuffer.wrap(token), new Grant(req.senderId(), now + 2 * handshakeNanos));
-        return new TcpInitResponse(WireCodec.PROTOCOL_VERSION, advertisedHost, port, token, staging.pageSize());
+        grants.put(ByteBuffer.wrap(token), new Grant(req.senderId(), now + 2 * handshakeNanos, dataVersion));
+        return new TcpInitResponse(WireCodec.PROTOCOL_VERSION, advertisedHost, port, token, staging.pageSize(),
+                dataVersion);
+    }
+
+    /**
+     * Installs the handler of CONTROL frames; handshakes answered from now on offer data version {@value
+     * TcpFrames#VERSION_CONTROL}. A CONTROL frame that arrives while no handler is set closes its connection (the
+     * sender then fails that exchange), as if the connection did not carry control.
+     */
+    @Override
+    public void setControlHandler(ControlRequestHandler handler) {
+        controlHandler = handler;
     }
 
     private static InitError refuse(String why) {
@@ -469,9 +512,20 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         /** Read-ahead, kept in read mode: bytes between position and limit are received and not yet used. */
         final ByteBuffer in = ByteBuffer.allocateDirect(IN_BYTES);
         final MemorySegment inMemory = MemorySegment.ofBuffer(in);
-        final ByteBuffer acks = ByteBuffer.allocateDirect(ACK_BUFFER);
+        /** ACKs and control replies waiting to be written, in write mode; grows for large replies. */
+        ByteBuffer acks = ByteBuffer.allocateDirect(ACK_BUFFER);
         final RegionViews views = new RegionViews(staging.segment());
         boolean open = true;
+        /** The data version agreed for this connection's token (known with the hello). */
+        int dataVersion;
+
+        // The control frame in progress.
+        /** A CONTROL frame's head was read and its message bytes are being read into {@code control}. */
+        boolean inControl;
+        long controlId;
+        int controlLength;
+        int controlRead;
+        byte[] control = new byte[0];
 
         // The frame in progress (explicit, see the class comment).
         /** A frame's descriptor was admitted and its payload is being read. */
@@ -510,7 +564,25 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                         continue;
                     }
                     int n;
-                    if (!inPayload) {
+                    if (inControl) {
+                        if (in.hasRemaining()) {
+                            int take = Math.min(controlLength - controlRead, in.remaining());
+                            in.get(control, controlRead, take);
+                            controlRead += take;
+                            if (controlRead == controlLength) {
+                                controlDone();
+                            }
+                            continue;
+                        }
+                        if (budget <= 0) {
+                            return;
+                        }
+                        n = fill();
+                        if (n < 0) {
+                            lost("connection closed in the middle of a control frame");
+                            return;
+                        }
+                    } else if (!inPayload) {
                         int need = parseFrame();
                         if (need < 0) {
                             return; // dropped
@@ -634,6 +706,9 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             }
             int at = in.position();
             byte type = in.get(at);
+            if (type == TcpFrames.CONTROL && dataVersion >= TcpFrames.VERSION_CONTROL) {
+                return parseControl(at);
+            }
             byte flags = in.get(at + 1);
             int count = in.getShort(at + 2) & 0xFFFF;
             int batch = in.getInt(at + 4);
@@ -706,6 +781,104 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             return 0;
         }
 
+        /** Parses a CONTROL frame's head at {@code at}: as {@link #parseFrame}. */
+        private int parseControl(int at) {
+            if (batchOpen) {
+                drop("control frame inside batch " + openBatch + " (control frames go between batches)");
+                return -1;
+            }
+            if (in.remaining() < TcpFrames.CONTROL_HEAD_BYTES) {
+                return TcpFrames.CONTROL_HEAD_BYTES - in.remaining();
+            }
+            byte flags = in.get(at + 1);
+            short reserved = in.getShort(at + 2);
+            int length = in.getInt(at + 4);
+            long id = in.getLong(at + 8);
+            if (flags != 0 || reserved != 0) {
+                drop("control frame with non-zero flags or reserved bytes (flags " + flags + ", reserved " + reserved
+                        + ")");
+                return -1;
+            }
+            if (length < 1 || length > TcpFrames.MAX_CONTROL_BYTES) {
+                drop("control frame of " + length + " bytes (1.." + TcpFrames.MAX_CONTROL_BYTES + ")");
+                return -1;
+            }
+            in.position(at + TcpFrames.CONTROL_HEAD_BYTES);
+            if (control.length < length) {
+                control = new byte[Math.max(length, 1024)];
+            }
+            inControl = true;
+            controlId = id;
+            controlLength = length;
+            controlRead = 0;
+            return 0;
+        }
+
+        /** A control request is in: the handler gets it (its bytes are valid during the call only). */
+        private void controlDone() {
+            inControl = false;
+            byte[] bytes = control;
+            if (control.length > KEEP_CONTROL_BYTES) {
+                control = new byte[0];
+            }
+            ControlRequestHandler h = controlHandler;
+            if (h == null) {
+                drop("control request, but this receiver takes none (no control handler)");
+                return;
+            }
+            controlRequests.incrementAndGet();
+            try {
+                h.onControlRequest(senderId, bytes, 0, controlLength, new LinkReplier(this, controlId));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "control handler failed on a request of " + senderId, e);
+            }
+        }
+
+        /**
+         * Queues the reply to exchange {@code id} behind the ACKs already queued and writes what the socket takes.
+         * Progress thread. Dropped when the connection has closed: the sender fails the exchange itself.
+         */
+        void queueReply(long id, byte[] bytes, int offset, int length) {
+            if (!open) {
+                return;
+            }
+            if (length < 1 || length > TcpFrames.MAX_CONTROL_BYTES) {
+                LOG.log(System.Logger.Level.ERROR, "control reply of {0} bytes cannot be sent (1..{1}); closing the "
+                        + "connection so that the sender fails the exchange", length, TcpFrames.MAX_CONTROL_BYTES);
+                close();
+                return;
+            }
+            int need = TcpFrames.CONTROL_HEAD_BYTES + length;
+            if (acks.remaining() < need) {
+                flushAcks();
+                if (!open) {
+                    return;
+                }
+                if (acks.remaining() < need && !growOut(need)) {
+                    drop("sender does not read its acknowledgements");
+                    return;
+                }
+            }
+            TcpFrames.putControlHead(acks, TcpFrames.CONTROL_REPLY, id, length);
+            acks.put(bytes, offset, length);
+            controlReplies.incrementAndGet();
+            flushAcks();
+        }
+
+        /** Makes room for {@code need} more bytes behind the queued ones; false beyond {@link #MAX_OUT_BYTES}. */
+        private boolean growOut(int need) {
+            long wanted = (long) acks.position() + need;
+            if (wanted > MAX_OUT_BYTES) {
+                return false;
+            }
+            ByteBuffer bigger = ByteBuffer.allocateDirect((int) Math.max(wanted, Math.min(MAX_OUT_BYTES,
+                    2L * acks.capacity())));
+            acks.flip();
+            bigger.put(acks);
+            acks = bigger;
+            return true;
+        }
+
         /**
          * Every byte of the frame is in: a committing frame commits its batch and queues its ack (a fenced batch's
          * is refused: the listener, told about it, says no).
@@ -751,8 +924,10 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                     refuse("bad magic in hello");
                     return false;
                 }
-                if (hello.getShort(4) != TcpFrames.VERSION) {
-                    refuse("hello version " + hello.getShort(4) + " is not " + TcpFrames.VERSION);
+                short version = hello.getShort(4);
+                if (version != TcpFrames.VERSION && version != TcpFrames.VERSION_CONTROL) {
+                    refuse("hello version " + version + " is not " + TcpFrames.VERSION + " or "
+                            + TcpFrames.VERSION_CONTROL);
                     return false;
                 }
                 int n = hello.getShort(6) & 0xFFFF;
@@ -781,6 +956,12 @@ final class TcpReceiver implements ChannelReceiver, Agent {
                 refuse("no live session token for sender '" + claimed + "'");
                 return false;
             }
+            if (hello.getShort(4) != g.dataVersion) {
+                refuse("hello version " + hello.getShort(4) + ", but the handshake of sender '" + claimed
+                        + "' chose data version " + g.dataVersion);
+                return false;
+            }
+            dataVersion = g.dataVersion;
             senderId = claimed;
             hello = null;
             LOG.log(System.Logger.Level.DEBUG, "tcp data connection from {0} ({1})", claimed, remote());
@@ -840,12 +1021,45 @@ final class TcpReceiver implements ChannelReceiver, Agent {
             }
             open = false;
             inPayload = false;
+            inControl = false;
             discarding = false;
             if (key != null) {
                 key.cancel();
             }
             CloseHelper.quietClose(ch);
             links.remove(this);
+        }
+    }
+
+    /**
+     * Sends the reply to one control request over the connection it came on: at once when called on the progress
+     * thread (the handler answered during the call), else copied and handed to the progress thread. At most once.
+     */
+    private final class LinkReplier implements ControlRequestHandler.Replier {
+        private final Link link;
+        private final long id;
+        private boolean replied;
+
+        LinkReplier(Link link, long id) {
+            this.link = link;
+            this.id = id;
+        }
+
+        @Override
+        public void reply(byte[] bytes, int offset, int length) {
+            synchronized (this) {
+                if (replied) {
+                    return; // one reply per request
+                }
+                replied = true;
+            }
+            if (runner.onAgentThread()) {
+                link.queueReply(id, bytes, offset, length);
+                return;
+            }
+            byte[] copy = Arrays.copyOfRange(bytes, offset, offset + length);
+            commands.add(() -> link.queueReply(id, copy, 0, copy.length));
+            runner.wakeUp();
         }
     }
 }

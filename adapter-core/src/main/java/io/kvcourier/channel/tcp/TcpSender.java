@@ -96,6 +96,11 @@ final class TcpSender implements ChannelSender, Agent {
      * {@code -Dkvcourier.tcp.directWrites=false} hands every write to the progress thread (for comparison).
      */
     volatile boolean directWrites = Boolean.parseBoolean(System.getProperty("kvcourier.tcp.directWrites", "true"));
+    /**
+     * Highest data version this sender asks for ({@value TcpFrames#VERSION_CONTROL}: allocations may go in-band);
+     * {@code -Dkvcourier.tcp.dataVersion=2} (or a test) makes it talk like a sender from before in-band control.
+     */
+    volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_CONTROL);
     /** Completions gathered during a duty cycle, run outside the connections' locks; progress thread only. */
     private final Completions done = new Completions();
 
@@ -124,15 +129,16 @@ final class TcpSender implements ChannelSender, Agent {
             throw new ChannelException("sender id must be 1.." + TcpFrames.MAX_SENDER_ID_BYTES + " UTF-8 bytes, got "
                     + id.length);
         }
+        int dataVersion = Math.max(TcpFrames.VERSION, Math.min(maxDataVersion, TcpFrames.VERSION_CONTROL));
         return new Handshake() {
             @Override
             public PdMessage request() {
-                return new TcpInitRequest(WireCodec.PROTOCOL_VERSION, senderId);
+                return new TcpInitRequest(WireCodec.PROTOCOL_VERSION, senderId, dataVersion);
             }
 
             @Override
             public ChannelConnection complete(PdMessage reply) throws ChannelException {
-                return connect(id, reply);
+                return connect(id, dataVersion, reply);
             }
 
             @Override
@@ -142,7 +148,7 @@ final class TcpSender implements ChannelSender, Agent {
         };
     }
 
-    private TcpConnection connect(byte[] senderId, PdMessage reply) throws ChannelException {
+    private TcpConnection connect(byte[] senderId, int askedVersion, PdMessage reply) throws ChannelException {
         if (reply instanceof InitError err) {
             throw new ChannelException("tcp receiver refused the handshake: " + err.message());
         }
@@ -152,6 +158,11 @@ final class TcpSender implements ChannelSender, Agent {
         if (r.version() != WireCodec.PROTOCOL_VERSION) {
             throw new ChannelException("receiver speaks protocol version " + r.version() + ", this sender "
                     + WireCodec.PROTOCOL_VERSION);
+        }
+        int dataVersion = r.dataVersion();
+        if (dataVersion < TcpFrames.VERSION || dataVersion > askedVersion) {
+            throw new ChannelException("receiver chose tcp data version " + dataVersion + ", this sender asked for "
+                    + TcpFrames.VERSION + ".." + askedVersion);
         }
         if (r.port() <= 0) {
             throw new ChannelException("receiver announced no data port (port " + r.port() + ")");
@@ -169,7 +180,7 @@ final class TcpSender implements ChannelSender, Agent {
             ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
             ch.socket().connect(new InetSocketAddress(r.host(), r.port()), (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs));
             ByteBuffer hello = ByteBuffer.allocate(TcpFrames.HELLO_BYTES + senderId.length);
-            hello.putInt(TcpFrames.MAGIC).putShort(TcpFrames.VERSION).putShort((short) senderId.length).put(token)
+            hello.putInt(TcpFrames.MAGIC).putShort((short) dataVersion).putShort((short) senderId.length).put(token)
                     .put(senderId).flip();
             while (hello.hasRemaining()) {
                 ch.write(hello);
@@ -179,7 +190,7 @@ final class TcpSender implements ChannelSender, Agent {
             CloseHelper.closeOnFailure(e, ch);
             throw new ChannelException("tcp connect to " + peer + " failed: " + e, e);
         }
-        TcpConnection c = new TcpConnection(this, ch, peer);
+        TcpConnection c = new TcpConnection(this, ch, peer, dataVersion);
         connections.add(c);
         submit(c::register);
         if (exited || closed.get()) {

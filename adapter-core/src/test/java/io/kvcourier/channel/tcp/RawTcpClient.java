@@ -29,13 +29,18 @@ public final class RawTcpClient implements AutoCloseable {
     }
 
     public RawTcpClient hello(byte[] token, String senderId) {
+        return hello(token, senderId, TcpFrames.VERSION);
+    }
+
+    /** A HELLO naming data version {@code version}. */
+    public RawTcpClient hello(byte[] token, String senderId, int version) {
         if (broken) {
             return this;
         }
         try {
             byte[] id = senderId.getBytes(StandardCharsets.UTF_8);
             out.writeInt(TcpFrames.MAGIC);
-            out.writeShort(TcpFrames.VERSION);
+            out.writeShort(version);
             out.writeShort(id.length);
             out.write(token);
             out.write(id);
@@ -105,6 +110,50 @@ public final class RawTcpClient implements AutoCloseable {
     /** A committing one-entry frame for {@code page} of {@code batch}, with its payload. */
     public RawTcpClient data(int batch, int page, byte[] payload) {
         return frame(batch, true, new int[] {page}, new long[] {payload.length}).bytes(payload);
+    }
+
+    /** A CONTROL frame with every head field as given (hostile tests), then {@code message}. */
+    public RawTcpClient control(int flags, int reserved, int length, long exchangeId, byte[] message) {
+        if (broken) {
+            return this;
+        }
+        try {
+            out.writeByte(TcpFrames.CONTROL);
+            out.writeByte(flags);
+            out.writeShort(reserved);
+            out.writeInt(length);
+            out.writeLong(exchangeId);
+            out.write(message);
+            out.flush();
+        } catch (IOException e) {
+            broken = true; // the receiver closed the connection: later writes are skipped
+        }
+        return this;
+    }
+
+    /** A well-formed CONTROL frame carrying {@code message}. */
+    public RawTcpClient control(long exchangeId, byte[] message) {
+        return control(0, 0, message.length, exchangeId, message);
+    }
+
+    /** Reads one CONTROL_REPLY: its exchange id and message bytes. */
+    public Reply readControlReply() throws IOException {
+        byte type = in.readByte();
+        byte flags = in.readByte();
+        short reserved = in.readShort();
+        int length = in.readInt();
+        long id = in.readLong();
+        if (type != TcpFrames.CONTROL_REPLY || flags != 0 || reserved != 0 || length < 1) {
+            throw new IOException("expected a CONTROL_REPLY, got type " + type + ", flags " + flags + ", reserved "
+                    + reserved + ", length " + length);
+        }
+        byte[] message = new byte[length];
+        in.readFully(message);
+        return new Reply(id, message);
+    }
+
+    /** One CONTROL_REPLY. */
+    public record Reply(long exchangeId, byte[] message) {
     }
 
     /** Reads one ACK: {@code {batch, committed ? 1 : 0}}. */

@@ -1,0 +1,180 @@
+package io.kvcourier.pd;
+
+import io.kvcourier.channel.ChannelSettings;
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.ChannelReceiver;
+import io.kvcourier.channel.ChannelSender;
+import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.TransferChannelFactory;
+import io.kvcourier.channel.tcp.TcpTestChannels;
+import io.kvcourier.l2.Bitmap;
+import io.kvcourier.l2.MemoryObj;
+import io.kvcourier.l2.ObjectKey;
+import io.kvcourier.staging.StagingBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two kvcourier adapters over tcp carry their allocation exchanges on the data connection (tcp data version 3)
+ * instead of the receiver's ZMQ alloc port; an allocation that waits for room is answered in-band later; a data
+ * connection that closes with an exchange pending fails that store at once; a peer of version 2 keeps the alloc port.
+ */
+@Timeout(60)
+class TcpInBandControlTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Consumer<Map<String, Object>> TCP = m -> m.put("transfer_channel", "tcp");
+
+    /** A tcp factory (data versions as given) that keeps the receivers it opened. */
+    private static final class Capturing implements TransferChannelFactory {
+        final TransferChannelFactory tcp;
+        final List<ChannelReceiver> receivers = new CopyOnWriteArrayList<>();
+
+        Capturing(int senderMax, int receiverMax) {
+            tcp = TcpTestChannels.withDataVersions(senderMax, receiverMax);
+        }
+
+        @Override
+        public ChannelSender openSender(ChannelSettings config, StagingBuffer staging) throws ChannelException {
+            return tcp.openSender(config, staging);
+        }
+
+        @Override
+        public ChannelReceiver openReceiver(ChannelSettings config, StagingBuffer staging, LandingListener listener)
+                throws ChannelException {
+            ChannelReceiver r = tcp.openReceiver(config, staging, listener);
+            receivers.add(r);
+            return r;
+        }
+
+        long controlRequests() {
+            return TcpTestChannels.controlRequests(receivers.get(0));
+        }
+    }
+
+    @Test
+    void allocationsBetweenKvcourierPeersTravelOnTheTcpDataConnection() {
+        Capturing tcp = new Capturing(3, 3);
+        try (PdPair p = new PdPair(tcp, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender);
+             TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            storeAndLoad(p, ws, wr, "tcp-inband", 3);
+            // One allocation per task, every one in-band: the alloc port carried none.
+            assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(3);
+            assertThat(tcp.controlRequests()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aVersion2SenderOrReceiverKeepsTheAllocPort() {
+        for (int[] versions : new int[][] {{2, 3}, {3, 2}}) {
+            Capturing tcp = new Capturing(versions[0], versions[1]);
+            try (PdPair p = new PdPair(tcp, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender);
+                 TaskWaiter wr = new TaskWaiter(p.receiver)) {
+                storeAndLoad(p, ws, wr, "tcp-v2", 2);
+                assertThat(PdPair.status(p.sender, "in_band_allocations")).as("sender %d, receiver %d", versions[0],
+                        versions[1]).isZero();
+                assertThat(tcp.controlRequests()).isZero();
+            }
+        }
+    }
+
+    /**
+     * The receiver's buffer holds two chunks; a third store waits for room and is answered in-band once a load and
+     * unlock let the committed chunks go.
+     */
+    @Test
+    void anAllocationThatWaitsForRoomIsAnsweredInBandWhenRoomComes() throws InterruptedException {
+        Capturing tcp = new Capturing(3, 3);
+        try (PdPair p = new PdPair(tcp, roomForTwo(10), deadlines(10)); TaskWaiter ws = new TaskWaiter(p.sender);
+             TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            List<ObjectKey> first = lockTwoChunks(p, ws, wr, "room-a");
+            List<ObjectKey> second = PdPair.keys("room-b", 1);
+            List<MemoryObj> secondData = p.randomChunks(1);
+            long waiting = p.sender.submitStoreTask(second, secondData);
+            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(first, p.emptyChunks(2)), WAIT).popcount()).isEqualTo(2);
+            p.receiver.submitUnlock(first);
+            assertThat(ws.awaitStore(waiting, WAIT)).isTrue();
+            List<MemoryObj> dst = p.emptyChunks(1);
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(second, dst), WAIT).popcount()).isEqualTo(1);
+            assertThat(PdPair.sameBytes(secondData.get(0), dst.get(0), PdPair.CHUNK)).isTrue();
+            assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(2);
+            assertThat(tcp.controlRequests()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * An allocation waits for room (deadlines of a minute); the receiver then closes the sender's data connection.
+     * The store fails as soon as the connection is gone, long before any deadline, and the next store reconnects.
+     */
+    @Test
+    void aConnectionClosedWithAnExchangePendingFailsThatStoreAtOnce() throws InterruptedException {
+        Capturing tcp = new Capturing(3, 3);
+        try (PdPair p = new PdPair(tcp, roomForTwo(60), deadlines(60)); TaskWaiter ws = new TaskWaiter(p.sender);
+             TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            List<ObjectKey> first = lockTwoChunks(p, ws, wr, "lost-a");
+            long waiting = p.sender.submitStoreTask(PdPair.keys("lost-b", 1), p.randomChunks(1));
+            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            String senderId = (String) p.sender.reportStatus().get("sender_id");
+            assertThat(tcp.receivers.get(0).tryFence(senderId)).isTrue();
+            // The allocation deadline is 60 s, the reply deadline over 120 s: only the lost connection fails it now.
+            assertThat(ws.awaitStore(waiting, WAIT)).isFalse();
+
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(first, p.emptyChunks(2)), WAIT).popcount()).isEqualTo(2);
+            p.receiver.submitUnlock(first);
+            List<ObjectKey> again = PdPair.keys("lost-c", 1);
+            List<MemoryObj> data = p.randomChunks(1);
+            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 0, WAIT)).isTrue();
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(again, data), WAIT)).isTrue();
+            List<MemoryObj> dst = p.emptyChunks(1);
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(again, dst), WAIT).popcount()).isEqualTo(1);
+            assertThat(PdPair.sameBytes(data.get(0), dst.get(0), PdPair.CHUNK)).isTrue();
+        }
+    }
+
+    private static Consumer<Map<String, Object>> roomForTwo(int deadlineSec) {
+        return m -> {
+            TCP.accept(m);
+            m.put("buffer_size", 2 * PdPair.CHUNK);
+            m.put("allocation_timeout_sec", deadlineSec);
+            m.put("transfer_timeout_sec", deadlineSec);
+        };
+    }
+
+    private static Consumer<Map<String, Object>> deadlines(int deadlineSec) {
+        return m -> {
+            TCP.accept(m);
+            m.put("allocation_timeout_sec", deadlineSec);
+            m.put("transfer_timeout_sec", deadlineSec);
+        };
+    }
+
+    /** Stores two chunks and locks them on the receiver (locked keys cannot be evicted to make room). */
+    private static List<ObjectKey> lockTwoChunks(PdPair p, TaskWaiter ws, TaskWaiter wr, String prefix) {
+        List<ObjectKey> keys = PdPair.keys(prefix, 2);
+        assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, p.randomChunks(2)), WAIT)).isTrue();
+        Bitmap locked = wr.awaitLookup(p.receiver.submitLookupAndLockTask(keys), WAIT);
+        assertThat(locked.popcount()).isEqualTo(2);
+        return keys;
+    }
+
+    private static void storeAndLoad(PdPair p, TaskWaiter ws, TaskWaiter wr, String prefix, int tasks) {
+        for (int t = 0; t < tasks; t++) {
+            List<ObjectKey> keys = PdPair.keys(prefix + "-" + t, 2);
+            List<MemoryObj> src = p.randomChunks(2);
+            assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, src), WAIT)).isTrue();
+            List<MemoryObj> dst = p.emptyChunks(2);
+            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(keys, dst), WAIT).popcount()).isEqualTo(2);
+            for (int i = 0; i < 2; i++) {
+                assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).isTrue();
+            }
+        }
+    }
+}
