@@ -11,6 +11,8 @@ final class Qp {
     final MemorySegment qp;
     final int qpn;
     final int psn;
+    /** Send-queue slots in all. */
+    final int sqDepth;
     /** Free send-queue slots; a signalled WR's completion returns its {@code wr_id} slots. */
     int sqFree;
     /** Set once the QP failed or was fenced; it is never used again. */
@@ -22,6 +24,7 @@ final class Qp {
         this.qp = qp;
         this.qpn = qpn;
         this.psn = psn;
+        this.sqDepth = sqDepth;
         this.sqFree = sqDepth;
     }
 

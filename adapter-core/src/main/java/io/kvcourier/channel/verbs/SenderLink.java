@@ -46,6 +46,13 @@ final class SenderLink extends Link implements ChannelConnection {
     private final Duration shutdownTimeout;
     private final ConcurrentLinkedQueue<PendingWrite>[] queues;
     private final ArrayDeque<PendingWrite>[] inflight;
+    /**
+     * Per QP, once it failed: batches with posted WRs, held until every posted WR completed or flushed — until
+     * then the device may still read their local pages (docs/TRAPS.md#trap-23) — oldest first.
+     */
+    private final ArrayDeque<PendingWrite>[] flushing;
+    /** Per QP, once it failed: the failure its flushed batches get. */
+    private final ChannelException[] qpFailure;
     private final PendingWrite[] posting;
     private final int[] nextEntry;
     private final AtomicInteger roundRobin = new AtomicInteger();
@@ -90,10 +97,13 @@ final class SenderLink extends Link implements ChannelConnection {
         this.shutdownTimeout = shutdownTimeout;
         this.queues = (ConcurrentLinkedQueue<PendingWrite>[]) new ConcurrentLinkedQueue<?>[numQps];
         this.inflight = (ArrayDeque<PendingWrite>[]) new ArrayDeque<?>[numQps];
+        this.flushing = (ArrayDeque<PendingWrite>[]) new ArrayDeque<?>[numQps];
         for (int i = 0; i < numQps; i++) {
             queues[i] = new ConcurrentLinkedQueue<>();
             inflight[i] = new ArrayDeque<>(endpoint.rqDepth);
+            flushing[i] = new ArrayDeque<>();
         }
+        this.qpFailure = new ChannelException[numQps];
         this.posting = new PendingWrite[numQps];
         this.nextEntry = new int[numQps];
     }
@@ -238,6 +248,12 @@ final class SenderLink extends Link implements ChannelConnection {
                 int rc = InlineVerbs.postSend(qp.qp, planner.head(), endpoint.badWr);
                 if (rc != 0) {
                     int bad = planner.indexOf(endpoint.badWr.get(ADDRESS, 0).address());
+                    if (bad != 0) {
+                        // WRs before the bad one went out unsignalled: no completion returns their slots, so the
+                        // flush cannot be counted; destroying the QP is what proves they are done.
+                        destroyRequested = true;
+                        nextEntry[q] = Math.max(nextEntry[q], 1); // the batch has posted WRs: held until then
+                    }
                     qpFailed(qp, "ibv_post_send failed: " + Errno.name(rc) + " (" + Errno.describe(rc) + ") at WR "
                             + bad + " of a chain of " + n + " for batch " + p.batch.batchId() + " on " + qp);
                     break;
@@ -259,7 +275,12 @@ final class SenderLink extends Link implements ChannelConnection {
             return;
         }
         if (status != verbs_h.IBV_WC_SUCCESS()) {
-            if (!qp.broken) {
+            if ((wrId & WritePlanner.SEND_WR) != 0) {
+                qp.sqFree += WritePlanner.slots(wrId); // failed or flushed: its chain left the queue too
+            }
+            if (qp.broken) {
+                releaseFlushed(qp);
+            } else {
                 qpFailed(qp, ((wrId & WritePlanner.SEND_WR) != 0 ? "RDMA write" : "commit acknowledgement receive") + " failed on " + qp
                         + " to " + peer + ": " + WcStatus.name(status) + " (" + statusText(status) + ", vendor_err 0x"
                         + Integer.toHexString(vendorErr) + ")");
@@ -268,6 +289,15 @@ final class SenderLink extends Link implements ChannelConnection {
         }
         if ((wrId & WritePlanner.SEND_WR) != 0) {
             qp.sqFree += WritePlanner.slots(wrId); // a signalled chain's last WR: its whole chain left the queue
+            if (qp.broken) {
+                releaseFlushed(qp);
+            }
+            return;
+        }
+        if (qp.broken) {
+            if ((wcFlags & verbs_h.IBV_WC_WITH_IMM()) != 0) {
+                flushedAck(qp, imm);
+            }
             return;
         }
         if ((wcFlags & verbs_h.IBV_WC_WITH_IMM()) == 0) {
@@ -311,13 +341,63 @@ final class SenderLink extends Link implements ChannelConnection {
             failure = why;
         }
         open = false;
-        failQp(qp.index, new ChannelException(why));
+        int q = qp.index;
+        ChannelException e = new ChannelException(why);
+        qpFailure[q] = e;
+        for (PendingWrite p; (p = inflight[q].poll()) != null; ) {
+            flushing[q].add(p);
+        }
+        PendingWrite p = posting[q];
+        posting[q] = null;
+        if (p != null && nextEntry[q] > 0) {
+            flushing[q].add(p);
+        } else if (p != null) {
+            p.done(e); // nothing of it was posted
+        }
+        while ((p = queues[q].poll()) != null) {
+            p.done(e); // never posted
+        }
+        releaseFlushed(qp);
+    }
+
+    /**
+     * A failed QP's batches fail once every WR posted on it completed or flushed (its send queue is whole again):
+     * only then may their local pages be reused. If that never comes, the link's destroy fails them.
+     */
+    private void releaseFlushed(Qp qp) {
+        if (qp.sqFree < qp.sqDepth) {
+            return;
+        }
+        if (flushing[qp.index].isEmpty()) {
+            return;
+        }
+        ChannelException e = new ChannelException(qpFailure[qp.index].getMessage()
+                + " (failed once every write posted on that QP had completed or flushed)");
+        for (PendingWrite p; (p = flushing[qp.index].poll()) != null; ) {
+            p.done(e);
+        }
+    }
+
+    /**
+     * A commit acknowledgement that arrived after its QP failed: the receiver did commit (or refuse) that batch,
+     * the oldest held; its pages are released by the flush that follows, its outcome is told now.
+     */
+    private void flushedAck(Qp qp, int imm) {
+        PendingWrite head = flushing[qp.index].peek();
+        if (head != null && head.batch.batchId() == (imm & 0x7FFF_FFFF)) {
+            flushing[qp.index].poll();
+            head.done(imm >= 0 ? null : new ChannelException("receiver did not commit batch "
+                    + head.batch.batchId() + " (its allocation is unknown, expired or fenced)"));
+        }
     }
 
     private void failQp(int q, ChannelException e) {
         PendingWrite p = posting[q];
         posting[q] = null;
         if (p != null) {
+            p.done(e);
+        }
+        while ((p = flushing[q].poll()) != null) {
             p.done(e);
         }
         while ((p = inflight[q].poll()) != null) {

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * On rxe0: the receiver adapter dies in the middle of a transfer (its pages allocated, the sender's writes
- * not yet landed). The store fails within the transfer deadline and the proxy is still told; the sender stays
+ * not yet landed). The store fails within 2 s × {@code kvcourier.deadlineScale} (the alloc connection's end tells
+ * the sender; no deadline runs out) and the proxy is still told; the sender stays
  * healthy, and once a receiver is back on the same ports its next store succeeds with every byte verified.
  */
 @Tag("rdma")
@@ -124,8 +125,11 @@ class VerbsReceiverRestartRxeTest {
                 }
                 assertThat(lost.get(scaled(120).toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
                         .as("completes, as failed").isFalse();
-                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline (+ slack)")
-                        .isLessThan(scaled(2).plus(scaled(10)));
+                Duration toFailure = Duration.ofNanos(System.nanoTime() - t0);
+                System.out.println("verbs: receiver closed mid-transfer -> store failed after " + toFailure.toMillis()
+                        + " ms (bound: 2 s x kvcourier.deadlineScale " + VerbsRxeTest.SCALE + ")");
+                assertThat(toFailure).as("within 2 s x kvcourier.deadlineScale of the receiver's death (docs/FAILURES.md)")
+                        .isLessThan(scaled(2));
                 assertThat(proxy.awaitReady("lost", 1, scaled(30))).as("the proxy is still told").isTrue();
 
                 try (PdL2Adapter second = receiverOn(init, alloc); CompletionPoller rp = CompletionPoller.forAdapter(second)) {
