@@ -367,8 +367,8 @@ public final class AllocPool implements ControlAgent.Duty {
         // was given up under load) would block that I/O thread, and every socket of this adapter, for good.
         d.socket.monitor(null, 0);
         d.socket.setLinger(0);
-        d.socket.close(); // closes it and removes it from the context; linger 0 (set above)
-        d.monitor.close(); // linger 0 since its creation (ControlSockets.monitor)
+        ControlSockets.destroy(agent, d.socket);
+        ControlSockets.destroy(agent, d.monitor); // linger 0 since its creation (ControlSockets.monitor)
         d.exchange = null;
         d.state = State.PROBING;
     }

@@ -97,7 +97,7 @@ public final class ControlServer implements ControlAgent.Duty {
                 server.port = Endpoints.portOf(s.getLastEndpoint());
             } catch (RuntimeException e) {
                 s.setLinger(0);
-                s.close(); // closes it and removes it from the context; linger 0 (set above)
+                ControlSockets.destroy(agent, s);
                 bound.completeExceptionally(e);
                 return;
             }
@@ -237,7 +237,7 @@ public final class ControlServer implements ControlAgent.Duty {
         if (socket != null) {
             agent.unwatch(socket);
             socket.setLinger(0);
-            socket.close(); // closes it and removes it from the context; linger 0 (set above)
+            ControlSockets.destroy(agent, socket);
             socket = null;
         }
     }

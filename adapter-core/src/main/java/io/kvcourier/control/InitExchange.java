@@ -129,7 +129,7 @@ public final class InitExchange implements ControlAgent.Duty {
         if (socket != null) {
             agent.unwatch(socket);
             socket.setLinger(0);
-            socket.close(); // closes it and removes it from the context; linger 0 (set above)
+            ControlSockets.destroy(agent, socket);
             socket = null;
         }
     }

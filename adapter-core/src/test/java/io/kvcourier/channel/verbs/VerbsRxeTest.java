@@ -214,7 +214,7 @@ class VerbsRxeTest {
                     .isInstanceOf(ExecutionException.class)
                     .hasMessageContaining("RDMA write failed")
                     .hasMessageContaining("IBV_WC_REM_ACCESS_ERR")
-                    // its pages are released only after the device is done with its posted WRs (trap 23)
+                    // its pages are released only after the device is done with its posted WRs (docs/TRAPS.md#trap-23)
                     .hasMessageContaining("failed once every write posted on that QP had completed or flushed");
             assertThat(bad.isOpen()).isFalse();
             assertThat(p.landings.landedIntact).doesNotContainKey(2);
