@@ -324,7 +324,7 @@ if [[ $REBUILD == 1 || ! -s $INITRD ]]; then
 fi
 
 # ---------------------------------------------------------- accelerator ----
-TCG_OPTS=(-accel "tcg,thread=multi,tb-size=512" -cpu "$TCG_CPU")
+TCG_OPTS=(-accel "tcg,thread=single,tb-size=512" -cpu "$TCG_CPU")
 KVM_OPTS=(-accel kvm -cpu "host,-arch-capabilities")
 kvm_works() {
     # A KVM that only emulates (e.g. a nested PVM host) boots far slower than
