@@ -19,7 +19,8 @@ import java.util.Objects;
  * <p>{@link #toCanonicalString()} is the form used on the wire (docs/ARCHITECTURE.md#decision-2):
  * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
  * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
- * The string and its UTF-8 bytes ({@link #copyCanonicalUtf8}) are computed once per key, on first use.
+ * The string and its UTF-8 bytes ({@link #copyCanonicalUtf8}) are each computed once per key, on first use;
+ * the bytes are written directly, without building the string.
  */
 public final class ObjectKey {
 
@@ -27,6 +28,7 @@ public final class ObjectKey {
     public static final int MAX_SALT_LENGTH = 128;
 
     private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] chunkHash;
     private final String modelName;
@@ -275,27 +277,95 @@ public final class ObjectKey {
     private byte[] canonicalUtf8() {
         Utf8 u = canonicalUtf8;
         if (u == null) {
-            String s = toCanonicalString();
-            u = new Utf8(isValidUnicode(s) ? s.getBytes(StandardCharsets.UTF_8) : null);
+            u = new Utf8(encodeCanonicalUtf8());
             canonicalUtf8 = u;
         }
         return u.bytes;
     }
 
-    /** Whether every surrogate is part of a pair ({@code getBytes} would silently write {@code '?'} otherwise). */
-    private static boolean isValidUnicode(String s) {
+    /**
+     * Writes the canonical form's UTF-8 straight into one exact-size array, without building the canonical
+     * {@code String} first: a sender encodes every key of every AllocRequest once, on its control thread.
+     *
+     * @return the bytes, or null when the model name or salt holds a lone surrogate (no UTF-8 form)
+     */
+    private byte[] encodeCanonicalUtf8() {
+        int modelBytes = utf8Length(modelName);
+        int saltBytes = cacheSalt.isEmpty() ? 0 : utf8Length(cacheSalt);
+        if (modelBytes < 0 || saltBytes < 0) {
+            return null;
+        }
+        int groupDigits = Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(objectGroupId) + 3) / 4);
+        int length = modelBytes + 1 + 8 + 1 + groupDigits + 1 + 2 * chunkHash.length
+                + (cacheSalt.isEmpty() ? 0 : 1 + saltBytes);
+        byte[] out = new byte[length];
+        int p = putUtf8(modelName, out, 0);
+        out[p++] = '@';
+        for (int shift = 28; shift >= 0; shift -= 4) {
+            out[p++] = HEX_DIGITS[(kvRank >>> shift) & 0xF];
+        }
+        out[p++] = '@';
+        long g = objectGroupId;
+        for (int i = groupDigits - 1; i >= 0; i--, g >>>= 4) {
+            out[p + i] = HEX_DIGITS[(int) (g & 0xF)];
+        }
+        p += groupDigits;
+        out[p++] = '@';
+        for (byte b : chunkHash) {
+            out[p++] = HEX_DIGITS[(b >>> 4) & 0xF];
+            out[p++] = HEX_DIGITS[b & 0xF];
+        }
+        if (!cacheSalt.isEmpty()) {
+            out[p++] = '@';
+            putUtf8(cacheSalt, out, p);
+        }
+        return out;
+    }
+
+    /** {@return the UTF-8 length of {@code s}, or -1 when a surrogate in it is not part of a pair} */
+    private static int utf8Length(String s) {
+        int n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (Character.isSurrogate(c)) {
-                boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
-                        && Character.isLowSurrogate(s.charAt(i + 1));
-                if (!paired) {
-                    return false;
-                }
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (!Character.isSurrogate(c)) {
+                n += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
                 i++;
+            } else {
+                return -1; // getBytes would silently write '?' for it
             }
         }
-        return true;
+        return n;
+    }
+
+    /** Encodes {@code s} (valid Unicode, see {@link #utf8Length}) as UTF-8 at {@code dst[p]}; returns the end. */
+    private static int putUtf8(String s, byte[] dst, int p) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                dst[p++] = (byte) c;
+            } else if (c < 0x800) {
+                dst[p++] = (byte) (0xC0 | (c >>> 6));
+                dst[p++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                dst[p++] = (byte) (0xF0 | (cp >>> 18));
+                dst[p++] = (byte) (0x80 | ((cp >>> 12) & 0x3F));
+                dst[p++] = (byte) (0x80 | ((cp >>> 6) & 0x3F));
+                dst[p++] = (byte) (0x80 | (cp & 0x3F));
+            } else {
+                dst[p++] = (byte) (0xE0 | (c >>> 12));
+                dst[p++] = (byte) (0x80 | ((c >>> 6) & 0x3F));
+                dst[p++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return p;
     }
 
     /** The cached UTF-8 form; a final field so that a racing reader sees the array's contents. */

@@ -230,6 +230,39 @@ class ObjectKeyTest {
     }
 
     @Test
+    void canonicalUtf8MatchesTheJdkEncoderForRandomKeys() {
+        // The bytes are written without building the string; the JDK's encoding of the string is the reference.
+        String[] alphabet = {"a", "Z", "0", "-", "/", ".", "\u00e9", "\u07ff", "\u0800", "\u6a21", "\uffff",
+            "\uD83E\uDD99", "\uDBFF\uDFFF"};
+        java.util.Random random = new java.util.Random(42);
+        for (int n = 0; n < 2_000; n++) {
+            byte[] hash = new byte[random.nextInt(40)];
+            random.nextBytes(hash);
+            long group = switch (n % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(16);
+                case 2 -> Long.MAX_VALUE >>> random.nextInt(63);
+                default -> random.nextLong() & Long.MAX_VALUE;
+            };
+            ObjectKey k = new ObjectKey(hash, randomText(random, alphabet, 30), random.nextInt(), group,
+                    n % 3 == 0 ? "" : randomText(random, alphabet, 20).replace('/', '_'));
+            byte[] expected = k.toCanonicalString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] dst = new byte[expected.length];
+            assertThat(k.canonicalUtf8Length()).as(k.toCanonicalString()).isEqualTo(expected.length);
+            k.copyCanonicalUtf8(dst, 0);
+            assertThat(dst).as(k.toCanonicalString()).isEqualTo(expected);
+        }
+    }
+
+    private static String randomText(java.util.Random random, String[] alphabet, int maxParts) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = random.nextInt(maxParts + 1); i > 0; i--) {
+            sb.append(alphabet[random.nextInt(alphabet.length)]);
+        }
+        return sb.toString();
+    }
+
+    @Test
     void keyWithALoneSurrogateHasNoUtf8Form() {
         for (String model : new String[] {"a\uD800b", "\uDC00", "end\uD834"}) {
             ObjectKey k = ObjectKey.of(HASH, model, 0);
