@@ -40,6 +40,12 @@ import java.util.concurrent.TimeoutException;
  * <p>Bounds: a batch waits at most {@code allocation_timeout_sec} for a slot and local pages, its allocation
  * reply at most that plus a grace period (a receiver may wait that long for room), its commit at most {@code
  * transfer_timeout_sec}; past that its connection is dropped (fencing every write on it) and it fails.
+ *
+ * <p>The engine holds the shared state and the task's life (submit, start, finish, close); each seam of a
+ * batch's way is its own part: {@link BatchPlanner} (task → batches), {@link BatchAdmission} (slots, staging
+ * pages, the copy), {@link AllocationReplies} (the AllocResponse), {@link BatchWrites} (write, commit, the
+ * batch's end), {@link RankConnections} (handshake, fencing, lost ranks), {@link PeerSockets} (a receiver's
+ * sockets), {@link RequestCancels} (CancelNotif) and {@link SenderDeadlines} (the control thread's timers).
  */
 final class SenderEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SenderEngine.class.getName());
