@@ -56,8 +56,8 @@ final class HeldKeys {
         try {
             pages = AllocResponses.remotePagesFor(reply, n);
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse for req ''{1}'': {2}; aborting the request",
-                    rank, reqId, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: bad AllocResponse for req ''{1}'': {2}; aborting the "
+                    + "request", rank, reqId, e.getMessage());
             abort(reqId, List.of(), canceller);
             return null;
         }
@@ -74,8 +74,8 @@ final class HeldKeys {
                     allocated.add(wireKey.apply(i));
                 }
             }
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}''); aborting "
-                    + "the request", rank, wireKey.apply(failed), reqId);
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}''); "
+                    + "aborting the request", rank, wireKey.apply(failed), reqId);
             abort(reqId, allocated, canceller);
             return null;
         }

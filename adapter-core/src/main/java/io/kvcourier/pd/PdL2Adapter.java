@@ -1,6 +1,5 @@
 package io.kvcourier.pd;
 
-import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.TransferChannels;
@@ -9,21 +8,22 @@ import io.kvcourier.l2.L2Adapter;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
-import io.kvcourier.notify.NotificationTracker;
-import io.kvcourier.notify.ProxyNotifier;
 
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * LMCache's PD L2 adapter in Java: a <b>sender</b> (prefill) stores KV chunks into a remote
@@ -46,30 +46,24 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PdL2Adapter implements L2Adapter {
     private static final System.Logger LOG = System.getLogger(PdL2Adapter.class.getName());
-    /** Notifications waiting for the proxy socket; more are dropped and counted (offer never blocks). */
-    private static final int NOTIFY_QUEUE_CAPACITY = 4096;
 
     private final PdL2AdapterConfig config;
     private final TaskLedger ledger;
     private final ExecutorService executor;
     private final SenderEngine sender;
     private final ReceiverEngine receiver;
-    private final ProxyNotifier notifier;
-    private final NotificationTracker tracker;
-    private final java.util.concurrent.ScheduledExecutorService deadlineChecks;
-    private final ReentrantLock inflightLock = new ReentrantLock();
-    private final Condition idle = inflightLock.newCondition();
-    private final AtomicInteger inflight = new AtomicInteger();
-    private final java.util.concurrent.ConcurrentHashMap<Long, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A receiver's lookups, loads and commit listener; null on a sender. */
+    private final ReceiverTasks receiverTasks;
+    /** The role's engine and, on a sender, the proxy notifier and notification tracker. */
+    private final AdapterParts parts;
+    /** Tasks in flight, and the failures recorded for those close gives up on. */
+    private final InflightTasks tasks = new InflightTasks();
     /** Ids of async store tasks: their own counter, so the eventfd contract's ids stay 0, 1, 2, ... */
-    private final java.util.concurrent.atomic.AtomicLong asyncIds = new java.util.concurrent.atomic.AtomicLong();
-    /** Async loads not finished yet: failed by {@link #close()} if still there after the shutdown deadline. */
-    private final java.util.Set<AdapterFuture<?>> asyncLoads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicLong asyncIds = new AtomicLong();
     /** Where dependents of async stages run: the task executor, or a fresh virtual thread once it is shut down. */
-    private final java.util.concurrent.Executor dependents;
+    private final Executor dependents;
     private final AsyncPdAdapter async;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicLong locksReleasedByTtl = new java.util.concurrent.atomic.AtomicLong();
     private boolean closeDone;
 
     /**
@@ -96,76 +90,19 @@ public final class PdL2Adapter implements L2Adapter {
     public PdL2Adapter(PdL2AdapterConfig config, TransferChannelFactory channels) {
         this.config = Objects.requireNonNull(config, "config");
         if (!"cpu".equals(config.bufferDevice())) {
-            throw new IllegalArgumentException("buffer_device '" + config.bufferDevice() + "' is not supported yet (use 'cpu')");
+            throw new IllegalArgumentException("buffer_device '" + config.bufferDevice()
+                    + "' is not supported yet (use 'cpu')");
         }
         LOG.log(System.Logger.Level.INFO, "Initializing PdL2Adapter: role={0}, peer_host={1}",
                 config.role().wireName(), config.peerHost());
         this.ledger = new TaskLedger();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kvcourier-task-", 0).factory());
-        this.dependents = this::runDependent;
+        this.dependents = InflightTasks.dependentsOn(executor);
         this.async = new AsyncPdAdapter(this);
-        SenderEngine s = null;
-        ReceiverEngine r = null;
-        ProxyNotifier n = null;
-        NotificationTracker t = null;
-        java.util.concurrent.ScheduledExecutorService checks = null;
-        try {
-            if (config.role() == Role.SENDER) {
-                n = config.proxyEnabled()
-                        ? ProxyNotifier.create(config.proxyHost(), config.proxyPort(), config.notifyTimeout(),
-                                config.shutdownTimeout(), NOTIFY_QUEUE_CAPACITY)
-                        : ProxyNotifier.disabled();
-                ProxyNotifier notifierRef = n;
-                // The proxy waits for one notification per decode rank (len(peer_init_port)).
-                int ranks = Math.max(config.peerInitPort().size(), config.peerAllocPort().size());
-                t = new NotificationTracker(ranks, config.requestTimeout(), System::nanoTime, notifierRef::offer);
-                checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofVirtual().name("kvcourier-notify-deadlines").factory());
-                Duration period = config.requestTimeout().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0
-                        ? config.requestTimeout().dividedBy(4) : Duration.ofSeconds(1);
-                t.scheduleDeadlineChecks(checks, period);
-                NotificationTracker trackerRef = t;
-                s = new SenderEngine(config, channels, executor, (task, ok) -> {
-                    try {
-                        if (task.completion == null) {
-                            ledger.completeStore(task.id, ok);
-                        } else {
-                            task.completion.storeDone(task, ok);
-                        }
-                    } finally {
-                        // Whatever happened above, the request's notification attempt is not lost.
-                        try {
-                            trackerRef.onBatchDone(task.spec.reqId(), task.spec.isLastPrefill(),
-                                    task.spec.totalChunks(), task.keys.length, ok, task.receiverRanks());
-                        } finally {
-                            taskDone();
-                        }
-                    }
-                });
-            } else {
-                r = new ReceiverEngine(config, executor, channels);
-                checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofVirtual().name("kvcourier-result-ttl").factory());
-            }
-            // Uncollected lookup/load results expire after result_ttl_sec (their locks are released).
-            long ttl = config.resultTtl().toNanos();
-            long every = Math.max(1, Math.min(TimeUnit.SECONDS.toNanos(1), ttl / 4));
-            checks.scheduleAtFixedRate(() -> ledger.expire(System.nanoTime(), ttl), every, every, TimeUnit.NANOSECONDS);
-        } catch (ChannelException | RuntimeException e) {
-            RuntimeException thrown = e instanceof ChannelException
-                    ? new IllegalStateException("cannot open the " + config.transferChannel() + " channel: "
-                            + e.getMessage(), e)
-                    : (RuntimeException) e;
-            // Reverse order of opening: the engine (a sender's before its deadline checks, a receiver's after).
-            CloseHelper.closeOnFailure(thrown, s, checks == null ? null : checks::shutdownNow, r, n,
-                    executor::shutdown, ledger);
-            throw thrown;
-        }
-        this.sender = s;
-        this.receiver = r;
-        this.notifier = n;
-        this.tracker = t;
-        this.deadlineChecks = checks;
+        this.parts = new AdapterParts(config, channels, executor, ledger, tasks);
+        this.sender = parts.sender;
+        this.receiver = parts.receiver;
+        this.receiverTasks = receiver == null ? null : new ReceiverTasks(receiver.store(), executor, ledger, tasks);
     }
 
     /**
@@ -215,28 +152,9 @@ public final class PdL2Adapter implements L2Adapter {
      *
      * @param listener the listener, or {@code null} to remove it
      */
-    public void setCommitListener(java.util.function.Consumer<List<ObjectKey>> listener) {
+    public void setCommitListener(Consumer<List<ObjectKey>> listener) {
         requireRole(Role.RECEIVER, "setCommitListener");
-        ReceiverStore store = receiver.store();
-        if (listener == null) {
-            store.setCommitListener(null);
-            return;
-        }
-        store.setCommitListener(keys -> {
-            try {
-                executor.execute(() -> {
-                    try {
-                        listener.accept(keys);
-                    } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
-                    } finally {
-                        store.unlock(keys); // the pin
-                    }
-                });
-            } catch (RuntimeException e) {
-                store.unlock(keys); // adapter closing: release the pin at once
-            }
-        });
+        receiverTasks.setCommitListener(listener);
     }
 
     // ---------------------------------------------------------------------------------------------- store
@@ -268,15 +186,15 @@ public final class PdL2Adapter implements L2Adapter {
      */
     public long submitStoreTask(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
                                 ReceiverTarget target) {
-        checkArgs(keys, objects);
-        checkSpec(spec);
+        AdapterArgs.checkArgs(keys, objects);
+        AdapterArgs.checkSpec(spec);
         ensureOpen();
         long id = ledger.nextId();
         if (sender == null) {
             ledger.completeStore(id, true);
             return id;
         }
-        inflight.incrementAndGet();
+        tasks.started();
         sender.submit(new StoreTask(sender, id, keys, objects, spec, target, null));
         return id;
     }
@@ -302,7 +220,7 @@ public final class PdL2Adapter implements L2Adapter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             return 0;
         }
     }
@@ -318,7 +236,7 @@ public final class PdL2Adapter implements L2Adapter {
      * @throws IllegalArgumentException for a heap segment, an empty one, or one that overlaps a registered region
      * @throws IllegalStateException    when the channel cannot register it, naming the limit (e.g. RLIMIT_MEMLOCK)
      */
-    public void registerMemory(java.lang.foreign.MemorySegment segment) {
+    public void registerMemory(MemorySegment segment) {
         requireRole(Role.SENDER, "registerMemory");
         ensureOpen();
         Objects.requireNonNull(segment, "segment");
@@ -337,7 +255,7 @@ public final class PdL2Adapter implements L2Adapter {
      * @param segment the same segment that was registered
      * @return whether it was registered
      */
-    public boolean unregisterMemory(java.lang.foreign.MemorySegment segment) {
+    public boolean unregisterMemory(MemorySegment segment) {
         requireRole(Role.SENDER, "unregisterMemory");
         Objects.requireNonNull(segment, "segment");
         return !closed && sender.unregisterMemory(segment);
@@ -347,28 +265,18 @@ public final class PdL2Adapter implements L2Adapter {
 
     CompletionStage<Boolean> storeAsync(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
                                         ReceiverTarget target) {
-        checkArgs(keys, objects);
-        checkSpec(spec);
+        AdapterArgs.checkArgs(keys, objects);
+        AdapterArgs.checkSpec(spec);
         ensureOpen();
         AdapterFuture<Boolean> stage = AdapterFuture.owned(dependents);
         if (sender == null) {
             stage.succeed(Boolean.TRUE);
             return stage;
         }
-        inflight.incrementAndGet();
+        tasks.started();
         sender.submit(new StoreTask(sender, asyncIds.getAndIncrement(), keys, objects, spec, target,
-                (task, ok) -> completeAsyncStore(stage, task, ok)));
+                (task, ok) -> StoreResults.completeStage(stage, sender.storeOutcome(task, ok), task)));
         return stage;
-    }
-
-    /** The task's thread (progress, control, or closing): the stage gets the store's outcome. */
-    private void completeAsyncStore(AdapterFuture<Boolean> stage, StoreTask task, boolean ok) {
-        switch (sender.storeOutcome(task, ok)) {
-            case "committed" -> stage.succeed(Boolean.TRUE);
-            case "closed" -> stage.fail(closedBeforeDone("store"));
-            case "timed_out" -> stage.fail(new java.util.concurrent.TimeoutException(task.failure()));
-            default -> stage.succeed(Boolean.FALSE);
-        }
     }
 
     CompletionStage<Bitmap> lookupAsync(List<ObjectKey> keys) {
@@ -380,34 +288,14 @@ public final class PdL2Adapter implements L2Adapter {
     }
 
     CompletionStage<Bitmap> loadAsync(List<ObjectKey> keys, List<MemoryObj> objects) {
-        checkArgs(keys, objects);
+        AdapterArgs.checkArgs(keys, objects);
         ensureOpen();
         AdapterFuture<Bitmap> stage = AdapterFuture.owned(dependents);
         if (receiver == null) {
             stage.succeed(new Bitmap(keys.size()));
             return stage;
         }
-        List<ObjectKey> k = List.copyOf(keys);
-        List<MemoryObj> o = List.copyOf(objects);
-        asyncLoads.add(stage);
-        inflight.incrementAndGet();
-        try {
-            executor.execute(() -> {
-                try {
-                    stage.succeed(receiver.store().load(k, o));
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "async load failed", e);
-                    stage.fail(e);
-                } finally {
-                    asyncLoads.remove(stage);
-                    taskDone();
-                }
-            });
-        } catch (RuntimeException e) {
-            asyncLoads.remove(stage);
-            taskDone();
-            stage.fail(closedBeforeDone("load"));
-        }
+        receiverTasks.loadAsync(keys, objects, stage);
         return stage;
     }
 
@@ -417,19 +305,6 @@ public final class PdL2Adapter implements L2Adapter {
         AdapterFuture<Integer> stage = AdapterFuture.owned(dependents);
         sender.cancel(reqId).whenComplete((acks, failure) -> stage.succeed(failure == null ? acks : 0));
         return stage;
-    }
-
-    private static IllegalStateException closedBeforeDone(String what) {
-        return new IllegalStateException("PdL2Adapter was closed before the " + what + " finished");
-    }
-
-    /** Runs a dependent of an async stage on the task executor; after close, on a fresh virtual thread. */
-    private void runDependent(Runnable r) {
-        try {
-            executor.execute(r);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            Thread.ofVirtual().name("kvcourier-async-after-close").start(r);
-        }
     }
 
     // --------------------------------------------------------------------------------------------- lookup
@@ -443,24 +318,8 @@ public final class PdL2Adapter implements L2Adapter {
             ledger.completeLookup(id, new Bitmap(keys.size()));
             return id;
         }
-        ReceiverStore store = receiver.store();
-        Bitmap bits = store.lookupAndLock(keys);
-        List<ObjectKey> locked = bits.popcount() == 0 ? List.of() : lockedKeys(keys, bits);
-        ledger.completeLookup(id, bits, locked.isEmpty() ? null : () -> {
-            store.unlock(locked); // nobody collected the result within result_ttl_sec: its locks go too
-            locksReleasedByTtl.addAndGet(locked.size());
-        });
+        receiverTasks.lookupAndLock(id, keys);
         return id;
-    }
-
-    private static List<ObjectKey> lockedKeys(List<ObjectKey> keys, Bitmap bits) {
-        List<ObjectKey> out = new java.util.ArrayList<>(bits.popcount());
-        for (int i = 0; i < keys.size(); i++) {
-            if (bits.test(i)) {
-                out.add(keys.get(i));
-            }
-        }
-        return out;
     }
 
     @Override
@@ -480,19 +339,14 @@ public final class PdL2Adapter implements L2Adapter {
 
     @Override
     public long submitLoadTask(List<ObjectKey> keys, List<MemoryObj> objects) {
-        checkArgs(keys, objects);
+        AdapterArgs.checkArgs(keys, objects);
         ensureOpen();
         long id = ledger.nextId();
         if (receiver == null) {
             ledger.completeLoad(id, new Bitmap(keys.size()));
             return id;
         }
-        List<ObjectKey> k = List.copyOf(keys);
-        List<MemoryObj> o = List.copyOf(objects);
-        runTask(id, () -> {
-            Bitmap bits = receiver.store().load(k, o);
-            finish(id, () -> ledger.completeLoad(id, bits));
-        }, () -> ledger.completeLoad(id, new Bitmap(k.size())));
+        receiverTasks.load(id, keys, objects);
         return id;
     }
 
@@ -500,8 +354,6 @@ public final class PdL2Adapter implements L2Adapter {
     public Bitmap queryLoadResult(long taskId) {
         return ledger.takeLoad(taskId);
     }
-
-    // ---------------------------------------------------------------------------------------------- misc
 
     @Override
     public int storeEventFd() {
@@ -525,91 +377,20 @@ public final class PdL2Adapter implements L2Adapter {
         m.put("type", "PdL2Adapter");
         m.put("role", config.role().wireName());
         m.put("transfer_channel", config.transferChannel());
-        m.put("inflight_tasks", inflight.get());
+        m.put("inflight_tasks", tasks.count());
         m.put("results_expired", ledger.resultsExpired.get());
-        m.put("locks_released_by_ttl", locksReleasedByTtl.get());
+        m.put("locks_released_by_ttl", receiverTasks == null ? 0L : receiverTasks.locksReleasedByTtl.get());
         if (sender != null) {
             m.putAll(sender.status());
-            m.put("proxy", notifier.isEnabled() ? notifier.endpoint() : "disabled");
-            m.putAll(notifier.counters().toMap());
-            m.put("proxy_notif_pending_requests", tracker.pendingRequests());
+            m.put("proxy", parts.notifier.isEnabled() ? parts.notifier.endpoint() : "disabled");
+            m.putAll(parts.notifier.counters().toMap());
+            m.put("proxy_notif_pending_requests", parts.tracker.pendingRequests());
         }
         if (receiver != null) {
             m.putAll(receiver.status());
             m.put("data_count", receiver.store().committedKeys());
         }
         return m;
-    }
-
-    /**
-     * Runs a task on its own virtual thread. {@code failure} records a failed result; it runs instead of the
-     * task's own result if the task cannot start or is still running when {@link #close()} gives up on it.
-     * Whichever comes first wins (see {@link #finish}), so each task completes exactly once.
-     */
-    private void runTask(long id, Runnable task, Runnable failure) {
-        pending.put(id, failure);
-        inflight.incrementAndGet();
-        try {
-            executor.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "task " + id + " failed", e);
-                    failPending(id);
-                } finally {
-                    taskDone();
-                }
-            });
-        } catch (RuntimeException e) {
-            taskDone();
-            failPending(id);
-        }
-    }
-
-    /** Records a task's own result unless close() already failed it. */
-    private void finish(long id, Runnable record) {
-        if (pending.remove(id) != null) {
-            record.run();
-        }
-    }
-
-    private void failPending(long id) {
-        Runnable failure = pending.remove(id);
-        if (failure != null) {
-            failure.run();
-        }
-    }
-
-    private void taskDone() {
-        if (inflight.decrementAndGet() == 0) {
-            inflightLock.lock();
-            try {
-                idle.signalAll();
-            } finally {
-                inflightLock.unlock();
-            }
-        }
-    }
-
-    private static void checkSpec(TransferSpec spec) {
-        Objects.requireNonNull(spec, "spec");
-        if (!spec.reqId().isEmpty() && spec.totalChunks() <= 0) {
-            throw new IllegalArgumentException("TransferSpec.totalChunks must be > 0 when reqId is set, got 0 for reqId '"
-                    + spec.reqId() + "': the receiver reserves pages for the whole request and refuses total_chunks 0");
-        }
-    }
-
-    private static void checkArgs(List<ObjectKey> keys, List<MemoryObj> objects) {
-        Objects.requireNonNull(keys, "keys");
-        Objects.requireNonNull(objects, "objects");
-        if (keys.size() != objects.size()) {
-            throw new IllegalArgumentException("keys and objects differ in length: " + keys.size() + " vs " + objects.size());
-        }
-        for (int i = 0; i < keys.size(); i++) {
-            if (keys.get(i) == null || objects.get(i) == null) {
-                throw new IllegalArgumentException("null key or object at position " + i);
-            }
-        }
     }
 
     private void ensureOpen() {
@@ -638,22 +419,18 @@ public final class PdL2Adapter implements L2Adapter {
         }
         closed = true;
         Duration deadline = config.shutdownTimeout();
-        awaitIdle(deadline.toNanos() / 2);
+        tasks.awaitIdle(deadline.toNanos() / 2);
         if (sender != null) {
             sender.close(); // fails what is still in flight: connections fenced, alloc waits end
         }
-        awaitIdle(deadline.toNanos() / 2);
-        for (Long id : List.copyOf(pending.keySet())) {
-            failPending(id); // still running past the deadline: announced as failed, late results dropped
+        tasks.awaitIdle(deadline.toNanos() / 2);
+        tasks.failPending(); // still running past the deadline: announced as failed, late results dropped
+        tasks.failAsyncLoads(() -> InflightTasks.closedBeforeDone("load")); // likewise; a late result is ignored
+        if (parts.deadlineChecks != null) {
+            parts.deadlineChecks.shutdownNow(); // its virtual thread owns no socket; interrupting it is safe
         }
-        for (AdapterFuture<?> stage : List.copyOf(asyncLoads)) {
-            stage.fail(closedBeforeDone("load")); // likewise; a late result is ignored (first completion wins)
-        }
-        if (deadlineChecks != null) {
-            deadlineChecks.shutdownNow(); // its virtual thread owns no socket; interrupting it is safe
-        }
-        if (notifier != null) {
-            notifier.close(); // flushes queued notifications within the shutdown deadline
+        if (parts.notifier != null) {
+            parts.notifier.close(); // flushes queued notifications within the shutdown deadline
         }
         if (receiver != null) {
             receiver.close();
@@ -661,30 +438,13 @@ public final class PdL2Adapter implements L2Adapter {
         executor.shutdown();
         try {
             if (!executor.awaitTermination(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "{0} tasks still running after the shutdown deadline", inflight.get());
+                LOG.log(System.Logger.Level.WARNING, "{0} tasks still running after the shutdown deadline",
+                        tasks.count());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         ledger.close();
         closeDone = true;
-    }
-
-    private void awaitIdle(long nanos) {
-        long deadline = System.nanoTime() + nanos;
-        inflightLock.lock();
-        try {
-            while (inflight.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                idle.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            inflightLock.unlock();
-        }
     }
 }

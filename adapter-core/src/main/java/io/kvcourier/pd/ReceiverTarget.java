@@ -45,8 +45,8 @@ public record ReceiverTarget(String host, List<Integer> initPorts, List<Integer>
         Objects.requireNonNull(initPorts, "initPorts");
         Objects.requireNonNull(allocPorts, "allocPorts");
         if (host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("host must be a non-empty hostname or IP address without whitespace, got '"
-                    + host + "'");
+            throw new IllegalArgumentException("host must be a non-empty hostname or IP address without whitespace, "
+                    + "got '" + host + "'");
         }
         initPorts = ports("initPorts", initPorts);
         allocPorts = ports("allocPorts", allocPorts);
@@ -108,7 +108,8 @@ public record ReceiverTarget(String host, List<Integer> initPorts, List<Integer>
             }
             long port = ((Number) p).longValue();
             if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("disagg_spec." + key + "[" + i + "] must be in 1..65535, got " + port);
+                throw new IllegalArgumentException("disagg_spec." + key + "[" + i + "] must be in 1..65535, got "
+                        + port);
             }
             out.add((int) port);
         }

@@ -13,7 +13,6 @@ import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireEncoder;
 
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -116,24 +115,24 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
         }
         MemoryObj head = object(0);
         MemoryObj last = object(n - 1);
-        return encoder.encodeAllocRequest(keys, from, n, head.fmt().value(), engine.fullShape(head),
+        return encoder.encodeAllocRequest(keys, from, n, head.fmt().value(), engine.planner.fullShape(head),
                 head.dtype().wireName(), (int) last.tokens(), task.spec.reqId(),
                 task.spec.isLastPrefill() && lastOfPart, totalChunks);
     }
 
     @Override
     protected void onReply(PdMessage reply) {
-        engine.onAllocReply(this, reply);
+        engine.allocations.onReply(this, reply);
     }
 
     @Override
     protected void onFailure(String why, boolean timedOut) {
-        engine.onAllocFailed(this, why, timedOut);
+        engine.allocations.onFailure(this, why, timedOut);
     }
 
     @Override
     public void batchDone(WriteBatch batch, ChannelException failure) {
-        engine.onWritten(this, failure);
+        engine.writes.onWritten(this, failure);
     }
 
     @Override
