@@ -1,6 +1,8 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.agent.AgentRunner;
 import io.kvcourier.agent.CloseHelper;
+import io.kvcourier.agent.IdleStrategy;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ControlRequestHandler;
@@ -8,7 +10,6 @@ import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.ControlServer;
-import io.kvcourier.jfr.FenceEvent;
 import io.kvcourier.jfr.HandshakeEvent;
 import io.kvcourier.jfr.Jfr;
 import io.kvcourier.l2.ObjectKey;
@@ -22,20 +23,17 @@ import io.kvcourier.wire.WireEncoder;
 import io.kvcourier.wire.WireFormatException;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The decode side: per rank an alloc server ({@code peer_alloc_port[r]}) and an init server
  * ({@code peer_init_port[r]}), all owned by one control thread ({@link ControlAgent}); one staging buffer and
- * one channel receiver shared by all ranks; and a housekeeping thread that reclaims expired allocations (after
- * fencing their sender) and stale keys.
+ * one channel receiver shared by all ranks; and a housekeeping agent ({@link ReceiverHousekeeping} on its own
+ * {@link AgentRunner}) that reclaims expired allocations (after fencing their sender) and stale keys every 50 ms.
  *
  * <p>An allocation that has to wait for room (or for a duplicate key still in flight to commit) waits on the
  * control thread in arrival order — which is deadline order — and is retried as soon as the store says that
@@ -45,7 +43,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ReceiverEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ReceiverEngine.class.getName());
-    private static final long HOUSEKEEPING_PERIOD_MS = 50;
 
     private final PdL2AdapterConfig config;
     private final Executor executor;
@@ -56,63 +53,13 @@ final class ReceiverEngine implements AutoCloseable {
     private final WireEncoder encoder = new WireEncoder(); // control thread
     private final List<ControlServer> allocServers = new ArrayList<>();
     private final List<ControlServer> initServers = new ArrayList<>();
-    private final Thread housekeeper;
-    private final CountDownLatch housekeeperDone = new CountDownLatch(1);
+    /** Requests waiting for room or for keys in flight: a duty of the control agent. */
+    private final AllocWaitQueue waits;
+    /** Runs the {@link ReceiverHousekeeping} duty (reaping and fencing) on its own thread. */
+    private final AgentRunner housekeeping;
     private volatile boolean running = true;
-
-    /** Allocations waiting for room, in arrival (= deadline) order; control thread only. */
-    private final ArrayDeque<WaitingAlloc> waiting = new ArrayDeque<>();
-    private volatile int waitingCount;
-    private final AtomicBoolean retryQueued = new AtomicBoolean();
-    private final Runnable retryWaiting = this::retryWaiting;
     /** In-band control requests that did not decode. */
-    private final java.util.concurrent.atomic.AtomicLong inBandMalformed = new java.util.concurrent.atomic.AtomicLong();
-
-    /**
-     * A request that waits, with {@link ReceiverStore#allocateWaiting}'s bounds: room is waited for at most the
-     * allocation timeout; keys in flight for another allocation until they commit or their allocation ends (its
-     * transfer deadline bounds that), then room again for at most the allocation timeout; everything within the
-     * transfer plus the allocation timeout.
-     */
-    private final class WaitingAlloc {
-        final String senderId;
-        final AllocRequest request;
-        final ReceiverStore.Parsed parsed;
-        final ControlServer.Reply reply;
-        final long lastDeadline;
-        long roomDeadline;
-
-        WaitingAlloc(String senderId, AllocRequest request, ReceiverStore.Parsed parsed, long startNanos,
-                     ControlServer.Reply reply) {
-            this.senderId = senderId;
-            this.request = request;
-            this.parsed = parsed;
-            this.reply = reply;
-            long allocation = config.allocationTimeout().toNanos();
-            this.lastDeadline = startNanos + config.transferTimeout().toNanos() + allocation;
-            this.roomDeadline = startNanos + allocation;
-        }
-
-        /** One try; true when it was answered. */
-        boolean retry(long now) {
-            ReceiverStore.Outcome o = store.tryAllocate(senderId, request, parsed, now - roomDeadline >= 0,
-                    now - lastDeadline >= 0);
-            if (!o.mustWait()) {
-                reply.send(o.reply());
-                return true;
-            }
-            if (o.waitFor() == ReceiverStore.Wait.KEYS_IN_FLIGHT) {
-                // Room is counted from when the keys are settled, within the overall bound.
-                long next = now + config.allocationTimeout().toNanos();
-                roomDeadline = next - lastDeadline < 0 ? next : lastDeadline;
-            }
-            return false;
-        }
-
-        long deadline() {
-            return roomDeadline - lastDeadline < 0 ? roomDeadline : lastDeadline;
-        }
-    }
+    private final AtomicLong inBandMalformed = new AtomicLong();
 
     ReceiverEngine(PdL2AdapterConfig config, Executor executor, TransferChannelFactory channels)
             throws ChannelException {
@@ -131,9 +78,11 @@ final class ReceiverEngine implements AutoCloseable {
             agent = new ControlAgent("kvcourier-control-receiver");
             this.control = agent;
             this.channel = ch;
-            store.setChangeListener(this::roomChanged);
+            this.waits = new AllocWaitQueue(store, agent, config.allocationTimeout().toNanos(),
+                    config.transferTimeout().toNanos());
+            store.setChangeListener(waits::roomChanged);
             ch.setControlHandler(this::onInBandRequest);
-            control.execute(() -> control.add(new Timers()));
+            control.execute(() -> control.add(waits));
             List<Integer> allocPorts = config.peerAllocPort();
             List<Integer> initPorts = config.peerInitPort();
             for (int rank = 0; rank < allocPorts.size(); rank++) {
@@ -149,7 +98,8 @@ final class ReceiverEngine implements AutoCloseable {
             CloseHelper.closeOnFailure(e, agent, ch, staging);
             throw e;
         }
-        this.housekeeper = Thread.ofVirtual().name("kvcourier-receiver-housekeeping").start(this::housekeep);
+        this.housekeeping = new AgentRunner(new ReceiverHousekeeping(store, new ChannelFencer(channel)),
+                IdleStrategy.BLOCKING).start();
     }
 
     ReceiverStore store() {
@@ -175,116 +125,6 @@ final class ReceiverEngine implements AutoCloseable {
         return n + inBandMalformed.get();
     }
 
-    private final ReceiverStore.Fencer fencer = new ReceiverStore.Fencer() {
-        @Override
-        public ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
-            return fence(senderId, batchId);
-        }
-
-        @Override
-        public boolean fenceSender(String senderId) {
-            return fence(senderId, -1) != ChannelReceiver.AllocationFence.UNCONFIRMED;
-        }
-    };
-
-    /**
-     * Fences an expired allocation ({@code batchId}: its first page) of {@code senderId}, or with {@code batchId}
-     * -1 the whole sender, so that it can no longer write into pages about to be reused; says what the channel
-     * confirmed (when nothing, those pages stay quarantined and the next reap fences again).
-     */
-    private ChannelReceiver.AllocationFence fence(String senderId, int batchId) {
-        FenceEvent jfr = Jfr.fence() ? Jfr.begin(new FenceEvent()) : null;
-        ChannelReceiver.AllocationFence outcome = ChannelReceiver.AllocationFence.UNCONFIRMED;
-        try {
-            outcome = batchId < 0
-                    ? (channel.tryFence(senderId) ? ChannelReceiver.AllocationFence.SENDER
-                            : ChannelReceiver.AllocationFence.UNCONFIRMED)
-                    : channel.fenceAllocation(senderId, batchId);
-            return outcome;
-        } finally {
-            if (jfr != null) {
-                jfr.side = "receiver";
-                jfr.rank = -1;
-                jfr.peer = senderId;
-                jfr.outcome = switch (outcome) {
-                    case UNCONFIRMED -> "unconfirmed";
-                    case ALLOCATION -> "fenced_allocation";
-                    case SENDER -> "fenced";
-                };
-                jfr.reason = batchId < 0 ? "a fenced batch of this sender did not end within the transfer timeout"
-                        : "an allocation of this sender expired";
-                jfr.commit();
-            }
-        }
-    }
-
-    private void housekeep() {
-        try {
-            while (running) {
-                store.reap(System.nanoTime(), fencer);
-                // A stop flag and a bounded park, never an interrupt (fencing may touch sockets).
-                housekeeperDone.await(HOUSEKEEPING_PERIOD_MS, TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "receiver housekeeping failed", e);
-        }
-    }
-
-    /** Under the store's lock: queue one retry of the waiting allocations on the control thread, if any wait. */
-    private void roomChanged() {
-        if (waitingCount > 0 && retryQueued.compareAndSet(false, true)) {
-            control.execute(retryWaiting);
-        }
-    }
-
-    /** Control thread: retries waiting allocations in order; each either gets its reply now or keeps waiting. */
-    private void retryWaiting() {
-        retryQueued.set(false);
-        long now = System.nanoTime();
-        int n = waiting.size();
-        for (int i = 0; i < n; i++) {
-            WaitingAlloc w = waiting.poll();
-            if (!w.retry(now)) {
-                waiting.add(w);
-            }
-        }
-        waitingCount = waiting.size();
-    }
-
-    /** The waiting allocations' deadlines, on the control thread. */
-    private final class Timers implements ControlAgent.Duty {
-        @Override
-        public int poll(long nowNanos) {
-            return 0;
-        }
-
-        @Override
-        public int expire(long nowNanos) {
-            retryWaiting();
-            return 1;
-        }
-
-        @Override
-        public long nextDeadlineNanos() {
-            long next = Long.MAX_VALUE;
-            for (WaitingAlloc w : waiting) { // few wait at once; their deadlines move as keys settle
-                long d = w.deadline();
-                next = next == Long.MAX_VALUE || d - next < 0 ? d : next;
-            }
-            return next;
-        }
-
-        @Override
-        public void close() {
-            for (WaitingAlloc w; (w = waiting.poll()) != null; ) {
-                w.reply.send(AllocResponses.failed(w.request.keys().size()));
-            }
-            waitingCount = 0;
-        }
-    }
-
     private final AllocHandler allocHandler = new AllocHandler();
 
     /**
@@ -308,7 +148,7 @@ final class ReceiverEngine implements AutoCloseable {
             reply.send(AllocResponses.failed(1));
             return;
         }
-        if (request instanceof AllocRequest req && waitingCount == 0 && running) {
+        if (request instanceof AllocRequest req && waits.count() == 0 && running) {
             // Nothing waits for room: allocate here, on the channel's (or in-process sender's) thread, under the
             // store's lock, and answer at once; only an allocation that must wait goes to the control thread, which
             // owns the waiting queue. Saves two thread hops per allocation.
@@ -372,7 +212,10 @@ final class ReceiverEngine implements AutoCloseable {
             }
         }
 
-        /** Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets it. */
+        /**
+         * Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets
+         * it.
+         */
         PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later) {
             if (request instanceof AllocRequest req) {
                 ReceiverStore.Parsed parsed = parse(senderId, req);
@@ -383,8 +226,7 @@ final class ReceiverEngine implements AutoCloseable {
                 if (!o.mustWait()) {
                     return o.reply();
                 }
-                waiting.add(new WaitingAlloc(senderId, req, parsed, System.nanoTime(), later));
-                waitingCount = waiting.size();
+                waits.add(senderId, req, parsed, System.nanoTime(), later);
                 return null;
             }
             if (request instanceof CancelNotif cancel) {
@@ -393,7 +235,8 @@ final class ReceiverEngine implements AutoCloseable {
                     try {
                         keys.add(ObjectKey.parse(k));
                     } catch (IllegalArgumentException e) {
-                        LOG.log(System.Logger.Level.WARNING, "CancelNotif from {0}: ignoring bad key: {1}", senderId, e.getMessage());
+                        LOG.log(System.Logger.Level.WARNING, "CancelNotif from {0}: ignoring bad key: {1}", senderId,
+                                e.getMessage());
                     }
                 }
                 store.cancel(senderId, cancel.reqId(), keys);
@@ -462,7 +305,7 @@ final class ReceiverEngine implements AutoCloseable {
                 Map.entry("page_count", staging.pageCount()),
                 Map.entry("page_bytes", staging.pageSize()),
                 Map.entry("reserved_pages", store.reservedPages()),
-                Map.entry("waiting_allocations", waitingCount + store.waitingAllocations.get()),
+                Map.entry("waiting_allocations", waits.count() + store.waitingAllocations.get()),
                 Map.entry("committed_batches", store.committedBatches.get()),
                 Map.entry("committed_bytes", store.committedBytes.get()),
                 Map.entry("expired_allocations", store.expiredAllocations.get()),
@@ -472,7 +315,10 @@ final class ReceiverEngine implements AutoCloseable {
                 Map.entry("malformed_messages", malformedMessages()));
     }
 
-    /** Stops the control thread (answering waiting allocations with failures) and housekeeping, closes the channel, then frees the staging memory. */
+    /**
+     * Stops housekeeping and the control thread (answering waiting allocations with failures), each within the
+     * shutdown timeout, closes the channel, then frees the staging memory.
+     */
     @Override
     public void close() {
         if (!running) {
@@ -480,14 +326,9 @@ final class ReceiverEngine implements AutoCloseable {
         }
         running = false;
         Duration t = config.shutdownTimeout();
-        housekeeperDone.countDown();
         store.setChangeListener(null);
+        housekeeping.close(t);
         control.close(t);
-        try {
-            housekeeper.join(t);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         channel.close();
         staging.close();
     }
