@@ -23,9 +23,9 @@ import java.nio.channels.SocketChannel;
 final class InboundDataConnection {
     static final System.Logger LOG = System.getLogger(TcpReceiver.class.getName());
     /** Read-ahead: a whole descriptor block and the lead payload a sender writes with it. */
-    static final int IN_BYTES = TcpFrames.MAX_DESCRIPTOR_BYTES + TcpConnection.LEAD_BYTES;
+    static final int IN_BYTES = TcpFrames.MAX_DESCRIPTOR_BYTES + FrameWriter.LEAD_BYTES;
     /** A payload remainder below this many bytes is read through the read-ahead buffer, not into the page. */
-    static final int READ_AHEAD_BELOW = TcpConnection.SMALL_ENTRY_BYTES;
+    static final int READ_AHEAD_BELOW = FrameWriter.SMALL_ENTRY_BYTES;
     /** A read step's outcomes besides a count of bytes read: go on with the buffered bytes, or stop this pass. */
     private static final int AGAIN = -2;
     private static final int STOP = -1;
