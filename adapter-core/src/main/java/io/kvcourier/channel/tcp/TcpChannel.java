@@ -21,9 +21,10 @@ import io.kvcourier.staging.StagingBuffer;
  *
  * <p>Threads: each side has one platform progress thread (an {@link io.kvcourier.agent.AgentRunner} duty cycle
  * blocking in an NIO selector) that does all socket I/O after the connect; completions reach the tasks by
- * callback. Trust (docs/ARCHITECTURE.md#decision-20): a data connection without a live token is closed, and a frame
- * outside its allocation closes its connection. The frame path allocates nothing once warm (docs/ARCHITECTURE.md#decision-21):
- * queues are rings, views and buffers are reused, and socket calls are single-buffer (see {@link RegionViews}).
+ * callback. Trust (docs/ARCHITECTURE.md#decision-20): a data connection without a live token is closed, and a
+ * frame outside its allocation closes its connection. The frame path allocates nothing once warm
+ * (docs/ARCHITECTURE.md#decision-21): queues are rings, views and buffers are reused, and socket calls are
+ * single-buffer (see {@link RegionViews}).
  * Senders may read batches from registered caller regions as well as from the staging buffer.
  */
 public final class TcpChannel {
