@@ -1,12 +1,7 @@
 package io.kvcourier.channel.tcp;
 
-import io.kvcourier.channel.ChannelException;
-import io.kvcourier.channel.ChannelReceiver;
-import io.kvcourier.channel.ChannelSender;
-import io.kvcourier.channel.ChannelSettings;
-import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.ChannelOpeners;
 import io.kvcourier.channel.TransferChannelFactory;
-import io.kvcourier.staging.StagingBuffer;
 
 /**
  * The tcp transfer channel ({@code transfer_channel: tcp}). The receiver listens on {@code bind_host}
@@ -30,18 +25,7 @@ import io.kvcourier.staging.StagingBuffer;
 public final class TcpChannel {
 
     /** The factory the adapter uses for {@code tcp}. */
-    public static final TransferChannelFactory FACTORY = new TransferChannelFactory() {
-        @Override
-        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
-            return new TcpSender(settings, staging);
-        }
-
-        @Override
-        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
-                throws ChannelException {
-            return new TcpReceiver(settings, staging, listener);
-        }
-    };
+    public static final TransferChannelFactory FACTORY = new ChannelOpeners(TcpSender::new, TcpReceiver::new);
 
     private TcpChannel() {
     }
