@@ -1,6 +1,5 @@
 package io.kvcourier.fuzz;
 
-import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvcourier.channel.tcp.TcpFrames;
@@ -22,11 +21,8 @@ import java.util.Arrays;
  * Corpus: {@code src/test/resources/io/kvcourier/fuzz/TcpControlFrameFuzzTestInputs/controlFrames/}.
  */
 class TcpControlFrameFuzzTest {
-    private static TcpFuzzReceiver harness;
-
-    private static synchronized TcpFuzzReceiver harness() throws Exception {
-        if (harness == null) {
-            harness = new TcpFuzzReceiver((senderId, bytes, offset, length, replier) -> {
+    private static final TcpFuzzReceiver.Shared HARNESS = new TcpFuzzReceiver.Shared(
+            (senderId, bytes, offset, length, replier) -> {
                 byte[] copy = Arrays.copyOfRange(bytes, offset, offset + length);
                 if (length % 2 == 1) {
                     replier.reply(copy, 0, copy.length);
@@ -34,29 +30,21 @@ class TcpControlFrameFuzzTest {
                     Thread.ofVirtual().start(() -> replier.reply(copy, 0, copy.length));
                 }
             });
-        }
-        return harness;
-    }
 
     @AfterAll
-    static synchronized void close() {
-        if (harness != null) {
-            harness.close();
-            harness = null;
-        }
+    static void close() {
+        HARNESS.close();
     }
 
     @FuzzTest(maxDuration = "60s")
     void controlFrames(byte[] input) throws Exception {
-        // Jazzer's SSRF detector: connecting to the receiver under test on loopback is the point of this target.
-        try (SilentCloseable _ = BugDetectors.allowNetworkConnections(
-                (host, port) -> host.equals("127.0.0.1") || host.equals("localhost"))) {
+        try (SilentCloseable _ = TcpFuzzReceiver.allowLoopback()) {
             exchange(input);
         }
     }
 
     private static void exchange(byte[] input) throws Exception {
-        TcpFuzzReceiver h = harness();
+        TcpFuzzReceiver h = HARNESS.get();
         PdMessage reply = h.receiver().handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION,
                 TcpFuzzReceiver.SENDER, TcpFrames.VERSION_CONTROL));
         if (!(reply instanceof TcpInitResponse init) || init.dataVersion() != TcpFrames.VERSION_CONTROL) {

@@ -1,6 +1,5 @@
 package io.kvcourier.fuzz;
 
-import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvcourier.channel.ChannelReceiver;
@@ -20,34 +19,22 @@ import org.junit.jupiter.api.AfterAll;
  * Harness: {@link TcpFuzzReceiver}. Corpus: {@code src/test/resources/io/kvcourier/fuzz/TcpFrameFuzzTestInputs/frames/}.
  */
 class TcpFrameFuzzTest {
-    private static TcpFuzzReceiver harness;
-
-    private static synchronized TcpFuzzReceiver harness() throws Exception {
-        if (harness == null) {
-            harness = new TcpFuzzReceiver(null);
-        }
-        return harness;
-    }
+    private static final TcpFuzzReceiver.Shared HARNESS = new TcpFuzzReceiver.Shared(null);
 
     @AfterAll
-    static synchronized void close() {
-        if (harness != null) {
-            harness.close();
-            harness = null;
-        }
+    static void close() {
+        HARNESS.close();
     }
 
     @FuzzTest(maxDuration = "60s")
     void frames(byte[] input) throws Exception {
-        // Jazzer's SSRF detector: connecting to the receiver under test on loopback is the point of this target.
-        try (SilentCloseable _ = BugDetectors.allowNetworkConnections(
-                (host, port) -> host.equals("127.0.0.1") || host.equals("localhost"))) {
+        try (SilentCloseable _ = TcpFuzzReceiver.allowLoopback()) {
             exchange(input);
         }
     }
 
     private static void exchange(byte[] input) throws Exception {
-        TcpFuzzReceiver h = harness();
+        TcpFuzzReceiver h = HARNESS.get();
         PdMessage reply = h.receiver().handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION,
                 TcpFuzzReceiver.SENDER));
         if (!(reply instanceof TcpInitResponse init)) {

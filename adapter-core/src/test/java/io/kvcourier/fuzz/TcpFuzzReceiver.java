@@ -1,5 +1,7 @@
 package io.kvcourier.fuzz;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.SilentCloseable;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.ControlRequestHandler;
@@ -33,6 +35,40 @@ final class TcpFuzzReceiver implements AutoCloseable {
 
     private final StagingBuffer staging;
     private final ChannelReceiver receiver;
+
+    /** One receiver per fuzz target, opened by its first input and closed after the target's last. */
+    static final class Shared {
+        private final ControlRequestHandler handler;
+        private TcpFuzzReceiver harness;
+
+        /** @param handler answers CONTROL frames; null for none */
+        Shared(ControlRequestHandler handler) {
+            this.handler = handler;
+        }
+
+        synchronized TcpFuzzReceiver get() throws Exception {
+            if (harness == null) {
+                harness = new TcpFuzzReceiver(handler);
+            }
+            return harness;
+        }
+
+        synchronized void close() {
+            if (harness != null) {
+                harness.close();
+                harness = null;
+            }
+        }
+    }
+
+    /**
+     * Lets this thread connect to loopback while it is open: Jazzer's SSRF detector would flag it, and connecting
+     * to the receiver under test on loopback is the point of these targets.
+     */
+    static SilentCloseable allowLoopback() {
+        return BugDetectors.allowNetworkConnections((host, port) -> host.equals("127.0.0.1")
+                || host.equals("localhost"));
+    }
 
     /** Opens the receiver; {@code handler} (null for none) answers its CONTROL frames. */
     TcpFuzzReceiver(ControlRequestHandler handler) throws Exception {
