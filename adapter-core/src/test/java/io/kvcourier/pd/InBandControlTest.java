@@ -1,7 +1,5 @@
 package io.kvcourier.pd;
 
-import io.kvcourier.l2.Bitmap;
-import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +21,7 @@ class InBandControlTest {
     @Test
     void allocationsBetweenKvcourierPeersTravelOnTheDataConnection() {
         try (PdPair p = new PdPair(); TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
-            storeAndLoad(p, ws, wr, "inband", 3);
+            InBandSteps.storeAndLoad(p, ws, wr, "inband", 3, WAIT);
             assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(3);
         }
     }
@@ -43,7 +41,7 @@ class InBandControlTest {
             }
         }
         try (PdPair p = pair; TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
-            storeAndLoad(p, ws, wr, "zmq", 3);
+            InBandSteps.storeAndLoad(p, ws, wr, "zmq", 3, WAIT);
             assertThat(PdPair.status(p.sender, "in_band_allocations")).isZero();
         }
     }
@@ -62,36 +60,11 @@ class InBandControlTest {
             m.put("allocation_timeout_sec", 10);
             m.put("transfer_timeout_sec", 10);
         }); TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
-            List<ObjectKey> first = PdPair.keys("room-a", 2);
-            assertThat(ws.awaitStore(p.sender.submitStoreTask(first, p.randomChunks(2)), WAIT)).isTrue();
             // The decode side locks the first request (locked keys cannot be evicted to make room) ...
-            Bitmap locked = wr.awaitLookup(p.receiver.submitLookupAndLockTask(first), WAIT);
-            assertThat(locked.popcount()).isEqualTo(2);
-            List<ObjectKey> second = PdPair.keys("room-b", 1);
-            List<MemoryObj> secondData = p.randomChunks(1);
-            long waiting = p.sender.submitStoreTask(second, secondData);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            List<ObjectKey> first = InBandSteps.lockTwoChunks(p, ws, wr, "room-a", WAIT);
             // ... then loads it and unlocks: the pages are freed and the waiting allocation is answered.
-            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(first, p.emptyChunks(2)), WAIT).popcount()).isEqualTo(2);
-            p.receiver.submitUnlock(first);
-            assertThat(ws.awaitStore(waiting, WAIT)).isTrue();
-            List<MemoryObj> dst = p.emptyChunks(1);
-            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(second, dst), WAIT).popcount()).isEqualTo(1);
-            assertThat(PdPair.sameBytes(secondData.get(0), dst.get(0), PdPair.CHUNK)).isTrue();
+            InBandSteps.waitingStoreLandsWhenRoomComes(p, ws, wr, first, WAIT);
             assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(2);
-        }
-    }
-
-    private static void storeAndLoad(PdPair p, TaskWaiter ws, TaskWaiter wr, String prefix, int tasks) {
-        for (int t = 0; t < tasks; t++) {
-            List<ObjectKey> keys = PdPair.keys(prefix + "-" + t, 2);
-            List<MemoryObj> src = p.randomChunks(2);
-            assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, src), WAIT)).isTrue();
-            List<MemoryObj> dst = p.emptyChunks(2);
-            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(keys, dst), WAIT).popcount()).isEqualTo(2);
-            for (int i = 0; i < 2; i++) {
-                assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).isTrue();
-            }
         }
     }
 }

@@ -7,7 +7,6 @@ import io.kvcourier.channel.ChannelSender;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.channel.tcp.TcpTestChannels;
-import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
@@ -64,7 +63,7 @@ class TcpInBandControlTest {
         Capturing tcp = new Capturing(3, 3);
         try (PdPair p = new PdPair(tcp, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender);
              TaskWaiter wr = new TaskWaiter(p.receiver)) {
-            storeAndLoad(p, ws, wr, "tcp-inband", 3);
+            InBandSteps.storeAndLoad(p, ws, wr, "tcp-inband", 3, WAIT);
             // One allocation per task, every one in-band: the alloc port carried none.
             assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(3);
             assertThat(tcp.controlRequests()).isEqualTo(3);
@@ -77,7 +76,7 @@ class TcpInBandControlTest {
             Capturing tcp = new Capturing(versions[0], versions[1]);
             try (PdPair p = new PdPair(tcp, TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender);
                  TaskWaiter wr = new TaskWaiter(p.receiver)) {
-                storeAndLoad(p, ws, wr, "tcp-v2", 2);
+                InBandSteps.storeAndLoad(p, ws, wr, "tcp-v2", 2, WAIT);
                 assertThat(PdPair.status(p.sender, "in_band_allocations")).as("sender %d, receiver %d", versions[0],
                         versions[1]).isZero();
                 assertThat(tcp.controlRequests()).isZero();
@@ -94,17 +93,8 @@ class TcpInBandControlTest {
         Capturing tcp = new Capturing(3, 3);
         try (PdPair p = new PdPair(tcp, roomForTwo(10), deadlines(10)); TaskWaiter ws = new TaskWaiter(p.sender);
              TaskWaiter wr = new TaskWaiter(p.receiver)) {
-            List<ObjectKey> first = lockTwoChunks(p, ws, wr, "room-a");
-            List<ObjectKey> second = PdPair.keys("room-b", 1);
-            List<MemoryObj> secondData = p.randomChunks(1);
-            long waiting = p.sender.submitStoreTask(second, secondData);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
-            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(first, p.emptyChunks(2)), WAIT).popcount()).isEqualTo(2);
-            p.receiver.submitUnlock(first);
-            assertThat(ws.awaitStore(waiting, WAIT)).isTrue();
-            List<MemoryObj> dst = p.emptyChunks(1);
-            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(second, dst), WAIT).popcount()).isEqualTo(1);
-            assertThat(PdPair.sameBytes(secondData.get(0), dst.get(0), PdPair.CHUNK)).isTrue();
+            List<ObjectKey> first = InBandSteps.lockTwoChunks(p, ws, wr, "room-a", WAIT);
+            InBandSteps.waitingStoreLandsWhenRoomComes(p, ws, wr, first, WAIT);
             assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(2);
             assertThat(tcp.controlRequests()).isEqualTo(2);
         }
@@ -119,7 +109,7 @@ class TcpInBandControlTest {
         Capturing tcp = new Capturing(3, 3);
         try (PdPair p = new PdPair(tcp, roomForTwo(60), deadlines(60)); TaskWaiter ws = new TaskWaiter(p.sender);
              TaskWaiter wr = new TaskWaiter(p.receiver)) {
-            List<ObjectKey> first = lockTwoChunks(p, ws, wr, "lost-a");
+            List<ObjectKey> first = InBandSteps.lockTwoChunks(p, ws, wr, "lost-a", WAIT);
             long waiting = p.sender.submitStoreTask(PdPair.keys("lost-b", 1), p.randomChunks(1));
             assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
             String senderId = (String) p.sender.reportStatus().get("sender_id");
@@ -154,27 +144,5 @@ class TcpInBandControlTest {
             m.put("allocation_timeout_sec", deadlineSec);
             m.put("transfer_timeout_sec", deadlineSec);
         };
-    }
-
-    /** Stores two chunks and locks them on the receiver (locked keys cannot be evicted to make room). */
-    private static List<ObjectKey> lockTwoChunks(PdPair p, TaskWaiter ws, TaskWaiter wr, String prefix) {
-        List<ObjectKey> keys = PdPair.keys(prefix, 2);
-        assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, p.randomChunks(2)), WAIT)).isTrue();
-        Bitmap locked = wr.awaitLookup(p.receiver.submitLookupAndLockTask(keys), WAIT);
-        assertThat(locked.popcount()).isEqualTo(2);
-        return keys;
-    }
-
-    private static void storeAndLoad(PdPair p, TaskWaiter ws, TaskWaiter wr, String prefix, int tasks) {
-        for (int t = 0; t < tasks; t++) {
-            List<ObjectKey> keys = PdPair.keys(prefix + "-" + t, 2);
-            List<MemoryObj> src = p.randomChunks(2);
-            assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, src), WAIT)).isTrue();
-            List<MemoryObj> dst = p.emptyChunks(2);
-            assertThat(wr.awaitLoad(p.receiver.submitLoadTask(keys, dst), WAIT).popcount()).isEqualTo(2);
-            for (int i = 0; i < 2; i++) {
-                assertThat(PdPair.sameBytes(src.get(i), dst.get(i), PdPair.CHUNK)).isTrue();
-            }
-        }
     }
 }

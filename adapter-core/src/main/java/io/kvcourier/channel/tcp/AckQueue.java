@@ -9,7 +9,7 @@ import io.kvcourier.channel.WriteBatch;
  * thread) and one consumer (the progress thread, which reads the acks), so that acks are matched without
  * taking the send lock. Allocates nothing.
  */
-final class AckQueue {
+final class AckQueue implements BatchQueue {
     private final int mask;
     private final WriteBatch[] batches;
     private final BatchCompletion[] completions;
@@ -43,22 +43,26 @@ final class AckQueue {
     }
 
     /** Consumer: whether nothing awaits an ack. */
-    boolean isEmpty() {
+    @Override
+    public boolean isEmpty() {
         return head == tail;
     }
 
     /** Consumer: the oldest batch; the queue must not be empty. */
-    WriteBatch peekBatch() {
+    @Override
+    public WriteBatch peekBatch() {
         return batches[(int) head & mask];
     }
 
     /** Consumer: the oldest batch's completion; the queue must not be empty. */
-    BatchCompletion peekCompletion() {
+    @Override
+    public BatchCompletion peekCompletion() {
         return completions[(int) head & mask];
     }
 
     /** Consumer: drops the oldest batch; the queue must not be empty. */
-    void remove() {
+    @Override
+    public void remove() {
         long h = head;
         int i = (int) h & mask;
         batches[i] = null;

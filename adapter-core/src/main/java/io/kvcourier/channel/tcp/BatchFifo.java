@@ -7,7 +7,7 @@ import io.kvcourier.channel.WriteBatch;
  * A first-in first-out queue of (batch, completion) pairs in two parallel circular arrays that grow when
  * full and never shrink, so that queueing allocates nothing once warm. One progress thread only.
  */
-final class BatchFifo {
+final class BatchFifo implements BatchQueue {
     private WriteBatch[] batches = new WriteBatch[16];
     private BatchCompletion[] completions = new BatchCompletion[16];
     private int head;
@@ -23,7 +23,8 @@ final class BatchFifo {
         size++;
     }
 
-    boolean isEmpty() {
+    @Override
+    public boolean isEmpty() {
         return size == 0;
     }
 
@@ -32,17 +33,20 @@ final class BatchFifo {
     }
 
     /** The oldest batch; the queue must not be empty. */
-    WriteBatch peekBatch() {
+    @Override
+    public WriteBatch peekBatch() {
         return batches[head];
     }
 
     /** The oldest batch's completion; the queue must not be empty. */
-    BatchCompletion peekCompletion() {
+    @Override
+    public BatchCompletion peekCompletion() {
         return completions[head];
     }
 
     /** Drops the oldest pair; the queue must not be empty. */
-    void remove() {
+    @Override
+    public void remove() {
         batches[head] = null;
         completions[head] = null;
         head = (head + 1) & (batches.length - 1);

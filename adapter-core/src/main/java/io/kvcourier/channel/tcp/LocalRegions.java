@@ -42,7 +42,8 @@ final class LocalRegions {
     private volatile Table table;
 
     LocalRegions(MemorySegment staging) {
-        this.table = new Table(new int[] {WriteBatch.STAGING}, new Region[] {new Region(WriteBatch.STAGING, 0, staging)});
+        this.table = new Table(new int[] {WriteBatch.STAGING},
+                new Region[] {new Region(WriteBatch.STAGING, 0, staging)});
     }
 
     /** The region with that id, or null. Any thread; allocates nothing. */

@@ -1,12 +1,7 @@
 package io.kvcourier.channel.tcp;
 
-import io.kvcourier.channel.ChannelException;
-import io.kvcourier.channel.ChannelReceiver;
-import io.kvcourier.channel.ChannelSender;
-import io.kvcourier.channel.ChannelSettings;
-import io.kvcourier.channel.LandingListener;
+import io.kvcourier.channel.ChannelOpeners;
 import io.kvcourier.channel.TransferChannelFactory;
-import io.kvcourier.staging.StagingBuffer;
 
 /**
  * The tcp transfer channel ({@code transfer_channel: tcp}). The receiver listens on {@code bind_host}
@@ -21,26 +16,16 @@ import io.kvcourier.staging.StagingBuffer;
  *
  * <p>Threads: each side has one platform progress thread (an {@link io.kvcourier.agent.AgentRunner} duty cycle
  * blocking in an NIO selector) that does all socket I/O after the connect; completions reach the tasks by
- * callback. Trust (docs/ARCHITECTURE.md#decision-20): a data connection without a live token is closed, and a frame
- * outside its allocation closes its connection. The frame path allocates nothing once warm (docs/ARCHITECTURE.md#decision-21):
- * queues are rings, views and buffers are reused, and socket calls are single-buffer (see {@link RegionViews}).
+ * callback. Trust (docs/ARCHITECTURE.md#decision-20): a data connection without a live token is closed, and a
+ * frame outside its allocation closes its connection. The frame path allocates nothing once warm
+ * (docs/ARCHITECTURE.md#decision-21): queues are rings, views and buffers are reused, and socket calls are
+ * single-buffer (see {@link RegionViews}).
  * Senders may read batches from registered caller regions as well as from the staging buffer.
  */
 public final class TcpChannel {
 
     /** The factory the adapter uses for {@code tcp}. */
-    public static final TransferChannelFactory FACTORY = new TransferChannelFactory() {
-        @Override
-        public ChannelSender openSender(ChannelSettings settings, StagingBuffer staging) throws ChannelException {
-            return new TcpSender(settings, staging);
-        }
-
-        @Override
-        public ChannelReceiver openReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener)
-                throws ChannelException {
-            return new TcpReceiver(settings, staging, listener);
-        }
-    };
+    public static final TransferChannelFactory FACTORY = new ChannelOpeners(TcpSender::new, TcpReceiver::new);
 
     private TcpChannel() {
     }

@@ -169,7 +169,8 @@ final class TcpSender implements ChannelSender, Agent {
         }
         byte[] token = r.sessionToken();
         if (token.length != TcpFrames.TOKEN_BYTES) {
-            throw new ChannelException("session_token must be " + TcpFrames.TOKEN_BYTES + " bytes, got " + token.length);
+            throw new ChannelException("session_token must be " + TcpFrames.TOKEN_BYTES + " bytes, got "
+                    + token.length);
         }
         String peer = r.host() + ":" + r.port();
         SocketChannel ch = null;
@@ -178,7 +179,8 @@ final class TcpSender implements ChannelSender, Agent {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
             ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
-            ch.socket().connect(new InetSocketAddress(r.host(), r.port()), (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs));
+            ch.socket().connect(new InetSocketAddress(r.host(), r.port()),
+                    (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs));
             ByteBuffer hello = ByteBuffer.allocate(TcpFrames.HELLO_BYTES + senderId.length);
             hello.putInt(TcpFrames.MAGIC).putShort((short) dataVersion).putShort((short) senderId.length).put(token)
                     .put(senderId).flip();
@@ -205,8 +207,8 @@ final class TcpSender implements ChannelSender, Agent {
     /**
      * Lets batches read entries from {@code segment} as local region {@code region} (no staging copy). Checked
      * here: a native segment that is not empty and that the progress thread may read (a confined arena's
-     * segment is refused, docs/TRAPS.md#trap-19). No registration with the kernel is needed for tcp. The caller keeps the
-     * memory alive until {@link #unregisterRegion} returned.
+     * segment is refused, docs/TRAPS.md#trap-19). No registration with the kernel is needed for tcp. The caller
+     * keeps the memory alive until {@link #unregisterRegion} returned.
      */
     @Override
     public void registerRegion(int region, MemorySegment segment) throws ChannelException {
@@ -235,7 +237,10 @@ final class TcpSender implements ChannelSender, Agent {
         }, "unregistering region " + region);
     }
 
-    /** Null when every entry of {@code batch} lies inside a known local region, else why not. No allocation when valid. */
+    /**
+     * Null when every entry of {@code batch} lies inside a known local region, else why not. No allocation when
+     * valid.
+     */
     ChannelException validate(WriteBatch batch) {
         int[] ids = batch.localRegions();
         long[] offsets = batch.localOffsets();

@@ -4,7 +4,6 @@ import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelKind;
 import io.kvcourier.channel.ChannelSender;
-import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.TransferChannels;
 import io.kvcourier.channel.WriteBatch;
@@ -29,9 +28,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -43,66 +40,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import static io.kvcourier.channel.tcp.TcpRig.PAGE;
+import static io.kvcourier.channel.tcp.TcpRig.PAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
 class TcpChannelTest {
-    private static final int PAGE = 64 * 1024;
-    private static final int PAGES = 16;
     private static final long WAIT_S = 10;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final TcpRig rig = new TcpRig();
     private final Random random = new Random(7);
 
     @AfterEach
     void closeAll() throws Exception {
-        while (!toClose.isEmpty()) {
-            toClose.pop().close();
-        }
+        rig.closeAll();
     }
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    static ChannelSettings settings(double handshakeSec) {
-        return settings(handshakeSec, "127.0.0.1");
-    }
-
-    static ChannelSettings settings(double handshakeSec, String bindHost) {
-        return new ChannelSettings(bindHost, "127.0.0.1", Duration.ofNanos(Math.round(handshakeSec * 1e9)),
-                Duration.ofSeconds(5), 2, "", 1, -1);
-    }
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.push(c);
-        return c;
-    }
-
-    private StagingBuffer staging() {
-        StagingBuffer s = closing(new StagingBuffer((long) PAGES * PAGE));
-        s.fixPageSize(PAGE);
-        return s;
-    }
-
     private StagingBuffer randomStaging() {
-        StagingBuffer s = staging();
+        StagingBuffer s = rig.staging();
         byte[] data = new byte[PAGES * PAGE];
         random.nextBytes(data);
         MemorySegment.copy(data, 0, s.segment(), ValueLayout.JAVA_BYTE, 0, data.length);
         return s;
-    }
-
-    private TcpReceiver receiver(StagingBuffer staging, LandingListener listener, double handshakeSec) throws Exception {
-        return closing(new TcpReceiver(settings(handshakeSec), staging, listener));
-    }
-
-    private TcpSender sender(StagingBuffer staging) throws Exception {
-        return closing(new TcpSender(settings(5), staging));
-    }
-
-    private static TcpConnection connect(TcpSender sender, TcpReceiver receiver, String senderId) throws Exception {
-        ChannelSender.Handshake hs = sender.beginConnect(senderId);
-        return (TcpConnection) hs.complete(receiver.handshake(hs.request()));
     }
 
     private static byte[] token(TcpReceiver receiver, String senderId) {
@@ -175,7 +137,7 @@ class TcpChannelTest {
     @Test
     void handshakeAnnouncesTheDataPortAndRefusesWhatItCannotServe() throws Exception {
         Allocations alloc = new Allocations();
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
         PdMessage ok = receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "alice"));
         assertThat(ok).isInstanceOfSatisfying(TcpInitResponse.class, r -> {
             assertThat(r.host()).isEqualTo("127.0.0.1");
@@ -201,19 +163,19 @@ class TcpChannelTest {
         assertThat(TcpReceiver.isWildcard("::")).isTrue();
         assertThat(TcpReceiver.isWildcard("127.0.0.1")).isFalse();
         StagingBuffer local = randomStaging();
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 0, 0);
-        TcpReceiver receiver = closing(new TcpReceiver(settings(5, "0.0.0.0"), remote, alloc));
+        TcpReceiver receiver = rig.closing(new TcpReceiver(TcpRig.settings(5, "0.0.0.0"), remote, alloc));
         TcpInitResponse init = (TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "x"));
         assertThat(init.host()).as("peer_host, the receiver's own address").isEqualTo("127.0.0.1");
-        connect(sender(local), receiver, "alice").write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE}))
+        TcpRig.connect(rig.sender(local), receiver, "alice").write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE}))
                 .get(WAIT_S, TimeUnit.SECONDS);
         assertThat(sameBytes(local, 0, remote, 0, PAGE)).isTrue();
     }
 
     @Test
     void anUnusedTokenExpiresAfterTwiceTheHandshakeDeadline() throws Exception {
-        TcpReceiver receiver = receiver(staging(), new Allocations().allow("alice", 1, 1), 0.2);
+        TcpReceiver receiver = rig.receiver(rig.staging(), new Allocations().allow("alice", 1, 1), 0.2);
         byte[] old = token(receiver, "alice");
         assertThat(receiver.pendingGrants()).isEqualTo(1);
         // Two silent connections, each closed only after the handshake deadline, measure out 2 x that deadline.
@@ -232,7 +194,7 @@ class TcpChannelTest {
 
     @Test
     void senderRefusesBadRepliesAndBatchesWithClearErrors() throws Exception {
-        TcpSender sender = sender(randomStaging());
+        TcpSender sender = rig.sender(randomStaging());
         assertThatThrownBy(() -> sender.beginConnect("x".repeat(300))).isInstanceOf(ChannelException.class)
                 .hasMessageContaining("sender id");
         assertThatThrownBy(() -> sender.beginConnect("alice").complete(new InitError(1, "receiver is closing")))
@@ -241,8 +203,8 @@ class TcpChannelTest {
                 .isInstanceOf(ChannelException.class).hasMessageContaining("session_token");
         assertThatThrownBy(() -> sender.beginConnect("alice").complete(new TcpInitResponse(1, "127.0.0.1", 0,
                 new byte[TcpFrames.TOKEN_BYTES], PAGE))).isInstanceOf(ChannelException.class).hasMessageContaining("port");
-        TcpReceiver receiver = receiver(staging(), new Allocations(), 5);
-        TcpConnection conn = connect(sender, receiver, "alice");
+        TcpReceiver receiver = rig.receiver(rig.staging(), new Allocations(), 5);
+        TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
         CompletableFuture<Void> outside = conn.write(new WriteBatch(new long[] {(long) PAGES * PAGE - 10}, new int[] {0},
                 new long[] {PAGE}, PAGE));
         assertThatThrownBy(() -> outside.get(WAIT_S, TimeUnit.SECONDS)).cause().isInstanceOf(ChannelException.class)
@@ -256,15 +218,15 @@ class TcpChannelTest {
     @Test
     void concurrentBatchesLandByteForByteAndCommitOnce() throws Exception {
         StagingBuffer local = randomStaging();
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations()
                 .allow("alice", 0, 0, 1, 2)
                 .allow("alice", 5, 5, 6)
                 .allow("alice", 9, 9)
                 .allow("alice", 12, 12, 13, 14, 15);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
-        TcpSender sender = sender(local);
-        TcpConnection conn = connect(sender, receiver, "alice");
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
+        TcpSender sender = rig.sender(local);
+        TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
         List<WriteBatch> batches = List.of(
                 batch(new int[] {0, 1, 2}, new int[] {0, 1, 2}, new long[] {PAGE, PAGE, PAGE / 3}),
                 batch(new int[] {3, 4}, new int[] {5, 6}, new long[] {PAGE, PAGE}),
@@ -300,8 +262,8 @@ class TcpChannelTest {
     void aBatchTheReceiverDoesNotCommitFailsItsFutureOnly() throws Exception {
         StagingBuffer local = randomStaging();
         Allocations alloc = new Allocations().allow("alice", 1, 1);
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
-        TcpConnection conn = connect(sender(local), receiver, "alice");
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
+        TcpConnection conn = TcpRig.connect(rig.sender(local), receiver, "alice");
         alloc.batches.remove("alice/1"); // pages admitted, but the batch is gone by commit time (expired)
         CompletableFuture<Void> f = conn.write(batch(new int[] {0}, new int[] {1}, new long[] {PAGE}));
         assertThatThrownBy(() -> f.get(WAIT_S, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -314,7 +276,7 @@ class TcpChannelTest {
     @Test
     void connectionsWithoutALiveTokenAreClosedAndNothingIsAdmitted() throws Exception {
         Allocations alloc = new Allocations().allow("alice", 1, 1);
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
         byte[] forged = new byte[TcpFrames.TOKEN_BYTES];
         random.nextBytes(forged);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
@@ -346,7 +308,7 @@ class TcpChannelTest {
     @Test
     void aHelloOfTheEarlierFormatVersionIsRefused() throws Exception {
         Allocations alloc = new Allocations().allow("alice", 1, 1);
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
         byte[] id = "alice".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
             c.bytes(java.nio.ByteBuffer.allocate(TcpFrames.HELLO_BYTES + id.length).putInt(TcpFrames.MAGIC)
@@ -359,7 +321,7 @@ class TcpChannelTest {
 
     @Test
     void aConnectionThatSaysNothingIsClosedAfterTheHandshakeDeadline() throws Exception {
-        TcpReceiver receiver = receiver(staging(), new Allocations(), 0.3);
+        TcpReceiver receiver = rig.receiver(rig.staging(), new Allocations(), 0.3);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
             assertThat(c.closedByPeer()).isTrue();
         }
@@ -368,7 +330,7 @@ class TcpChannelTest {
 
     @Test
     void connectionsWaitingForTheirHelloAreCapped() throws Exception {
-        TcpReceiver receiver = receiver(staging(), new Allocations(), 30);
+        TcpReceiver receiver = rig.receiver(rig.staging(), new Allocations(), 30);
         List<RawTcpClient> silent = new ArrayList<>();
         try {
             for (int i = 0; i < TcpReceiver.MAX_UNAUTHENTICATED; i++) {
@@ -390,9 +352,9 @@ class TcpChannelTest {
 
     @Test
     void framesOutsideTheAllocationCloseTheConnectionAndNothingLands() throws Exception {
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 1, 1);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
         byte[] payload = new byte[100];
         java.util.Arrays.fill(payload, (byte) 0xAB);
         long[][] bad = {
@@ -418,9 +380,9 @@ class TcpChannelTest {
 
     @Test
     void hostileFramesNeverWriteOutsideTheAdmittedPageAndTheReceiverKeepsServing() throws Exception {
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 1, 1);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
         Random fuzz = new Random(1234);
         for (int i = 0; i < 150; i++) {
             try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
@@ -450,7 +412,7 @@ class TcpChannelTest {
 
         StagingBuffer local = randomStaging();
         Allocations fresh = alloc.allow("bob", 3, 3);
-        TcpConnection conn = connect(sender(local), receiver, "bob");
+        TcpConnection conn = TcpRig.connect(rig.sender(local), receiver, "bob");
         conn.write(batch(new int[] {0}, new int[] {3}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(sameBytes(local, 0, remote, 3L * PAGE, PAGE)).as("still serving").isTrue();
         assertThat(fresh.landed).contains("bob/3");
@@ -459,7 +421,7 @@ class TcpChannelTest {
     @Test
     void malformedDescriptorBlocksCloseTheConnection() throws Exception {
         Allocations alloc = new Allocations().allow("alice", 1, 1, 2).allow("alice", 2, 3);
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
         List<java.util.function.Consumer<RawTcpClient>> bad = List.of(
                 c -> c.head((byte) 9, TcpFrames.FLAG_COMMIT, 1, 1, 0).entry(1, 16),             // unknown type
                 c -> c.head(TcpFrames.DATA, 0x81, 1, 1, 0).entry(1, 16),                        // unknown flag bit
@@ -482,9 +444,9 @@ class TcpChannelTest {
 
     @Test
     void aFrameThatEndsMidPayloadCommitsNothing() throws Exception {
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 1, 1, 2);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
         try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
             c.hello(token(receiver, "alice"), "alice").frame(1, true, new int[] {1, 2}, new long[] {PAGE, PAGE})
                     .bytes(new byte[PAGE + PAGE / 2]);
@@ -496,9 +458,9 @@ class TcpChannelTest {
 
     @Test
     void rawFramesFollowTheDocumentedFormat() throws Exception {
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 3, 3, 4).allow("alice", 5, 5, 6, 7).allow("alice", 8, 8);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
         byte[] full = new byte[PAGE];
         random.nextBytes(full);
         byte[] part = new byte[20];
@@ -530,7 +492,7 @@ class TcpChannelTest {
     @Test
     void aPeerThatDiesMidFrameFailsEveryPendingWriteAtOnce() throws Exception {
         StagingBuffer local = randomStaging();
-        TcpSender sender = sender(local);
+        TcpSender sender = rig.sender(local);
         try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> peerDied = new CompletableFuture<>();
             Thread.ofVirtual().start(() -> {
@@ -566,11 +528,11 @@ class TcpChannelTest {
     @Test
     void receiverClosedMidTransferFailsTheWriteAndANewReceiverWorks() throws Exception {
         StagingBuffer local = randomStaging();
-        TcpSender sender = sender(local);
+        TcpSender sender = rig.sender(local);
         Allocations allocA = new Allocations().allow("alice", 0, 0, 1, 2, 3, 4, 5, 6, 7);
-        TcpReceiver receiverA = receiver(staging(), allocA, 5);
+        TcpReceiver receiverA = rig.receiver(rig.staging(), allocA, 5);
         allocA.onFirstAdmit = receiverA::close; // the receiver goes away while the first DATA frame is in flight
-        TcpConnection connA = connect(sender, receiverA, "alice");
+        TcpConnection connA = TcpRig.connect(sender, receiverA, "alice");
         int[] pages = {0, 1, 2, 3, 4, 5, 6, 7};
         long[] lengths = new long[8];
         java.util.Arrays.fill(lengths, PAGE);
@@ -582,11 +544,11 @@ class TcpChannelTest {
         assertThat(allocA.landed).isEmpty();
         assertThat(connA.isOpen()).isFalse();
 
-        StagingBuffer remoteB = staging();
+        StagingBuffer remoteB = rig.staging();
         Allocations allocB = new Allocations().allow("alice", 0, 0, 1, 2, 3, 4, 5, 6, 7);
-        TcpReceiver receiverB = receiver(remoteB, allocB, 5);
+        TcpReceiver receiverB = rig.receiver(remoteB, allocB, 5);
         assertThat(receiverB.port()).isNotEqualTo(receiverA.port());
-        TcpConnection connB = connect(sender, receiverB, "alice");
+        TcpConnection connB = TcpRig.connect(sender, receiverB, "alice");
         connB.write(batch(pages, pages, lengths)).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(sameBytes(local, 0, remoteB, 0, 8L * PAGE)).isTrue();
         assertThat(allocB.landed).containsExactly("alice/0");
@@ -596,10 +558,10 @@ class TcpChannelTest {
     void fenceClosesTheSendersConnectionsAndItReconnects() throws Exception {
         StagingBuffer local = randomStaging();
         Allocations alloc = new Allocations().allow("alice", 0, 0).allow("alice", 1, 1).allow("bob", 2, 2);
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
-        TcpSender sender = sender(local);
-        TcpConnection first = connect(sender, receiver, "alice");
-        TcpConnection bobs = connect(sender, receiver, "bob");
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
+        TcpSender sender = rig.sender(local);
+        TcpConnection first = TcpRig.connect(sender, receiver, "alice");
+        TcpConnection bobs = TcpRig.connect(sender, receiver, "bob");
         first.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
 
         receiver.fence("alice");
@@ -608,7 +570,7 @@ class TcpChannelTest {
         assertThat(bobs.isOpen()).as("other senders keep their connections").isTrue();
         receiver.fence("nobody"); // unknown senders are ignored
 
-        TcpConnection second = connect(sender, receiver, "alice");
+        TcpConnection second = TcpRig.connect(sender, receiver, "alice");
         second.write(batch(new int[] {1}, new int[] {1}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
         bobs.write(batch(new int[] {2}, new int[] {2}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(alloc.landed).containsExactly("alice/0", "alice/1", "bob/2");
@@ -616,9 +578,9 @@ class TcpChannelTest {
 
     @Test
     void noByteSentAfterAFenceLands() throws Exception {
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 2, 2);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
         byte[] early = new byte[PAGE / 2];
         java.util.Arrays.fill(early, (byte) 0x11);
         byte[] late = new byte[PAGE / 2];
@@ -638,12 +600,12 @@ class TcpChannelTest {
     @Test
     void aBatchWithMoreEntriesThanAFrameCarriesGoesInSeveralFramesAndCommitsOnce() throws Exception {
         StagingBuffer local = randomStaging();
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations().allow("alice", 0, 0, 1, 2, 3, 4).allow("alice", 8, 8, 9, 10, 11);
-        TcpReceiver receiver = receiver(remote, alloc, 5);
-        TcpSender sender = sender(local);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
+        TcpSender sender = rig.sender(local);
         sender.maxEntriesPerFrame = 2;
-        TcpConnection conn = connect(sender, receiver, "alice");
+        TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
         List<WriteBatch> batches = List.of(
                 batch(new int[] {0, 1, 2, 3, 4}, new int[] {0, 1, 2, 3, 4}, new long[] {PAGE, 100, PAGE, 7, PAGE / 2}),
                 batch(new int[] {5, 6, 7, 8}, new int[] {8, 9, 10, 11}, new long[] {PAGE, PAGE, 3, PAGE}));
@@ -662,11 +624,11 @@ class TcpChannelTest {
     @Test
     void framesThatStraddleReadPassesStillCommit() throws Exception {
         StagingBuffer local = randomStaging();
-        StagingBuffer remote = staging();
+        StagingBuffer remote = rig.staging();
         Allocations alloc = new Allocations();
-        TcpReceiver receiver = receiver(remote, alloc, 5);
-        TcpSender sender = sender(local);
-        TcpConnection conn = connect(sender, receiver, "alice");
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
+        TcpSender sender = rig.sender(local);
+        TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
         // Small read passes: frames end inside a pass, at its end, and several passes later.
         for (long budget : new long[] {1, 1000, TcpFrames.HEAD_BYTES + TcpFrames.ENTRY_BYTES, PAGE, PAGE + 24}) {
             receiver.readBudget = budget;
@@ -685,7 +647,7 @@ class TcpChannelTest {
     @Test
     void acksOfOneReadPassGoOutInOneWrite() throws Exception {
         Allocations alloc = new Allocations().allow("alice", 1, 1).allow("alice", 2, 2).allow("alice", 3, 3);
-        TcpReceiver receiver = receiver(staging(), alloc, 5);
+        TcpReceiver receiver = rig.receiver(rig.staging(), alloc, 5);
         java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
         for (int b = 1; b <= 3; b++) {
             java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(TcpFrames.descriptorBytes(1) + 10);
@@ -716,7 +678,7 @@ class TcpChannelTest {
     @Test
     void anAckForABatchNotInFlightClosesTheConnection() throws Exception {
         StagingBuffer local = randomStaging();
-        TcpSender sender = sender(local);
+        TcpSender sender = rig.sender(local);
         for (boolean withBatchInFlight : new boolean[] {true, false}) {
             try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 CompletableFuture<Void> acked = new CompletableFuture<>();
@@ -768,8 +730,8 @@ class TcpChannelTest {
                 return true;
             }
         };
-        TcpReceiver receiver = receiver(staging(), all, 5);
-        TcpConnection conn = connect(sender(local), receiver, "alice");
+        TcpReceiver receiver = rig.receiver(rig.staging(), all, 5);
+        TcpConnection conn = TcpRig.connect(rig.sender(local), receiver, "alice");
         int writers = 8;
         int perWriter = 200;
         AtomicInteger failed = new AtomicInteger();
@@ -819,11 +781,11 @@ class TcpChannelTest {
             local.fixPageSize(PAGE);
             remote.fixPageSize(PAGE);
             Allocations alloc = new Allocations().allow("alice", 0, 0).allow("alice", 1, 1);
-            TcpReceiver receiver = new TcpReceiver(settings(5), remote, alloc);
-            TcpSender sender = new TcpSender(settings(5), local);
-            TcpConnection conn = connect(sender, receiver, "alice");
+            TcpReceiver receiver = new TcpReceiver(TcpRig.settings(5), remote, alloc);
+            TcpSender sender = new TcpSender(TcpRig.settings(5), local);
+            TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
             conn.write(batch(new int[] {0}, new int[] {0}, new long[] {PAGE})).get(WAIT_S, TimeUnit.SECONDS);
-            TcpConnection other = connect(sender, receiver, "alice");
+            TcpConnection other = TcpRig.connect(sender, receiver, "alice");
             try (RawTcpClient stray = new RawTcpClient("127.0.0.1", receiver.port())) {
                 conn.close();
                 conn.close();

@@ -23,9 +23,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
@@ -34,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.kvcourier.channel.tcp.TcpRig.PAGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,41 +42,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(60)
 class TcpControlTest {
-    private static final int PAGE = 64 * 1024;
-    private static final int PAGES = 16;
     private static final long WAIT_S = 10;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final TcpRig rig = new TcpRig();
 
     @AfterEach
     void closeAll() throws Exception {
-        while (!toClose.isEmpty()) {
-            toClose.pop().close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.push(c);
-        return c;
-    }
-
-    private StagingBuffer staging() {
-        StagingBuffer s = closing(new StagingBuffer((long) PAGES * PAGE));
-        s.fixPageSize(PAGE);
-        return s;
-    }
-
-    private TcpReceiver receiver(StagingBuffer staging, TcpChannelTest.Allocations listener) throws Exception {
-        return closing(new TcpReceiver(TcpChannelTest.settings(5), staging, listener));
-    }
-
-    private TcpSender sender(StagingBuffer staging) throws Exception {
-        return closing(new TcpSender(TcpChannelTest.settings(5), staging));
-    }
-
-    private static TcpConnection connect(TcpSender sender, TcpReceiver receiver, String senderId) throws Exception {
-        ChannelSender.Handshake hs = sender.beginConnect(senderId);
-        return (TcpConnection) hs.complete(receiver.handshake(hs.request()));
+        rig.closeAll();
     }
 
     /** A handler that answers each request at once with "re:" and the request's bytes, and records who asked. */
@@ -127,16 +98,16 @@ class TcpControlTest {
 
     @Test
     void controlExchangesTravelOnTheDataConnectionBetweenBatches() throws Exception {
-        StagingBuffer src = staging();
+        StagingBuffer src = rig.staging();
         byte[] data = new byte[3 * PAGE];
         new Random(3).nextBytes(data);
         MemorySegment.copy(data, 0, src.segment(), ValueLayout.JAVA_BYTE, 0, data.length);
-        StagingBuffer dst = staging();
+        StagingBuffer dst = rig.staging();
         TcpChannelTest.Allocations allocations = new TcpChannelTest.Allocations().allow("alice", 4, 4, 5, 6);
-        TcpReceiver receiver = receiver(dst, allocations);
+        TcpReceiver receiver = rig.receiver(dst, allocations);
         Echo echo = new Echo();
         receiver.setControlHandler(echo);
-        TcpConnection c = connect(sender(src), receiver, "alice");
+        TcpConnection c = TcpRig.connect(rig.sender(src), receiver, "alice");
         assertThat(c.dataVersion()).isEqualTo(TcpFrames.VERSION_CONTROL);
         assertThat(c.carriesControl()).isTrue();
 
@@ -162,10 +133,10 @@ class TcpControlTest {
 
     @Test
     void aReplyGivenLaterOnAnotherThreadReachesTheSender() throws Exception {
-        TcpReceiver receiver = receiver(staging(), new TcpChannelTest.Allocations());
+        TcpReceiver receiver = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
         BlockingQueue<ControlRequestHandler.Replier> held = new LinkedBlockingQueue<>();
         receiver.setControlHandler((senderId, bytes, offset, length, replier) -> held.add(replier));
-        TcpConnection c = connect(sender(staging()), receiver, "bob");
+        TcpConnection c = TcpRig.connect(rig.sender(rig.staging()), receiver, "bob");
         Sink sink = new Sink();
         assertThat(send(c, 1, "wait", sink)).isTrue();
         assertThat(send(c, 2, "wait too", sink)).isTrue();
@@ -190,10 +161,10 @@ class TcpControlTest {
 
     @Test
     void exchangesUnansweredWhenTheConnectionClosesAreReportedLostAndALateReplyIsDropped() throws Exception {
-        TcpReceiver receiver = receiver(staging(), new TcpChannelTest.Allocations());
+        TcpReceiver receiver = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
         BlockingQueue<ControlRequestHandler.Replier> held = new LinkedBlockingQueue<>();
         receiver.setControlHandler((senderId, bytes, offset, length, replier) -> held.add(replier));
-        TcpConnection c = connect(sender(staging()), receiver, "carol");
+        TcpConnection c = TcpRig.connect(rig.sender(rig.staging()), receiver, "carol");
         Sink sink = new Sink();
         assertThat(send(c, 11, "never answered", sink)).isTrue();
         ControlRequestHandler.Replier replier = held.poll(WAIT_S, TimeUnit.SECONDS);
@@ -209,7 +180,7 @@ class TcpControlTest {
 
         byte[] late = "late".getBytes(StandardCharsets.UTF_8);
         replier.reply(late, 0, late.length); // its connection is gone: dropped, nothing breaks
-        TcpConnection again = connect(sender(staging()), receiver, "carol");
+        TcpConnection again = TcpRig.connect(rig.sender(rig.staging()), receiver, "carol");
         assertThat(send(again, 13, "fresh", sink)).isTrue();
         ControlRequestHandler.Replier fresh = held.poll(WAIT_S, TimeUnit.SECONDS);
         assertThat(fresh).isNotNull();
@@ -222,28 +193,28 @@ class TcpControlTest {
     @Test
     void aSenderOrReceiverOfVersion2KeepsTalkingVersion2WithoutControl() throws Exception {
         // A receiver with no control handler offers version 2 only.
-        TcpReceiver plain = receiver(staging(), new TcpChannelTest.Allocations());
-        TcpConnection c = connect(sender(staging()), plain, "dave");
+        TcpReceiver plain = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
+        TcpConnection c = TcpRig.connect(rig.sender(rig.staging()), plain, "dave");
         assertThat(c.dataVersion()).isEqualTo(TcpFrames.VERSION);
         assertThat(c.carriesControl()).isFalse();
         assertThat(send(c, 1, "no", new Sink())).isFalse();
 
         // A receiver from before version 3 (capped at 2) answers a version-3 sender with version 2 ...
         TcpChannelTest.Allocations allocations = new TcpChannelTest.Allocations().allow("erin", 2, 2);
-        TcpReceiver old = receiver(staging(), allocations);
+        TcpReceiver old = rig.receiver(rig.staging(), allocations);
         old.setControlHandler(new Echo());
         old.maxDataVersion = TcpFrames.VERSION;
         PdMessage reply = old.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "erin", 3));
         assertThat(((TcpInitResponse) reply).dataVersion()).isEqualTo(TcpFrames.VERSION);
-        TcpConnection toOld = connect(sender(staging()), old, "erin");
+        TcpConnection toOld = TcpRig.connect(rig.sender(rig.staging()), old, "erin");
         assertThat(toOld.carriesControl()).isFalse();
         toOld.write(new WriteBatch(new long[] {0}, new int[] {2}, new long[] {PAGE}, PAGE)).get(WAIT_S,
                 TimeUnit.SECONDS); // and the data still flows
 
         // ... and a sender from before version 3 (no data_version: 2) gets version 2 from a version-3 receiver.
-        TcpReceiver current = receiver(staging(), new TcpChannelTest.Allocations());
+        TcpReceiver current = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
         current.setControlHandler(new Echo());
-        TcpSender oldSender = sender(staging());
+        TcpSender oldSender = rig.sender(rig.staging());
         oldSender.maxDataVersion = TcpFrames.VERSION;
         ChannelSender.Handshake hs = oldSender.beginConnect("frank");
         assertThat(((TcpInitRequest) hs.request()).dataVersion()).isEqualTo(TcpFrames.VERSION);
@@ -263,7 +234,7 @@ class TcpControlTest {
     @Test
     void hostileControlFramesCloseTheirConnectionOnly() throws Exception {
         TcpChannelTest.Allocations allocations = new TcpChannelTest.Allocations().allow("mallory", 3, 3, 4);
-        TcpReceiver receiver = receiver(staging(), allocations);
+        TcpReceiver receiver = rig.receiver(rig.staging(), allocations);
         Echo echo = new Echo();
         receiver.setControlHandler(echo);
         byte[] msg = "alloc".getBytes(StandardCharsets.UTF_8);
@@ -333,7 +304,7 @@ class TcpControlTest {
                 replyHead(0, 0, 0, 5),  // empty
         }) {
             try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                TcpSender sender = sender(staging());
+                TcpSender sender = rig.sender(rig.staging());
                 ChannelSender.Handshake hs = sender.beginConnect("s");
                 TcpConnection c = (TcpConnection) hs.complete(new TcpInitResponse(WireCodec.PROTOCOL_VERSION,
                         "127.0.0.1", fake.getLocalPort(), new byte[TcpFrames.TOKEN_BYTES], PAGE, 3));
@@ -362,7 +333,7 @@ class TcpControlTest {
 
     @Test
     void theHandshakeChoosesVersion3OnlyWhenBothEndsSpeakIt() throws Exception {
-        TcpReceiver receiver = receiver(staging(), new TcpChannelTest.Allocations());
+        TcpReceiver receiver = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
         CountDownLatch unused = new CountDownLatch(1);
         assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 3)))
                 .dataVersion()).isEqualTo(2); // no handler yet
@@ -374,7 +345,7 @@ class TcpControlTest {
         assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h")))
                 .dataVersion()).isEqualTo(2);
         // A receiver choosing a version the sender did not ask for is refused by the sender.
-        TcpSender sender = sender(staging());
+        TcpSender sender = rig.sender(rig.staging());
         sender.maxDataVersion = 2;
         ChannelSender.Handshake hs = sender.beginConnect("h");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> hs.complete(new TcpInitResponse(

@@ -57,8 +57,8 @@ class TcpFramePathAllocationTest {
             local.fixPageSize(PAGE);
             remote.fixPageSize(PAGE);
             MemorySegment region = arena.allocate(4L * PAGE, 4096);
-            TcpReceiver receiver = new TcpReceiver(TcpChannelTest.settings(5), remote, new AdmitAll());
-            TcpSender sender = new TcpSender(TcpChannelTest.settings(5), local);
+            TcpReceiver receiver = new TcpReceiver(TcpRig.settings(5), remote, new AdmitAll());
+            TcpSender sender = new TcpSender(TcpRig.settings(5), local);
             try {
                 sender.registerRegion(5, region);
                 sender.maxEntriesPerFrame = 3; // 8 entries: three frames per batch

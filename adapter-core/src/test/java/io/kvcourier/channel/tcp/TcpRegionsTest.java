@@ -24,43 +24,27 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.kvcourier.channel.tcp.TcpRig.PAGE;
+import static io.kvcourier.channel.tcp.TcpRig.PAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Batches that read from caller memory registered with {@link TcpSender#registerRegion} (zero-copy stores). */
 @Timeout(60)
 class TcpRegionsTest {
-    private static final int PAGE = 64 * 1024;
-    private static final int PAGES = 16;
     private static final long WAIT_S = 10;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final TcpRig rig = new TcpRig();
     private final Random random = new Random(11);
 
     @AfterEach
     void closeAll() throws Exception {
-        while (!toClose.isEmpty()) {
-            toClose.pop().close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.push(c);
-        return c;
-    }
-
-    private StagingBuffer staging() {
-        StagingBuffer s = closing(new StagingBuffer((long) PAGES * PAGE));
-        s.fixPageSize(PAGE);
-        return s;
+        rig.closeAll();
     }
 
     private void fillRandom(MemorySegment m, long offset, long length) {
@@ -87,23 +71,18 @@ class TcpRegionsTest {
         };
     }
 
-    private static TcpConnection connect(TcpSender sender, TcpReceiver receiver) throws Exception {
-        ChannelSender.Handshake hs = sender.beginConnect("alice");
-        return (TcpConnection) hs.complete(receiver.handshake(hs.request()));
-    }
-
     @Test
     void batchesMixStagingAndRegisteredRegionsByteForByte() throws Exception {
-        StagingBuffer local = staging();
+        StagingBuffer local = rig.staging();
         fillRandom(local.segment(), 0, (long) PAGES * PAGE);
-        Arena arena = closing(Arena.ofShared());
+        Arena arena = rig.closing(Arena.ofShared());
         MemorySegment pool = arena.allocate(8L * PAGE, 4096);
         fillRandom(pool, 0, pool.byteSize());
-        StagingBuffer remote = staging();
-        TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.settings(5), remote, admitAll()));
-        TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), local));
+        StagingBuffer remote = rig.staging();
+        TcpReceiver receiver = rig.receiver(remote, admitAll());
+        TcpSender sender = rig.sender(local);
         sender.registerRegion(7, pool);
-        TcpConnection conn = connect(sender, receiver);
+        TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
         // Entries at arbitrary offsets of the region (not page aligned), small and large, between staging entries.
         WriteBatch b = new WriteBatch(new int[] {7, WriteBatch.STAGING, 7, 7},
                 new long[] {123, 2L * PAGE, 3L * PAGE + 5, 7L * PAGE}, new int[] {0, 1, 2, 3},
@@ -123,8 +102,8 @@ class TcpRegionsTest {
 
     @Test
     void registrationRefusesWhatTheProgressThreadCannotRead() throws Exception {
-        TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), staging()));
-        Arena shared = closing(Arena.ofShared());
+        TcpSender sender = rig.sender(rig.staging());
+        Arena shared = rig.closing(Arena.ofShared());
         MemorySegment ok = shared.allocate(PAGE);
         assertThatThrownBy(() -> sender.registerRegion(0, ok)).isInstanceOf(ChannelException.class)
                 .hasMessageContaining("region id must be > 0");
@@ -138,8 +117,8 @@ class TcpRegionsTest {
         sender.registerRegion(1, ok);
         assertThatThrownBy(() -> sender.registerRegion(1, ok)).isInstanceOf(ChannelException.class)
                 .hasMessageContaining("already registered");
-        TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.settings(5), staging(), admitAll()));
-        TcpConnection conn = connect(sender, receiver);
+        TcpReceiver receiver = rig.receiver(rig.staging(), admitAll());
+        TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
         WriteBatch outside = new WriteBatch(new int[] {1}, new long[] {10}, new int[] {0}, new long[] {PAGE}, PAGE);
         assertThatThrownBy(() -> conn.write(outside).get(WAIT_S, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(ChannelException.class).hasMessageContaining("outside local region 1");
@@ -165,11 +144,11 @@ class TcpRegionsTest {
             for (long o : offsets) {
                 fillRandom(big, o, PAGE);
             }
-            StagingBuffer remote = staging();
-            TcpReceiver receiver = closing(new TcpReceiver(TcpChannelTest.settings(5), remote, admitAll()));
-            TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), staging()));
+            StagingBuffer remote = rig.staging();
+            TcpReceiver receiver = rig.receiver(remote, admitAll());
+            TcpSender sender = rig.sender(rig.staging());
             sender.registerRegion(3, big);
-            TcpConnection conn = connect(sender, receiver);
+            TcpConnection conn = TcpRig.connect(sender, receiver, "alice");
             conn.write(new WriteBatch(new int[] {3, 3, 3, 3, 3}, offsets, new int[] {0, 1, 2, 3, 4},
                     new long[] {PAGE, PAGE, PAGE, PAGE, PAGE}, PAGE)).get(WAIT_S, TimeUnit.SECONDS);
             for (int i = 0; i < offsets.length; i++) {
@@ -191,9 +170,9 @@ class TcpRegionsTest {
     void unregisteringARegionFailsTheBatchStillReadingItBeforeItReturns() throws Exception {
         long entry = 4L << 20;
         int entries = 8; // 32 MiB: far more than the socket buffers take
-        Arena arena = closing(Arena.ofShared());
+        Arena arena = rig.closing(Arena.ofShared());
         MemorySegment pool = arena.allocate(entry * entries, 4096);
-        TcpSender sender = closing(new TcpSender(TcpChannelTest.settings(5), staging()));
+        TcpSender sender = rig.sender(rig.staging());
         sender.registerRegion(9, pool);
         try (ServerSocket stuck = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CountDownLatch started = new CountDownLatch(1);

@@ -1,0 +1,231 @@
+package io.kvcourier.channel.tcp;
+
+import io.kvcourier.channel.BatchCompletion;
+import io.kvcourier.channel.ChannelException;
+import io.kvcourier.channel.WriteBatch;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The frames of the batch a {@link TcpConnection} is sending, cut into the pieces its socket writes are made of.
+ * Used under the connection's send lock only; allocates nothing once its arrays have grown to the batches.
+ *
+ * <p>Socket calls are single-buffer (see {@link RegionViews} for why). A frame's first piece is one bounce
+ * buffer: the descriptor block and up to {@value #LEAD_BYTES} bytes of payload copied behind it, so
+ * that a small batch arrives with one write and the receiver never wakes up for a descriptor whose payload is
+ * still on its way (measured: that second wake-up halved the rate of 64 KiB batches on a busy 2-core machine).
+ * Then each larger entry (above {@value #SMALL_ENTRY_BYTES} bytes) goes straight from its page or
+ * region view (large entries that lie next to each other in local memory in one write), and runs of smaller ones
+ * are packed into the bounce buffer again. With room in the socket buffer, a batch costs one write per run of
+ * neighbouring large entries, plus one.
+ */
+final class FrameWriter {
+    /** Entries of at most this many bytes are copied into the bounce buffer instead of written on their own. */
+    static final int SMALL_ENTRY_BYTES = 16 << 10;
+    /** Payload bytes copied behind a frame's descriptor block, so that both arrive with one write. */
+    static final int LEAD_BYTES = 64 << 10;
+    /** The bounce buffer: a full descriptor block and the lead payload. */
+    private static final int BOUNCE_BYTES = TcpFrames.MAX_DESCRIPTOR_BYTES + LEAD_BYTES;
+
+    private final TcpSender sender;
+    private final ByteBuffer bounce = ByteBuffer.allocateDirect(BOUNCE_BYTES);
+    private final MemorySegment bounceMemory = MemorySegment.ofBuffer(bounce);
+    private RegionViews[] views = new RegionViews[2];
+    /** The batch being sent, its completion and the region of each of its entries. */
+    private WriteBatch current;
+    private BatchCompletion currentDone;
+    private LocalRegions.Region[] currentRegions = new LocalRegions.Region[16];
+    /** Entries below {@code frameEnd} belong to the frame being sent; {@code entry} is the next to go out. */
+    private int frameEnd;
+    private int entry;
+    /** Bytes of {@code entry} already handed to a view piece. */
+    private long entrySent;
+    /** The region the last piece reads from; null for the bounce buffer or when it was written. */
+    private LocalRegions.Region pieceRegion;
+
+    FrameWriter(TcpSender sender) {
+        this.sender = sender;
+    }
+
+    /** The batch being sent, or null. */
+    WriteBatch current() {
+        return current;
+    }
+
+    BatchCompletion currentDone() {
+        return currentDone;
+    }
+
+    /** Looks up each entry's region again: it may have been unregistered since the write was queued. */
+    ChannelException resolveRegions(WriteBatch b) {
+        int n = b.size();
+        if (currentRegions.length < n) {
+            currentRegions = new LocalRegions.Region[Math.max(n, 2 * currentRegions.length)];
+        }
+        int[] ids = b.localRegions();
+        for (int i = 0; i < n; i++) {
+            LocalRegions.Region r = sender.regions.find(ids[i]);
+            if (r == null || b.localOffsets()[i] > r.byteSize() - b.lengths()[i]) {
+                Arrays.fill(currentRegions, 0, i, null);
+                return new ChannelException("local region " + ids[i] + " of write batch entry " + i
+                        + " was unregistered before the batch was sent");
+            }
+            currentRegions[i] = r;
+        }
+        return null;
+    }
+
+    /** Starts sending {@code b} (its regions resolved); returns its first piece. */
+    ByteBuffer start(WriteBatch b, BatchCompletion c) {
+        current = b;
+        currentDone = c;
+        return beginFrame(0);
+    }
+
+    /** The next piece of the batch being sent; null once every byte of it was handed out. */
+    ByteBuffer nextPiece() {
+        if (entry < frameEnd) {
+            return nextPayloadPiece();
+        }
+        if (frameEnd < current.size()) {
+            return beginFrame(frameEnd);
+        }
+        return null;
+    }
+
+    /** Forgets the batch being sent (every byte of it is in the socket, or it failed). */
+    void finish() {
+        Arrays.fill(currentRegions, 0, current.size(), null);
+        current = null;
+        currentDone = null;
+    }
+
+    /** The last piece was written whole. */
+    void pieceWritten() {
+        pieceRegion = null;
+    }
+
+    /** Why the batch being sent cannot go on when it still reads from {@code region} (unregistered), or null. */
+    String stillReading(LocalRegions.Region region) {
+        boolean reads = pieceRegion == region;
+        for (int i = entry; i < current.size() && !reads; i++) {
+            reads = currentRegions[i] == region;
+        }
+        return reads ? "local region " + region.id + " was unregistered while batch " + current.batchId()
+                + " was being sent from it" : null;
+    }
+
+    /** The connection closed: fails the batch being sent, if any, into {@code failed}. */
+    void fail(Completions failed, ChannelException why) {
+        pieceRegion = null;
+        if (current != null) {
+            failed.add(current, currentDone, why);
+            current = null;
+            currentDone = null;
+            Arrays.fill(currentRegions, null);
+        }
+    }
+
+    /** The descriptor block of the frame starting at entry {@code first}, and the lead payload behind it. */
+    private ByteBuffer beginFrame(int first) {
+        int n = current.size();
+        frameEnd = Math.min(n, first + sender.maxEntriesPerFrame);
+        bounce.clear();
+        TcpFrames.putHead(bounce, frameEnd == n, frameEnd - first, current.batchId());
+        int[] pages = current.remotePages();
+        long[] lengths = current.lengths();
+        for (int i = first; i < frameEnd; i++) {
+            TcpFrames.putEntry(bounce, pages[i], lengths[i]);
+        }
+        entry = first;
+        entrySent = 0;
+        bounce.limit(bounce.position() + LEAD_BYTES);
+        pack(true);
+        bounce.flip();
+        return bounce;
+    }
+
+    /**
+     * Copies payload behind what the bounce buffer holds, as much as fits: whole small entries, and for the
+     * frame's first piece ({@code lead}) also the first bytes of a large entry, which then continues from its view.
+     */
+    private void pack(boolean lead) {
+        long[] lengths = current.lengths();
+        long[] offsets = current.localOffsets();
+        while (entry < frameEnd && bounce.hasRemaining()) {
+            long length = lengths[entry];
+            boolean small = length <= SMALL_ENTRY_BYTES;
+            long left = length - entrySent;
+            if (small ? left > bounce.remaining() : !lead) {
+                return;
+            }
+            int n = (int) Math.min(left, bounce.remaining());
+            int at = bounce.position();
+            MemorySegment.copy(currentRegions[entry].memory, offsets[entry] + entrySent, bounceMemory, at, n);
+            bounce.position(at + n);
+            entrySent += n;
+            if (entrySent == length) {
+                entry++;
+                entrySent = 0;
+            }
+            if (!small) {
+                return; // a large entry's first bytes end the lead piece
+            }
+        }
+    }
+
+    /**
+     * The next payload piece: packed small entries, or one view over the rest of a large entry and the large
+     * entries right behind it in the same region (a run of neighbouring pages goes out in one write), at most to
+     * the end of the view's window.
+     */
+    private ByteBuffer nextPayloadPiece() {
+        long[] lengths = current.lengths();
+        long[] offsets = current.localOffsets();
+        long length = lengths[entry];
+        if (length <= SMALL_ENTRY_BYTES) {
+            bounce.clear();
+            pack(false);
+            bounce.flip();
+            return bounce;
+        }
+        LocalRegions.Region r = currentRegions[entry];
+        RegionViews v = viewsOf(r);
+        long at = offsets[entry] + entrySent;
+        long limit = v.spanInWindow(at, Long.MAX_VALUE);
+        long left = length - entrySent;
+        pieceRegion = r;
+        if (left >= limit) {
+            entrySent += limit;
+            if (entrySent == length) {
+                entry++;
+                entrySent = 0;
+            }
+            return v.view(at, (int) limit);
+        }
+        long span = left;
+        int next = entry + 1;
+        while (next < frameEnd && lengths[next] > SMALL_ENTRY_BYTES && currentRegions[next] == r
+                && offsets[next] == offsets[next - 1] + lengths[next - 1] && span + lengths[next] <= limit) {
+            span += lengths[next];
+            next++;
+        }
+        entry = next;
+        entrySent = 0;
+        return v.view(at, (int) span);
+    }
+
+    private RegionViews viewsOf(LocalRegions.Region r) {
+        if (r.slot >= views.length) {
+            views = Arrays.copyOf(views, r.slot + 2);
+        }
+        RegionViews v = views[r.slot];
+        if (v == null || v.memory() != r.memory) {
+            v = new RegionViews(r.memory);
+            views[r.slot] = v;
+        }
+        return v;
+    }
+}
