@@ -51,7 +51,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * One adapter's verbs resources and their progress thread: the device context, one protection domain, the
  * staging buffer registered once ({@code LOCAL_WRITE | REMOTE_WRITE}), one completion channel, and the
- * {@link Link}s (a CQ and its RC QPs per peer session).
+ * {@link QpSet}s (a CQ and its RC QPs per peer session).
  *
  * <p>Threading: one platform thread ({@code kvcourier-verbs-...}) owns every blocking wait and every verbs
  * call after start: it waits in epoll over the completion-channel fd, the async-event fd and a wake-up
@@ -116,7 +116,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
     static final long GOODBYE_WR = 1L << 61;
     final WritePlanner planner;
 
-    private final List<Link> links = new ArrayList<>();
+    private final List<QpSet> links = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private AgentRunner runner;
     private volatile boolean stopping;
@@ -408,7 +408,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
     private int pollAll() {
         int total = 0;
         for (int l = 0; l < links.size(); l++) {
-            Link link = links.get(l);
+            QpSet link = links.get(l);
             if (link.destroyRequested) {
                 continue;
             }
@@ -430,7 +430,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
         return total;
     }
 
-    private void dispatch(Link link, int i) {
+    private void dispatch(QpSet link, int i) {
         long base = i * ibv_wc.sizeof();
         int qpn = wcs.get(JAVA_INT, base + ibv_wc.qp_num$offset());
         Qp qp = link.qp(qpn);
@@ -448,7 +448,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
 
     private void pumpAll() {
         for (int l = 0; l < links.size(); l++) {
-            Link link = links.get(l);
+            QpSet link = links.get(l);
             if (!link.destroyRequested) {
                 link.pump();
             }
@@ -457,7 +457,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
 
     private void reap() {
         for (int l = links.size() - 1; l >= 0; l--) {
-            Link link = links.get(l);
+            QpSet link = links.get(l);
             if (link.destroyRequested) {
                 destroy(link, "destroyed");
             }
@@ -466,7 +466,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
 
     private void armAll() {
         for (int l = 0; l < links.size(); l++) {
-            Link link = links.get(l);
+            QpSet link = links.get(l);
             int rc = InlineVerbs.reqNotifyCq(link.cq, false);
             if (rc != 0) {
                 link.destroyRequested = true;
@@ -498,7 +498,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
                     || type == verbs_h.IBV_EVENT_QP_ACCESS_ERR()) {
                 Qp qp = findQp(element);
                 if (qp != null && !qp.broken) {
-                    qp.link.onQpFailed(qp, "async event " + eventName(type) + " on " + qp);
+                    qp.qpSet.onQpFailed(qp, "async event " + eventName(type) + " on " + qp);
                 }
             } else if (type == verbs_h.IBV_EVENT_DEVICE_FATAL() || type == verbs_h.IBV_EVENT_PORT_ERR()) {
                 LOG.log(System.Logger.Level.WARNING, "{0}: async event {1}", name, eventName(type));
@@ -508,7 +508,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
     }
 
     private Qp findQp(long address) {
-        for (Link l : links) {
+        for (QpSet l : links) {
             for (Qp q : l.qps) {
                 if (q.qp.address() == address) {
                     return q;
@@ -591,7 +591,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
      * Creates a CQ and {@code n} RC QPs for {@code link}, moves them to INIT and posts {@code rqDepth}
      * receive WRs on each, then registers the link with the loop.
      */
-    void createQps(Link link, int n) {
+    void createQps(QpSet link, int n) {
         int cqe = n * (sqDepth + rqDepth) + 1;
         if (maxCqe > 0 && cqe > maxCqe) {
             throw new IllegalStateException("a CQ for " + n + " QPs needs " + cqe + " entries; the device allows "
@@ -719,7 +719,7 @@ final class VerbsEndpoint implements Agent, AutoCloseable {
      * and are destroyed — after {@code ibv_destroy_qp} returns nothing can be read from or written to memory
      * through them — then its CQ.
      */
-    void destroy(Link link, String why) {
+    void destroy(QpSet link, String why) {
         if (link.destroyed) {
             return;
         }
