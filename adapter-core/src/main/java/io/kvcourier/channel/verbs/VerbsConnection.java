@@ -270,7 +270,7 @@ final class VerbsConnection extends QpSet implements ChannelConnection {
 
     @Override
     void onCompletion(Qp qp, int status, int opcode, long wrId, int imm, int wcFlags, int vendorErr) {
-        if (closing.get() && (wrId == VerbsEndpoint.GOODBYE_WR || status != verbs_h.IBV_WC_SUCCESS())) {
+        if (closing.get() && (wrId == QueuePairs.GOODBYE_WR || status != verbs_h.IBV_WC_SUCCESS())) {
             destroyRequested = true; // the goodbye completed (or failed): the loop destroys the connection
             return;
         }

@@ -167,7 +167,7 @@ class VerbsRxeTest {
             assertThat(c.isOpen()).isFalse();
             session.gone.get(scaled(10).toMillis(), TimeUnit.MILLISECONDS); // the sender's goodbye arrived
             assertThat(p.receiver.sessionCount()).as("receiver dropped the closed connection's session").isZero();
-            assertThat(s.call("links", scaled(10), s::linkCount)).isZero();
+            assertThat(s.call("QP sets", scaled(10), s::qpSetCount)).isZero();
         }
     }
 
