@@ -90,7 +90,8 @@ public final class Verbs {
         String name = cString(verbs_h.ibv_get_device_name(device), "?");
         MemorySegment ctx = Lib.openDevice(state, device);
         if (ctx.equals(MemorySegment.NULL)) {
-            return new RdmaDevice(name, List.of(), new NativeException("ibv_open_device", Errno.get(state)).getMessage());
+            String cause = new NativeException("ibv_open_device", Errno.get(state)).getMessage();
+            return new RdmaDevice(name, List.of(), cause);
         }
         try {
             MemorySegment attr = ibv_device_attr.allocate(arena);

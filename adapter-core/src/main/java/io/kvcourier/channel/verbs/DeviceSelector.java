@@ -95,7 +95,8 @@ final class DeviceSelector {
                     sb.append(" none");
                 }
                 for (GidEntry g : p.gids()) {
-                    sb.append(' ').append(g.index()).append('=').append(g.gid()).append(" (").append(g.typeName()).append(')');
+                    sb.append(' ').append(g.index()).append('=').append(g.gid())
+                            .append(" (").append(g.typeName()).append(')');
                 }
                 sb.append(']');
             }

@@ -3,10 +3,10 @@ package io.kvcourier.channel.verbs;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One RC queue pair of a {@link Link}. Mutable state belongs to the channel's progress thread.
+ * One RC queue pair of a {@link QpSet}. Mutable state belongs to the channel's progress thread.
  */
 final class Qp {
-    final Link link;
+    final QpSet qpSet;
     final int index;
     final MemorySegment qp;
     final int qpn;
@@ -18,8 +18,8 @@ final class Qp {
     /** Set once the QP failed or was fenced; it is never used again. */
     boolean broken;
 
-    Qp(Link link, int index, MemorySegment qp, int qpn, int psn, int sqDepth) {
-        this.link = link;
+    Qp(QpSet qpSet, int index, MemorySegment qp, int qpn, int psn, int sqDepth) {
+        this.qpSet = qpSet;
         this.index = index;
         this.qp = qp;
         this.qpn = qpn;

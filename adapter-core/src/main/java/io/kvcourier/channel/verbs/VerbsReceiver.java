@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The receiver half of the verbs channel: one {@link VerbsEndpoint} (device, PD, the receiver's staging
- * buffer registered once with {@code REMOTE_WRITE}, progress thread) and a {@link ReceiverLink} per
+ * buffer registered once with {@code REMOTE_WRITE}, progress thread) and a {@link VerbsSession} per
  * accepted handshake. Landed batches are committed through the {@link LandingListener} on the progress
  * thread. Thread-safe; owned by the adapter.
  *
@@ -35,7 +35,7 @@ final class VerbsReceiver implements ChannelReceiver {
     private final LandingListener listener;
     private final Duration handshakeTimeout;
     private final Duration shutdownTimeout;
-    private final List<ReceiverLink> sessions = new CopyOnWriteArrayList<>();
+    private final List<VerbsSession> sessions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     VerbsReceiver(ChannelSettings settings, StagingBuffer staging, LandingListener listener) throws ChannelException {
@@ -62,7 +62,7 @@ final class VerbsReceiver implements ChannelReceiver {
     }
 
     /** The live sender sessions (tests). */
-    List<ReceiverLink> sessions() {
+    List<VerbsSession> sessions() {
         return List.copyOf(sessions);
     }
 
@@ -88,19 +88,19 @@ final class VerbsReceiver implements ChannelReceiver {
         if (closed.get()) {
             return error("receiver is closing");
         }
-        ReceiverLink link = new ReceiverLink(endpoint, req.senderId(), listener, sessions::remove);
+        VerbsSession session = new VerbsSession(endpoint, req.senderId(), listener, sessions::remove);
         try {
             endpoint.call("accepting " + n + " QPs from " + req.senderId(), handshakeTimeout, () -> {
                 try {
-                    endpoint.createQps(link, n);
-                    link.prepare();
+                    endpoint.createQps(session, n);
+                    session.prepare();
                     int[] qpns = req.qpNums();
                     int[] psns = req.psns();
                     for (int i = 0; i < n; i++) {
-                        endpoint.connect(link.qps[i], qpns[i], psns[i], req.gid(), req.lid(), req.mtu());
+                        endpoint.connect(session.qps[i], qpns[i], psns[i], req.gid(), req.lid(), req.mtu());
                     }
                 } catch (RuntimeException e) {
-                    endpoint.destroy(link, "handshake failed");
+                    endpoint.destroy(session, "handshake failed");
                     throw e;
                 }
                 return null;
@@ -108,12 +108,12 @@ final class VerbsReceiver implements ChannelReceiver {
         } catch (ChannelException e) {
             return error("verbs handshake failed: " + e.getMessage());
         }
-        sessions.add(link);
+        sessions.add(session);
         int[] qpns = new int[n];
         int[] psns = new int[n];
         for (int i = 0; i < n; i++) {
-            qpns[i] = link.qps[i].qpn;
-            psns[i] = link.qps[i].psn;
+            qpns[i] = session.qps[i].qpn;
+            psns[i] = session.qps[i].psn;
         }
         return new VerbsInitResponse(WireCodec.PROTOCOL_VERSION, qpns, psns, endpoint.gid, endpoint.lid,
                 endpoint.activeMtu, endpoint.bufferAddr, endpoint.rkey, staging.pageSize());
@@ -136,8 +136,8 @@ final class VerbsReceiver implements ChannelReceiver {
     /** {@link #fence}; false when the endpoint did not move the sender's QPs to ERR within the shutdown deadline. */
     @Override
     public boolean tryFence(String senderId) {
-        List<ReceiverLink> mine = new ArrayList<>();
-        for (ReceiverLink l : sessions) {
+        List<VerbsSession> mine = new ArrayList<>();
+        for (VerbsSession l : sessions) {
             if (l.senderId.equals(senderId)) {
                 mine.add(l);
             }
@@ -148,7 +148,7 @@ final class VerbsReceiver implements ChannelReceiver {
         boolean confirmed = true;
         try {
             endpoint.call("fencing sender " + senderId, shutdownTimeout, () -> {
-                for (ReceiverLink l : mine) {
+                for (VerbsSession l : mine) {
                     endpoint.destroy(l, "fenced");
                 }
                 return null;

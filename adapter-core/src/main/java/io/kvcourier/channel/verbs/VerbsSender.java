@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The sender half of the verbs channel: one {@link VerbsEndpoint} (device, PD, the sender's staging buffer
- * registered once, progress thread) and a {@link SenderLink} per receiver rank, made through the
+ * registered once, progress thread) and a {@link VerbsConnection} per receiver rank, made through the
  * {@code VerbsInitRequest}/{@code VerbsInitResponse} handshake. Thread-safe; owned by the adapter.
  */
 final class VerbsSender implements ChannelSender {
@@ -48,21 +48,21 @@ final class VerbsSender implements ChannelSender {
         if (closed.get()) {
             throw new ChannelException("verbs sender is closed");
         }
-        SenderLink link = new SenderLink(endpoint, senderId, numQps, shutdownTimeout);
+        VerbsConnection connection = new VerbsConnection(endpoint, senderId, numQps, shutdownTimeout);
         try {
             endpoint.call("creating " + numQps + " QPs", handshakeTimeout, () -> {
-                endpoint.createQps(link, numQps);
+                endpoint.createQps(connection, numQps);
                 return null;
             });
         } catch (ChannelException e) {
-            destroyQuietly(link);
+            destroyQuietly(connection);
             throw e;
         }
         int[] qpns = new int[numQps];
         int[] psns = new int[numQps];
         for (int i = 0; i < numQps; i++) {
-            qpns[i] = link.qps[i].qpn;
-            psns[i] = link.qps[i].psn;
+            qpns[i] = connection.qps[i].qpn;
+            psns[i] = connection.qps[i].psn;
         }
         VerbsInitRequest request = new VerbsInitRequest(WireCodec.PROTOCOL_VERSION, senderId, qpns, psns, endpoint.gid,
                 endpoint.lid, endpoint.activeMtu);
@@ -84,22 +84,22 @@ final class VerbsSender implements ChannelSender {
                 if (bad != null) {
                     throw new ChannelException("bad VerbsInitResponse: " + bad);
                 }
-                String peer = "receiver gid " + SenderLink.gidText(resp.gid());
+                String peer = "receiver gid " + VerbsConnection.gidText(resp.gid());
                 endpoint.call("connecting " + numQps + " QPs", handshakeTimeout, () -> {
                     int[] rq = resp.qpNums();
                     int[] rp = resp.psns();
                     for (int i = 0; i < numQps; i++) {
-                        endpoint.connect(link.qps[i], rq[i], rp[i], resp.gid(), resp.lid(), resp.mtu());
+                        endpoint.connect(connection.qps[i], rq[i], rp[i], resp.gid(), resp.lid(), resp.mtu());
                     }
-                    link.connected(resp.bufferAddr(), resp.rkey(), peer);
+                    connection.connected(resp.bufferAddr(), resp.rkey(), peer);
                     return null;
                 });
-                return link;
+                return connection;
             }
 
             @Override
             public void abort() {
-                destroyQuietly(link);
+                destroyQuietly(connection);
             }
         };
     }
@@ -120,13 +120,13 @@ final class VerbsSender implements ChannelSender {
         return null;
     }
 
-    private void destroyQuietly(SenderLink link) {
+    private void destroyQuietly(VerbsConnection connection) {
         if (endpoint.isStopping()) {
             return;
         }
         try {
             endpoint.call("releasing QPs", shutdownTimeout, () -> {
-                endpoint.destroy(link, "handshake aborted");
+                endpoint.destroy(connection, "handshake aborted");
                 return null;
             });
         } catch (ChannelException e) {

@@ -16,11 +16,11 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 /**
  * Turns a {@link WriteBatch} into chains of {@code ibv_send_wr} in reused native arrays: one RDMA WRITE per
  * contiguous run of pages (entries of one local region whose source and destination both continue the previous
- * one are merged into one WR, up to {@code maxWrBytes}); each SGE carries its region's lkey; at most {@code maxWrs} WRs per chain (the caller passes the free
- * send-queue slots, so a chain never exceeds the queue); the last WR of every chain is signalled and its
- * {@code wr_id} is {@link #SEND_WR} plus the number of WRs the chain holds (the send-queue slots its
- * completion frees); the last
- * WR of the whole batch is {@code RDMA_WRITE_WITH_IMM} with the batch id as a big-endian immediate.
+ * one are merged into one WR, up to {@code maxWrBytes}); each SGE carries its region's lkey; at most
+ * {@code maxWrs} WRs per chain (the caller passes the free send-queue slots, so a chain never exceeds the queue);
+ * the last WR of every chain is signalled and its {@code wr_id} is {@link #SEND_WR} plus the number of WRs the
+ * chain holds (the send-queue slots its completion frees); the last WR of the whole batch is
+ * {@code RDMA_WRITE_WITH_IMM} with the batch id as a big-endian immediate.
  *
  * <p>A batch with more WRs than one chain takes several {@link #plan} calls ({@link #nextEntry()} says
  * where the next starts). Single-threaded (the channel's progress thread); allocates nothing per call.

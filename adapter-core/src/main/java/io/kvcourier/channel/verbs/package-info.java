@@ -3,11 +3,12 @@
  * ({@code io.kvcourier.verbs}).
  *
  * <p>Shape: {@link io.kvcourier.channel.verbs.VerbsChannel#FACTORY} opens a sender or receiver half; each
- * half is one {@code VerbsEndpoint} — device context, one protection domain, the adapter's staging buffer
- * registered once ({@code LOCAL_WRITE | REMOTE_WRITE}), one completion channel and one platform progress
- * thread — plus one {@code Link} (a CQ and {@code num_qps} RC QPs) per peer connection. QP numbers, PSNs,
- * GID, LID, MTU and the receiver's buffer address and rkey travel in {@code VerbsInitRequest} /
- * {@code VerbsInitResponse}.
+ * half is one {@code VerbsEndpoint} — device context and one protection domain ({@code VerbsDevice}), the
+ * adapter's staging buffer registered once ({@code LOCAL_WRITE | REMOTE_WRITE}; {@code MemoryRegions}), the QP
+ * state machine ({@code QueuePairs}), one completion channel ({@code CompletionEvents}) and one platform progress
+ * thread ({@code ProgressLoop}) — plus one {@code QpSet} (a CQ and {@code num_qps} RC QPs) per peer: a
+ * {@code VerbsConnection} on the sender, a {@code VerbsSession} on the receiver. QP numbers, PSNs, GID, LID, MTU
+ * and the receiver's buffer address and rkey travel in {@code VerbsInitRequest} / {@code VerbsInitResponse}.
  *
  * <p>Data path: a batch goes onto one QP as RDMA WRITEs (adjacent pages coalesced), the last being
  * {@code RDMA_WRITE_WITH_IMM} with the batch id as a big-endian immediate. The receiver's receive completion

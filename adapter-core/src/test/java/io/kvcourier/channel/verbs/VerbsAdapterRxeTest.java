@@ -131,7 +131,7 @@ class VerbsAdapterRxeTest {
                     }
                     receiver.submitUnlock(first);
 
-                    SenderLink.CORRUPT_RKEY_BATCHES.set(1);
+                    VerbsConnection.CORRUPT_RKEY_BATCHES.set(1);
                     List<ObjectKey> broken = keys("broken", 2);
                     assertThat(store(sender, sp, broken, chunks(arena, 2, true))).as("wrong rkey").isFalse();
                     Bitmap none = lookup(receiver, rp, broken);
@@ -148,7 +148,7 @@ class VerbsAdapterRxeTest {
                     receiver.submitUnlock(after);
                 }
             } finally {
-                SenderLink.CORRUPT_RKEY_BATCHES.set(0);
+                VerbsConnection.CORRUPT_RKEY_BATCHES.set(0);
                 if (sender != null) {
                     sender.close();
                 }

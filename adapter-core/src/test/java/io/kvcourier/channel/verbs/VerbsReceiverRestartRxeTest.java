@@ -109,7 +109,7 @@ class VerbsReceiverRestartRxeTest {
                         scaled(60))).as("connected").isTrue();
                 java.util.concurrent.CountDownLatch onTheWire = new java.util.concurrent.CountDownLatch(1);
                 java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
-                SenderLink.HOLD_WRITES = new java.util.concurrent.CountDownLatch[] {onTheWire, goOn};
+                VerbsConnection.HOLD_WRITES = new java.util.concurrent.CountDownLatch[] {onTheWire, goOn};
                 long t0;
                 java.util.concurrent.CompletableFuture<Boolean> lost;
                 try {
@@ -120,7 +120,7 @@ class VerbsReceiverRestartRxeTest {
                     first.close(); // the receiver dies mid-transfer
                     t0 = System.nanoTime();
                 } finally {
-                    SenderLink.HOLD_WRITES = null;
+                    VerbsConnection.HOLD_WRITES = null;
                     goOn.countDown();
                 }
                 assertThat(lost.get(scaled(120).toSeconds(), java.util.concurrent.TimeUnit.SECONDS))

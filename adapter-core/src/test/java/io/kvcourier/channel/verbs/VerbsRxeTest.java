@@ -156,18 +156,18 @@ class VerbsRxeTest {
             assertThat(s.activeMtu).isBetween(1, 5);
             assertThat(s.bufferAddr).isEqualTo(p.senderStaging.address());
 
-            SenderLink c = (SenderLink) p.connect("bringup");
+            VerbsConnection c = (VerbsConnection) p.connect("bringup");
             assertThat(c.qps).hasSize(2); // num_qps default
             assertThat(c.isOpen()).isTrue();
             int[] states = s.call("query", scaled(10), () -> new int[] {s.qpState(c.qps[0]), s.qpState(c.qps[1])});
             assertThat(states).containsOnly(verbs_h.IBV_QPS_RTS());
             assertThat(p.receiver.sessionCount()).isEqualTo(1);
-            ReceiverLink session = p.receiver.sessions().get(0);
+            VerbsSession session = p.receiver.sessions().get(0);
             c.close();
             assertThat(c.isOpen()).isFalse();
             session.gone.get(scaled(10).toMillis(), TimeUnit.MILLISECONDS); // the sender's goodbye arrived
             assertThat(p.receiver.sessionCount()).as("receiver dropped the closed connection's session").isZero();
-            assertThat(s.call("links", scaled(10), s::linkCount)).isZero();
+            assertThat(s.call("QP sets", scaled(10), s::qpSetCount)).isZero();
         }
     }
 
@@ -207,7 +207,7 @@ class VerbsRxeTest {
         requireDevice();
         try (Pair p = new Pair()) {
             ChannelConnection bad = p.connect("rkey");
-            SenderLink.CORRUPT_RKEY_BATCHES.set(1);
+            VerbsConnection.CORRUPT_RKEY_BATCHES.set(1);
             // two WRs (local pages 0 and 2 are not adjacent): the failing first one is unsignalled
             CompletableFuture<Void> f = bad.write(p.batch(new int[] {0, 2}, 2, PAGE));
             assertThatThrownBy(() -> f.get(scaled(30).toMillis(), TimeUnit.MILLISECONDS))
@@ -225,7 +225,7 @@ class VerbsRxeTest {
             assertThat(p.received(2)).isTrue();
             good.close();
         } finally {
-            SenderLink.CORRUPT_RKEY_BATCHES.set(0);
+            VerbsConnection.CORRUPT_RKEY_BATCHES.set(0);
         }
     }
 

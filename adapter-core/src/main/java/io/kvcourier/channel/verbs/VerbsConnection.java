@@ -30,8 +30,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * commit), and the batch completes (its callback) on that acknowledgement — acknowledgements arrive in posting
  * order on a QP.
  */
-final class SenderLink extends Link implements ChannelConnection {
-    private static final System.Logger LOG = System.getLogger(SenderLink.class.getName());
+final class VerbsConnection extends QpSet implements ChannelConnection {
+    private static final System.Logger LOG = System.getLogger(VerbsConnection.class.getName());
     /** Test hook: the next N batches are posted with a corrupted rkey (a forced remote access error). */
     static final AtomicInteger CORRUPT_RKEY_BATCHES = new AtomicInteger();
     /**
@@ -91,7 +91,7 @@ final class SenderLink extends Link implements ChannelConnection {
     }
 
     @SuppressWarnings("unchecked") // arrays of a generic type: made with a wildcard, cast to what they hold
-    SenderLink(VerbsEndpoint endpoint, String senderId, int numQps, Duration shutdownTimeout) {
+    VerbsConnection(VerbsEndpoint endpoint, String senderId, int numQps, Duration shutdownTimeout) {
         super(endpoint);
         this.senderId = senderId;
         this.shutdownTimeout = shutdownTimeout;
@@ -183,7 +183,7 @@ final class SenderLink extends Link implements ChannelConnection {
         }
         open = false;
         if (endpoint.isStopping()) {
-            return; // the endpoint's close destroys every link after its thread stopped
+            return; // the endpoint's close destroys every QP set after its thread stopped
         }
         try {
             boolean saidGoodbye = endpoint.call("closing " + describe(), shutdownTimeout, () -> {
@@ -270,8 +270,8 @@ final class SenderLink extends Link implements ChannelConnection {
 
     @Override
     void onCompletion(Qp qp, int status, int opcode, long wrId, int imm, int wcFlags, int vendorErr) {
-        if (closing.get() && (wrId == VerbsEndpoint.GOODBYE_WR || status != verbs_h.IBV_WC_SUCCESS())) {
-            destroyRequested = true; // the goodbye completed (or failed): the loop destroys the link
+        if (closing.get() && (wrId == QueuePairs.GOODBYE_WR || status != verbs_h.IBV_WC_SUCCESS())) {
+            destroyRequested = true; // the goodbye completed (or failed): the loop destroys the connection
             return;
         }
         if (status != verbs_h.IBV_WC_SUCCESS()) {
@@ -281,9 +281,9 @@ final class SenderLink extends Link implements ChannelConnection {
             if (qp.broken) {
                 releaseFlushed(qp);
             } else {
-                qpFailed(qp, ((wrId & WritePlanner.SEND_WR) != 0 ? "RDMA write" : "commit acknowledgement receive") + " failed on " + qp
-                        + " to " + peer + ": " + WcStatus.name(status) + " (" + statusText(status) + ", vendor_err 0x"
-                        + Integer.toHexString(vendorErr) + ")");
+                String what = (wrId & WritePlanner.SEND_WR) != 0 ? "RDMA write" : "commit acknowledgement receive";
+                qpFailed(qp, what + " failed on " + qp + " to " + peer + ": " + WcStatus.name(status) + " ("
+                        + statusText(status) + ", vendor_err 0x" + Integer.toHexString(vendorErr) + ")");
             }
             return;
         }
@@ -301,7 +301,8 @@ final class SenderLink extends Link implements ChannelConnection {
             return;
         }
         if ((wcFlags & verbs_h.IBV_WC_WITH_IMM()) == 0) {
-            qpFailed(qp, "receive without immediate on " + qp + " (opcode " + opcode + "): not a commit acknowledgement");
+            qpFailed(qp, "receive without immediate on " + qp + " (opcode " + opcode
+                    + "): not a commit acknowledgement");
             return;
         }
         int batchId = imm & 0x7FFF_FFFF;
@@ -362,7 +363,7 @@ final class SenderLink extends Link implements ChannelConnection {
 
     /**
      * A failed QP's batches fail once every WR posted on it completed or flushed (its send queue is whole again):
-     * only then may their local pages be reused. If that never comes, the link's destroy fails them.
+     * only then may their local pages be reused. If that never comes, the connection's destroy fails them.
      */
     private void releaseFlushed(Qp qp) {
         if (qp.sqFree < qp.sqDepth) {

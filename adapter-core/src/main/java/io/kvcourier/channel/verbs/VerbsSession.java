@@ -14,20 +14,20 @@ import java.util.function.Consumer;
  * acknowledges the result with a zero-length {@code SEND_WITH_IMM} (immediate = batch id, top bit set when
  * the batch was not committed). Progress thread only, except the final fields.
  */
-final class ReceiverLink extends Link {
-    private static final System.Logger LOG = System.getLogger(ReceiverLink.class.getName());
+final class VerbsSession extends QpSet {
+    private static final System.Logger LOG = System.getLogger(VerbsSession.class.getName());
     private static final int NOT_COMMITTED = 0x8000_0000;
 
     final String senderId;
     private final LandingListener listener;
-    private final Consumer<ReceiverLink> onGone;
+    private final Consumer<VerbsSession> onGone;
     /** Acknowledgements waiting for a free send-queue slot, per QP (a ring each). */
     private int[][] pendingAcks;
     private int[] ackHead;
     private int[] ackCount;
     private boolean reported;
 
-    ReceiverLink(VerbsEndpoint endpoint, String senderId, LandingListener listener, Consumer<ReceiverLink> onGone) {
+    VerbsSession(VerbsEndpoint endpoint, String senderId, LandingListener listener, Consumer<VerbsSession> onGone) {
         super(endpoint);
         this.senderId = senderId;
         this.listener = listener;

@@ -3,22 +3,23 @@ package io.kvcourier.channel.verbs;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One peer session of a verbs channel: a completion queue and the RC queue pairs that share it, created,
- * driven and destroyed on the channel's progress thread ({@link VerbsEndpoint}). Subclasses handle
- * completions for their role (sender: write credits and commit acknowledgements; receiver: landed batches).
+ * The queue pairs of a verbs channel towards one peer: a completion queue and the RC QPs that share it, created,
+ * driven and destroyed on the channel's progress thread ({@link VerbsEndpoint}). Subclasses handle completions
+ * for their side: {@link VerbsConnection} (a sender's connection to one receiver rank: write credits and commit
+ * acknowledgements) and {@link VerbsSession} (a receiver's session with one sender connection: landed batches).
  */
-abstract class Link {
+abstract class QpSet {
     final VerbsEndpoint endpoint;
     MemorySegment cq = MemorySegment.NULL;
     Qp[] qps = new Qp[0];
-    /** Set on the progress thread when the link must be torn down after the current poll. */
+    /** Set on the progress thread when the set must be torn down after the current poll. */
     boolean destroyRequested;
     /** True once its native objects are destroyed. */
     volatile boolean destroyed;
     /** Completes once its native objects are destroyed. */
     final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
-    Link(VerbsEndpoint endpoint) {
+    QpSet(VerbsEndpoint endpoint) {
         this.endpoint = endpoint;
     }
 
@@ -47,6 +48,6 @@ abstract class Link {
     void pump() {
     }
 
-    /** Called once on the progress thread just before the link's native objects are destroyed. */
+    /** Called once on the progress thread just before the set's native objects are destroyed. */
     abstract void onDestroy(String why);
 }
