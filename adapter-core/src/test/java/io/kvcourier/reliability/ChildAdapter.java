@@ -1,17 +1,11 @@
 package io.kvcourier.reliability;
 
-import io.kvcourier.channel.ChannelException;
-import io.kvcourier.channel.ChannelReceiver;
-import io.kvcourier.channel.ChannelSender;
-import io.kvcourier.channel.ChannelSettings;
-import io.kvcourier.channel.LandingListener;
-import io.kvcourier.channel.TransferChannelFactory;
-import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
-import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.HeldTcpChannel;
+import io.kvcourier.testkit.PdPair;
 
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -22,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code receiver-hold <json>}: a receiver whose first admitted DATA frame is held forever; prints
  * {@code PORTS <alloc> <init>} when serving and {@code HELD} when a batch is held half-way in.
  * {@code sender <json> <prefix> <chunks> <reqId> <totalChunks>}: a sender that submits one store of
- * {@code chunks} chunks of {@link Rig#CHUNK} bytes and prints {@code SUBMITTED}. Either then waits to be killed.
+ * {@code chunks} chunks of {@link PdPair#SMALL_CHUNK} bytes and prints {@code SUBMITTED}. Either then waits to be killed.
  */
 public final class ChildAdapter {
     private ChildAdapter() {
@@ -32,35 +26,10 @@ public final class ChildAdapter {
         PdL2AdapterConfig config = PdL2AdapterConfig.fromJson(args[1]);
         if (args[0].equals("receiver-hold")) {
             CountDownLatch never = new CountDownLatch(1);
-            TransferChannelFactory held = new TransferChannelFactory() {
-                @Override
-                public ChannelSender openSender(ChannelSettings c, StagingBuffer s) throws ChannelException {
-                    return TcpChannel.FACTORY.openSender(c, s);
-                }
-
-                @Override
-                public ChannelReceiver openReceiver(ChannelSettings c, StagingBuffer s, LandingListener l)
-                        throws ChannelException {
-                    return TcpChannel.FACTORY.openReceiver(c, s, new LandingListener() {
-                        @Override
-                        public boolean admitWrite(String senderId, int batchId, int page, long offset, long length) {
-                            System.out.println("HELD");
-                            System.out.flush();
-                            try {
-                                never.await();
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                            return false;
-                        }
-
-                        @Override
-                        public boolean onBatchLanded(String senderId, int batchId) {
-                            return l.onBatchLanded(senderId, batchId);
-                        }
-                    });
-                }
-            };
+            HeldTcpChannel held = HeldTcpChannel.armedUntilKilled(() -> {
+                System.out.println("HELD");
+                System.out.flush();
+            });
             PdL2Adapter receiver = new PdL2Adapter(config, held);
             System.out.println("PORTS " + receiver.allocPorts().get(0) + " " + receiver.initPorts().get(0));
             System.out.flush();
@@ -69,8 +38,8 @@ public final class ChildAdapter {
             PdL2Adapter sender = PdL2Adapter.create(config);
             Arena arena = Arena.ofShared();
             int n = Integer.parseInt(args[3]);
-            List<MemoryObj> chunks = Rig.chunks(arena, n, 1);
-            sender.submitStoreTask(Rig.keys(args[2], n), chunks, new TransferSpec(args[4], false, Integer.parseInt(args[5])));
+            List<MemoryObj> chunks = PdPair.chunks(arena, n, 1);
+            sender.submitStoreTask(PdPair.keys(args[2], n), chunks, new TransferSpec(args[4], false, Integer.parseInt(args[5])));
             System.out.println("SUBMITTED");
             System.out.flush();
             new CountDownLatch(1).await();

@@ -5,6 +5,8 @@ import io.kvcourier.channel.ControllableChannel.Step;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,12 +33,12 @@ class SilentPartitionTest {
     void storesInFlightToASilentlyPartitionedReceiverFailWithinTheHeartbeatTimeoutPlusOneSecond() throws Exception {
         ControllableChannel ch = new ControllableChannel();
         try (Arena arena = Arena.ofShared();
-             PdL2Adapter receiver = Rig.receiver(ch, m -> {
+             PdL2Adapter receiver = PdPair.receiver(ch, m -> {
                  m.put("allocation_timeout_sec", 30);
                  m.put("transfer_timeout_sec", 30);
              });
              TcpForwarder partition = new TcpForwarder(receiver.allocPorts().get(0))) {
-            Map<String, Object> s = Rig.base("sender");
+            Map<String, Object> s = PdPair.base("sender", PdPair.SMALL_CHUNK);
             s.put("peer_init_port", receiver.initPorts());
             s.put("peer_alloc_port", List.of(partition.port()));
             s.put("allocation_timeout_sec", 30);
@@ -44,12 +46,12 @@ class SilentPartitionTest {
             s.put("heartbeat_interval_sec", 0.2);
             s.put("heartbeat_timeout_sec", HEARTBEAT_TIMEOUT_SEC);
             try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s), ch);
-                 Rig.Waiter ws = new Rig.Waiter(sender)) {
-                assertThat(ws.store(sender.submitStoreTask(Rig.keys("before", 2), Rig.chunks(arena, 2, 1)), Rig.WAIT))
+                 TaskWaiter ws = new TaskWaiter(sender)) {
+                assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("before", 2), PdPair.chunks(arena, 2, 1)), TaskWaiter.WAIT))
                         .as("through the forwarder while it relays").isTrue();
 
                 ch.then(Step.DROP); // the next write is on the wire forever: only the sender can end it
-                long onTheWire = sender.submitStoreTask(Rig.keys("wire", 2), Rig.chunks(arena, 2, 2),
+                long onTheWire = sender.submitStoreTask(PdPair.keys("wire", 2), PdPair.chunks(arena, 2, 2),
                         new TransferSpec("wire", true, 2));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (ch.writes() < 2 && System.nanoTime() < deadline) {
@@ -59,10 +61,10 @@ class SilentPartitionTest {
 
                 partition.freeze();
                 long frozen = System.nanoTime();
-                long waitingForAllocation = sender.submitStoreTask(Rig.keys("alloc", 2), Rig.chunks(arena, 2, 3),
+                long waitingForAllocation = sender.submitStoreTask(PdPair.keys("alloc", 2), PdPair.chunks(arena, 2, 3),
                         new TransferSpec("alloc", true, 2));
-                assertThat(ws.store(onTheWire, Rig.WAIT)).as("the store waiting for its commit fails").isFalse();
-                assertThat(ws.store(waitingForAllocation, Rig.WAIT)).as("the store waiting for its allocation fails")
+                assertThat(ws.awaitStore(onTheWire, TaskWaiter.WAIT)).as("the store waiting for its commit fails").isFalse();
+                assertThat(ws.awaitStore(waitingForAllocation, TaskWaiter.WAIT)).as("the store waiting for its allocation fails")
                         .isFalse();
                 assertThat(Duration.ofNanos(System.nanoTime() - frozen))
                         .as("both failed within heartbeat_timeout_sec + 1 s of the partition")
@@ -79,12 +81,12 @@ class SilentPartitionTest {
     void aStoreWaitingForABatchSlotFailsWithTheOneOnTheWire() throws Exception {
         ControllableChannel ch = new ControllableChannel();
         try (Arena arena = Arena.ofShared();
-             PdL2Adapter receiver = Rig.receiver(ch, m -> {
+             PdL2Adapter receiver = PdPair.receiver(ch, m -> {
                  m.put("allocation_timeout_sec", 30);
                  m.put("transfer_timeout_sec", 30);
              });
              TcpForwarder partition = new TcpForwarder(receiver.allocPorts().get(0))) {
-            Map<String, Object> s = Rig.base("sender");
+            Map<String, Object> s = PdPair.base("sender", PdPair.SMALL_CHUNK);
             s.put("peer_init_port", receiver.initPorts());
             s.put("peer_alloc_port", List.of(partition.port()));
             s.put("allocation_timeout_sec", 30);
@@ -93,25 +95,25 @@ class SilentPartitionTest {
             s.put("heartbeat_interval_sec", 0.2);
             s.put("heartbeat_timeout_sec", HEARTBEAT_TIMEOUT_SEC);
             try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s), ch);
-                 Rig.Waiter ws = new Rig.Waiter(sender)) {
-                assertThat(ws.store(sender.submitStoreTask(Rig.keys("before", 2), Rig.chunks(arena, 2, 1)), Rig.WAIT))
+                 TaskWaiter ws = new TaskWaiter(sender)) {
+                assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("before", 2), PdPair.chunks(arena, 2, 1)), TaskWaiter.WAIT))
                         .as("through the forwarder while it relays").isTrue();
 
                 ch.then(Step.DROP);
-                long onTheWire = sender.submitStoreTask(Rig.keys("wire", 2), Rig.chunks(arena, 2, 2),
+                long onTheWire = sender.submitStoreTask(PdPair.keys("wire", 2), PdPair.chunks(arena, 2, 2),
                         new TransferSpec("wire", true, 2));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (ch.writes() < 2 && System.nanoTime() < deadline) {
                     Thread.onSpinWait(); // until the DROP write started (a counter, not a sleep)
                 }
                 assertThat(ch.writes()).isEqualTo(2);
-                long waitingForSlot = sender.submitStoreTask(Rig.keys("slot", 2), Rig.chunks(arena, 2, 3),
+                long waitingForSlot = sender.submitStoreTask(PdPair.keys("slot", 2), PdPair.chunks(arena, 2, 3),
                         new TransferSpec("slot", true, 2));
 
                 partition.freeze();
                 long frozen = System.nanoTime();
-                assertThat(ws.store(onTheWire, Rig.WAIT)).as("the store on the wire fails").isFalse();
-                assertThat(ws.store(waitingForSlot, Rig.WAIT)).as("the store waiting for its slot fails").isFalse();
+                assertThat(ws.awaitStore(onTheWire, TaskWaiter.WAIT)).as("the store on the wire fails").isFalse();
+                assertThat(ws.awaitStore(waitingForSlot, TaskWaiter.WAIT)).as("the store waiting for its slot fails").isFalse();
                 assertThat(Duration.ofNanos(System.nanoTime() - frozen))
                         .as("both failed within heartbeat_timeout_sec + 1 s of the partition")
                         .isLessThan(Duration.ofMillis((long) (HEARTBEAT_TIMEOUT_SEC * 1000) + 1000));
