@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -54,15 +55,15 @@ class FaultInjectionTest {
             List<ObjectKey> keys = PdPair.keys("fault-" + step, 3);
             List<MemoryObj> src = PdPair.chunks(arena, 3, step.ordinal());
             long t0 = System.nanoTime();
-            Boolean ok = ws.awaitStore(sender.submitStoreTask(keys, src), TaskWaiter.WAIT);
+            Boolean ok = ws.awaitStore(sender.submitStoreTask(keys, src), WAIT);
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             assertThat(ok).as("the task completes").isNotNull();
             assertThat(took).as("within the transfer deadline plus slack").isLessThan(Duration.ofSeconds(10));
             // The receiver fences a sender whose allocation expired (all its connections at that moment): wait
             // for that reclaim before the next batch, or the fence may also fail the next batch in flight.
             assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == (step == Step.LOSE_ACK
-                    || step == Step.DELIVER ? 3 : 0), TaskWaiter.WAIT)).as("status %s", receiver.reportStatus()).isTrue();
-            assertThat(ws.awaitStore(sender.submitStoreTask(bystander, bystanderSrc), TaskWaiter.WAIT)).isTrue();
+                    || step == Step.DELIVER ? 3 : 0), WAIT)).as("status %s", receiver.reportStatus()).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(bystander, bystanderSrc), WAIT)).isTrue();
 
             Bitmap seen = wr.lookup(keys);
             switch (step) {
@@ -93,14 +94,14 @@ class FaultInjectionTest {
             assertThat(PdPair.crc(bystanderDst.get(0))).isEqualTo(PdPair.crc(bystanderSrc.get(0)));
 
             // Pages come back on both sides: the receiver after fencing and reclaiming, the sender at once.
-            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, TaskWaiter.WAIT))
+            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, WAIT))
                     .as("receiver pages reclaimed, status %s", receiver.reportStatus()).isTrue();
             assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(PdPair.intStatus(sender, "staging_pages"));
             assertThat(PdPair.intStatus(receiver, "reserved_pages")).isZero();
 
             List<ObjectKey> next = PdPair.keys("next-" + step, 2);
             List<MemoryObj> nextSrc = PdPair.chunks(arena, 2, 1000 + step.ordinal());
-            assertThat(ws.awaitStore(sender.submitStoreTask(next, nextSrc), TaskWaiter.WAIT)).as("the pair recovers").isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(next, nextSrc), WAIT)).as("the pair recovers").isTrue();
             List<MemoryObj> nextDst = PdPair.empty(arena, 2);
             assertThat(wr.load(next, nextDst).popcount()).isEqualTo(2);
             assertThat(PdPair.crc(nextDst.get(1))).isEqualTo(PdPair.crc(nextSrc.get(1)));
@@ -121,14 +122,14 @@ class FaultInjectionTest {
              TaskWaiter wr = new TaskWaiter(receiver)) {
             List<ObjectKey> keys = PdPair.keys("victim", 1);
             List<MemoryObj> src = PdPair.chunks(arena, 1, 7);
-            assertThat(wv.awaitStore(victim.submitStoreTask(keys, src), TaskWaiter.WAIT)).isTrue(); // page 0
-            assertThat(we.awaitStore(evil.submitStoreTask(PdPair.keys("evil", 1), PdPair.chunks(arena, 1, 8)), TaskWaiter.WAIT))
+            assertThat(wv.awaitStore(victim.submitStoreTask(keys, src), WAIT)).isTrue(); // page 0
+            assertThat(we.awaitStore(evil.submitStoreTask(PdPair.keys("evil", 1), PdPair.chunks(arena, 1, 8)), WAIT))
                     .as("the redirected write is refused").isFalse();
             assertThat(PdPair.status(receiver, "rejected_writes")).isPositive();
             List<MemoryObj> dst = PdPair.empty(arena, 1);
             assertThat(wr.load(keys, dst).popcount()).isEqualTo(1);
             assertThat(PdPair.crc(dst.get(0))).as("the victim's page is untouched").isEqualTo(PdPair.crc(src.get(0)));
-            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, TaskWaiter.WAIT)).isTrue();
+            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, WAIT)).isTrue();
         }
     }
 
@@ -146,23 +147,23 @@ class FaultInjectionTest {
              TaskWaiter ws = new TaskWaiter(sender)) {
             long held1 = sender.submitStoreTask(PdPair.keys("held1", 1), PdPair.chunks(arena, 1, 1));
             long held2 = sender.submitStoreTask(PdPair.keys("held2", 1), PdPair.chunks(arena, 1, 2));
-            assertThat(ws.until(() -> ch.writes() == 2, TaskWaiter.WAIT)).as("both staging pages are on the wire").isTrue();
+            assertThat(ws.until(() -> ch.writes() == 2, WAIT)).as("both staging pages are on the wire").isTrue();
             assertThat(PdPair.intStatus(sender, "staging_pages_free")).isZero();
 
             long t0 = System.nanoTime();
             long starved1 = sender.submitStoreTask(PdPair.keys("starved1", 1), PdPair.chunks(arena, 1, 3));
             long starved2 = sender.submitStoreTask(PdPair.keys("starved2", 1), PdPair.chunks(arena, 1, 4));
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("submit never blocks").isLessThan(Duration.ofSeconds(1));
-            assertThat(ws.awaitStore(starved1, TaskWaiter.WAIT)).isFalse();
-            assertThat(ws.awaitStore(starved2, TaskWaiter.WAIT)).isFalse();
+            assertThat(ws.awaitStore(starved1, WAIT)).isFalse();
+            assertThat(ws.awaitStore(starved2, WAIT)).isFalse();
             Duration waited = Duration.ofNanos(System.nanoTime() - t0);
             assertThat(waited).as("waited for pages, at most the allocation deadline plus slack")
                     .isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofSeconds(10));
             assertThat(ch.writes()).as("starved tasks never reached the wire").isEqualTo(2);
 
             ch.release();
-            assertThat(ws.awaitStore(held1, TaskWaiter.WAIT)).isTrue();
-            assertThat(ws.awaitStore(held2, TaskWaiter.WAIT)).isTrue();
+            assertThat(ws.awaitStore(held1, WAIT)).isTrue();
+            assertThat(ws.awaitStore(held2, WAIT)).isTrue();
             assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(2);
             // Throughput recovers: more tasks than pages, all succeed once pages cycle.
             List<Long> ids = new ArrayList<>();
@@ -171,7 +172,7 @@ class FaultInjectionTest {
             }
             int ok = 0;
             for (long id : ids) {
-                ok += Boolean.TRUE.equals(ws.awaitStore(id, TaskWaiter.WAIT)) ? 1 : 0;
+                ok += Boolean.TRUE.equals(ws.awaitStore(id, WAIT)) ? 1 : 0;
             }
             // With 2 pages and a 1 s allocation deadline some may still starve on a loaded machine; most succeed.
             assertThat(ok).isGreaterThanOrEqualTo(2);
@@ -199,11 +200,11 @@ class FaultInjectionTest {
             // The buffer is full; the other request waits for room, which the reclaim of the slow batch makes.
             List<ObjectKey> otherKeys = PdPair.keys("other", 2);
             List<MemoryObj> otherSrc = PdPair.chunks(arena, 2, 2);
-            assertThat(wOther.awaitStore(other.submitStoreTask(otherKeys, otherSrc), TaskWaiter.WAIT)).isTrue();
+            assertThat(wOther.awaitStore(other.submitStoreTask(otherKeys, otherSrc), WAIT)).isTrue();
             assertThat(PdPair.status(receiver, "expired_allocations")).isEqualTo(1);
 
             slow.release(); // the late write now tries to land in pages that belong to the other request
-            assertThat(wSlow.awaitStore(slowId, TaskWaiter.WAIT)).as("the fenced writer fails").isFalse();
+            assertThat(wSlow.awaitStore(slowId, WAIT)).as("the fenced writer fails").isFalse();
             assertThat(wr.lookup(slowKeys).popcount()).isZero();
             List<MemoryObj> dst = PdPair.empty(arena, 2);
             assertThat(wr.load(otherKeys, dst).popcount()).isEqualTo(2);
@@ -214,7 +215,7 @@ class FaultInjectionTest {
             assertThat(PdPair.intStatus(slowSender, "staging_pages_free")).isEqualTo(PdPair.intStatus(slowSender, "staging_pages"));
             // The fenced sender reconnects and works again.
             assertThat(wSlow.awaitStore(slowSender.submitStoreTask(PdPair.keys("slow-again", 1), PdPair.chunks(arena, 1, 3)),
-                    TaskWaiter.WAIT)).isTrue();
+                    WAIT)).isTrue();
         }
     }
 
@@ -234,16 +235,16 @@ class FaultInjectionTest {
             long t0 = System.nanoTime();
             long a = sender.submitStoreTask(PdPair.keys("doomed-a", 1), PdPair.chunks(arena, 1, 1));
             long b = sender.submitStoreTask(PdPair.keys("doomed-b", 2), PdPair.chunks(arena, 2, 2));
-            assertThat(ws.until(() -> ch.writes() == 2, TaskWaiter.WAIT)).isTrue();
+            assertThat(ws.until(() -> ch.writes() == 2, WAIT)).isTrue();
             first.close(); // the receiver process is gone with two batches on the wire
             ch.release();
-            assertThat(ws.awaitStore(a, TaskWaiter.WAIT)).isFalse();
-            assertThat(ws.awaitStore(b, TaskWaiter.WAIT)).isFalse();
+            assertThat(ws.awaitStore(a, WAIT)).isFalse();
+            assertThat(ws.awaitStore(b, WAIT)).isFalse();
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                     .isLessThan(Duration.ofSeconds(12));
             assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(PdPair.intStatus(sender, "staging_pages"));
             // With no receiver at all a task fails within the handshake/allocation deadlines.
-            assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("nobody", 1), PdPair.chunks(arena, 1, 3)), TaskWaiter.WAIT)).isFalse();
+            assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("nobody", 1), PdPair.chunks(arena, 1, 3)), WAIT)).isFalse();
 
             try (PdL2Adapter second = PdPair.receiver(ch, m -> {
                 m.put("peer_alloc_port", List.of(allocPort));
@@ -251,7 +252,7 @@ class FaultInjectionTest {
             }); TaskWaiter wr = new TaskWaiter(second)) {
                 List<ObjectKey> keys = PdPair.keys("back", 2);
                 List<MemoryObj> src = PdPair.chunks(arena, 2, 4);
-                assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), TaskWaiter.WAIT)).as("the sender recovers").isTrue();
+                assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), WAIT)).as("the sender recovers").isTrue();
                 List<MemoryObj> dst = PdPair.empty(arena, 2);
                 assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
                 assertThat(PdPair.crc(dst.get(0))).isEqualTo(PdPair.crc(src.get(0)));
@@ -276,17 +277,17 @@ class FaultInjectionTest {
             List<ObjectKey> secondBatch = PdPair.keys("dead-2", 2);
             try (TaskWaiter wd = new TaskWaiter(doomed)) {
                 assertThat(wd.awaitStore(doomed.submitStoreTask(firstBatch, PdPair.chunks(arena, 2, 1),
-                        new TransferSpec("dying", false, 6)), TaskWaiter.WAIT)).isTrue();
+                        new TransferSpec("dying", false, 6)), WAIT)).isTrue();
                 ch.then(Step.PARTIAL); // half a chunk lands, then the sender dies mid-batch
                 doomed.submitStoreTask(secondBatch, PdPair.chunks(arena, 2, 2), new TransferSpec("dying", false, 6));
-                assertThat(wd.until(() -> ch.writes() == 2, TaskWaiter.WAIT)).isTrue();
+                assertThat(wd.until(() -> ch.writes() == 2, WAIT)).isTrue();
             } finally {
                 doomed.close();
             }
             // After the transfer deadline the half-written batch is fenced and freed; after the request timeout
             // the rest of the reservation is released. The first, complete batch stays committed.
             assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 2
-                    && PdPair.intStatus(receiver, "reserved_pages") == 0, TaskWaiter.WAIT))
+                    && PdPair.intStatus(receiver, "reserved_pages") == 0, WAIT))
                     .as("status %s", receiver.reportStatus()).isTrue();
             assertThat(wr.lookup(secondBatch).popcount()).as("a partial chunk never commits").isZero();
             assertThat(wr.lookup(firstBatch).popcount()).isEqualTo(2);
@@ -294,7 +295,7 @@ class FaultInjectionTest {
 
             List<ObjectKey> keys = PdPair.keys("survivor", 3);
             assertThat(wSurvivor.awaitStore(survivor.submitStoreTask(keys, PdPair.chunks(arena, 3, 3),
-                    new TransferSpec("alive", true, 3)), TaskWaiter.WAIT)).isTrue();
+                    new TransferSpec("alive", true, 3)), WAIT)).isTrue();
         }
     }
 
@@ -369,7 +370,7 @@ class FaultInjectionTest {
             Set<ObjectKey> failedKeys = new HashSet<>();
             int succeeded = 0;
             for (long id : ids) {
-                Boolean ok = ws.awaitStore(id, TaskWaiter.WAIT);
+                Boolean ok = ws.awaitStore(id, WAIT);
                 assertThat(ok).as("task %d completes", id).isNotNull();
                 if (ok) {
                     succeeded++;
@@ -380,7 +381,7 @@ class FaultInjectionTest {
             // Let the reader catch up with everything that committed, then stop it.
             Set<ObjectKey> committed = new HashSet<>(all);
             committed.removeAll(failedKeys);
-            assertThat(ws.until(() -> reported.containsAll(committed), TaskWaiter.WAIT)).as("the reader saw every landed key").isTrue();
+            assertThat(ws.until(() -> reported.containsAll(committed), WAIT)).as("the reader saw every landed key").isTrue();
             stop.set(true);
             reader.join(30_000);
             assertThat(reader.isAlive()).isFalse();

@@ -25,6 +25,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -138,10 +139,10 @@ class KilledProcessTest {
                     long id = sender.submitStoreTask(PdPair.keys("k", 3), PdPair.chunks(arena, 3, 1), new TransferSpec("k", true, 3));
                     receiver.await("HELD");
                     receiver.kill();
-                    assertThat(ws.awaitStore(id, TaskWaiter.WAIT)).as("the in-flight store fails").isFalse();
+                    assertThat(ws.awaitStore(id, WAIT)).as("the in-flight store fails").isFalse();
                     assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                             .isLessThan(Duration.ofSeconds(15));
-                    assertThat(proxy.awaitReady("k", 1, TaskWaiter.WAIT)).as("the proxy is still told").isTrue();
+                    assertThat(proxy.awaitReady("k", 1, WAIT)).as("the proxy is still told").isTrue();
                     assertThat(PdPair.intStatus(sender, "staging_pages_free"))
                             .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
 
@@ -153,9 +154,9 @@ class KilledProcessTest {
                             io.kvcourier.channel.tcp.TcpChannel.FACTORY); TaskWaiter wr = new TaskWaiter(back)) {
                         List<ObjectKey> keys = PdPair.keys("back", 2);
                         List<MemoryObj> src = PdPair.chunks(arena, 2, 2);
-                        assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), TaskWaiter.WAIT))
+                        assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), WAIT))
                                 .as("the sender succeeds against a receiver back on the same ports").isTrue();
-                        assertThat(proxy.awaitReady("back", 1, TaskWaiter.WAIT)).isTrue();
+                        assertThat(proxy.awaitReady("back", 1, WAIT)).isTrue();
                         List<MemoryObj> dst = PdPair.empty(arena, 2);
                         assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
                         assertThat(PdPair.crc(dst.get(0))).isEqualTo(PdPair.crc(src.get(0)));
@@ -200,7 +201,7 @@ class KilledProcessTest {
                     long killed = System.nanoTime();
                     receiver.kill();
                     for (long id : ids) {
-                        assertThat(ws.awaitStore(id, TaskWaiter.WAIT)).as("store %d fails", id).isFalse();
+                        assertThat(ws.awaitStore(id, WAIT)).as("store %d fails", id).isFalse();
                     }
                     assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("every store failed within 2 s of the kill")
                             .isLessThan(Duration.ofSeconds(2));
@@ -235,12 +236,12 @@ class KilledProcessTest {
                 held.release.countDown();
             }
             assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0
-                    && PdPair.intStatus(receiver, "reserved_pages") == 0, TaskWaiter.WAIT))
+                    && PdPair.intStatus(receiver, "reserved_pages") == 0, WAIT))
                     .as("reservation and pages rolled back: %s", receiver.reportStatus()).isTrue();
             assertThat(wr.lookup(PdPair.keys("dying", 3)).popcount()).as("nothing of the dead sender committed").isZero();
             try (PdL2Adapter other = PdPair.sender(receiver, held, m -> tcp(m)); TaskWaiter wo = new TaskWaiter(other)) {
                 assertThat(wo.awaitStore(other.submitStoreTask(PdPair.keys("alive", 2), PdPair.chunks(arena, 2, 5),
-                        new TransferSpec("alive", true, 2)), TaskWaiter.WAIT)).as("other senders are served").isTrue();
+                        new TransferSpec("alive", true, 2)), WAIT)).as("other senders are served").isTrue();
             }
         }
     }

@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -90,7 +91,7 @@ class LifecycleLeakTest {
                 try (TaskWaiter ws = new TaskWaiter(sender)) {
                     long id = sender.submitStoreTask(PdPair.keys("leak" + i, 2), PdPair.chunks(arena, 2, i));
                     if (store) {
-                        assertThat(ws.awaitStore(id, TaskWaiter.WAIT)).as("store %d over %s", i, tcp ? "tcp" : "mock_memory")
+                        assertThat(ws.awaitStore(id, WAIT)).as("store %d over %s", i, tcp ? "tcp" : "mock_memory")
                                 .isTrue();
                     } else {
                         assertThat(held.awaitHeld(30, TimeUnit.SECONDS)).isTrue();

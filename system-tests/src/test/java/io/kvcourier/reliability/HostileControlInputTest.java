@@ -29,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -166,7 +167,7 @@ class HostileControlInputTest {
              TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver)) {
             List<ObjectKey> keys = PdPair.keys(prefix, 2);
             List<MemoryObj> src = PdPair.chunks(arena, 2, prefix.hashCode());
-            assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), TaskWaiter.WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), WAIT)).isTrue();
             List<MemoryObj> dst = PdPair.empty(arena, 2);
             assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
             for (int i = 0; i < 2; i++) {
@@ -316,7 +317,7 @@ class HostileControlInputTest {
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil/0")) {
             List<ObjectKey> keys = PdPair.keys("victim", 3);
             List<MemoryObj> src = PdPair.chunks(arena, 3, 3);
-            assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), TaskWaiter.WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), WAIT)).isTrue();
             List<String> wire = keys.stream().map(ObjectKey::toCanonicalString).toList();
             assertThat(evil.allocCall(WireCodec.encode(new CancelNotif("", wire))).remoteIndexes()).isEmpty();
             assertThat(evil.allocCall(WireCodec.encode(new CancelNotif("whatever", List.of("garbage", "@@@"))))
@@ -336,14 +337,14 @@ class HostileControlInputTest {
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil/0")) {
             List<ObjectKey> first = PdPair.keys("req-a", 2);
             io.kvcourier.l2.TransferSpec notLast = new io.kvcourier.l2.TransferSpec("shared-req", false, 3);
-            assertThat(ws.awaitStore(sender.submitStoreTask(first, PdPair.chunks(arena, 2, 5), notLast), TaskWaiter.WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(first, PdPair.chunks(arena, 2, 5), notLast), WAIT)).isTrue();
             // 2 + 2 > 3 would roll the victim's request back if requests were not tracked per sender.
             List<String> evilKeys = PdPair.keys("evil", 2).stream().map(ObjectKey::toCanonicalString).toList();
             evil.allocCall(allocRequest(evilKeys, chunkShape(), "uint8", 0, "shared-req", false, 3));
             evil.allocCall(WireCodec.encode(new CancelNotif("shared-req", List.of())));
             List<ObjectKey> last = PdPair.keys("req-b", 1);
             io.kvcourier.l2.TransferSpec lastSpec = new io.kvcourier.l2.TransferSpec("shared-req", true, 3);
-            assertThat(ws.awaitStore(sender.submitStoreTask(last, PdPair.chunks(arena, 1, 6), lastSpec), TaskWaiter.WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(last, PdPair.chunks(arena, 1, 6), lastSpec), WAIT)).isTrue();
             List<ObjectKey> all = new ArrayList<>(first);
             all.addAll(last);
             assertThat(wr.lookup(all).popcount()).isEqualTo(3);
@@ -376,7 +377,7 @@ class HostileControlInputTest {
             assertThat(Arrays.stream(r.remoteIndexes()).allMatch(i -> i >= 0)).isTrue();
             assertThat(PdPair.intStatus(receiver, "pages_in_use")).isEqualTo(16);
             // The whole buffer is taken; after the transfer deadline the allocation is fenced and freed.
-            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, TaskWaiter.WAIT)).isTrue();
+            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, WAIT)).isTrue();
             wellBehavedStoreSucceeds(receiver, "after-grab");
         }
     }

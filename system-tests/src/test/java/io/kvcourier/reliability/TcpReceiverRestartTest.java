@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -57,8 +58,8 @@ class TcpReceiverRestartTest {
                 m.put("allocation_timeout_sec", 2);
             }); TaskWaiter ws = new TaskWaiter(sender)) {
                 assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("warm", 1), PdPair.chunks(arena, 1, 1),
-                        new TransferSpec("warm", true, 1)), TaskWaiter.WAIT)).isTrue();
-                assertThat(proxy.awaitReady("warm", 1, TaskWaiter.WAIT)).isTrue();
+                        new TransferSpec("warm", true, 1)), WAIT)).isTrue();
+                assertThat(proxy.awaitReady("warm", 1, WAIT)).isTrue();
 
                 channel.arm();
                 long t0 = System.nanoTime();
@@ -70,10 +71,10 @@ class TcpReceiverRestartTest {
                 killer.join(30_000);
                 assertThat(killer.isAlive()).isFalse();
 
-                assertThat(ws.awaitStore(id, TaskWaiter.WAIT)).as("the in-flight store fails").isFalse();
+                assertThat(ws.awaitStore(id, WAIT)).as("the in-flight store fails").isFalse();
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                         .isLessThan(Duration.ofSeconds(12));
-                assertThat(proxy.awaitReady("killed", 1, TaskWaiter.WAIT)).as("the proxy is still told").isTrue();
+                assertThat(proxy.awaitReady("killed", 1, WAIT)).as("the proxy is still told").isTrue();
                 assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(PdPair.intStatus(sender, "staging_pages"));
 
                 try (PdL2Adapter second = PdPair.receiver(channel, m -> {
@@ -83,9 +84,9 @@ class TcpReceiverRestartTest {
                 }); TaskWaiter wr = new TaskWaiter(second)) {
                     List<ObjectKey> keys = PdPair.keys("back", 2);
                     List<MemoryObj> src = PdPair.chunks(arena, 2, 3);
-                    assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), TaskWaiter.WAIT))
+                    assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), WAIT))
                             .as("the same sender succeeds against the new receiver").isTrue();
-                    assertThat(proxy.awaitReady("back", 1, TaskWaiter.WAIT)).isTrue();
+                    assertThat(proxy.awaitReady("back", 1, WAIT)).isTrue();
                     List<MemoryObj> dst = PdPair.empty(arena, 2);
                     assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
                     assertThat(PdPair.crc(dst.get(1))).isEqualTo(PdPair.crc(src.get(1)));
@@ -115,15 +116,15 @@ class TcpReceiverRestartTest {
                         new TransferSpec("down-" + i, true, 1));
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("submit does not wait for the proxy")
                         .isLessThan(Duration.ofMillis(500));
-                assertThat(ws.awaitStore(id, TaskWaiter.WAIT)).as("stores complete while the proxy is down").isTrue();
+                assertThat(ws.awaitStore(id, WAIT)).as("stores complete while the proxy is down").isTrue();
             }
             try (ProxyListener back = ProxyListener.bind("127.0.0.1", port)) {
                 for (int i = 0; i < 3; i++) {
-                    assertThat(back.awaitReady("down-" + i, 1, TaskWaiter.WAIT)).as("delivered after the restart").isTrue();
+                    assertThat(back.awaitReady("down-" + i, 1, WAIT)).as("delivered after the restart").isTrue();
                 }
                 assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("up", 1), PdPair.chunks(arena, 1, 9),
-                        new TransferSpec("up", true, 1)), TaskWaiter.WAIT)).isTrue();
-                assertThat(back.awaitReady("up", 1, TaskWaiter.WAIT)).isTrue();
+                        new TransferSpec("up", true, 1)), WAIT)).isTrue();
+                assertThat(back.awaitReady("up", 1, WAIT)).isTrue();
             }
         }
     }

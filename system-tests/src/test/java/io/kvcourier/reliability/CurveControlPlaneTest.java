@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,7 +52,7 @@ class CurveControlPlaneTest {
         try (TaskWaiter ws = new TaskWaiter(sender)) {
             List<ObjectKey> keys = PdPair.keys(prefix, 2);
             List<MemoryObj> src = PdPair.chunks(arena, 2, prefix.hashCode());
-            return ws.awaitStore(sender.submitStoreTask(keys, src), TaskWaiter.WAIT);
+            return ws.awaitStore(sender.submitStoreTask(keys, src), WAIT);
         }
     }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -255,7 +256,7 @@ class ConcurrencyStressTest {
                 assertThat(errors).isEmpty();
                 // Everything submitted has been handed out; wait for the collectors to see the last signals.
                 long total = cs.waiting.size() + cr.waiting.size();
-                assertThat(PdPair.waitFor(() -> cs.completed.size() + cr.completed.size() == total, TaskWaiter.WAIT)).isTrue();
+                assertThat(PdPair.waitFor(() -> cs.completed.size() + cr.completed.size() == total, WAIT)).isTrue();
                 both = new Collector[] {cs, cr};
             } // the collectors stop here, before their counts are checked
             for (Collector c : both) {
