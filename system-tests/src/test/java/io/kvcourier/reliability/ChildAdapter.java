@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code receiver-hold <json>}: a receiver whose first admitted DATA frame is held forever; prints
  * {@code PORTS <alloc> <init>} when serving and {@code HELD} when a batch is held half-way in.
  * {@code sender <json> <prefix> <chunks> <reqId> <totalChunks>}: a sender that submits one store of
- * {@code chunks} chunks of {@link PdPair#SMALL_CHUNK} bytes and prints {@code SUBMITTED}. Either then waits to be killed.
+ * {@code chunks} chunks of {@link PdPair#SMALL_CHUNK} bytes and prints {@code SUBMITTED}. Either then waits to be
+ * killed.
  */
 public final class ChildAdapter {
     private ChildAdapter() {
@@ -39,7 +40,8 @@ public final class ChildAdapter {
             Arena arena = Arena.ofShared();
             int n = Integer.parseInt(args[3]);
             List<MemoryObj> chunks = PdPair.chunks(arena, n, 1);
-            sender.submitStoreTask(PdPair.keys(args[2], n), chunks, new TransferSpec(args[4], false, Integer.parseInt(args[5])));
+            sender.submitStoreTask(PdPair.keys(args[2], n), chunks, new TransferSpec(args[4], false,
+                    Integer.parseInt(args[5])));
             System.out.println("SUBMITTED");
             System.out.flush();
             new CountDownLatch(1).await();

@@ -107,7 +107,8 @@ class CurveControlPlaneTest {
             dealer.setSendTimeOut(1_500); // with the CURVE handshake refused there may be no pipe to send on
             dealer.connect("tcp://127.0.0.1:" + receiver.allocPorts().get(0));
             String key = ObjectKey.of(new byte[] {1}, "m", 0).toCanonicalString();
-            byte[] request = WireCodec.encode(new AllocRequest(List.of(key), 4, new long[] {PdPair.SMALL_CHUNK}, "uint8", 0));
+            byte[] request = WireCodec.encode(new AllocRequest(List.of(key), 4, new long[] {PdPair.SMALL_CHUNK},
+                    "uint8", 0));
             if (dealer.sendMore(new byte[0])) {
                 dealer.send(request, 0);
             }

@@ -85,7 +85,8 @@ class FaultInjectionTest {
                 List<MemoryObj> dst = PdPair.empty(arena, 3);
                 assertThat(wr.load(keys, dst).popcount()).isEqualTo(3);
                 for (int i = 0; i < 3; i++) {
-                    assertThat(PdPair.crc(dst.get(i))).as("loaded bytes match what was sent").isEqualTo(PdPair.crc(src.get(i)));
+                    assertThat(PdPair.crc(dst.get(i))).as("loaded bytes match what was sent")
+                            .isEqualTo(PdPair.crc(src.get(i)));
                 }
                 receiver.submitUnlock(keys); // loaded and unlocked: the pages go back
             }
@@ -96,7 +97,8 @@ class FaultInjectionTest {
             // Pages come back on both sides: the receiver after fencing and reclaiming, the sender at once.
             assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, WAIT))
                     .as("receiver pages reclaimed, status %s", receiver.reportStatus()).isTrue();
-            assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(PdPair.intStatus(sender, "staging_pages"));
+            assertThat(PdPair.intStatus(sender, "staging_pages_free"))
+                    .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
             assertThat(PdPair.intStatus(receiver, "reserved_pages")).isZero();
 
             List<ObjectKey> next = PdPair.keys("next-" + step, 2);
@@ -190,7 +192,8 @@ class FaultInjectionTest {
                  m.put("allocation_timeout_sec", 20);
              });
              PdL2Adapter slowSender = PdPair.sender(receiver, slow, m -> m.put("transfer_timeout_sec", 30));
-             PdL2Adapter other = PdPair.sender(receiver, MockMemoryChannel.FACTORY, m -> m.put("allocation_timeout_sec", 20));
+             PdL2Adapter other = PdPair.sender(receiver, MockMemoryChannel.FACTORY,
+                     m -> m.put("allocation_timeout_sec", 20));
              TaskWaiter wSlow = new TaskWaiter(slowSender); TaskWaiter wOther = new TaskWaiter(other);
              TaskWaiter wr = new TaskWaiter(receiver)) {
             List<ObjectKey> slowKeys = PdPair.keys("slow", 2);
@@ -212,10 +215,11 @@ class FaultInjectionTest {
                 assertThat(PdPair.crc(dst.get(i))).as("no late byte landed in the new owner's page")
                         .isEqualTo(PdPair.crc(otherSrc.get(i)));
             }
-            assertThat(PdPair.intStatus(slowSender, "staging_pages_free")).isEqualTo(PdPair.intStatus(slowSender, "staging_pages"));
+            assertThat(PdPair.intStatus(slowSender, "staging_pages_free"))
+                    .isEqualTo(PdPair.intStatus(slowSender, "staging_pages"));
             // The fenced sender reconnects and works again.
-            assertThat(wSlow.awaitStore(slowSender.submitStoreTask(PdPair.keys("slow-again", 1), PdPair.chunks(arena, 1, 3)),
-                    WAIT)).isTrue();
+            assertThat(wSlow.awaitStore(slowSender.submitStoreTask(PdPair.keys("slow-again", 1),
+                    PdPair.chunks(arena, 1, 3)), WAIT)).isTrue();
         }
     }
 
@@ -242,9 +246,11 @@ class FaultInjectionTest {
             assertThat(ws.awaitStore(b, WAIT)).isFalse();
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                     .isLessThan(Duration.ofSeconds(12));
-            assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(PdPair.intStatus(sender, "staging_pages"));
+            assertThat(PdPair.intStatus(sender, "staging_pages_free"))
+                    .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
             // With no receiver at all a task fails within the handshake/allocation deadlines.
-            assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("nobody", 1), PdPair.chunks(arena, 1, 3)), WAIT)).isFalse();
+            assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("nobody", 1), PdPair.chunks(arena, 1, 3)),
+                    WAIT)).isFalse();
 
             try (PdL2Adapter second = PdPair.receiver(ch, m -> {
                 m.put("peer_alloc_port", List.of(allocPort));
@@ -381,7 +387,8 @@ class FaultInjectionTest {
             // Let the reader catch up with everything that committed, then stop it.
             Set<ObjectKey> committed = new HashSet<>(all);
             committed.removeAll(failedKeys);
-            assertThat(ws.until(() -> reported.containsAll(committed), WAIT)).as("the reader saw every landed key").isTrue();
+            assertThat(ws.until(() -> reported.containsAll(committed), WAIT)).as("the reader saw every landed key")
+                    .isTrue();
             stop.set(true);
             reader.join(30_000);
             assertThat(reader.isAlive()).isFalse();

@@ -178,7 +178,8 @@ class HostileControlInputTest {
 
     @Test
     void allocPortAnswersEveryMalformedOrOutOfRangeRequestAndKeepsServing() throws Exception {
-        try (PdL2Adapter receiver = PdPair.receiver(); RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil")) {
+        try (PdL2Adapter receiver = PdPair.receiver();
+             RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil")) {
             List<byte[]> malformed = new ArrayList<>();
             SplittableRandom rnd = new SplittableRandom(1);
             for (int i = 0; i < 20; i++) {
@@ -232,7 +233,8 @@ class HostileControlInputTest {
                     allocRequest(List.of(good), new long[] {-5}, "uint8", 0, "", false, 0),
                     allocRequest(List.of(good), new long[] {1L << 40, 1L << 40}, "uint8", 0, "", false, 0),
                     allocRequest(List.of(good), new long[] {PdPair.SMALL_CHUNK * 1024}, "uint8", 0, "", false, 0),
-                    allocRequest(List.of(good), new long[] {2, 1, PdPair.SMALL_CHUNK / 4, 2}, "uint8", 1_000_000, "", false, 0),
+                    allocRequest(List.of(good), new long[] {2, 1, PdPair.SMALL_CHUNK / 4, 2}, "uint8", 1_000_000, "",
+                            false, 0),
                     allocRequest(List.of(good), chunkShape(), "uint8", 0, "req-without-total", true, 0),
                     allocRequest(List.of(good), chunkShape(), "uint8", 0, "req-too-big", true, 1_000_000),
                     WireCodec.encode(new AllocRequest(List.of(good), 99, chunkShape(), "uint8", 0)),
@@ -312,7 +314,8 @@ class HostileControlInputTest {
 
     @Test
     void cancelNotifCannotDropAnotherSendersKeys() throws Exception {
-        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver(); PdL2Adapter sender = PdPair.sender(receiver);
+        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver();
+             PdL2Adapter sender = PdPair.sender(receiver);
              TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver);
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil/0")) {
             List<ObjectKey> keys = PdPair.keys("victim", 3);
@@ -332,19 +335,22 @@ class HostileControlInputTest {
 
     @Test
     void anotherPeerUsingTheSameReqIdCannotRollBackOrOverflowTheRequest() throws Exception {
-        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver(); PdL2Adapter sender = PdPair.sender(receiver);
+        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver();
+             PdL2Adapter sender = PdPair.sender(receiver);
              TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver);
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil/0")) {
             List<ObjectKey> first = PdPair.keys("req-a", 2);
             io.kvcourier.l2.TransferSpec notLast = new io.kvcourier.l2.TransferSpec("shared-req", false, 3);
-            assertThat(ws.awaitStore(sender.submitStoreTask(first, PdPair.chunks(arena, 2, 5), notLast), WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(first, PdPair.chunks(arena, 2, 5), notLast), WAIT))
+                    .isTrue();
             // 2 + 2 > 3 would roll the victim's request back if requests were not tracked per sender.
             List<String> evilKeys = PdPair.keys("evil", 2).stream().map(ObjectKey::toCanonicalString).toList();
             evil.allocCall(allocRequest(evilKeys, chunkShape(), "uint8", 0, "shared-req", false, 3));
             evil.allocCall(WireCodec.encode(new CancelNotif("shared-req", List.of())));
             List<ObjectKey> last = PdPair.keys("req-b", 1);
             io.kvcourier.l2.TransferSpec lastSpec = new io.kvcourier.l2.TransferSpec("shared-req", true, 3);
-            assertThat(ws.awaitStore(sender.submitStoreTask(last, PdPair.chunks(arena, 1, 6), lastSpec), WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(last, PdPair.chunks(arena, 1, 6), lastSpec), WAIT))
+                    .isTrue();
             List<ObjectKey> all = new ArrayList<>(first);
             all.addAll(last);
             assertThat(wr.lookup(all).popcount()).isEqualTo(3);
@@ -359,7 +365,8 @@ class HostileControlInputTest {
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "sizer/0")) {
             String key = ObjectKey.of(new byte[] {9}, "m", 0).toCanonicalString();
             assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {64}, "uint8", 0, "", false, 0)));
-            assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {PdPair.SMALL_CHUNK * 2}, "uint8", 0, "", false, 0)));
+            assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {PdPair.SMALL_CHUNK * 2}, "uint8", 0,
+                    "", false, 0)));
             assertThat(PdPair.intStatus(receiver, "page_bytes")).isEqualTo((int) PdPair.SMALL_CHUNK);
             wellBehavedStoreSucceeds(receiver, "after-sizer");
         }

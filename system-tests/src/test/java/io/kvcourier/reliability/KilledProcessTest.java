@@ -136,7 +136,8 @@ class KilledProcessTest {
                 try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s),
                         io.kvcourier.channel.tcp.TcpChannel.FACTORY); TaskWaiter ws = new TaskWaiter(sender)) {
                     long t0 = System.nanoTime();
-                    long id = sender.submitStoreTask(PdPair.keys("k", 3), PdPair.chunks(arena, 3, 1), new TransferSpec("k", true, 3));
+                    long id = sender.submitStoreTask(PdPair.keys("k", 3), PdPair.chunks(arena, 3, 1),
+                            new TransferSpec("k", true, 3));
                     receiver.await("HELD");
                     receiver.kill();
                     assertThat(ws.awaitStore(id, WAIT)).as("the in-flight store fails").isFalse();
@@ -154,7 +155,8 @@ class KilledProcessTest {
                             io.kvcourier.channel.tcp.TcpChannel.FACTORY); TaskWaiter wr = new TaskWaiter(back)) {
                         List<ObjectKey> keys = PdPair.keys("back", 2);
                         List<MemoryObj> src = PdPair.chunks(arena, 2, 2);
-                        assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), WAIT))
+                        assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)),
+                                WAIT))
                                 .as("the sender succeeds against a receiver back on the same ports").isTrue();
                         assertThat(proxy.awaitReady("back", 1, WAIT)).isTrue();
                         List<MemoryObj> dst = PdPair.empty(arena, 2);
@@ -238,8 +240,10 @@ class KilledProcessTest {
             assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0
                     && PdPair.intStatus(receiver, "reserved_pages") == 0, WAIT))
                     .as("reservation and pages rolled back: %s", receiver.reportStatus()).isTrue();
-            assertThat(wr.lookup(PdPair.keys("dying", 3)).popcount()).as("nothing of the dead sender committed").isZero();
-            try (PdL2Adapter other = PdPair.sender(receiver, held, m -> tcp(m)); TaskWaiter wo = new TaskWaiter(other)) {
+            assertThat(wr.lookup(PdPair.keys("dying", 3)).popcount()).as("nothing of the dead sender committed")
+                    .isZero();
+            try (PdL2Adapter other = PdPair.sender(receiver, held, m -> tcp(m));
+                 TaskWaiter wo = new TaskWaiter(other)) {
                 assertThat(wo.awaitStore(other.submitStoreTask(PdPair.keys("alive", 2), PdPair.chunks(arena, 2, 5),
                         new TransferSpec("alive", true, 2)), WAIT)).as("other senders are served").isTrue();
             }

@@ -75,7 +75,8 @@ class TcpReceiverRestartTest {
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                         .isLessThan(Duration.ofSeconds(12));
                 assertThat(proxy.awaitReady("killed", 1, WAIT)).as("the proxy is still told").isTrue();
-                assertThat(PdPair.intStatus(sender, "staging_pages_free")).isEqualTo(PdPair.intStatus(sender, "staging_pages"));
+                assertThat(PdPair.intStatus(sender, "staging_pages_free"))
+                        .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
 
                 try (PdL2Adapter second = PdPair.receiver(channel, m -> {
                     tcp(m);
@@ -84,7 +85,8 @@ class TcpReceiverRestartTest {
                 }); TaskWaiter wr = new TaskWaiter(second)) {
                     List<ObjectKey> keys = PdPair.keys("back", 2);
                     List<MemoryObj> src = PdPair.chunks(arena, 2, 3);
-                    assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), WAIT))
+                    assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)),
+                            WAIT))
                             .as("the same sender succeeds against the new receiver").isTrue();
                     assertThat(proxy.awaitReady("back", 1, WAIT)).isTrue();
                     List<MemoryObj> dst = PdPair.empty(arena, 2);
