@@ -8,6 +8,7 @@ import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.PdPair;
 import io.kvcourier.wire.PdMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -8,6 +8,8 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingStream;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,6 +1,8 @@
 package io.kvcourier.pd;
 
 import io.kvcourier.l2.TransferSpec;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.verbs.Verbs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.PdPair;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import org.junit.jupiter.api.AfterEach;

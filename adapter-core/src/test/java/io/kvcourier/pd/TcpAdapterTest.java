@@ -17,6 +17,8 @@ import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.TcpInitRequest;

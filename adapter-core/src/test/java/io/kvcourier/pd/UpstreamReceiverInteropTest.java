@@ -5,6 +5,7 @@ import io.kvcourier.control.AllocPool;
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.control.ControlSecurity;
 import io.kvcourier.control.Endpoints;
+import io.kvcourier.testkit.PdPair;
 import io.kvcourier.wire.CancelNotif;
 import io.kvcourier.wire.WireEncoder;
 import io.kvcourier.l2.ObjectKey;

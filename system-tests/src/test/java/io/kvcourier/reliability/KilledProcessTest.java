@@ -6,6 +6,9 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
+import io.kvcourier.testkit.HeldTcpChannel;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,6 +25,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -110,7 +114,7 @@ class KilledProcessTest {
     @Test
     void receiverProcessKilledMidTransfer() throws Exception {
         try (Arena arena = Arena.ofShared(); ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0)) {
-            Map<String, Object> r = Rig.base("receiver");
+            Map<String, Object> r = PdPair.base("receiver", PdPair.SMALL_CHUNK);
             tcp(r);
             r.put("peer_init_port", List.of(0));
             r.put("peer_alloc_port", List.of(0));
@@ -120,7 +124,7 @@ class KilledProcessTest {
                 String[] ports = receiver.await("PORTS").split(" ");
                 allocPort = Integer.parseInt(ports[1]);
                 initPort = Integer.parseInt(ports[2]);
-                Map<String, Object> s = Rig.base("sender");
+                Map<String, Object> s = PdPair.base("sender", PdPair.SMALL_CHUNK);
                 tcp(s);
                 s.put("peer_init_port", List.of(initPort));
                 s.put("peer_alloc_port", List.of(allocPort));
@@ -130,32 +134,34 @@ class KilledProcessTest {
                 s.put("handshake_timeout_sec", 3);
                 s.put("allocation_timeout_sec", 3);
                 try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s),
-                        io.kvcourier.channel.tcp.TcpChannel.FACTORY); Rig.Waiter ws = new Rig.Waiter(sender)) {
+                        io.kvcourier.channel.tcp.TcpChannel.FACTORY); TaskWaiter ws = new TaskWaiter(sender)) {
                     long t0 = System.nanoTime();
-                    long id = sender.submitStoreTask(Rig.keys("k", 3), Rig.chunks(arena, 3, 1), new TransferSpec("k", true, 3));
+                    long id = sender.submitStoreTask(PdPair.keys("k", 3), PdPair.chunks(arena, 3, 1),
+                            new TransferSpec("k", true, 3));
                     receiver.await("HELD");
                     receiver.kill();
-                    assertThat(ws.store(id, Rig.WAIT)).as("the in-flight store fails").isFalse();
+                    assertThat(ws.awaitStore(id, WAIT)).as("the in-flight store fails").isFalse();
                     assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                             .isLessThan(Duration.ofSeconds(15));
-                    assertThat(proxy.awaitReady("k", 1, Rig.WAIT)).as("the proxy is still told").isTrue();
-                    assertThat(Rig.intStatus(sender, "staging_pages_free"))
-                            .isEqualTo(Rig.intStatus(sender, "staging_pages"));
+                    assertThat(proxy.awaitReady("k", 1, WAIT)).as("the proxy is still told").isTrue();
+                    assertThat(PdPair.intStatus(sender, "staging_pages_free"))
+                            .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
 
-                    Map<String, Object> again = Rig.base("receiver");
+                    Map<String, Object> again = PdPair.base("receiver", PdPair.SMALL_CHUNK);
                     tcp(again);
                     again.put("peer_init_port", List.of(initPort));
                     again.put("peer_alloc_port", List.of(allocPort));
                     try (PdL2Adapter back = new PdL2Adapter(PdL2AdapterConfig.fromMap(again),
-                            io.kvcourier.channel.tcp.TcpChannel.FACTORY); Rig.Waiter wr = new Rig.Waiter(back)) {
-                        List<ObjectKey> keys = Rig.keys("back", 2);
-                        List<MemoryObj> src = Rig.chunks(arena, 2, 2);
-                        assertThat(ws.store(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), Rig.WAIT))
+                            io.kvcourier.channel.tcp.TcpChannel.FACTORY); TaskWaiter wr = new TaskWaiter(back)) {
+                        List<ObjectKey> keys = PdPair.keys("back", 2);
+                        List<MemoryObj> src = PdPair.chunks(arena, 2, 2);
+                        assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)),
+                                WAIT))
                                 .as("the sender succeeds against a receiver back on the same ports").isTrue();
-                        assertThat(proxy.awaitReady("back", 1, Rig.WAIT)).isTrue();
-                        List<MemoryObj> dst = Rig.empty(arena, 2);
+                        assertThat(proxy.awaitReady("back", 1, WAIT)).isTrue();
+                        List<MemoryObj> dst = PdPair.empty(arena, 2);
                         assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
-                        assertThat(Rig.crc(dst.get(0))).isEqualTo(Rig.crc(src.get(0)));
+                        assertThat(PdPair.crc(dst.get(0))).isEqualTo(PdPair.crc(src.get(0)));
                     }
                 }
             }
@@ -171,38 +177,38 @@ class KilledProcessTest {
     @Test
     void everyInFlightStoreOfAKilledReceiverFailsWithinTwoSeconds() throws Exception {
         try (Arena arena = Arena.ofShared()) {
-            Map<String, Object> r = Rig.base("receiver");
+            Map<String, Object> r = PdPair.base("receiver", PdPair.SMALL_CHUNK);
             tcp(r);
             r.put("peer_init_port", List.of(0));
             r.put("peer_alloc_port", List.of(0));
-            r.put("buffer_size", 4 * Rig.CHUNK);
+            r.put("buffer_size", 4 * PdPair.SMALL_CHUNK);
             r.put("allocation_timeout_sec", 30);
             r.put("transfer_timeout_sec", 30);
             try (Child receiver = new Child("receiver-hold", json(r))) {
                 String[] ports = receiver.await("PORTS").split(" ");
-                Map<String, Object> s = Rig.base("sender");
+                Map<String, Object> s = PdPair.base("sender", PdPair.SMALL_CHUNK);
                 tcp(s);
                 s.put("peer_alloc_port", List.of(Integer.parseInt(ports[1])));
                 s.put("peer_init_port", List.of(Integer.parseInt(ports[2])));
                 s.put("allocation_timeout_sec", 30);
                 s.put("transfer_timeout_sec", 30);
                 try (PdL2Adapter sender = new PdL2Adapter(PdL2AdapterConfig.fromMap(s),
-                        io.kvcourier.channel.tcp.TcpChannel.FACTORY); Rig.Waiter ws = new Rig.Waiter(sender)) {
+                        io.kvcourier.channel.tcp.TcpChannel.FACTORY); TaskWaiter ws = new TaskWaiter(sender)) {
                     List<Long> ids = new ArrayList<>();
                     for (String name : List.of("a", "b", "c")) {
-                        ids.add(sender.submitStoreTask(Rig.keys(name, 3), Rig.chunks(arena, 3, name.charAt(0)),
+                        ids.add(sender.submitStoreTask(PdPair.keys(name, 3), PdPair.chunks(arena, 3, name.charAt(0)),
                                 new TransferSpec(name, true, 3)));
                     }
                     receiver.await("HELD");
                     long killed = System.nanoTime();
                     receiver.kill();
                     for (long id : ids) {
-                        assertThat(ws.store(id, Rig.WAIT)).as("store %d fails", id).isFalse();
+                        assertThat(ws.awaitStore(id, WAIT)).as("store %d fails", id).isFalse();
                     }
                     assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("every store failed within 2 s of the kill")
                             .isLessThan(Duration.ofSeconds(2));
-                    assertThat(Rig.intStatus(sender, "staging_pages_free"))
-                            .isEqualTo(Rig.intStatus(sender, "staging_pages"));
+                    assertThat(PdPair.intStatus(sender, "staging_pages_free"))
+                            .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
                 }
             }
         }
@@ -210,34 +216,36 @@ class KilledProcessTest {
 
     @Test
     void senderProcessKilledMidRequest() throws Exception {
-        TcpReceiverRestartTestSupport.HeldTcp held = new TcpReceiverRestartTestSupport.HeldTcp();
+        HeldTcpChannel held = new HeldTcpChannel();
         try (Arena arena = Arena.ofShared();
-             PdL2Adapter receiver = Rig.receiver(held, m -> {
+             PdL2Adapter receiver = PdPair.receiver(held, m -> {
                  tcp(m);
                  m.put("transfer_timeout_sec", 1);
                  m.put("request_timeout_sec", 1);
              });
-             Rig.Waiter wr = new Rig.Waiter(receiver)) {
-            Map<String, Object> s = Rig.base("sender");
+             TaskWaiter wr = new TaskWaiter(receiver)) {
+            Map<String, Object> s = PdPair.base("sender", PdPair.SMALL_CHUNK);
             tcp(s);
             s.put("peer_init_port", receiver.initPorts());
             s.put("peer_alloc_port", receiver.allocPorts());
-            held.armed = true;
+            held.arm();
             try (Child sender = new Child("sender", json(s), "dying", "3", "dying-req", "6")) {
                 sender.await("SUBMITTED");
                 assertThat(held.admitted.await(60, TimeUnit.SECONDS)).as("a batch is half-way in").isTrue();
-                assertThat(Rig.intStatus(receiver, "pages_in_use")).isEqualTo(3);
+                assertThat(PdPair.intStatus(receiver, "pages_in_use")).isEqualTo(3);
                 sender.kill();
             } finally {
                 held.release.countDown();
             }
-            assertThat(wr.until(() -> Rig.intStatus(receiver, "pages_in_use") == 0
-                    && Rig.intStatus(receiver, "reserved_pages") == 0, Rig.WAIT))
+            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0
+                    && PdPair.intStatus(receiver, "reserved_pages") == 0, WAIT))
                     .as("reservation and pages rolled back: %s", receiver.reportStatus()).isTrue();
-            assertThat(wr.lookup(Rig.keys("dying", 3)).popcount()).as("nothing of the dead sender committed").isZero();
-            try (PdL2Adapter other = Rig.sender(receiver, held, m -> tcp(m)); Rig.Waiter wo = new Rig.Waiter(other)) {
-                assertThat(wo.store(other.submitStoreTask(Rig.keys("alive", 2), Rig.chunks(arena, 2, 5),
-                        new TransferSpec("alive", true, 2)), Rig.WAIT)).as("other senders are served").isTrue();
+            assertThat(wr.lookup(PdPair.keys("dying", 3)).popcount()).as("nothing of the dead sender committed")
+                    .isZero();
+            try (PdL2Adapter other = PdPair.sender(receiver, held, m -> tcp(m));
+                 TaskWaiter wo = new TaskWaiter(other)) {
+                assertThat(wo.awaitStore(other.submitStoreTask(PdPair.keys("alive", 2), PdPair.chunks(arena, 2, 5),
+                        new TransferSpec("alive", true, 2)), WAIT)).as("other senders are served").isTrue();
             }
         }
     }

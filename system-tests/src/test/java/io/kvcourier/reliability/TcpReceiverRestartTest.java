@@ -13,6 +13,9 @@ import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.HeldTcpChannel;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -40,26 +44,26 @@ class TcpReceiverRestartTest {
 
     @Test
     void receiverKilledMidTransferFailsInTimeNotifiesAndTheSenderRecoversOnTheSamePorts() throws Exception {
-        TcpReceiverRestartTestSupport.HeldTcp channel = new TcpReceiverRestartTestSupport.HeldTcp();
+        HeldTcpChannel channel = new HeldTcpChannel();
         try (Arena arena = Arena.ofShared(); ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0)) {
-            PdL2Adapter first = Rig.receiver(channel, TcpReceiverRestartTest::tcp);
+            PdL2Adapter first = PdPair.receiver(channel, TcpReceiverRestartTest::tcp);
             int allocPort = first.allocPorts().get(0);
             int initPort = first.initPorts().get(0);
-            try (PdL2Adapter sender = Rig.sender(first, channel, m -> {
+            try (PdL2Adapter sender = PdPair.sender(first, channel, m -> {
                 tcp(m);
                 m.put("proxy_host", "127.0.0.1");
                 m.put("proxy_port", proxy.port());
                 m.put("notify_timeout_sec", 20);
                 m.put("handshake_timeout_sec", 2);
                 m.put("allocation_timeout_sec", 2);
-            }); Rig.Waiter ws = new Rig.Waiter(sender)) {
-                assertThat(ws.store(sender.submitStoreTask(Rig.keys("warm", 1), Rig.chunks(arena, 1, 1),
-                        new TransferSpec("warm", true, 1)), Rig.WAIT)).isTrue();
-                assertThat(proxy.awaitReady("warm", 1, Rig.WAIT)).isTrue();
+            }); TaskWaiter ws = new TaskWaiter(sender)) {
+                assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("warm", 1), PdPair.chunks(arena, 1, 1),
+                        new TransferSpec("warm", true, 1)), WAIT)).isTrue();
+                assertThat(proxy.awaitReady("warm", 1, WAIT)).isTrue();
 
-                channel.armed = true;
+                channel.arm();
                 long t0 = System.nanoTime();
-                long id = sender.submitStoreTask(Rig.keys("killed", 3), Rig.chunks(arena, 3, 2),
+                long id = sender.submitStoreTask(PdPair.keys("killed", 3), PdPair.chunks(arena, 3, 2),
                         new TransferSpec("killed", true, 3));
                 assertThat(channel.admitted.await(30, TimeUnit.SECONDS)).isTrue();
                 Thread killer = Thread.ofPlatform().name("receiver-killer").start(first::close);
@@ -67,25 +71,27 @@ class TcpReceiverRestartTest {
                 killer.join(30_000);
                 assertThat(killer.isAlive()).isFalse();
 
-                assertThat(ws.store(id, Rig.WAIT)).as("the in-flight store fails").isFalse();
+                assertThat(ws.awaitStore(id, WAIT)).as("the in-flight store fails").isFalse();
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("within the transfer deadline plus slack")
                         .isLessThan(Duration.ofSeconds(12));
-                assertThat(proxy.awaitReady("killed", 1, Rig.WAIT)).as("the proxy is still told").isTrue();
-                assertThat(Rig.intStatus(sender, "staging_pages_free")).isEqualTo(Rig.intStatus(sender, "staging_pages"));
+                assertThat(proxy.awaitReady("killed", 1, WAIT)).as("the proxy is still told").isTrue();
+                assertThat(PdPair.intStatus(sender, "staging_pages_free"))
+                        .isEqualTo(PdPair.intStatus(sender, "staging_pages"));
 
-                try (PdL2Adapter second = Rig.receiver(channel, m -> {
+                try (PdL2Adapter second = PdPair.receiver(channel, m -> {
                     tcp(m);
                     m.put("peer_alloc_port", List.of(allocPort));
                     m.put("peer_init_port", List.of(initPort));
-                }); Rig.Waiter wr = new Rig.Waiter(second)) {
-                    List<ObjectKey> keys = Rig.keys("back", 2);
-                    List<MemoryObj> src = Rig.chunks(arena, 2, 3);
-                    assertThat(ws.store(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)), Rig.WAIT))
+                }); TaskWaiter wr = new TaskWaiter(second)) {
+                    List<ObjectKey> keys = PdPair.keys("back", 2);
+                    List<MemoryObj> src = PdPair.chunks(arena, 2, 3);
+                    assertThat(ws.awaitStore(sender.submitStoreTask(keys, src, new TransferSpec("back", true, 2)),
+                            WAIT))
                             .as("the same sender succeeds against the new receiver").isTrue();
-                    assertThat(proxy.awaitReady("back", 1, Rig.WAIT)).isTrue();
-                    List<MemoryObj> dst = Rig.empty(arena, 2);
+                    assertThat(proxy.awaitReady("back", 1, WAIT)).isTrue();
+                    List<MemoryObj> dst = PdPair.empty(arena, 2);
                     assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
-                    assertThat(Rig.crc(dst.get(1))).isEqualTo(Rig.crc(src.get(1)));
+                    assertThat(PdPair.crc(dst.get(1))).isEqualTo(PdPair.crc(src.get(1)));
                 }
             } finally {
                 channel.release.countDown();
@@ -100,27 +106,27 @@ class TcpReceiverRestartTest {
         try (ProxyListener probe = ProxyListener.bind("127.0.0.1", 0)) {
             port = probe.port(); // the proxy's port; it goes down with this listener
         }
-        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = Rig.receiver();
-             PdL2Adapter sender = Rig.sender(receiver, io.kvcourier.channel.MockMemoryChannel.FACTORY, m -> {
+        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver();
+             PdL2Adapter sender = PdPair.sender(receiver, io.kvcourier.channel.MockMemoryChannel.FACTORY, m -> {
                  m.put("proxy_host", "127.0.0.1");
                  m.put("proxy_port", port);
                  m.put("notify_timeout_sec", 30);
-             }); Rig.Waiter ws = new Rig.Waiter(sender)) {
+             }); TaskWaiter ws = new TaskWaiter(sender)) {
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
-                long id = sender.submitStoreTask(Rig.keys("down" + i, 1), Rig.chunks(arena, 1, i),
+                long id = sender.submitStoreTask(PdPair.keys("down" + i, 1), PdPair.chunks(arena, 1, i),
                         new TransferSpec("down-" + i, true, 1));
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("submit does not wait for the proxy")
                         .isLessThan(Duration.ofMillis(500));
-                assertThat(ws.store(id, Rig.WAIT)).as("stores complete while the proxy is down").isTrue();
+                assertThat(ws.awaitStore(id, WAIT)).as("stores complete while the proxy is down").isTrue();
             }
             try (ProxyListener back = ProxyListener.bind("127.0.0.1", port)) {
                 for (int i = 0; i < 3; i++) {
-                    assertThat(back.awaitReady("down-" + i, 1, Rig.WAIT)).as("delivered after the restart").isTrue();
+                    assertThat(back.awaitReady("down-" + i, 1, WAIT)).as("delivered after the restart").isTrue();
                 }
-                assertThat(ws.store(sender.submitStoreTask(Rig.keys("up", 1), Rig.chunks(arena, 1, 9),
-                        new TransferSpec("up", true, 1)), Rig.WAIT)).isTrue();
-                assertThat(back.awaitReady("up", 1, Rig.WAIT)).isTrue();
+                assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("up", 1), PdPair.chunks(arena, 1, 9),
+                        new TransferSpec("up", true, 1)), WAIT)).isTrue();
+                assertThat(back.awaitReady("up", 1, WAIT)).isTrue();
             }
         }
     }

@@ -5,6 +5,8 @@ import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.channel.TransferChannelFactory;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -69,7 +72,7 @@ class LifecycleLeakTest {
     }
 
     private static Map<String, Object> small(Map<String, Object> m) {
-        m.put("buffer_size", 4 * Rig.CHUNK);
+        m.put("buffer_size", 4 * PdPair.SMALL_CHUNK);
         m.put("shutdown_timeout_sec", 0.5);
         return m;
     }
@@ -81,14 +84,14 @@ class LifecycleLeakTest {
         ControllableChannel held = inflight ? new ControllableChannel().hold() : null;
         TransferChannelFactory channel = inflight ? held : tcp ? io.kvcourier.channel.tcp.TcpChannel.FACTORY
                 : MockMemoryChannel.FACTORY;
-        PdL2Adapter receiver = Rig.receiver(channel, LifecycleLeakTest::small);
-        PdL2Adapter sender = Rig.sender(receiver, channel, m -> small(m).put("transfer_timeout_sec", 30));
+        PdL2Adapter receiver = PdPair.receiver(channel, LifecycleLeakTest::small);
+        PdL2Adapter sender = PdPair.sender(receiver, channel, m -> small(m).put("transfer_timeout_sec", 30));
         try {
             if (store || inflight) {
-                try (Rig.Waiter ws = new Rig.Waiter(sender)) {
-                    long id = sender.submitStoreTask(Rig.keys("leak" + i, 2), Rig.chunks(arena, 2, i));
+                try (TaskWaiter ws = new TaskWaiter(sender)) {
+                    long id = sender.submitStoreTask(PdPair.keys("leak" + i, 2), PdPair.chunks(arena, 2, i));
                     if (store) {
-                        assertThat(ws.store(id, Rig.WAIT)).as("store %d over %s", i, tcp ? "tcp" : "mock_memory")
+                        assertThat(ws.awaitStore(id, WAIT)).as("store %d over %s", i, tcp ? "tcp" : "mock_memory")
                                 .isTrue();
                     } else {
                         assertThat(held.awaitHeld(30, TimeUnit.SECONDS)).isTrue();

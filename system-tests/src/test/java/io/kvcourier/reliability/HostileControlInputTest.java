@@ -3,6 +3,8 @@ package io.kvcourier.reliability;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.CancelNotif;
@@ -27,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -154,28 +157,29 @@ class HostileControlInputTest {
         return WireCodec.encode(new AllocRequest(keys, 4, shape, dtype, lastToks, reqId, last, total));
     }
 
-    /** The full-chunk shape the suite's BINARY chunks have: {@link Rig#CHUNK} uint8 elements. */
+    /** The full-chunk shape the suite's BINARY chunks have: {@link PdPair#SMALL_CHUNK} uint8 elements. */
     private static long[] chunkShape() {
-        return new long[] {Rig.CHUNK};
+        return new long[] {PdPair.SMALL_CHUNK};
     }
 
     private static void wellBehavedStoreSucceeds(PdL2Adapter receiver, String prefix) {
-        try (Arena arena = Arena.ofShared(); PdL2Adapter sender = Rig.sender(receiver);
-             Rig.Waiter ws = new Rig.Waiter(sender); Rig.Waiter wr = new Rig.Waiter(receiver)) {
-            List<ObjectKey> keys = Rig.keys(prefix, 2);
-            List<MemoryObj> src = Rig.chunks(arena, 2, prefix.hashCode());
-            assertThat(ws.store(sender.submitStoreTask(keys, src), Rig.WAIT)).isTrue();
-            List<MemoryObj> dst = Rig.empty(arena, 2);
+        try (Arena arena = Arena.ofShared(); PdL2Adapter sender = PdPair.sender(receiver);
+             TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver)) {
+            List<ObjectKey> keys = PdPair.keys(prefix, 2);
+            List<MemoryObj> src = PdPair.chunks(arena, 2, prefix.hashCode());
+            assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), WAIT)).isTrue();
+            List<MemoryObj> dst = PdPair.empty(arena, 2);
             assertThat(wr.load(keys, dst).popcount()).isEqualTo(2);
             for (int i = 0; i < 2; i++) {
-                assertThat(Rig.crc(dst.get(i))).isEqualTo(Rig.crc(src.get(i)));
+                assertThat(PdPair.crc(dst.get(i))).isEqualTo(PdPair.crc(src.get(i)));
             }
         }
     }
 
     @Test
     void allocPortAnswersEveryMalformedOrOutOfRangeRequestAndKeepsServing() throws Exception {
-        try (PdL2Adapter receiver = Rig.receiver(); RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil")) {
+        try (PdL2Adapter receiver = PdPair.receiver();
+             RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil")) {
             List<byte[]> malformed = new ArrayList<>();
             SplittableRandom rnd = new SplittableRandom(1);
             for (int i = 0; i < 20; i++) {
@@ -216,7 +220,7 @@ class HostileControlInputTest {
             for (byte[] m : malformed) {
                 assertAllFailed(evil.allocCall(m));
             }
-            assertThat(Rig.longStatus(receiver, "malformed_messages")).isEqualTo(malformed.size());
+            assertThat(PdPair.status(receiver, "malformed_messages")).isEqualTo(malformed.size());
 
             // Well-formed messages with values out of range: refused with -1, nothing allocated.
             String good = ObjectKey.of(new byte[] {1, 2}, "m", 0).toCanonicalString();
@@ -228,8 +232,9 @@ class HostileControlInputTest {
                     allocRequest(List.of(good), new long[] {0}, "uint8", 0, "", false, 0),
                     allocRequest(List.of(good), new long[] {-5}, "uint8", 0, "", false, 0),
                     allocRequest(List.of(good), new long[] {1L << 40, 1L << 40}, "uint8", 0, "", false, 0),
-                    allocRequest(List.of(good), new long[] {Rig.CHUNK * 1024}, "uint8", 0, "", false, 0),
-                    allocRequest(List.of(good), new long[] {2, 1, Rig.CHUNK / 4, 2}, "uint8", 1_000_000, "", false, 0),
+                    allocRequest(List.of(good), new long[] {PdPair.SMALL_CHUNK * 1024}, "uint8", 0, "", false, 0),
+                    allocRequest(List.of(good), new long[] {2, 1, PdPair.SMALL_CHUNK / 4, 2}, "uint8", 1_000_000, "",
+                            false, 0),
                     allocRequest(List.of(good), chunkShape(), "uint8", 0, "req-without-total", true, 0),
                     allocRequest(List.of(good), chunkShape(), "uint8", 0, "req-too-big", true, 1_000_000),
                     WireCodec.encode(new AllocRequest(List.of(good), 99, chunkShape(), "uint8", 0)),
@@ -237,8 +242,8 @@ class HostileControlInputTest {
             for (byte[] m : outOfRange) {
                 assertAllFailed(evil.allocCall(m));
             }
-            assertThat(Rig.intStatus(receiver, "pages_in_use")).isZero();
-            assertThat(Rig.intStatus(receiver, "reserved_pages")).isZero();
+            assertThat(PdPair.intStatus(receiver, "pages_in_use")).isZero();
+            assertThat(PdPair.intStatus(receiver, "reserved_pages")).isZero();
 
             // A peer that sends a multi-frame message or skips the delimiter still gets a reply.
             assertThat(evil.socket.sendMore("x")).isTrue();
@@ -255,7 +260,7 @@ class HostileControlInputTest {
 
     @Test
     void oversizedMessageDropsOnlyThatPeer() throws Exception {
-        try (PdL2Adapter receiver = Rig.receiver()) {
+        try (PdL2Adapter receiver = PdPair.receiver()) {
             int port = receiver.allocPorts().get(0);
             try (RawDealer big = new RawDealer(port, "big")) {
                 big.socket.setReceiveTimeOut(1_000);
@@ -276,7 +281,7 @@ class HostileControlInputTest {
 
     @Test
     void initPortAnswersGarbageWithAnInitErrorAndKeepsServing() throws Exception {
-        try (PdL2Adapter receiver = Rig.receiver()) {
+        try (PdL2Adapter receiver = PdPair.receiver()) {
             int port = receiver.initPorts().get(0);
             List<byte[]> bad = List.of(
                     new byte[] {1, 2, 3},
@@ -309,39 +314,43 @@ class HostileControlInputTest {
 
     @Test
     void cancelNotifCannotDropAnotherSendersKeys() throws Exception {
-        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = Rig.receiver(); PdL2Adapter sender = Rig.sender(receiver);
-             Rig.Waiter ws = new Rig.Waiter(sender); Rig.Waiter wr = new Rig.Waiter(receiver);
+        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver();
+             PdL2Adapter sender = PdPair.sender(receiver);
+             TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver);
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil/0")) {
-            List<ObjectKey> keys = Rig.keys("victim", 3);
-            List<MemoryObj> src = Rig.chunks(arena, 3, 3);
-            assertThat(ws.store(sender.submitStoreTask(keys, src), Rig.WAIT)).isTrue();
+            List<ObjectKey> keys = PdPair.keys("victim", 3);
+            List<MemoryObj> src = PdPair.chunks(arena, 3, 3);
+            assertThat(ws.awaitStore(sender.submitStoreTask(keys, src), WAIT)).isTrue();
             List<String> wire = keys.stream().map(ObjectKey::toCanonicalString).toList();
             assertThat(evil.allocCall(WireCodec.encode(new CancelNotif("", wire))).remoteIndexes()).isEmpty();
             assertThat(evil.allocCall(WireCodec.encode(new CancelNotif("whatever", List.of("garbage", "@@@"))))
                     .remoteIndexes()).isEmpty();
-            List<MemoryObj> dst = Rig.empty(arena, 3);
+            List<MemoryObj> dst = PdPair.empty(arena, 3);
             assertThat(wr.load(keys, dst).popcount()).as("another peer's cancel leaves the keys alone").isEqualTo(3);
             for (int i = 0; i < 3; i++) {
-                assertThat(Rig.crc(dst.get(i))).isEqualTo(Rig.crc(src.get(i)));
+                assertThat(PdPair.crc(dst.get(i))).isEqualTo(PdPair.crc(src.get(i)));
             }
         }
     }
 
     @Test
     void anotherPeerUsingTheSameReqIdCannotRollBackOrOverflowTheRequest() throws Exception {
-        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = Rig.receiver(); PdL2Adapter sender = Rig.sender(receiver);
-             Rig.Waiter ws = new Rig.Waiter(sender); Rig.Waiter wr = new Rig.Waiter(receiver);
+        try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = PdPair.receiver();
+             PdL2Adapter sender = PdPair.sender(receiver);
+             TaskWaiter ws = new TaskWaiter(sender); TaskWaiter wr = new TaskWaiter(receiver);
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "evil/0")) {
-            List<ObjectKey> first = Rig.keys("req-a", 2);
+            List<ObjectKey> first = PdPair.keys("req-a", 2);
             io.kvcourier.l2.TransferSpec notLast = new io.kvcourier.l2.TransferSpec("shared-req", false, 3);
-            assertThat(ws.store(sender.submitStoreTask(first, Rig.chunks(arena, 2, 5), notLast), Rig.WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(first, PdPair.chunks(arena, 2, 5), notLast), WAIT))
+                    .isTrue();
             // 2 + 2 > 3 would roll the victim's request back if requests were not tracked per sender.
-            List<String> evilKeys = Rig.keys("evil", 2).stream().map(ObjectKey::toCanonicalString).toList();
+            List<String> evilKeys = PdPair.keys("evil", 2).stream().map(ObjectKey::toCanonicalString).toList();
             evil.allocCall(allocRequest(evilKeys, chunkShape(), "uint8", 0, "shared-req", false, 3));
             evil.allocCall(WireCodec.encode(new CancelNotif("shared-req", List.of())));
-            List<ObjectKey> last = Rig.keys("req-b", 1);
+            List<ObjectKey> last = PdPair.keys("req-b", 1);
             io.kvcourier.l2.TransferSpec lastSpec = new io.kvcourier.l2.TransferSpec("shared-req", true, 3);
-            assertThat(ws.store(sender.submitStoreTask(last, Rig.chunks(arena, 1, 6), lastSpec), Rig.WAIT)).isTrue();
+            assertThat(ws.awaitStore(sender.submitStoreTask(last, PdPair.chunks(arena, 1, 6), lastSpec), WAIT))
+                    .isTrue();
             List<ObjectKey> all = new ArrayList<>(first);
             all.addAll(last);
             assertThat(wr.lookup(all).popcount()).isEqualTo(3);
@@ -351,30 +360,31 @@ class HostileControlInputTest {
 
     @Test
     void withChunkBytesConfiguredAForeignChunkSizeCannotChangeThePageSize() throws Exception {
-        try (PdL2Adapter receiver = Rig.receiver(io.kvcourier.channel.MockMemoryChannel.FACTORY,
-                m -> m.put("chunk_bytes", Rig.CHUNK));
+        try (PdL2Adapter receiver = PdPair.receiver(io.kvcourier.channel.MockMemoryChannel.FACTORY,
+                m -> m.put("chunk_bytes", PdPair.SMALL_CHUNK));
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "sizer/0")) {
             String key = ObjectKey.of(new byte[] {9}, "m", 0).toCanonicalString();
             assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {64}, "uint8", 0, "", false, 0)));
-            assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {Rig.CHUNK * 2}, "uint8", 0, "", false, 0)));
-            assertThat(Rig.intStatus(receiver, "page_bytes")).isEqualTo((int) Rig.CHUNK);
+            assertAllFailed(evil.allocCall(allocRequest(List.of(key), new long[] {PdPair.SMALL_CHUNK * 2}, "uint8", 0,
+                    "", false, 0)));
+            assertThat(PdPair.intStatus(receiver, "page_bytes")).isEqualTo((int) PdPair.SMALL_CHUNK);
             wellBehavedStoreSucceeds(receiver, "after-sizer");
         }
     }
 
     @Test
     void aPeerThatOnlyAllocatesNeverWritesGetsItsPagesReclaimed() throws Exception {
-        try (PdL2Adapter receiver = Rig.receiver(io.kvcourier.channel.MockMemoryChannel.FACTORY,
+        try (PdL2Adapter receiver = PdPair.receiver(io.kvcourier.channel.MockMemoryChannel.FACTORY,
                 m -> m.put("transfer_timeout_sec", 1));
              RawDealer evil = new RawDealer(receiver.allocPorts().get(0), "grabber/0");
-             Rig.Waiter wr = new Rig.Waiter(receiver)) {
-            List<String> keys = Rig.keys("grab", 16).stream().map(ObjectKey::toCanonicalString).toList();
+             TaskWaiter wr = new TaskWaiter(receiver)) {
+            List<String> keys = PdPair.keys("grab", 16).stream().map(ObjectKey::toCanonicalString).toList();
             AllocResponse r = evil.allocCall(allocRequest(keys, chunkShape(), "uint8", 0, "", false, 0));
             assertThat(r.remoteIndexes()).hasSize(16);
             assertThat(Arrays.stream(r.remoteIndexes()).allMatch(i -> i >= 0)).isTrue();
-            assertThat(Rig.intStatus(receiver, "pages_in_use")).isEqualTo(16);
+            assertThat(PdPair.intStatus(receiver, "pages_in_use")).isEqualTo(16);
             // The whole buffer is taken; after the transfer deadline the allocation is fenced and freed.
-            assertThat(wr.until(() -> Rig.intStatus(receiver, "pages_in_use") == 0, Rig.WAIT)).isTrue();
+            assertThat(wr.until(() -> PdPair.intStatus(receiver, "pages_in_use") == 0, WAIT)).isTrue();
             wellBehavedStoreSucceeds(receiver, "after-grab");
         }
     }

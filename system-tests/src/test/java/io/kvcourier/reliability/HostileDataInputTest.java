@@ -5,6 +5,8 @@ import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.CancelNotif;
@@ -36,23 +38,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(120)
 class HostileDataInputTest {
-    private static final long CHUNK = Rig.CHUNK;
+    private static final long CHUNK = PdPair.SMALL_CHUNK;
 
     private ZContext zmq;
     private PdL2Adapter receiver;
-    private Rig.Waiter waiter;
+    private TaskWaiter waiter;
     private Arena arena;
     private final Random random = new Random(5);
 
     @BeforeEach
     void start() {
         zmq = new ZContext();
-        receiver = Rig.receiver(TcpChannel.FACTORY, m -> {
+        receiver = PdPair.receiver(TcpChannel.FACTORY, m -> {
             m.put("transfer_channel", "tcp");
             m.put("chunk_bytes", CHUNK);
             m.put("transfer_timeout_sec", 30);
         });
-        waiter = new Rig.Waiter(receiver);
+        waiter = new TaskWaiter(receiver);
         arena = Arena.ofShared();
     }
 
@@ -147,9 +149,9 @@ class HostileDataInputTest {
 
     @Test
     void aBatchThatClaimsPagesOfAnotherSenderIsDroppedAndCommitsNothing() throws Exception {
-        List<ObjectKey> keys = Rig.keys("alice", 2);
+        List<ObjectKey> keys = PdPair.keys("alice", 2);
         int[] pages = allocate("alice", keys);
-        allocate("mallory", Rig.keys("mallory", 1));
+        allocate("mallory", PdPair.keys("mallory", 1));
         byte[] a = randomChunk();
         byte[] b = randomChunk();
         try (RawTcpClient c = connect("mallory")) {
@@ -171,7 +173,7 @@ class HostileDataInputTest {
 
     @Test
     void malformedOrShortBlocksAreDroppedAndTheAllocationStillLands() throws Exception {
-        List<ObjectKey> keys = Rig.keys("alice", 3);
+        List<ObjectKey> keys = PdPair.keys("alice", 3);
         int[] pages = allocate("alice", keys);
         byte[][] chunks = {randomChunk(), randomChunk(), randomChunk()};
         try (RawTcpClient c = connect("alice")) {
@@ -194,7 +196,7 @@ class HostileDataInputTest {
         assertNotVisible(keys);
         // Those pages were admitted once already: the allocation can no longer commit; its sender starts afresh
         // (a real sender's batch fails and it allocates again). A fresh allocation lands in two frames.
-        List<ObjectKey> again = Rig.keys("again", 3);
+        List<ObjectKey> again = PdPair.keys("again", 3);
         int[] fresh = allocate("alice", again);
         try (RawTcpClient c = connect("alice")) {
             c.frame(fresh[0], false, new int[] {fresh[0], fresh[1]}, new long[] {CHUNK, CHUNK})
@@ -208,7 +210,7 @@ class HostileDataInputTest {
 
     private void assertLanded(List<ObjectKey> keys, byte[]... chunks) {
         assertThat(waiter.lookup(keys).popcount()).isEqualTo(keys.size());
-        List<MemoryObj> into = Rig.empty(arena, keys.size());
+        List<MemoryObj> into = PdPair.empty(arena, keys.size());
         assertThat(waiter.load(keys, into).popcount()).isEqualTo(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             assertThat(into.get(i).segment().toArray(ValueLayout.JAVA_BYTE)).as("key %d", i).isEqualTo(chunks[i]);

@@ -4,6 +4,8 @@ import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.WireCodec;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +34,7 @@ class CurveControlPlaneTest {
     private static final ZMQ.Curve.KeyPair SERVER = ZMQ.Curve.generateKeyPair();
 
     private static PdL2Adapter curveReceiver() {
-        return Rig.receiver(MockMemoryChannel.FACTORY, m -> {
+        return PdPair.receiver(MockMemoryChannel.FACTORY, m -> {
             m.put("curve_secret_key", SERVER.secretKey);
             m.put("curve_public_key", SERVER.publicKey);
         });
@@ -46,25 +49,25 @@ class CurveControlPlaneTest {
     }
 
     private static Boolean store(PdL2Adapter sender, Arena arena, String prefix) {
-        try (Rig.Waiter ws = new Rig.Waiter(sender)) {
-            List<ObjectKey> keys = Rig.keys(prefix, 2);
-            List<MemoryObj> src = Rig.chunks(arena, 2, prefix.hashCode());
-            return ws.store(sender.submitStoreTask(keys, src), Rig.WAIT);
+        try (TaskWaiter ws = new TaskWaiter(sender)) {
+            List<ObjectKey> keys = PdPair.keys(prefix, 2);
+            List<MemoryObj> src = PdPair.chunks(arena, 2, prefix.hashCode());
+            return ws.awaitStore(sender.submitStoreTask(keys, src), WAIT);
         }
     }
 
     @Test
     void senderWithTheServerKeyTransfersAndLoadsMatch() {
         try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = curveReceiver();
-             PdL2Adapter sender = Rig.sender(receiver, MockMemoryChannel.FACTORY,
+             PdL2Adapter sender = PdPair.sender(receiver, MockMemoryChannel.FACTORY,
                      m -> m.put("curve_server_key", SERVER.publicKey));
-             Rig.Waiter wr = new Rig.Waiter(receiver)) {
+             TaskWaiter wr = new TaskWaiter(receiver)) {
             assertThat(store(sender, arena, "curve")).isTrue();
-            List<ObjectKey> keys = Rig.keys("curve", 2);
-            assertThat(wr.load(keys, Rig.empty(arena, 2)).popcount()).isEqualTo(2);
+            List<ObjectKey> keys = PdPair.keys("curve", 2);
+            assertThat(wr.load(keys, PdPair.empty(arena, 2)).popcount()).isEqualTo(2);
             // A sender with its own configured key pair works too.
             ZMQ.Curve.KeyPair own = ZMQ.Curve.generateKeyPair();
-            try (PdL2Adapter second = Rig.sender(receiver, MockMemoryChannel.FACTORY, m -> {
+            try (PdL2Adapter second = PdPair.sender(receiver, MockMemoryChannel.FACTORY, m -> {
                 m.put("curve_server_key", SERVER.publicKey);
                 m.put("curve_public_key", own.publicKey);
                 m.put("curve_secret_key", own.secretKey);
@@ -78,18 +81,18 @@ class CurveControlPlaneTest {
     void senderWithoutOrWithAWrongKeyCannotAllocate() {
         ZMQ.Curve.KeyPair impostor = ZMQ.Curve.generateKeyPair();
         try (Arena arena = Arena.ofShared(); PdL2Adapter receiver = curveReceiver()) {
-            try (PdL2Adapter plain = Rig.sender(receiver, MockMemoryChannel.FACTORY, quick(m -> { }))) {
+            try (PdL2Adapter plain = PdPair.sender(receiver, MockMemoryChannel.FACTORY, quick(m -> { }))) {
                 long t0 = System.nanoTime();
                 assertThat(store(plain, arena, "plain")).as("no key: refused").isFalse();
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
             }
-            try (PdL2Adapter wrong = Rig.sender(receiver, MockMemoryChannel.FACTORY,
+            try (PdL2Adapter wrong = PdPair.sender(receiver, MockMemoryChannel.FACTORY,
                     quick(m -> m.put("curve_server_key", impostor.publicKey)))) {
                 assertThat(store(wrong, arena, "wrong")).as("wrong server key: refused").isFalse();
             }
-            assertThat(Rig.intStatus(receiver, "pages_in_use")).isZero();
-            assertThat(Rig.longStatus(receiver, "malformed_messages")).as("nothing reached the handlers").isZero();
-            try (PdL2Adapter good = Rig.sender(receiver, MockMemoryChannel.FACTORY,
+            assertThat(PdPair.intStatus(receiver, "pages_in_use")).isZero();
+            assertThat(PdPair.status(receiver, "malformed_messages")).as("nothing reached the handlers").isZero();
+            try (PdL2Adapter good = PdPair.sender(receiver, MockMemoryChannel.FACTORY,
                     m -> m.put("curve_server_key", SERVER.publicKey))) {
                 assertThat(store(good, arena, "good")).as("the receiver still serves keyed senders").isTrue();
             }
@@ -104,19 +107,20 @@ class CurveControlPlaneTest {
             dealer.setSendTimeOut(1_500); // with the CURVE handshake refused there may be no pipe to send on
             dealer.connect("tcp://127.0.0.1:" + receiver.allocPorts().get(0));
             String key = ObjectKey.of(new byte[] {1}, "m", 0).toCanonicalString();
-            byte[] request = WireCodec.encode(new AllocRequest(List.of(key), 4, new long[] {Rig.CHUNK}, "uint8", 0));
+            byte[] request = WireCodec.encode(new AllocRequest(List.of(key), 4, new long[] {PdPair.SMALL_CHUNK},
+                    "uint8", 0));
             if (dealer.sendMore(new byte[0])) {
                 dealer.send(request, 0);
             }
             assertThat(dealer.recv()).as("no reply to a client without CURVE").isNull();
-            assertThat(Rig.intStatus(receiver, "pages_in_use")).isZero();
+            assertThat(PdPair.intStatus(receiver, "pages_in_use")).isZero();
         }
     }
 
     @Test
     void halfAClientKeyPairIsAConfigErrorNamingTheKey() {
         try (PdL2Adapter receiver = curveReceiver()) {
-            assertThatThrownBy(() -> Rig.sender(receiver, MockMemoryChannel.FACTORY, m -> {
+            assertThatThrownBy(() -> PdPair.sender(receiver, MockMemoryChannel.FACTORY, m -> {
                 m.put("curve_server_key", SERVER.publicKey);
                 m.put("curve_public_key", SERVER.publicKey);
             })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("curve_secret_key");

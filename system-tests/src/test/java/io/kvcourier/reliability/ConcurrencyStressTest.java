@@ -7,6 +7,8 @@ import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.verbs.Epoll;
 import io.kvcourier.verbs.gen.libc_h;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.kvcourier.testkit.TaskWaiter.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -143,16 +146,16 @@ class ConcurrencyStressTest {
     void manyCallersOnBothRolesLoseNothingDuplicateNothingAndCorruptNothing(String channelName) throws Exception {
         TransferChannelFactory channel = channelName.equals("tcp") ? TcpChannel.FACTORY : MockMemoryChannel.FACTORY;
         try (Arena arena = Arena.ofShared();
-             PdL2Adapter receiver = Rig.receiver(channel, m -> {
-                 m.put("buffer_size", 64 * Rig.CHUNK);
+             PdL2Adapter receiver = PdPair.receiver(channel, m -> {
+                 m.put("buffer_size", 64 * PdPair.SMALL_CHUNK);
                  m.put("allocation_timeout_sec", 5);
              });
-             PdL2Adapter sender = Rig.sender(receiver, channel, m -> {
-                 m.put("buffer_size", 16 * Rig.CHUNK);
+             PdL2Adapter sender = PdPair.sender(receiver, channel, m -> {
+                 m.put("buffer_size", 16 * PdPair.SMALL_CHUNK);
                  m.put("allocation_timeout_sec", 5);
              })) {
-            List<MemoryObj> sources = Rig.chunks(arena, 16, 77);
-            long[] crcs = sources.stream().mapToLong(Rig::crc).toArray();
+            List<MemoryObj> sources = PdPair.chunks(arena, 16, 77);
+            long[] crcs = sources.stream().mapToLong(PdPair::crc).toArray();
             Map<ObjectKey, Long> expected = new ConcurrentHashMap<>();
             List<ObjectKey> storedKeys = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicInteger mismatches = new AtomicInteger();
@@ -203,7 +206,7 @@ class ConcurrencyStressTest {
                     callers.add(Thread.ofPlatform().name("stress-receiver-" + t).start(() -> {
                         SplittableRandom rnd = new SplittableRandom(seed);
                         try (Arena local = Arena.ofShared()) {
-                            List<MemoryObj> dst = Rig.empty(local, 4);
+                            List<MemoryObj> dst = PdPair.empty(local, 4);
                             while (!stop.get()) {
                                 List<ObjectKey> keys = new ArrayList<>();
                                 synchronized (storedKeys) {
@@ -226,7 +229,7 @@ class ConcurrencyStressTest {
                                     for (int i = 0; i < hit.size(); i++) {
                                         if (loaded.test(i)) {
                                             verified.incrementAndGet();
-                                            if (Rig.crc(dst.get(i)) != expected.get(hit.get(i))) {
+                                            if (PdPair.crc(dst.get(i)) != expected.get(hit.get(i))) {
                                                 mismatches.incrementAndGet();
                                             }
                                         }
@@ -253,7 +256,7 @@ class ConcurrencyStressTest {
                 assertThat(errors).isEmpty();
                 // Everything submitted has been handed out; wait for the collectors to see the last signals.
                 long total = cs.waiting.size() + cr.waiting.size();
-                assertThat(Rig.waitFor(() -> cs.completed.size() + cr.completed.size() == total, Rig.WAIT)).isTrue();
+                assertThat(PdPair.waitFor(() -> cs.completed.size() + cr.completed.size() == total, WAIT)).isTrue();
                 both = new Collector[] {cs, cr};
             } // the collectors stop here, before their counts are checked
             for (Collector c : both) {
