@@ -164,7 +164,8 @@ final class ClusterCommand {
         int tp = args.integer("tp", 1, 1, ClusterPlan.MAX_TP);
         Workload w = SenderCommand.workload(args, Workload.uniquePrefix("cluster"));
         if ((long) w.window() * w.chunks() * tp * w.chunkBytes() > (16L << 30)) {
-            throw new UsageException("--window x --chunks x --tp x --chunk-bytes must be at most 16 GiB of chunk memory");
+            throw new UsageException(
+                    "--window x --chunks x --tp x --chunk-bytes must be at most 16 GiB of chunk memory");
         }
         long timeoutMs = args.millis("timeout", 300_000, 86_400);
         String tcp = TransferChannels.unsupportedReason(ChannelKind.TCP);
@@ -357,7 +358,8 @@ final class ClusterCommand {
         }
         for (Node d : decodes) {
             if (d.exitCode != 0 || d.done == null || !d.done.get("failed_chunks").equals("0")) {
-                problem(d.name + " exited with " + d.exitCode + " (" + (d.done == null ? "no DONE line" : d.done.fields())
+                problem(d.name + " exited with " + d.exitCode + " ("
+                        + (d.done == null ? "no DONE line" : d.done.fields())
                         + "); its log " + d.jvm.log() + " ends with:\n" + d.jvm.logTail(5));
             }
         }
@@ -459,7 +461,8 @@ final class ClusterCommand {
         }
         Node node = decodes.get(d);
         try {
-            if (node.exitCode == null && node.jvm.process().waitFor(ATTRIBUTION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (node.exitCode == null
+                    && node.jvm.process().waitFor(ATTRIBUTION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 node.exitCode = node.jvm.process().exitValue();
                 problem(unexpectedExit(node, node.exitCode));
             }
@@ -526,7 +529,8 @@ final class ClusterCommand {
             return;
         }
         if (n.index != plan.decodeOf(i)) {
-            problem("request " + l.get("req") + " landed on " + n.name + " but was routed to decode-" + plan.decodeOf(i));
+            problem("request " + l.get("req") + " landed on " + n.name + " but was routed to decode-"
+                    + plan.decodeOf(i));
             return;
         }
         verifiedBytes[i] += l.longValue("bytes");
@@ -652,7 +656,8 @@ final class ClusterCommand {
         }
         if (!ok) {
             if (problems.isEmpty()) {
-                err.println("kvcourier cluster: the run ended before every request was committed, verified and notified");
+                err.println("kvcourier cluster: the run ended before every request was committed, verified and"
+                        + " notified");
             }
             err.println("kvcourier cluster: child logs are in " + logs);
         }

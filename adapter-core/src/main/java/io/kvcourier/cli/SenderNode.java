@@ -7,7 +7,6 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.pd.PdL2Adapter;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

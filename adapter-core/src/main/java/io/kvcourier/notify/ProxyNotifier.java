@@ -247,7 +247,8 @@ public final class ProxyNotifier implements AutoCloseable {
 
     /** Every refused notification is named: the proxy waits for it, so an operator must be able to find it. */
     private void warnQueueFull(String reqId) {
-        LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so far)",
+        LOG.log(Level.WARNING,
+                "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so far)",
                 reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
     }
 
