@@ -59,9 +59,20 @@ public final class WireEncoder {
     public ByteBuffer encode(PdMessage message, Schema schema) {
         Checks.notNull(message, "message");
         Checks.notNull(schema, "schema");
-        MessageType t = MessageType.of(message.getClass());
-        begin(t);
-        t.write(message, schema, this);
+        // One case per type, so that each write below is a direct call on a constant (no megamorphic dispatch).
+        switch (message) {
+            case AllocRequest m -> write(MessageType.ALLOC_REQUEST, m, schema);
+            case AllocResponse m -> write(MessageType.ALLOC_RESPONSE, m, schema);
+            case ProxyNotif m -> write(MessageType.PROXY_NOTIF, m, schema);
+            case CancelNotif m -> write(MessageType.CANCEL_NOTIF, m, schema);
+            case MockInitRequest m -> write(MessageType.MOCK_INIT_REQUEST, m, schema);
+            case MockInitResponse m -> write(MessageType.MOCK_INIT_RESPONSE, m, schema);
+            case TcpInitRequest m -> write(MessageType.TCP_INIT_REQUEST, m, schema);
+            case TcpInitResponse m -> write(MessageType.TCP_INIT_RESPONSE, m, schema);
+            case VerbsInitRequest m -> write(MessageType.VERBS_INIT_REQUEST, m, schema);
+            case VerbsInitResponse m -> write(MessageType.VERBS_INIT_RESPONSE, m, schema);
+            case InitError m -> write(MessageType.INIT_ERROR, m, schema);
+        }
         return end();
     }
 
@@ -122,6 +133,11 @@ public final class WireEncoder {
     /** @return a copy of the last encoded message */
     public byte[] toByteArray() {
         return out.toByteArray();
+    }
+
+    private void write(MessageType t, PdMessage message, Schema schema) {
+        begin(t);
+        t.write(message, schema, this);
     }
 
     /** A fixmap header (its size patched by {@link #end}), then {@code "type": "<tag>"}. */
