@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * Before blocking, the runner announces it (a volatile flag) and runs one more duty cycle: either that cycle
  * sees the work, or the producer sees the flag and signals, and the signal is sticky.
  *
- * <p>Stopping is by flag and signal, never by interrupt (jeromq breaks on interrupts, docs/TRAPS.md#trap-3); the agent's
- * {@link Agent#onClose()} runs last on its own thread. An exception from the agent is logged and the loop goes
- * on (an agent that throws on every cycle is throttled by its blocking wait).
+ * <p>Stopping is by flag and signal, never by interrupt (jeromq breaks on interrupts, docs/TRAPS.md#trap-3); the
+ * agent's {@link Agent#onClose()} runs last on its own thread. An exception from the agent is logged and the loop
+ * goes on (an agent that throws on every cycle is throttled by its blocking wait).
  */
 public final class AgentRunner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AgentRunner.class.getName());

@@ -54,8 +54,9 @@ public final class CloseHelper {
 
     /**
      * Closes each resource in the order given, {@code null}s skipped, and keeps closing after a failure. Then throws
-     * the first failure with every later one attached as suppressed: a {@link RuntimeException} as it is; an {@link IOException} wrapped in an {@link UncheckedIOException}; any other checked exception
-     * (an {@link InterruptedException} included) wrapped in an {@link IllegalStateException}.
+     * the first failure with every later one attached as suppressed: a {@link RuntimeException} as it is; an
+     * {@link IOException} wrapped in an {@link UncheckedIOException}; any other checked exception (an
+     * {@link InterruptedException} included) wrapped in an {@link IllegalStateException}.
      *
      * @param resources what to close, first to last; the array itself may be {@code null}
      * @throws RuntimeException the first failure (see above), after every resource has been closed

@@ -191,7 +191,8 @@ public final class MockMemoryChannel {
                         throw new ChannelException("receiver refused the handshake: " + err.message());
                     }
                     if (!(reply instanceof MockInitResponse resp)) {
-                        throw new ChannelException("expected MockInitResponse, got " + reply.getClass().getSimpleName());
+                        throw new ChannelException(
+                                "expected MockInitResponse, got " + reply.getClass().getSimpleName());
                     }
                     Receiver r = RECEIVERS.get(resp.channelId());
                     if (r == null) {

@@ -93,6 +93,7 @@ public record WriteBatch(int[] localRegions, long[] localOffsets, int[] remotePa
 
     @Override
     public String toString() {
-        return "WriteBatch[id=" + batchId() + ", pages=" + Arrays.toString(remotePages) + ", bytes=" + totalBytes() + "]";
+        return "WriteBatch[id=" + batchId() + ", pages=" + Arrays.toString(remotePages) + ", bytes=" + totalBytes()
+                + "]";
     }
 }

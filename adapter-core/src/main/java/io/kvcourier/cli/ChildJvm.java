@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * process: {@link #close()} destroys it if it is still running.
  */
 final class ChildJvm implements AutoCloseable {
-    static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "-Dmsgpack.universal-buffer=true");
+    static final List<String> JVM_FLAGS =
+            List.of("--enable-native-access=ALL-UNNAMED", "-Dmsgpack.universal-buffer=true");
 
     private final String name;
     private final Process process;
@@ -31,7 +32,8 @@ final class ChildJvm implements AutoCloseable {
         this.process = process;
         this.log = log;
         this.reader = Thread.ofPlatform().daemon(true).name("kvcourier-" + name + "-stdout").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     Lines.Event e = Lines.parse(line);
@@ -57,11 +59,15 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Starts {@code kvcourier <args>} with stderr to {@code logDir/name.log}. */
-    static ChildJvm start(String name, List<String> args, Path logDir, Consumer<Lines.Event> events) throws IOException {
+    static ChildJvm start(String name, List<String> args, Path logDir, Consumer<Lines.Event> events)
+            throws IOException {
         return start(name, List.of(), args, logDir, events);
     }
 
-    /** Starts {@code kvcourier <args>} with extra JVM flags (after the usual ones) and stderr to {@code logDir/name.log}. */
+    /**
+     * Starts {@code kvcourier <args>} with extra JVM flags (after the usual ones) and stderr to
+     * {@code logDir/name.log}.
+     */
     static ChildJvm startWithFlags(String name, List<String> jvmFlags, List<String> args, Path logDir,
             Consumer<Lines.Event> events) throws IOException {
         return start(name, List.of(), jvmFlags, args, logDir, events);

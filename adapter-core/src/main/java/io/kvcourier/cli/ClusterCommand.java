@@ -67,18 +67,9 @@ final class ClusterCommand {
             exit 0 only if every request was committed, verified and notified once per rank; 1 with the reason on
             stderr otherwise (child logs are kept then); 2 for bad arguments.
             """;
-
-    /**
-     * The adapters' allocation, handshake, transfer and notify deadlines. Generous: a node that dies is seen by its
-     * exit at once, so these only bound a stall, and a busy machine running several JVMs per core must not fail a
-     * healthy run (the whole run is bounded by --timeout).
-     */
-    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STOP_BOUND = Duration.ofSeconds(30);
     /** How long a failed request waits for its decode node's exit, to report a dying node as the cause. */
     private static final Duration ATTRIBUTION_WAIT = Duration.ofSeconds(2);
-    private static final long RECEIVER_BUFFER_CAP = 512L << 20;
 
     private final ClusterPlan plan;
     private final boolean netns;
@@ -87,53 +78,20 @@ final class ClusterCommand {
     private final PrintStream out;
     private final PrintStream err;
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-    private final List<Node> nodes = Collections.synchronizedList(new ArrayList<>());
-    private final List<Node> decodes = new ArrayList<>();
+    private final List<ClusterNode> nodes = Collections.synchronizedList(new ArrayList<>());
+    private final List<ClusterNode> decodes = new ArrayList<>();
     private final CountDownLatch cleaned = new CountDownLatch(1);
     private final Progress progress;
     private NetworkNamespaces network;
     private boolean cleanedUp;
 
-    // Run state: touched only by the coordinating thread.
-    private final List<String> problems = new ArrayList<>();
-    private final long[] verifiedBytes;
-    private final int[] notifications;
-    private final long[] doneMicros;
-    private final long[] notifiedMicros;
-    private final List<Long> latencies = new ArrayList<>();
-    private int stored;
-    private int verifiedRequests;
-    private int notifiedRequests;
-    private int prefillsExited;
-    private long bytesCommitted;
-    private long firstSubmitMicros = Long.MAX_VALUE;
-    private long lastDoneMicros;
-    private long totalNotifications;
+    private final ClusterTally tally;
+    private int prefillsExited; // touched only by the coordinating thread
 
-    /** One child JVM. */
-    private static final class Node {
-        final String name;
-        final String role; // proxy, decode, prefill
-        final int index;
-        final String address;
-        ChildJvm jvm;
-        Lines.Event ready;
-        Lines.Event done;
-        volatile boolean stopping;
-        Integer exitCode;
-
-        Node(String name, String role, int index, String address) {
-            this.name = name;
-            this.role = role;
-            this.index = index;
-            this.address = address;
-        }
+    private record LineEvent(ClusterNode node, Lines.Event line) {
     }
 
-    private record LineEvent(Node node, Lines.Event line) {
-    }
-
-    private record ExitEvent(Node node, int code) {
+    private record ExitEvent(ClusterNode node, int code) {
     }
 
     private record SignalEvent() {
@@ -146,12 +104,9 @@ final class ClusterCommand {
         this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         this.out = out;
         this.err = err;
-        this.verifiedBytes = new long[plan.requests()];
-        this.notifications = new int[plan.requests()];
-        this.doneMicros = new long[plan.requests()];
-        this.notifiedMicros = new long[plan.requests()];
         this.progress = new Progress(err, err == System.err && Progress.stderrIsTerminal(), plan.requests(),
                 plan.totalBytes());
+        this.tally = new ClusterTally(plan, progress, this::attributeToDecodeExit);
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws UsageException, CommandFailure {
@@ -164,7 +119,8 @@ final class ClusterCommand {
         int tp = args.integer("tp", 1, 1, ClusterPlan.MAX_TP);
         Workload w = SenderCommand.workload(args, Workload.uniquePrefix("cluster"));
         if ((long) w.window() * w.chunks() * tp * w.chunkBytes() > (16L << 30)) {
-            throw new UsageException("--window x --chunks x --tp x --chunk-bytes must be at most 16 GiB of chunk memory");
+            throw new UsageException(
+                    "--window x --chunks x --tp x --chunk-bytes must be at most 16 GiB of chunk memory");
         }
         long timeoutMs = args.millis("timeout", 300_000, 86_400);
         String tcp = TransferChannels.unsupportedReason(ChannelKind.TCP);
@@ -216,7 +172,7 @@ final class ClusterCommand {
                 progress.finish();
                 cleanUp();
             }
-            return summarize(logs);
+            return tally.report(out, err, logs, finished(), netns);
         } finally {
             cleaned.countDown();
             try {
@@ -245,24 +201,24 @@ final class ClusterCommand {
             return;
         }
         cleanedUp = true;
-        List<Node> all;
+        List<ClusterNode> all;
         synchronized (nodes) {
             all = new ArrayList<>(nodes);
         }
-        for (Node n : all) {
+        for (ClusterNode n : all) {
             n.stopping = true;
             if (n.jvm != null && n.jvm.process().isAlive()) {
                 n.jvm.process().destroyForcibly();
             }
         }
-        for (Node n : all) {
+        for (ClusterNode n : all) {
             if (n.jvm != null) {
                 n.jvm.close(); // waits for the kill
             }
         }
         if (network != null) {
             for (String p : network.closeReporting()) {
-                problems.add("cleanup: " + p);
+                tally.cleanupProblem(p);
             }
         }
     }
@@ -271,21 +227,53 @@ final class ClusterCommand {
 
     private void runCluster(Path logs) throws InterruptedException, IOException {
         Map<String, String> addresses = new LinkedHashMap<>();
-        Node proxy = new Node("proxy", "proxy", 0, address(2));
+        ClusterNode proxy = new ClusterNode("proxy", "proxy", 0, address(2));
         addresses.put(proxy.name, proxy.address);
         for (int d = 0; d < plan.decode(); d++) {
-            Node n = new Node("decode-" + d, "decode", d, address(100 + d));
+            ClusterNode n = new ClusterNode("decode-" + d, "decode", d, address(100 + d));
             decodes.add(n);
             addresses.put(n.name, n.address);
         }
-        List<Node> prefills = new ArrayList<>();
+        List<ClusterNode> prefills = new ArrayList<>();
         for (int p = 0; p < plan.prefill(); p++) {
-            Node n = new Node("prefill-" + p, "prefill", p, netns ? address(10 + p) : "127.0.0.1");
+            ClusterNode n = new ClusterNode("prefill-" + p, "prefill", p, netns ? address(10 + p) : "127.0.0.1");
             prefills.add(n);
             if (netns) {
                 addresses.put(n.name, n.address);
             }
         }
+        if (!placeNodes(addresses)) {
+            return;
+        }
+        start(proxy, List.of("proxy", "--host", proxy.address, "--port", "0", "--stop-on-stdin-eof"), logs);
+        for (ClusterNode d : decodes) {
+            start(d, List.of("receiver", "--config", Json.write(ClusterConfigs.receiver(plan, d.address)),
+                    "--stop-on-stdin-eof"), logs);
+        }
+        if (!awaitReady(proxy)) {
+            return;
+        }
+        for (ClusterNode d : decodes) {
+            if (!awaitReady(d)) {
+                return;
+            }
+        }
+        progress.start();
+        startPrefills(prefills, proxy, logs);
+        while (!tally.hasProblems() && !finished()) {
+            handle(next("the transfer"));
+        }
+        if (!tally.hasProblems()) {
+            stopAndCheck(proxy);
+        }
+    }
+
+    /**
+     * Creates the network namespaces (as root) or says which loopback addresses the nodes use.
+     *
+     * @return false if the run was stopped meanwhile
+     */
+    private boolean placeNodes(Map<String, String> addresses) {
         if (netns) {
             List<String> stale = NetworkNamespaces.removeStale();
             if (!stale.isEmpty()) {
@@ -294,7 +282,7 @@ final class ClusterCommand {
             }
             synchronized (this) {
                 if (cleanedUp) {
-                    return;
+                    return false;
                 }
                 network = NetworkNamespaces.create(addresses);
             }
@@ -306,28 +294,19 @@ final class ClusterCommand {
                     : "not root, so no network namespaces") + "): proxy 127.0.0.2, decode nodes 127.0.0.100..");
         }
         out.flush();
+        return true;
+    }
 
-        start(proxy, List.of("proxy", "--host", proxy.address, "--port", "0", "--stop-on-stdin-eof"), logs);
-        for (Node d : decodes) {
-            start(d, List.of("receiver", "--config", Json.write(receiverConfig(d.address)), "--stop-on-stdin-eof"),
-                    logs);
-        }
-        if (!awaitReady(proxy)) {
-            return;
-        }
-        for (Node d : decodes) {
-            if (!awaitReady(d)) {
-                return;
-            }
-        }
+    /** Starts the prefill nodes, each told every decode node's ports and the time left. */
+    private void startPrefills(List<ClusterNode> prefills, ClusterNode proxy, Path logs) throws IOException {
         List<DecodeTarget> targets = new ArrayList<>();
-        for (Node d : decodes) {
+        for (ClusterNode d : decodes) {
             targets.add(new DecodeTarget(d.address, ports(d.ready.get("init")), ports(d.ready.get("alloc"))));
         }
-        String senderConfig = Json.write(senderConfig(proxy.address, Integer.parseInt(proxy.ready.get("port"))));
+        int proxyPort = Integer.parseInt(proxy.ready.get("port"));
+        String senderConfig = Json.write(ClusterConfigs.sender(plan, proxy.address, proxyPort));
         long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-        progress.start();
-        for (Node p : prefills) {
+        for (ClusterNode p : prefills) {
             start(p, List.of("cluster-prefill", "--config", senderConfig, "--targets", DecodeTarget.formatAll(targets),
                     "--node", String.valueOf(p.index), "--prefill", String.valueOf(plan.prefill()), "--tp",
                     String.valueOf(plan.tp()), "--requests", String.valueOf(plan.requests()), "--chunks",
@@ -336,49 +315,34 @@ final class ClusterCommand {
                     String.format(Locale.ROOT, "%.3f", leftMs / 1000.0)), logs);
             printNode(p);
         }
-        while (problems.isEmpty() && !finished()) {
-            handle(next("the transfer"));
-        }
-        if (!problems.isEmpty()) {
-            return;
-        }
-        // Everything arrived: stop the decode nodes and the proxy; their DONE lines give the final counts.
-        List<Node> stopping = new ArrayList<>(decodes);
+    }
+
+    /** Everything arrived: stops the decode nodes and the proxy and checks the counts of their DONE lines. */
+    private void stopAndCheck(ClusterNode proxy) throws InterruptedException {
+        List<ClusterNode> stopping = new ArrayList<>(decodes);
         stopping.add(proxy);
-        for (Node n : stopping) {
+        for (ClusterNode n : stopping) {
             n.stopping = true;
             n.jvm.closeStdin();
         }
-        while (problems.isEmpty() && stopping.stream().anyMatch(n -> n.exitCode == null)) {
+        while (!tally.hasProblems() && stopping.stream().anyMatch(n -> n.exitCode == null)) {
             handle(next("the decode nodes and the proxy to stop"));
         }
-        if (!problems.isEmpty()) {
+        if (tally.hasProblems()) {
             return;
         }
-        for (Node d : decodes) {
-            if (d.exitCode != 0 || d.done == null || !d.done.get("failed_chunks").equals("0")) {
-                problem(d.name + " exited with " + d.exitCode + " (" + (d.done == null ? "no DONE line" : d.done.fields())
-                        + "); its log " + d.jvm.log() + " ends with:\n" + d.jvm.logTail(5));
-            }
-        }
-        long expected = (long) plan.requests() * plan.tp();
-        if (proxy.done == null || proxy.done.longValue("notifications") != expected
-                || proxy.done.longValue("malformed") != 0) {
-            problem("the proxy counted " + (proxy.done == null ? "nothing (no DONE line)" : proxy.done.fields())
-                    + ", expected exactly " + expected + " notifications (" + plan.tp() + " per request)");
-        }
+        tally.checkStopped(decodes, proxy);
     }
 
     private boolean finished() {
-        return prefillsExited == plan.prefill() && stored == plan.requests() && verifiedRequests == plan.requests()
-                && notifiedRequests == plan.requests();
+        return prefillsExited == plan.prefill() && tally.complete();
     }
 
     private String address(int last) {
         return (netns ? "10.213.0." : "127.0.0.") + last;
     }
 
-    private void start(Node n, List<String> args, Path logs) throws IOException {
+    private void start(ClusterNode n, List<String> args, Path logs) throws IOException {
         List<String> prefix = network == null ? List.of() : network.exec(n.name);
         synchronized (this) {
             if (cleanedUp) {
@@ -390,7 +354,7 @@ final class ClusterCommand {
         n.jvm.onExit(code -> events.add(new ExitEvent(n, code)));
     }
 
-    private void printNode(Node n) {
+    private void printNode(ClusterNode n) {
         String line = Lines.format("NODE", "name", n.name, "pid", n.jvm.process().pid(), "addr", n.address);
         if (network != null) {
             line += Lines.format("", "netns", network.namespace(n.name));
@@ -399,14 +363,14 @@ final class ClusterCommand {
         out.flush();
     }
 
-    private boolean awaitReady(Node n) throws InterruptedException {
-        while (problems.isEmpty() && n.ready == null) {
+    private boolean awaitReady(ClusterNode n) throws InterruptedException {
+        while (!tally.hasProblems() && n.ready == null) {
             handle(next(n.name + " to start"));
         }
         if (n.ready != null) {
             printNode(n);
         }
-        return problems.isEmpty();
+        return !tally.hasProblems();
     }
 
     /** The next event, or a problem saying what was awaited when the deadline passed. */
@@ -414,9 +378,8 @@ final class ClusterCommand {
         long left = deadlineNanos - System.nanoTime();
         Object e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
         if (e == null) {
-            problem("timed out after " + timeoutMs / 1000.0 + " s waiting for " + awaiting + " (" + stored + " of "
-                    + plan.requests() + " requests stored, " + verifiedRequests + " verified, " + notifiedRequests
-                    + " notified)");
+            problem("timed out after " + timeoutMs / 1000.0 + " s waiting for " + awaiting + " (" + tally.counts()
+                    + ")");
         }
         return e;
     }
@@ -431,7 +394,7 @@ final class ClusterCommand {
         }
     }
 
-    private void exited(Node n, int code) {
+    private void exited(ClusterNode n, int code) {
         n.exitCode = code;
         if (n.role.equals("prefill")) {
             prefillsExited++;
@@ -439,14 +402,8 @@ final class ClusterCommand {
                 problem(n.name + " (pid " + n.jvm.process().pid() + ") exited with " + code + ": " + n.jvm.logTail(3));
             }
         } else if (!n.stopping) {
-            problem(unexpectedExit(n, code));
+            problem(n.unexpectedExit(code));
         }
-    }
-
-    private static String unexpectedExit(Node n, int code) {
-        return n.name + " (pid " + n.jvm.process().pid() + ") exited unexpectedly with " + code
-                + (code == 137 || code == 143 ? " (killed)" : "") + "; its log " + n.jvm.log() + " ends with:\n"
-                + n.jvm.logTail(5);
     }
 
     /**
@@ -457,220 +414,34 @@ final class ClusterCommand {
         if (d < 0 || d >= decodes.size() || decodes.get(d).jvm == null) {
             return;
         }
-        Node node = decodes.get(d);
+        ClusterNode node = decodes.get(d);
         try {
-            if (node.exitCode == null && node.jvm.process().waitFor(ATTRIBUTION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (node.exitCode == null
+                    && node.jvm.process().waitFor(ATTRIBUTION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 node.exitCode = node.jvm.process().exitValue();
-                problem(unexpectedExit(node, node.exitCode));
+                problem(node.unexpectedExit(node.exitCode));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void line(Node n, Lines.Event l) {
+    private void line(ClusterNode n, Lines.Event l) {
         switch (l.word()) {
             case "READY" -> n.ready = l;
             case "DONE" -> n.done = l;
-            case "STORED" -> stored(n, l);
-            case "VERIFIED" -> verified(n, l);
-            case "NOTIF" -> notified(l);
+            case "STORED" -> tally.stored(n, l);
+            case "VERIFIED" -> tally.verified(n, l);
+            case "NOTIF" -> tally.notified(l);
             default -> { }
         }
     }
 
-    private int request(String reqId, Node from) {
-        int i = plan.indexOf(reqId);
-        if (i < 0) {
-            problem(from.name + " reported request '" + reqId + "', which is not one of this run's");
-        }
-        return i;
-    }
-
-    private void stored(Node n, Lines.Event l) {
-        int i = request(l.get("req"), n);
-        if (i < 0) {
-            return;
-        }
-        if (!Boolean.parseBoolean(l.get("ok"))) {
-            attributeToDecodeExit(Integer.parseInt(l.get("decode")));
-            problem("request " + l.get("req") + " from " + n.name + " to decode-" + l.get("decode")
-                    + " was not committed: " + l.fields().getOrDefault("problem", "see " + n.jvm.log()));
-            return;
-        }
-        if (Integer.parseInt(l.get("decode")) != plan.decodeOf(i) || plan.prefillOf(i) != n.index) {
-            problem("request " + l.get("req") + " was stored by " + n.name + " to decode-" + l.get("decode")
-                    + "; the plan says prefill-" + plan.prefillOf(i) + " to decode-" + plan.decodeOf(i));
-            return;
-        }
-        stored++;
-        long bytes = l.longValue("bytes");
-        bytesCommitted += bytes;
-        long submit = l.longValue("submit_us");
-        long done = l.longValue("done_us");
-        firstSubmitMicros = Math.min(firstSubmitMicros, submit);
-        lastDoneMicros = Math.max(lastDoneMicros, done);
-        doneMicros[i] = done;
-        latencies.add(l.longValue("latency_us"));
-        progress.update(stored, bytesCommitted);
-    }
-
-    private void verified(Node n, Lines.Event l) {
-        int i = request(l.get("req"), n);
-        if (i < 0) {
-            return;
-        }
-        if (!Boolean.parseBoolean(l.get("ok"))) {
-            problem(n.name + " could not verify request " + l.get("req") + ": "
-                    + l.fields().getOrDefault("problem", "(no reason given)"));
-            return;
-        }
-        if (n.index != plan.decodeOf(i)) {
-            problem("request " + l.get("req") + " landed on " + n.name + " but was routed to decode-" + plan.decodeOf(i));
-            return;
-        }
-        verifiedBytes[i] += l.longValue("bytes");
-        if (verifiedBytes[i] > plan.bytesPerRequest()) {
-            problem(n.name + " verified " + verifiedBytes[i] + " bytes of request " + l.get("req") + ", which has "
-                    + plan.bytesPerRequest());
-        } else if (verifiedBytes[i] == plan.bytesPerRequest()) {
-            verifiedRequests++;
-        }
-    }
-
-    private void notified(Lines.Event l) {
-        String reqId = l.get("req");
-        int i = plan.indexOf(reqId);
-        totalNotifications++;
-        if (i < 0) {
-            problem("the proxy got a notification for '" + reqId + "', which is not one of this run's requests");
-            return;
-        }
-        notifications[i]++;
-        if (notifications[i] > plan.tp()) {
-            problem("the proxy got " + notifications[i] + " notifications for " + reqId + ", expected one per rank ("
-                    + plan.tp() + ")");
-        } else if (notifications[i] == plan.tp()) {
-            notifiedRequests++;
-            notifiedMicros[i] = l.longValue("at_us");
-        }
-    }
-
     private void problem(String p) {
-        if (problems.size() < 20) {
-            problems.add(p);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ configs
-
-    private Map<String, Object> baseConfig(String role, String peerHost) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "pd");
-        m.put("role", role);
-        m.put("peer_host", peerHost);
-        m.put("transfer_channel", "tcp");
-        m.put("chunk_bytes", plan.chunkBytes());
-        m.put("allocation_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("transfer_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("handshake_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("shutdown_timeout_sec", SHUTDOWN.toSeconds());
-        m.put("notify_timeout_sec", STEP_TIMEOUT.toSeconds());
-        return m;
-    }
-
-    private Map<String, Object> receiverConfig(String address) {
-        Map<String, Object> m = baseConfig("receiver", address);
-        m.put("peer_init_port", Collections.nCopies(plan.tp(), 0));
-        m.put("peer_alloc_port", Collections.nCopies(plan.tp(), 0));
-        m.put("bind_host", address);
-        m.put("proxy_port", 0);
-        // Room for what every prefill node may have in flight to this node twice over, and for its whole share up to
-        // a cap, so that admission rarely needs to evict a committed batch before the decode side locks it.
-        long inFlight = 2L * plan.prefill() * plan.window() * plan.bytesPerRequest();
-        long share = (long) plan.requestsOfDecode(0) * plan.bytesPerRequest();
-        m.put("buffer_size", Math.max(inFlight, Math.min(share, RECEIVER_BUFFER_CAP)));
-        return m;
-    }
-
-    private Map<String, Object> senderConfig(String proxyHost, int proxyPort) {
-        Map<String, Object> m = baseConfig("sender", "127.0.0.1"); // unused: each request names its decode node
-        m.put("peer_init_port", Collections.nCopies(plan.tp(), 1));
-        m.put("peer_alloc_port", Collections.nCopies(plan.tp(), 1));
-        m.put("proxy_host", proxyHost);
-        m.put("proxy_port", proxyPort);
-        m.put("buffer_size", (long) plan.window() * plan.bytesPerRequest());
-        return m;
+        tally.problem(p);
     }
 
     private static List<Integer> ports(String csv) {
         return Arrays.stream(csv.split(",")).map(Integer::valueOf).toList();
-    }
-
-    // ------------------------------------------------------------------------------------------ summary
-
-    private int summarize(Path logs) {
-        boolean ok = problems.isEmpty() && finished();
-        if (ok && problems.isEmpty()) {
-            deleteQuietly(logs);
-        }
-        double secs = lastDoneMicros > firstSubmitMicros ? (lastDoneMicros - firstSubmitMicros) / 1e6 : 0;
-        long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        List<Long> nl = new ArrayList<>();
-        for (int i = 0; i < plan.requests(); i++) {
-            if (notifiedMicros[i] > 0 && doneMicros[i] > 0) {
-                nl.add(Math.max(0, notifiedMicros[i] - doneMicros[i]));
-            }
-        }
-        long[] notifyLat = nl.stream().mapToLong(Long::longValue).sorted().toArray();
-        long verified = Arrays.stream(verifiedBytes).sum();
-        double bps = secs > 0 ? bytesCommitted / secs : 0;
-        SummaryTable t = new SummaryTable()
-                .row("nodes", plan.prefill() + " prefill, " + plan.decode() + " decode (TP " + plan.tp() + "), "
-                        + (netns ? "network namespaces on a veth bridge" : "loopback addresses"))
-                .row("requests committed", stored + " / " + plan.requests())
-                .row("bytes verified", verified + " of " + plan.totalBytes() + " (" + Doctor.human(verified)
-                        + ", crc32c per chunk, on the decode node each request was routed to)")
-                .row("requests verified", verifiedRequests + " / " + plan.requests())
-                .row("notifications", totalNotifications + " (" + notifiedRequests + " / " + plan.requests()
-                        + " requests with exactly " + plan.tp() + ", one per rank)")
-                .row("throughput", secs > 0 ? String.format(Locale.ROOT, "%s (%.3f GiB/s), %s in %.2f s, all nodes",
-                        Progress.rate(bps), bps / (1L << 30), Doctor.human(bytesCommitted), secs) : "n/a")
-                .row("request latency p50", millis(DemoStats.percentile(lat, 50)))
-                .row("request latency p99", millis(DemoStats.percentile(lat, 99)))
-                .row("notify latency p50", millis(DemoStats.percentile(notifyLat, 50)))
-                .row("notify latency p99", millis(DemoStats.percentile(notifyLat, 99)))
-                .row("result", ok ? "OK: every byte verified, every request notified once per rank" : "FAILED");
-        t.print(out);
-        out.println(Lines.format("RESULT", "ok", ok, "requests", plan.requests(), "stored", stored, "verified_requests",
-                verifiedRequests, "verified_bytes", verified, "notifications", totalNotifications, "seconds",
-                String.format(Locale.ROOT, "%.3f", secs), "throughput_bps", Math.round(bps), "p50_us",
-                DemoStats.percentile(lat, 50), "p99_us", DemoStats.percentile(lat, 99)));
-        out.flush();
-        for (String p : problems) {
-            err.println("kvcourier cluster: " + p);
-        }
-        if (!ok) {
-            if (problems.isEmpty()) {
-                err.println("kvcourier cluster: the run ended before every request was committed, verified and notified");
-            }
-            err.println("kvcourier cluster: child logs are in " + logs);
-        }
-        return ok ? Main.EXIT_OK : Main.EXIT_FAILURE;
-    }
-
-    private static String millis(long micros) {
-        return micros < 0 ? "n/a" : String.format(Locale.ROOT, "%.3f ms", micros / 1000.0);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
-        }
     }
 }

@@ -34,7 +34,8 @@ final class ClusterPrefillCommand {
               --req-id-prefix P   request id prefix (default: unique per run)
               --timeout SEC       give up on results after SEC seconds (default 600)
             stdout, one line each:
-              STORED req=ID decode=D ok=true|false bytes=B submit_us=MICROS done_us=MICROS latency_us=MICROS [problem="..."]
+              STORED req=ID decode=D ok=true|false bytes=B submit_us=MICROS done_us=MICROS \
+            latency_us=MICROS [problem="..."]
               DONE requests=N ok=N failed=N not_submitted=N bytes=B
             exit 0 only if every request of this node was committed; 1 with the reason otherwise; 2 for bad arguments.
             """;
@@ -60,7 +61,8 @@ final class ClusterPrefillCommand {
             }
         }
         if (targets.size() > ClusterPlan.MAX_NODES) {
-            throw new UsageException("--targets: at most " + ClusterPlan.MAX_NODES + " decode nodes, got " + targets.size());
+            throw new UsageException("--targets: at most " + ClusterPlan.MAX_NODES + " decode nodes, got "
+                    + targets.size());
         }
         Workload w = SenderCommand.workload(args, Workload.uniquePrefix("cluster"));
         long timeoutMs = args.millis("timeout", 600_000, 86_400);
@@ -90,7 +92,8 @@ final class ClusterPrefillCommand {
 
     static String storedLine(PrefillNode.Stored s) {
         String line = Lines.format("STORED", "req", s.reqId(), "decode", s.decode(), "ok", s.ok(), "bytes", s.bytes(),
-                "submit_us", s.submitWallMicros(), "done_us", s.doneWallMicros(), "latency_us", s.latencyNanos() / 1000);
+                "submit_us", s.submitWallMicros(), "done_us", s.doneWallMicros(),
+                "latency_us", s.latencyNanos() / 1000);
         return s.problem() == null ? line : line + Lines.format("", "problem", s.problem());
     }
 }

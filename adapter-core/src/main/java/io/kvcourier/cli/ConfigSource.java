@@ -29,7 +29,8 @@ final class ConfigSource {
             try {
                 json = Files.readString(Path.of(arg), StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
-                throw new UsageException("--config: no such file '" + arg + "' (give a JSON object or a file holding one)");
+                throw new UsageException(
+                        "--config: no such file '" + arg + "' (give a JSON object or a file holding one)");
             } catch (IOException | RuntimeException e) {
                 throw new UsageException("--config: cannot read '" + arg + "': " + e.getMessage());
             }

@@ -42,7 +42,8 @@ record DecodeTarget(String host, List<Integer> initPorts, List<Integer> allocPor
                 out.add(new DecodeTarget(parts[0], ports(parts[1]), ports(parts[2])));
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--" + option + ": target '" + t + "' is invalid: " + e.getMessage()
-                        + " (expected HOST:INIT[,INIT..]:ALLOC[,ALLOC..] with ports in 1..65535, targets separated by ;)");
+                        + " (expected HOST:INIT[,INIT..]:ALLOC[,ALLOC..] with ports in 1..65535,"
+                        + " targets separated by ;)");
             }
         }
         return out;

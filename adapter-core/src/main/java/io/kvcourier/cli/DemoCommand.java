@@ -114,7 +114,8 @@ final class DemoCommand {
         int proxyPort = args.integer("proxy-port", 0, 1, 65_535);
         long timeoutMs = args.millis("timeout", 300_000, 86_400);
         if (w.totalBytes() > RECEIVER_BUFFER_CAP) {
-            err.println("kvcourier demo: the workload is larger than the receiver's " + Doctor.human(RECEIVER_BUFFER_CAP)
+            err.println("kvcourier demo: the workload is larger than the receiver's "
+                    + Doctor.human(RECEIVER_BUFFER_CAP)
                     + " buffer: if decoding falls behind, committed chunks may be evicted before they are verified");
         }
         if (!tcpHere && !args.has("channel")) {
@@ -260,8 +261,9 @@ final class DemoCommand {
         }
         boolean ok = false;
         CompletableFuture<Lines.Event> ready = new CompletableFuture<>();
-        try (ChildJvm receiver = ChildJvm.start("receiver", List.of("receiver", "--config", Json.write(receiverConfig()),
-                "--stop-on-stdin-eof", "--raw-pump"), logs, e -> onReceiverLine(e, ready))) {
+        try (ChildJvm receiver = ChildJvm.start("receiver",
+                List.of("receiver", "--config", Json.write(receiverConfig()), "--stop-on-stdin-eof", "--raw-pump"),
+                logs, e -> onReceiverLine(e, ready))) {
             receiver.process().onExit().thenRun(() -> ready.completeExceptionally(
                     new IllegalStateException("the receiver exited with " + receiver.process().exitValue())));
             Lines.Event r;
@@ -278,7 +280,8 @@ final class DemoCommand {
             Map<String, Object> sc = senderConfig(init, alloc, proxyHost, proxyPort);
             List<String> senderArgs = new ArrayList<>(List.of("sender", "--config", Json.write(sc),
                     "--requests", String.valueOf(workload.requests()), "--chunks", String.valueOf(workload.chunks()),
-                    "--chunk-bytes", String.valueOf(workload.chunkBytes()), "--window", String.valueOf(workload.window()),
+                    "--chunk-bytes", String.valueOf(workload.chunkBytes()),
+                    "--window", String.valueOf(workload.window()),
                     "--req-id-prefix", workload.reqIdPrefix(), "--timeout", String.valueOf(timeoutMs / 1000.0)));
             if (r.fields().containsKey("raw")) {
                 senderArgs.addAll(List.of("--raw-pump-port", r.get("raw")));
@@ -287,7 +290,8 @@ final class DemoCommand {
             try (ChildJvm sender = ChildJvm.start("sender", senderArgs, logs, this::onSenderLine)) {
                 int rc = sender.awaitExit(Duration.ofMillis(timeoutMs).plus(STARTUP));
                 if (rc < 0) {
-                    stats.problem("the sender did not finish within " + (timeoutMs / 1000 + STARTUP.toSeconds()) + " s");
+                    stats.problem("the sender did not finish within " + (timeoutMs / 1000 + STARTUP.toSeconds())
+                            + " s");
                 } else if (rc != 0) {
                     stats.problem("the sender exited with " + rc + ": " + sender.logTail(1));
                 }
@@ -296,13 +300,15 @@ final class DemoCommand {
             receiver.closeStdin();
             int rc = receiver.awaitExit(SHUTDOWN.multipliedBy(3).plusSeconds(10));
             if (rc < 0) {
-                stats.problem("the receiver did not stop within " + SHUTDOWN.multipliedBy(3).plusSeconds(10).toSeconds() + " s");
+                stats.problem("the receiver did not stop within "
+                        + SHUTDOWN.multipliedBy(3).plusSeconds(10).toSeconds() + " s");
             } else if (rc != 0) {
                 stats.problem("the receiver exited with " + rc + ": " + receiver.logTail(1));
             }
             ok = stats.problems().isEmpty();
         } catch (IOException e) {
-            throw new CommandFailure("cannot start a child JVM (" + ChildJvm.javaExecutable() + "): " + e.getMessage(), e);
+            throw new CommandFailure(
+                    "cannot start a child JVM (" + ChildJvm.javaExecutable() + "): " + e.getMessage(), e);
         } finally {
             if (ok) {
                 deleteQuietly(logs);
@@ -334,8 +340,8 @@ final class DemoCommand {
             if (stats.requestsDone() == 0) {
                 progress.startAt(System.nanoTime() - e.longValue("latency_us") * 1000);
             }
-            stats.stored(e.get("req"), Boolean.parseBoolean(e.get("ok")), e.longValue("bytes"), e.longValue("submit_us"),
-                    e.longValue("done_us"), e.longValue("latency_us"));
+            stats.stored(e.get("req"), Boolean.parseBoolean(e.get("ok")), e.longValue("bytes"),
+                    e.longValue("submit_us"), e.longValue("done_us"), e.longValue("latency_us"));
             progress.update(stats.requestsDone(), stats.bytesCommitted());
         }
     }

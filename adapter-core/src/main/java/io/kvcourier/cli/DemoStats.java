@@ -32,7 +32,8 @@ final class DemoStats {
         this.workload = workload;
     }
 
-    synchronized void stored(String reqId, boolean ok, long bytes, long submitMicros, long doneMicros, long latencyMicros) {
+    synchronized void stored(String reqId, boolean ok, long bytes, long submitMicros, long doneMicros,
+            long latencyMicros) {
         firstSubmitMicros = Math.min(firstSubmitMicros, submitMicros);
         lastDoneMicros = Math.max(lastDoneMicros, doneMicros);
         if (ok) {

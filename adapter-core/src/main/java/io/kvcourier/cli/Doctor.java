@@ -92,7 +92,8 @@ final class Doctor {
 
     private void nativeAccess() {
         boolean enabled = Doctor.class.getModule().isNativeAccessEnabled();
-        String flag = enabled ? "enabled" : "NOT enabled: run with --enable-native-access=ALL-UNNAMED (./kvcourier does)";
+        String flag = enabled ? "enabled"
+                : "NOT enabled: run with --enable-native-access=ALL-UNNAMED (./kvcourier does)";
         String downcall;
         try {
             Linker linker = Linker.nativeLinker();
@@ -248,8 +249,10 @@ final class Doctor {
             }
         } else {
             for (int r = 0; r < config.peerInitPort().size(); r++) {
-                row("peer init[" + r + "]", connectCheck(config.peerHost(), config.peerInitPort().get(r), "the receiver"));
-                row("peer alloc[" + r + "]", connectCheck(config.peerHost(), config.peerAllocPort().get(r), "the receiver"));
+                row("peer init[" + r + "]",
+                        connectCheck(config.peerHost(), config.peerInitPort().get(r), "the receiver"));
+                row("peer alloc[" + r + "]",
+                        connectCheck(config.peerHost(), config.peerAllocPort().get(r), "the receiver"));
             }
             row("proxy", config.proxyEnabled() ? connectCheck(config.proxyHost(), config.proxyPort(), "the proxy")
                     : "disabled (proxy_port 0)");

@@ -28,7 +28,8 @@ final class KeyedChunks {
     /** The model name of every workload key. */
     static final String MODEL = "kvcourier-demo";
     private static final int HEADER = 12;
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private KeyedChunks() {
     }
@@ -62,7 +63,8 @@ final class KeyedChunks {
      */
     static int kvRank(int rank, int tp) {
         if (tp < 1 || tp > 255 || rank < 0 || rank >= tp) {
-            throw new IllegalArgumentException("TP rank " + rank + " of " + tp + " is not in 0..tp-1 with tp in 1..255");
+            throw new IllegalArgumentException(
+                    "TP rank " + rank + " of " + tp + " is not in 0..tp-1 with tp in 1..255");
         }
         return (tp << 24) | (rank << 16) | (tp << 8) | rank;
     }
@@ -111,7 +113,8 @@ final class KeyedChunks {
 
     private static long seed(ObjectKey key) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.toCanonicalString().getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(key.toCanonicalString().getBytes(StandardCharsets.UTF_8));
             return ByteBuffer.wrap(d).getLong();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);

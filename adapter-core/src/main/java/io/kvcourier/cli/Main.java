@@ -71,7 +71,8 @@ public final class Main {
             default -> null;
         };
         if (usage == null) {
-            err.println("kvcourier: unknown command '" + command + "' (commands: demo, cluster, receiver, sender, proxy, doctor, cluster-prefill; see kvcourier --help)");
+            err.println("kvcourier: unknown command '" + command + "' (commands: demo, cluster, receiver, sender,"
+                    + " proxy, doctor, cluster-prefill; see kvcourier --help)");
             return EXIT_USAGE;
         }
         if (rest.contains("--help") || rest.contains("-h")) {

@@ -140,7 +140,8 @@ final class NetworkNamespaces implements AutoCloseable {
                 run(List.of("ip", "-n", n.bridgeNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0",
                         "netns", ns));
                 run(List.of("ip", "-n", n.bridgeNamespace, "link", "set", port, "master", "br0", "up"));
-                run(List.of("ip", "-n", ns, "addr", "add", addresses.get(e.getKey()) + "/" + PREFIX_LENGTH, "dev", "eth0"));
+                run(List.of("ip", "-n", ns, "addr", "add", addresses.get(e.getKey()) + "/" + PREFIX_LENGTH,
+                        "dev", "eth0"));
                 run(List.of("ip", "-n", ns, "link", "set", "eth0", "up"));
                 run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
             }

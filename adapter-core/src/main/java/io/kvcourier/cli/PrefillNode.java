@@ -66,8 +66,8 @@ final class PrefillNode {
             throw new IllegalArgumentException("prefill node " + index + " is not in 0.." + (plan.prefill() - 1));
         }
         if (router.decodeNodes() != plan.decode()) {
-            throw new IllegalArgumentException("the router reaches " + router.decodeNodes() + " decode nodes, the plan has "
-                    + plan.decode());
+            throw new IllegalArgumentException("the router reaches " + router.decodeNodes()
+                    + " decode nodes, the plan has " + plan.decode());
         }
         this.plan = plan;
         this.index = index;
@@ -148,7 +148,8 @@ final class PrefillNode {
                         d.submitWallMicros(), Clock.wallMicros(), doneNanos - d.submitNanos(), d.problem()));
             }
             int notSubmitted = mine.size() - next;
-            String reason = failed == 0 ? null : failed + " of " + mine.size() + " requests failed (" + firstProblem + ")"
+            String reason = failed == 0 ? null
+                    : failed + " of " + mine.size() + " requests failed (" + firstProblem + ")"
                     + (notSubmitted > 0 ? "; " + notSubmitted + " not submitted after the first failure" : "");
             return new Result(mine.size(), ok, failed, notSubmitted, bytes, reason);
         }

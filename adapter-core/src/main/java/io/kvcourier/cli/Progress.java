@@ -65,7 +65,8 @@ final class Progress {
             int decile = total == 0 ? 10 : (int) ((long) done * 10 / total);
             if (decile != lastDecile) {
                 lastDecile = decile;
-                out.println("progress: " + done + "/" + total + " requests (" + (total == 0 ? 100 : (long) done * 100 / total) + "%), "
+                long percent = total == 0 ? 100 : (long) done * 100 / total;
+                out.println("progress: " + done + "/" + total + " requests (" + percent + "%), "
                         + Doctor.human(bytes) + ", " + rate);
                 out.flush();
             }

@@ -47,7 +47,8 @@ final class ProxyCommand {
             Map<String, Integer> perRequest = new HashMap<>(); // touched only on the listener thread
             ProxyListener listener;
             try {
-                listener = ProxyListener.bind(host, port, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, (reqId, nanos, at) -> {
+                int maxBytes = ProxyListener.DEFAULT_MAX_MESSAGE_BYTES;
+                listener = ProxyListener.bind(host, port, maxBytes, (reqId, nanos, at) -> {
                     out.println(Lines.format("NOTIF", "req", reqId, "count", perRequest.merge(reqId, 1, Integer::sum),
                             "at_us", EmbeddedProxy.micros(at)));
                     out.flush();

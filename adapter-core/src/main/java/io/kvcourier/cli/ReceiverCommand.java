@@ -50,7 +50,8 @@ final class ReceiverCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err, InputStream stdin)
             throws UsageException, CommandFailure {
-        Args args = Args.parse("receiver", argv, Set.of("config", "ready-file", "decode-delay-ms"), Set.of("stop-on-stdin-eof", "raw-pump"));
+        Args args = Args.parse("receiver", argv, Set.of("config", "ready-file", "decode-delay-ms"),
+                Set.of("stop-on-stdin-eof", "raw-pump"));
         PdL2AdapterConfig config = ConfigSource.read(args.required("config"));
         Adapters.requireRole(config, Role.RECEIVER, "receiver");
         Duration decodeDelay = Duration.ofMillis(args.integer("decode-delay-ms", 0, 0, 60_000));
@@ -65,7 +66,8 @@ final class ReceiverCommand {
                     rawPump = RawPump.Server.start(config.bindHost());
                     rawPort = rawPump.port();
                 } catch (IOException e) {
-                    throw new CommandFailure("cannot bind the raw pump on " + config.bindHost() + ": " + e.getMessage(), e);
+                    throw new CommandFailure(
+                            "cannot bind the raw pump on " + config.bindHost() + ": " + e.getMessage(), e);
                 }
             }
             PdL2Adapter adapter = Adapters.create(config);

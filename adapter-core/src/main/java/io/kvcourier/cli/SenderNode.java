@@ -7,7 +7,6 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.pd.PdL2Adapter;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -104,14 +103,9 @@ final class SenderNode {
         long chunkBytes = workload.chunkBytes();
         long end = System.nanoTime() + deadline.toNanos();
         try (Arena arena = Arena.ofShared(); CompletionPoller poller = CompletionPoller.forAdapter(adapter)) {
-            List<List<MemoryObj>> slots = new ArrayList<>(window);
+            List<List<MemoryObj>> slots = slots(arena, window, chunks, chunkBytes);
             ArrayDeque<Integer> free = new ArrayDeque<>();
             for (int s = 0; s < window; s++) {
-                List<MemoryObj> objs = new ArrayList<>(chunks);
-                for (int c = 0; c < chunks; c++) {
-                    objs.add(MemoryObj.ofBytes(arena.allocate(chunkBytes, 64)));
-                }
-                slots.add(objs);
                 free.add(s);
             }
             Map<Long, InFlight> inFlight = new HashMap<>();
@@ -179,5 +173,18 @@ final class SenderNode {
             return new Result(workload.requests(), ok, failedIds.size(), notSubmitted, bytes, first, last,
                     List.copyOf(failedIds), timeout);
         }
+    }
+
+    /** {@return {@code window} slots of {@code chunks} chunks of {@code chunkBytes} bytes each, from {@code arena}} */
+    private static List<List<MemoryObj>> slots(Arena arena, int window, int chunks, long chunkBytes) {
+        List<List<MemoryObj>> slots = new ArrayList<>(window);
+        for (int s = 0; s < window; s++) {
+            List<MemoryObj> objs = new ArrayList<>(chunks);
+            for (int c = 0; c < chunks; c++) {
+                objs.add(MemoryObj.ofBytes(arena.allocate(chunkBytes, 64)));
+            }
+            slots.add(objs);
+        }
+        return slots;
     }
 }

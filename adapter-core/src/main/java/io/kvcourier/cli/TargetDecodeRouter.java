@@ -58,7 +58,8 @@ final class TargetDecodeRouter implements DecodeRouter {
     }
 
     @Override
-    public CompletionStage<Boolean> store(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec, int decode) {
+    public CompletionStage<Boolean> store(List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec,
+            int decode) {
         return adapter.async().store(keys, objects, spec, targets.get(decode));
     }
 

@@ -41,7 +41,10 @@ public final class AllocPool implements ControlAgent.Duty {
 
     private enum State { PROBING, IDLE, BUSY }
 
-    /** Told on the control thread when the receiver is gone: a connection that had completed its ZMTP handshake ended. */
+    /**
+     * Told on the control thread when the receiver is gone: a connection that had completed its ZMTP handshake
+     * ended.
+     */
     @FunctionalInterface
     public interface PeerListener {
         void peerLost(String why);

@@ -27,7 +27,8 @@ import java.util.function.Consumer;
  * a command is queued, or its earliest deadline is due.
  *
  * <p>What runs on the thread is a list of {@link Duty}s (alloc socket pools, handshakes, servers, the engine's
- * own timers) that {@link #add} registers and that are dropped once {@link Duty#isActive()} says false. Other threads hand work over with {@link #execute}, which never blocks.
+ * own timers) that {@link #add} registers and that are dropped once {@link Duty#isActive()} says false. Other
+ * threads hand work over with {@link #execute}, which never blocks.
  *
  * <p>{@code ZMQ_FD} is edge-triggered: it signals that the socket's state may have changed, not that a message
  * is waiting. Every cycle therefore reads each socket until it would block, and a cycle that found work is
@@ -54,7 +55,10 @@ public final class ControlAgent implements Agent, AutoCloseable {
          */
         int expire(long nowNanos);
 
-        /** The earliest time ({@link System#nanoTime()} based) {@link #expire} has something to do; MAX_VALUE for none. */
+        /**
+         * The earliest time ({@link System#nanoTime()} based) {@link #expire} has something to do; MAX_VALUE for
+         * none.
+         */
         long nextDeadlineNanos();
 
         /** False once the duty is finished: it is then dropped (after {@link #close()}). */

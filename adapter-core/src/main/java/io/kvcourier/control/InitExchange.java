@@ -52,7 +52,8 @@ public final class InitExchange implements ControlAgent.Duty {
             agent.add(x);
             x.attempt(System.nanoTime());
         })) {
-            x.result.completeExceptionally(new ControlException("handshake with " + endpoint + ": control plane closed"));
+            x.result.completeExceptionally(
+                    new ControlException("handshake with " + endpoint + ": control plane closed"));
         }
         return x.result;
     }
@@ -122,7 +123,8 @@ public final class InitExchange implements ControlAgent.Duty {
     @Override
     public void close() {
         closeSocket();
-        result.completeExceptionally(new ControlException("handshake with " + endpoint + " aborted: control plane closed"));
+        result.completeExceptionally(
+                new ControlException("handshake with " + endpoint + " aborted: control plane closed"));
     }
 
     private void closeSocket() {

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Decides when the proxy is told that a request's KV transfer is finished (docs/PROTOCOL.md#C.1 "is_last_prefill
- * and the ProxyNotif"; docs/ARCHITECTURE.md#decision-9 and docs/ARCHITECTURE.md#decision-14). Pure policy: no I/O, thread-safe.
+ * and the ProxyNotif"; docs/ARCHITECTURE.md#decision-9 and docs/ARCHITECTURE.md#decision-14). Pure policy: no
+ * I/O, thread-safe.
  *
  * <p>The sender engine reports every finished store batch with {@link #onBatchDone}. A request is
  * <em>finished</em> once its batch marked {@code isLastPrefill} has been reported <b>and</b> every

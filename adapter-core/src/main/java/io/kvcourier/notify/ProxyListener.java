@@ -152,7 +152,8 @@ public final class ProxyListener implements AutoCloseable {
             socket = ctx.createSocket(SocketType.PULL);
             socket.setMaxMsgSize(maxMessageBytes);
             socket.setReceiveTimeOut(RECEIVE_TIMEOUT_MS);
-            String addr = ProxyNotifier.tcpEndpoint(bindHost, requestedPort == 0 ? "*" : Integer.toString(requestedPort));
+            String addr = ProxyNotifier.tcpEndpoint(bindHost,
+                    requestedPort == 0 ? "*" : Integer.toString(requestedPort));
             if (!socket.bind(addr)) {
                 throw new IllegalStateException("bind failed, errno " + socket.errno());
             }

@@ -23,7 +23,7 @@ import io.kvcourier.wire.WireEncoder;
  *
  * <p><b>Threading.</b> {@link #offer} may be called from any thread; it never blocks and never throws.
  * One virtual thread owns the socket and its own {@code ZContext}, fed by a bounded queue. It sends
- * with {@code DONTWAIT} only while a proxy has completed the ZMQ handshake (see {@code PushLink} for
+ * with {@code DONTWAIT} only while a proxy has completed the ZMQ handshake (see {@code ProxyPushSocket} for
  * why that, and not jeromq's "immediate" option, is how we know); while no proxy is there, or its
  * queue is full, it retries with a bounded exponential back-off (1 ms doubling to 100 ms) until the
  * notification's send deadline, measured from its {@code offer}, then drops it with a warning naming
@@ -247,7 +247,8 @@ public final class ProxyNotifier implements AutoCloseable {
 
     /** Every refused notification is named: the proxy waits for it, so an operator must be able to find it. */
     private void warnQueueFull(String reqId) {
-        LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so far)",
+        LOG.log(Level.WARNING,
+                "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so far)",
                 reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
     }
 
@@ -268,11 +269,11 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     private void run() {
-        PushLink link;
+        ProxyPushSocket socket;
         try {
             Duration handshake = Duration.ofNanos(Math.max(MIN_HANDSHAKE_NANOS, Math.min(MAX_HANDSHAKE_NANOS,
                     sendDeadlineNanos / 4)));
-            link = new PushLink(endpoint, SEND_HWM, handshake, shutdownDeadline.toMillis(),
+            socket = new ProxyPushSocket(endpoint, SEND_HWM, handshake, shutdownDeadline.toMillis(),
                     "kvcourier-proxy-notifier-");
         } catch (RuntimeException e) {
             startFailure = e;
@@ -288,13 +289,13 @@ public final class ProxyNotifier implements AutoCloseable {
                     if (stopping) {
                         break;
                     }
-                    link.peerConnected(); // drain monitor events while idle, so none are dropped
+                    socket.peerConnected(); // drain monitor events while idle, so none are dropped
                     continue;
                 }
-                deliver(link, encoder, p);
+                deliver(socket, encoder, p);
             }
         } finally {
-            link.close(TimeUnit.NANOSECONDS.toMillis(shutdownAtNanos - System.nanoTime()));
+            socket.close(TimeUnit.NANOSECONDS.toMillis(shutdownAtNanos - System.nanoTime()));
         }
     }
 
@@ -320,12 +321,12 @@ public final class ProxyNotifier implements AutoCloseable {
         return p;
     }
 
-    private void deliver(PushLink link, WireEncoder encoder, Pending p) {
+    private void deliver(ProxyPushSocket socket, WireEncoder encoder, Pending p) {
         attempts = 0;
         Outcome outcome;
         try {
             ByteBuffer bytes = encoder.encode(new ProxyNotif(p.reqId()));
-            outcome = sendWithRetry(link, encoder, bytes.remaining(), p);
+            outcome = sendWithRetry(socket, encoder, bytes.remaining(), p);
         } catch (RuntimeException e) {
             outcome = Outcome.FAILED;
             failed.increment();
@@ -356,12 +357,12 @@ public final class ProxyNotifier implements AutoCloseable {
         e.commit();
     }
 
-    private Outcome sendWithRetry(PushLink link, WireEncoder encoder, int length, Pending p) {
+    private Outcome sendWithRetry(ProxyPushSocket socket, WireEncoder encoder, int length, Pending p) {
         long backoff = MIN_BACKOFF_NANOS;
         for (int attempt = 1; ; attempt++) {
             attempts = attempt;
             hooks.beforeAttempt(p.reqId(), attempt);
-            if (link.trySend(encoder.array(), length)) {
+            if (socket.trySend(encoder.array(), length)) {
                 sent.increment();
                 return Outcome.SENT;
             }
@@ -371,7 +372,7 @@ public final class ProxyNotifier implements AutoCloseable {
                 expired.increment();
                 LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: proxy {1} did not take it within "
                         + "the {2} deadline ({3})", p.reqId(), endpoint, stopping ? "shutdown" : "send",
-                        link.peerConnected() ? "send queue full" : "no proxy connected");
+                        socket.peerConnected() ? "send queue full" : "no proxy connected");
                 return Outcome.EXPIRED;
             }
             if (attempt == 1) {

@@ -105,9 +105,13 @@ final class ConfigKeys {
                 against; '' = no CURVE (default: '')
                 - curve_secret_key (str): this node's CURVE secret key (Z85, 40 chars); '' = none (default: '')
                 - curve_public_key (str): this node's CURVE public key (Z85, 40 chars); '' = none (default: '')
-                - heartbeat_interval_sec (float): seconds between ZMTP heartbeats on the control sockets, [0, 604800];                 0 disables heartbeats (default: 0.5)
-                - heartbeat_timeout_sec (float): seconds of silence after which a control connection is declared dead                 (its receiver's pending allocations and in-flight stores fail then), (0, 604800], more than                 heartbeat_interval_sec while heartbeats are on (default: 2)
-                - result_ttl_sec (float): seconds a completed lookup or load result waits to be collected before it                 is dropped (a lookup's locks are released), (0, 604800] (default: 60)
+                - heartbeat_interval_sec (float): seconds between ZMTP heartbeats on the control sockets, \
+                [0, 604800]; 0 disables heartbeats (default: 0.5)
+                - heartbeat_timeout_sec (float): seconds of silence after which a control connection is declared \
+                dead (its receiver's pending allocations and in-flight stores fail then), (0, 604800], more than \
+                heartbeat_interval_sec while heartbeats are on (default: 2)
+                - result_ttl_sec (float): seconds a completed lookup or load result waits to be collected before \
+                it is dropped (a lookup's locks are released), (0, 604800] (default: 60)
                 - max_peers (int): receivers a sender keeps connections to at once for per-request targets \
                 (ReceiverTarget; the configured peer is not counted), 1..65536; a store to a new receiver when that \
                 many are open and none is idle fails at once (default: 64)

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The schema of every message: tag, fields in declaration order (= encoding order), their wire
- * kinds and defaults, and how to build the record from decoded values. One table drives the
- * decoder; the encoder writes the pre-encoded names from it.
+ * kinds and defaults, how to build the record from decoded values, and which record component each
+ * field is written from. One table drives the decoder and {@link WireEncoder}.
  */
 enum MessageType {
     ALLOC_REQUEST(AllocRequest.TAG, AllocRequest.class,
@@ -20,6 +20,18 @@ enum MessageType {
             return new AllocRequest((List<String>) v[0], (Integer) v[1], (long[]) v[2], (String) v[3], (Integer) v[4],
                     (String) v[5], (Boolean) v[6], (Integer) v[7]);
         }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            AllocRequest m = (AllocRequest) message;
+            if (schema == Schema.SYNC && !m.fitsSyncSchema()) {
+                throw new IllegalArgumentException("the SYNC AllocRequest schema cannot carry req_id, is_last_batch or "
+                        + "total_chunks; they must hold their defaults, got " + m);
+            }
+            out.strList(0, m.keys());
+            writeAllocRequestTail(out, m.fmt(), m.shapeArray(), m.dtype(), m.lastChunkToks(), m.reqId(),
+                    m.isLastBatch(), m.totalChunks(), schema);
+        }
     },
     ALLOC_RESPONSE(AllocResponse.TAG, AllocResponse.class,
             Field.required("remote_indexes", Kind.I32_LIST),
@@ -28,11 +40,27 @@ enum MessageType {
         PdMessage build(Object[] v) {
             return new AllocResponse((int[]) v[0], (int[]) v[1]);
         }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            AllocResponse m = (AllocResponse) message;
+            if (schema == Schema.SYNC) { // upstream's synchronous struct declares already_sent_indexes first
+                out.i32List(1, m.alreadySentIndexesArray()).i32List(0, m.remoteIndexesArray());
+            } else {
+                out.i32List(0, m.remoteIndexesArray()).i32List(1, m.alreadySentIndexesArray());
+            }
+        }
     },
     PROXY_NOTIF(ProxyNotif.TAG, ProxyNotif.class, Field.required("req_id", Kind.STR)) {
         @Override
         PdMessage build(Object[] v) {
             return new ProxyNotif((String) v[0]);
+        }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            ProxyNotif m = (ProxyNotif) message;
+            out.str(0, m.reqId());
         }
     },
     CANCEL_NOTIF(CancelNotif.TAG, CancelNotif.class,
@@ -42,12 +70,24 @@ enum MessageType {
         PdMessage build(Object[] v) {
             return new CancelNotif((String) v[0], (List<String>) v[1]);
         }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            CancelNotif m = (CancelNotif) message;
+            out.str(0, m.reqId()).strList(1, m.keys());
+        }
     },
     MOCK_INIT_REQUEST(MockInitRequest.TAG, MockInitRequest.class,
             Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR)) {
         @Override
         PdMessage build(Object[] v) {
             return new MockInitRequest((Integer) v[0], (String) v[1]);
+        }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            MockInitRequest m = (MockInitRequest) message;
+            out.i32(0, m.version()).str(1, m.senderId());
         }
     },
     MOCK_INIT_RESPONSE(MockInitResponse.TAG, MockInitResponse.class,
@@ -57,6 +97,12 @@ enum MessageType {
         PdMessage build(Object[] v) {
             return new MockInitResponse((Integer) v[0], (String) v[1], (Long) v[2]);
         }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            MockInitResponse m = (MockInitResponse) message;
+            out.i32(0, m.version()).str(1, m.channelId()).i64(2, m.pageSize());
+        }
     },
     TCP_INIT_REQUEST(TcpInitRequest.TAG, TcpInitRequest.class,
             Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR),
@@ -64,6 +110,12 @@ enum MessageType {
         @Override
         PdMessage build(Object[] v) {
             return new TcpInitRequest((Integer) v[0], (String) v[1], (Integer) v[2]);
+        }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            TcpInitRequest m = (TcpInitRequest) message;
+            out.i32(0, m.version()).str(1, m.senderId()).i32(2, m.dataVersion());
         }
     },
     TCP_INIT_RESPONSE(TcpInitResponse.TAG, TcpInitResponse.class,
@@ -75,6 +127,13 @@ enum MessageType {
             return new TcpInitResponse((Integer) v[0], (String) v[1], (Integer) v[2], (byte[]) v[3], (Long) v[4],
                     (Integer) v[5]);
         }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            TcpInitResponse m = (TcpInitResponse) message;
+            out.i32(0, m.version()).str(1, m.host()).i32(2, m.port()).bin(3, m.sessionTokenArray())
+                    .i64(4, m.pageSize()).i32(5, m.dataVersion());
+        }
     },
     VERBS_INIT_REQUEST(VerbsInitRequest.TAG, VerbsInitRequest.class,
             Field.required("version", Kind.I32), Field.required("sender_id", Kind.STR),
@@ -84,6 +143,13 @@ enum MessageType {
         PdMessage build(Object[] v) {
             return new VerbsInitRequest((Integer) v[0], (String) v[1], (int[]) v[2], (int[]) v[3], (byte[]) v[4],
                     (Integer) v[5], (Integer) v[6]);
+        }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            VerbsInitRequest m = (VerbsInitRequest) message;
+            out.i32(0, m.version()).str(1, m.senderId()).u32List(2, m.qpNumsArray()).u32List(3, m.psnsArray())
+                    .bin(4, m.gidArray()).i32(5, m.lid()).i32(6, m.mtu());
         }
     },
     VERBS_INIT_RESPONSE(VerbsInitResponse.TAG, VerbsInitResponse.class,
@@ -96,12 +162,25 @@ enum MessageType {
             return new VerbsInitResponse((Integer) v[0], (int[]) v[1], (int[]) v[2], (byte[]) v[3], (Integer) v[4],
                     (Integer) v[5], (Long) v[6], (Integer) v[7], (Long) v[8]);
         }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            VerbsInitResponse m = (VerbsInitResponse) message;
+            out.i32(0, m.version()).u32List(1, m.qpNumsArray()).u32List(2, m.psnsArray()).bin(3, m.gidArray())
+                    .i32(4, m.lid()).i32(5, m.mtu()).u64(6, m.bufferAddr()).u32(7, m.rkey()).i64(8, m.pageSize());
+        }
     },
     INIT_ERROR(InitError.TAG, InitError.class,
             Field.required("version", Kind.I32), Field.required("message", Kind.STR)) {
         @Override
         PdMessage build(Object[] v) {
             return new InitError((Integer) v[0], (String) v[1]);
+        }
+
+        @Override
+        void write(PdMessage message, Schema schema, WireEncoder out) {
+            InitError m = (InitError) message;
+            out.i32(0, m.version()).str(1, m.message());
         }
     };
 
@@ -140,6 +219,24 @@ enum MessageType {
     }
 
     abstract PdMessage build(Object[] values);
+
+    /**
+     * Writes {@code message}'s fields, each by its index in {@link #fields} (the encoder writes the map header,
+     * {@code "type"}, and each field's name).
+     *
+     * @param message a message of this type
+     * @param schema  the schema, for {@link AllocRequest} and {@link AllocResponse}; the others have one
+     */
+    abstract void write(PdMessage message, Schema schema, WireEncoder out);
+
+    /** The AllocRequest fields after {@code keys}; the {@link Schema#SYNC} schema has only the first five. */
+    static void writeAllocRequestTail(WireEncoder out, int fmt, long[] shape, String dtype, int lastChunkToks,
+                                      String reqId, boolean isLastBatch, int totalChunks, Schema schema) {
+        out.i32(1, fmt).i64List(2, shape).str(3, dtype).i32(4, lastChunkToks);
+        if (schema == Schema.ASYNC) {
+            out.str(5, reqId).bool(6, isLastBatch).i32(7, totalChunks);
+        }
+    }
 
     /** @return the index of the field named by these UTF-8 bytes, or -1 */
     int fieldIndex(MsgpackReader r, int at, int length) {

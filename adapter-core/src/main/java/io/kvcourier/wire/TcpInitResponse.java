@@ -64,7 +64,7 @@ public record TcpInitResponse(int version, String host, int port, byte[] session
     @Override
     public String toString() {
         return "TcpInitResponse[version=" + version + ", host=" + host + ", port=" + port
-                + ", sessionToken=<" + sessionToken.length + " bytes>, pageSize=" + pageSize + ", dataVersion=" + dataVersion
-                + "]";
+                + ", sessionToken=<" + sessionToken.length + " bytes>, pageSize=" + pageSize
+                + ", dataVersion=" + dataVersion + "]";
     }
 }

@@ -303,7 +303,7 @@ class ProxyNotifierTest {
              ZContext ctx = new ZContext()) {
             ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
             push.setLinger(5_000);
-            push.setHandshakeIvl(200); // jeromq's connect race (see PushLink) must not stall this test for 30 s
+            push.setHandshakeIvl(200); // jeromq's connect race (see ProxyPushSocket) must not stall this test for 30 s
             assertThat(push.connect("tcp://127.0.0.1:" + proxy.port())).isTrue();
             push.send(new byte[] {(byte) 0xc1, 0x00});                             // not msgpack
             push.send(WireCodec.encode(new AllocResponse(new int[] {1})));         // another message type
@@ -375,7 +375,7 @@ class ProxyNotifierTest {
     }
 
     /**
-     * Fresh connections hit jeromq's connect hand-off race a few percent of the time (see PushLink);
+     * Fresh connections hit jeromq's connect hand-off race a few percent of the time (see ProxyPushSocket);
      * every first notification must still arrive promptly, not after a 30 s handshake timeout or never.
      */
     @Test
@@ -389,7 +389,7 @@ class ProxyNotifierTest {
         }
     }
 
-    /** Pins the jeromq 0.6.0 naming trap that PushLink documents. */
+    /** Pins the jeromq 0.6.0 naming trap that ProxyPushSocket documents. */
     @Test
     void jeromqImmediateMeansTheOppositeOfLibzmq() {
         String dead = "tcp://127.0.0.1:" + deadPort();

@@ -138,6 +138,8 @@ class PdL2AdapterConfigTest {
                 "result_ttl_sec")) {
             assertThat(help).as(field).contains("- " + field + " (");
         }
+        // a key's text wraps with a trailing backslash in the source; a lost one leaves a run of spaces
+        assertThat(help.lines().filter(l -> l.contains("  "))).as("lines with a run of spaces").isEmpty();
         assertThat(help.lines().filter(l -> l.startsWith("- ")).count())
                 .isEqualTo(PdL2AdapterConfig.builder().role(Role.SENDER).peerHost("h").peerInitPort(1)
                         .peerAllocPort(2).build().toMap().size() - 1); // every toMap key except "type"

@@ -44,7 +44,8 @@ final class AdapterChild {
                     if (line.equals("STATUS")) {
                         out.println("STATUS batches=" + decode.batches.get() + " loaded_keys=" + decode.loadedKeys.get()
                                 + " missing_keys=" + decode.missingKeys.get() + " peak_pages_in_use="
-                                + decode.peakPagesInUse.get() + " page_count=" + adapter.reportStatus().get("page_count"));
+                                + decode.peakPagesInUse.get()
+                                + " page_count=" + adapter.reportStatus().get("page_count"));
                     }
                 }
             } finally {

@@ -30,7 +30,8 @@ import java.util.Set;
  * this JVM and child processes; {@code verbs} runs only where an RDMA device exists.
  */
 public final class BenchMain {
-    static final List<String> SUITES = List.of("copy", "submit", "signal", "control", "wire", "channel", "verbs", "e2e");
+    static final List<String> SUITES =
+            List.of("copy", "submit", "signal", "control", "wire", "channel", "verbs", "e2e");
     /** Held so the level set on it sticks (JUL keeps loggers weakly). */
     private static final java.util.logging.Logger KVCOURIER_LOG = java.util.logging.Logger.getLogger("io.kvcourier");
 
@@ -301,8 +302,8 @@ public final class BenchMain {
                 String label = "AllocRequest " + k + " key" + ("1".equals(k) ? "" : "s") + " " + op;
                 if ("encode".equals(op)) {
                     Row fromKeys = JmhRunner.find(req, "encodeKvcourierObjectKeys", "keys", k);
-                    wireMetrics(label, List.of(ours, fromKeys), List.of("kvcourier codec", "kvcourier codec, ObjectKey[]"),
-                            theirs, ref);
+                    wireMetrics(label, List.of(ours, fromKeys),
+                            List.of("kvcourier codec", "kvcourier codec, ObjectKey[]"), theirs, ref);
                 } else {
                     wireMetrics(label, ours, theirs, ref);
                 }
@@ -315,7 +316,8 @@ public final class BenchMain {
                 wireMetrics(label, ours, theirs, ref);
             }
         }
-        report.note("wire", "decode always builds a new record (strings, lists), so 0 B/op is possible for encode only");
+        report.note("wire",
+                "decode always builds a new record (strings, lists), so 0 B/op is possible for encode only");
     }
 
     private void wireMetrics(String label, Row ours, Row theirs, String ref) {

@@ -56,7 +56,8 @@ public final class ChildReceiver {
                 try {
                     while (true) {
                         SocketChannel c = server.accept();
-                        Thread.ofPlatform().daemon(true).name("raw-pump-reader").start(() -> pump(c, memory, pageBytes));
+                        Thread.ofPlatform().daemon(true).name("raw-pump-reader")
+                                .start(() -> pump(c, memory, pageBytes));
                     }
                 } catch (IOException e) {
                     // server closed: the run is over

@@ -10,9 +10,6 @@ import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Suite <b>e2e</b>: requests of N chunks — allocation round trip, transfer, commit, and the arrival of the
@@ -45,8 +40,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class EndToEndSuite {
-    static final String PY_NAME = "LMCache Python path (asyncio+pyzmq+msgspec, 1 ms poll)";
-    private static final String PY_SCRIPT = "benchmarks/src/main/python/lmcache_pd_loop.py";
     static final String MOCK = "kvcourier mock_memory";
     static final String TCP = "kvcourier tcp (2 JVMs)";
     static final String FLOOR = "raw TCP pump + 64 B round trip (same 2 JVMs)";
@@ -82,9 +75,9 @@ final class EndToEndSuite {
     static void run(Settings s, Report report, PrintStream log, Path repoRoot, Path python, boolean pythonGiven)
             throws Exception {
         Grid py = new Grid();
-        if (pythonUsable(report, log, repoRoot, python, pythonGiven)) {
+        if (PythonPath.usable(report, log, repoRoot, python, pythonGiven)) {
             for (int chunks : s.e2eShapes()) {
-                py.putAll(chunks, pythonPath(s, chunks, report, log, repoRoot, python));
+                py.putAll(chunks, PythonPath.run(s, chunks, report, log, repoRoot, python));
             }
         }
         Grid mock = inProcess(s, report, log);
@@ -106,9 +99,10 @@ final class EndToEndSuite {
                     double p = micros(py.get(chunks, rate), pct);
                     double t = micros(tcp.get(chunks, rate), pct);
                     report.add(new Metric("e2e", label, MOCK, "us", Better.LOWER, micros(mock.get(chunks, rate), pct),
-                            PY_NAME, p, Anchor.PEER));
+                            PythonPath.NAME, p, Anchor.PEER));
                     if (tcpMissing == null) {
-                        report.add(new Metric("e2e", label, TCP, "us", Better.LOWER, t, PY_NAME, p, Anchor.PEER));
+                        report.add(new Metric("e2e", label, TCP, "us", Better.LOWER, t, PythonPath.NAME, p,
+                                Anchor.PEER));
                         report.add(new Metric("e2e", label, TCP, "us", Better.LOWER, t, FLOOR,
                                 micros(floor.get(chunks, rate), pct), Anchor.FLOOR));
                     }
@@ -151,7 +145,8 @@ final class EndToEndSuite {
         Grid out = new Grid();
         Arrivals arrivals = new Arrivals();
         int maxChunks = s.e2eShapes().stream().mapToInt(Integer::intValue).max().orElse(1);
-        try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, arrivals);
+        int maxBytes = ProxyListener.DEFAULT_MAX_MESSAGE_BYTES;
+        try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, maxBytes, arrivals);
              AdapterPair pair = new AdapterPair("mock_memory", s.e2eChunkBytes(), Math.max(256, maxChunks * 16),
                      proxy.port())) {
             for (int chunks : s.e2eShapes()) {
@@ -188,7 +183,8 @@ final class EndToEndSuite {
         try {
             jdkDefault = jdk.jfr.Configuration.getConfiguration("default");
         } catch (IOException | java.text.ParseException e) {
-            report.skip(new Skip("e2e", "kvcourier " + label + " with a JFR recording", "no JFR 'default' settings: " + e));
+            report.skip(new Skip("e2e", "kvcourier " + label + " with a JFR recording",
+                    "no JFR 'default' settings: " + e));
             return;
         }
         Histogram off = Arrivals.histogram();
@@ -266,7 +262,8 @@ final class EndToEndSuite {
         HeapAllocation.Window window = allocExcluded == null ? null : HeapAllocation.start();
         measured.run();
         int lost = measured.drain();
-        HeapAllocation.Bytes bytes = window == null ? null : window.end(allocExcluded, Thread.currentThread().threadId());
+        HeapAllocation.Bytes bytes = window == null ? null
+                : window.end(allocExcluded, Thread.currentThread().threadId());
         warm.drain();
         if (!driver.awaitIdle(System.nanoTime() + StoreDriver.GRACE_NANOS)) {
             report.note("e2e", "kvcourier " + label + " @ " + rate + "/s: store tasks were still in flight "
@@ -395,121 +392,14 @@ final class EndToEndSuite {
             report.note("e2e", "store-path alloc " + e.getKey() + ", B/task by thread: " + parts);
         }
         if (!alloc.isEmpty()) {
-            report.note("e2e", "store-path alloc = heap bytes allocated in the sender JVM (getTotalThreadAllocatedBytes, "
-                    + "all threads incl. virtual threads on their carriers) from the first measured submit until every "
+            report.note("e2e", "store-path alloc = heap bytes allocated in the sender JVM "
+                    + "(getTotalThreadAllocatedBytes, all threads incl. virtual threads on their carriers) from the "
+                    + "first measured submit until every "
                     + "measured request was notified, minus the proxy listener's threads, per measured request; it "
                     + "includes the caller's submit/pop calls and jeromq's own per-message objects (those on the "
                     + "sender's jeromq I/O threads are listed as 'jeromq I/O (creator)'; those made on the caller and "
-                    + "control threads cannot be told apart), and the tail of the warm-up requests still in flight at the start");
-        }
-    }
-
-    /** Whether the Python peer can run; if not, a Skip in the report says why. */
-    static boolean pythonUsable(Report report, PrintStream log, Path repoRoot, Path python, boolean pythonGiven)
-            throws Exception {
-        Path script = repoRoot.resolve(PY_SCRIPT);
-        String why = null;
-        if (!Files.isExecutable(python)) {
-            why = "no python with msgspec/pyzmq" + (pythonGiven ? " at " + python : " (pass --python PATH; "
-                    + python + " does not exist)");
-        } else if (!Files.isRegularFile(script)) {
-            why = "the peer script " + script + " is missing";
-        }
-        if (why == null) {
-            Finished check = runBounded(new ProcessBuilder(python.toString(), "-c", "import msgspec, zmq")
-                    .redirectErrorStream(true), 60);
-            if (check.exit() != 0) {
-                why = "no python with msgspec/pyzmq (" + python + ": " + check.output().strip() + ")";
-            }
-        }
-        if (why != null) {
-            report.skip(new Skip("e2e", PY_NAME, why));
-            log.println("  e2e python row: skipped: " + why);
-            return false;
-        }
-        return true;
-    }
-
-    /** LMCache's Python path for requests of {@code chunks} chunks: histograms per rate. */
-    static Map<Integer, Histogram> pythonPath(Settings s, int chunks, Report report, PrintStream log, Path repoRoot,
-                                              Path python) throws Exception {
-        List<String> cmd = List.of(python.toString(), repoRoot.resolve(PY_SCRIPT).toString(),
-                "--rates", String.join(",", s.e2eRates().stream().map(String::valueOf).toList()),
-                "--chunks", Integer.toString(chunks), "--chunk-bytes", Long.toString(s.e2eChunkBytes()),
-                "--pages", Integer.toString(Math.max(256, chunks * 16)),
-                "--warmup", Integer.toString(s.e2eWarmupSeconds()), "--seconds", Integer.toString(s.e2eSeconds()));
-        long budget = (long) s.e2eRates().size() * (s.e2eWarmupSeconds() + s.e2eSeconds() + 25) + 30;
-        Finished peer = runBounded(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT), budget);
-        if (peer.exit() != 0) {
-            throw new IOException("the Python peer exited with " + peer.exit());
-        }
-        String json = peer.output();
-        Map<Integer, Histogram> out = parsePython(json);
-        String shape = chunks + " x " + Settings.bytes(s.e2eChunkBytes());
-        Matcher v = Pattern.compile("\"python\": \"([^\"]+)\", \"msgspec\": \"([^\"]+)\", \"pyzmq\": \"([^\"]+)\"")
-                .matcher(json);
-        if (v.find() && chunks == s.e2eShapes().getFirst()) {
-            report.note("e2e", "Python peer: python " + v.group(1) + ", msgspec " + v.group(2) + ", pyzmq " + v.group(3));
-        }
-        Matcher counts = Pattern.compile("\"rate\":\\s*(\\d+),\\s*\"sent\":\\s*(\\d+),\\s*\"notified\":\\s*(\\d+)")
-                .matcher(json);
-        while (counts.find()) {
-            if (!counts.group(2).equals(counts.group(3))) {
-                report.note("e2e", "Python path " + shape + " @ " + counts.group(1) + "/s: " + counts.group(3) + " of " + counts.group(2)
-                        + " requests notified within the grace period (the rest are not in the percentiles)");
-            }
-        }
-        for (Map.Entry<Integer, Histogram> e : out.entrySet()) {
-            log.printf(Locale.ROOT, "  python %s @ %d/s: %d notified, p50 %.0f us, p99 %.0f us%n", shape, e.getKey(),
-                    e.getValue().getTotalCount(), micros(e.getValue(), 50), micros(e.getValue(), 99));
-        }
-        return out;
-    }
-
-    /**
-     * Reads the peer's {@code {"rates": [{"rate": R, "sent": S, "notified": N, "latencies_ns": [...]}]}} into one
-     * histogram per rate.
-     */
-    static Map<Integer, Histogram> parsePython(String json) {
-        Map<Integer, Histogram> out = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("\"rate\":\\s*(\\d+)[^\\[]*\"latencies_ns\":\\s*\\[([^\\]]*)\\]").matcher(json);
-        while (m.find()) {
-            Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-            for (String v : m.group(2).split(",")) {
-                String t = v.trim();
-                if (!t.isEmpty()) {
-                    h.recordValue(Math.min(Math.max(0, Long.parseLong(t)), h.getHighestTrackableValue()));
-                }
-            }
-            out.put(Integer.parseInt(m.group(1)), h);
-        }
-        if (out.isEmpty()) {
-            throw new IllegalStateException("the Python peer printed no results: " + json.strip());
-        }
-        return out;
-    }
-
-    /** A finished child process: its exit status and its standard output. */
-    record Finished(int exit, String output) {
-    }
-
-    /**
-     * Runs a process with its standard output going to a temporary file, waits at most {@code seconds}, and
-     * kills it when it takes longer (so no wait here is unbounded, even if the child hangs).
-     *
-     * @throws IOException when it did not finish in time
-     */
-    static Finished runBounded(ProcessBuilder pb, long seconds) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("kvcourier-bench-", ".out");
-        try {
-            Process p = pb.redirectOutput(out.toFile()).start();
-            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IOException(String.join(" ", pb.command()) + " did not finish in " + seconds + " s");
-            }
-            return new Finished(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
+                    + "control threads cannot be told apart), and the tail of the warm-up requests still in flight at "
+                    + "the start");
         }
     }
 }

@@ -56,7 +56,8 @@ final class RawLibc {
 
     private static MethodHandle handle(String name, FunctionDescriptor fd, boolean critical) {
         MemorySegment addr = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc has no " + name));
-        return critical ? LINKER.downcallHandle(addr, fd, Linker.Option.critical(false)) : LINKER.downcallHandle(addr, fd);
+        return critical ? LINKER.downcallHandle(addr, fd, Linker.Option.critical(false))
+                : LINKER.downcallHandle(addr, fd);
     }
 
     static void memcpy(MemorySegment dst, MemorySegment src, long n) {

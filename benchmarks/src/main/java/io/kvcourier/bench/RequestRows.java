@@ -52,9 +52,9 @@ final class RequestRows {
                 }
                 double k = TcpChannelSuite.median(ours);
                 double r = TcpChannelSuite.median(theirs);
-                report.add(new Metric("e2e", "stream " + st.label(), "kvcourier tcp (2 JVMs), alloc+write+commit+notify",
-                        "GB/s", Better.HIGHER, k, "raw TCP pump, " + st.window() + " batches in flight (same 2 JVMs)", r,
-                        Anchor.CEILING));
+                report.add(new Metric("e2e", "stream " + st.label(),
+                        "kvcourier tcp (2 JVMs), alloc+write+commit+notify", "GB/s", Better.HIGHER, k,
+                        "raw TCP pump, " + st.window() + " batches in flight (same 2 JVMs)", r, Anchor.CEILING));
                 log.printf(Locale.ROOT, "  stream %s: raw pump %.2f GB/s, kvcourier %.2f GB/s%n", st.label(), r, k);
             }
             if (driver.failedStores() > 0) {
@@ -115,8 +115,8 @@ final class RequestRows {
                 }
             }
             report.note("e2e", "chunk count: submit -> ProxyNotif arrival, one request at a time, " + SLICES
-                    + " alternating slices per shape after a warm-up each; cost of many small chunks " + String.join(", ",
-                    ratios) + " (issue 12 target for p50: <= 1.25)");
+                    + " alternating slices per shape after a warm-up each; cost of many small chunks "
+                    + String.join(", ", ratios) + " (issue 12 target for p50: <= 1.25)");
             for (Map.Entry<Long, StoreDriver> e : drivers.entrySet()) {
                 if (e.getValue().failedStores() > 0) {
                     report.note("e2e", "chunk count " + cc.label(e.getKey()) + ": " + e.getValue().failedStores()

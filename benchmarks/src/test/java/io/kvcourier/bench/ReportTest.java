@@ -133,12 +133,12 @@ class ReportTest {
         String json = "{\"python\": \"3.11.7\", \"msgspec\": \"0.22.0\", \"pyzmq\": \"27.2.0\", \"failed_allocs\": 0, "
                 + "\"rates\": [{\"rate\": 50, \"sent\": 3, \"notified\": 3, \"latencies_ns\": [1000000, 2000000, 3000000]}, "
                 + "{\"rate\": 200, \"sent\": 2, \"notified\": 0, \"latencies_ns\": []}]}";
-        Map<Integer, Histogram> h = EndToEndSuite.parsePython(json);
+        Map<Integer, Histogram> h = PythonPath.parsePython(json);
         assertThat(h).containsOnlyKeys(50, 200);
         assertThat(h.get(50).getTotalCount()).isEqualTo(3);
         assertThat(h.get(50).getValueAtPercentile(50) / 1e6).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.01));
         assertThat(h.get(200).getTotalCount()).isZero();
-        assertThatThrownBy(() -> EndToEndSuite.parsePython("Traceback ...")).hasMessageContaining("no results");
+        assertThatThrownBy(() -> PythonPath.parsePython("Traceback ...")).hasMessageContaining("no results");
     }
 
     @Test

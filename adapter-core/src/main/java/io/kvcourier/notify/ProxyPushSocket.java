@@ -31,8 +31,8 @@ import org.zeromq.ZMonitor;
  * handshake/disconnect events: {@link #trySend} refuses while no proxy is connected, which gives the
  * caller the EAGAIN, back-off and deadline behaviour of docs/TRAPS.md#trap-5.
  */
-final class PushLink {
-    private static final System.Logger LOG = System.getLogger(PushLink.class.getName());
+final class ProxyPushSocket {
+    private static final System.Logger LOG = System.getLogger(ProxyPushSocket.class.getName());
     private static final String MONITOR = "inproc://kvcourier-proxy-notifier-monitor";
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -49,7 +49,7 @@ final class PushLink {
      * @param lingerMs       linger applied when the socket is closed
      * @param threadPrefix   name prefix for jeromq's reaper and I/O threads
      */
-    PushLink(String endpoint, int sendHwm, Duration handshakeIvl, long lingerMs, String threadPrefix) {
+    ProxyPushSocket(String endpoint, int sendHwm, Duration handshakeIvl, long lingerMs, String threadPrefix) {
         owned = new OwnedContext(threadPrefix);
         ctx = owned.context();
         ZMQ.Socket p = null;
