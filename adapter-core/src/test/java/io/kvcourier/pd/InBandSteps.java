@@ -3,6 +3,8 @@ package io.kvcourier.pd;
 import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
+import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.TaskWaiter;
 
 import java.time.Duration;
 import java.util.List;
