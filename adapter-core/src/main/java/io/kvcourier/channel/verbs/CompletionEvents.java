@@ -117,7 +117,7 @@ final class CompletionEvents implements AutoCloseable {
     }
 
     private void takeCqEvents() {
-        while (VerbsCalls.getCqEvent(callState, compChannel, cqOut, ctxOut) == 0) {
+        while (nextCqEvent(compChannel, cqOut, ctxOut) == 0) {
             // Acked at once, so ibv_destroy_cq never waits for an unacked event (docs/TRAPS.md#trap-13). The set's
             // own segment is passed, so taking an event allocates nothing.
             long cq = cqOut.get(JAVA_LONG, 0);
@@ -131,8 +131,18 @@ final class CompletionEvents implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes the next event of a non-blocking completion channel into {@code cqOut}/{@code ctxOut}: 0, or -1 once
+     * none is left (EAGAIN) or the channel failed; either ends a drain, and the next epoll wake-up tries again.
+     * Deliberately not errno-capturing: a capturing downcall slices its state segment per call, which allocates
+     * whenever C2 declines to inline {@code asSlice} (one JIT run in ten here), and the drain never needs errno.
+     */
+    static int nextCqEvent(MemorySegment channel, MemorySegment cqOut, MemorySegment ctxOut) {
+        return verbs_h.ibv_get_cq_event(channel, cqOut, ctxOut);
+    }
+
     private void takeAsyncEvents() {
-        while (VerbsCalls.getAsyncEvent(callState, context, asyncEvent) == 0) {
+        while (verbs_h.ibv_get_async_event(context, asyncEvent) == 0) {
             int type = ibv_async_event.event_type(asyncEvent);
             long element = asyncEvent.get(JAVA_LONG, 0);
             if (type == verbs_h.IBV_EVENT_QP_FATAL() || type == verbs_h.IBV_EVENT_QP_REQ_ERR()

@@ -25,10 +25,6 @@ final class VerbsCalls {
             Errno.capturing(verbs_h.ibv_create_cq$address(), verbs_h.ibv_create_cq$descriptor());
     private static final MethodHandle CREATE_QP =
             Errno.capturing(verbs_h.ibv_create_qp$address(), verbs_h.ibv_create_qp$descriptor());
-    private static final MethodHandle GET_CQ_EVENT =
-            Errno.capturing(verbs_h.ibv_get_cq_event$address(), verbs_h.ibv_get_cq_event$descriptor());
-    private static final MethodHandle GET_ASYNC_EVENT =
-            Errno.capturing(verbs_h.ibv_get_async_event$address(), verbs_h.ibv_get_async_event$descriptor());
 
     private VerbsCalls() {
     }
@@ -85,24 +81,6 @@ final class VerbsCalls {
     static MemorySegment createQp(MemorySegment state, MemorySegment pd, MemorySegment initAttr) {
         try {
             return (MemorySegment) CREATE_QP.invokeExact(state, pd, initAttr);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** @return 0, or -1 with errno (EAGAIN: no event on the non-blocking channel fd) */
-    static int getCqEvent(MemorySegment state, MemorySegment channel, MemorySegment cqOut, MemorySegment ctxOut) {
-        try {
-            return (int) GET_CQ_EVENT.invokeExact(state, channel, cqOut, ctxOut);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** @return 0, or -1 with errno (EAGAIN: no event on the non-blocking async fd) */
-    static int getAsyncEvent(MemorySegment state, MemorySegment context, MemorySegment event) {
-        try {
-            return (int) GET_ASYNC_EVENT.invokeExact(state, context, event);
         } catch (Throwable t) {
             throw rethrow(t);
         }
