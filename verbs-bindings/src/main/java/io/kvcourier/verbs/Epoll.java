@@ -145,7 +145,12 @@ public final class Epoll implements AutoCloseable {
      */
     public int wait(int timeoutMillis) {
         checkOpen();
-        int n = Syscalls.epollWait(waitState, epfd, ready, maxEvents, timeoutMillis);
+        // Non-capturing first (docs/TRAPS.md#trap-37). On failure the wait is redone at once with errno captured:
+        // an EINTR then reports what is ready by now, a closed or bad epfd fails again and is named.
+        int n = libc_h.epoll_wait(epfd, ready, maxEvents, timeoutMillis);
+        if (n == -1) {
+            n = Syscalls.epollWait(waitState, epfd, ready, maxEvents, 0);
+        }
         if (n == -1) {
             int errno = Errno.get(waitState);
             readyCount = 0;

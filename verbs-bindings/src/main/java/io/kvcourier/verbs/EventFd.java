@@ -86,10 +86,13 @@ public final class EventFd implements AutoCloseable {
         try {
             checkOpen();
             signalBuf.set(ValueLayout.JAVA_LONG, 0, n);
-            long rc;
-            do {
-                rc = Syscalls.write(signalState, fd, signalBuf, 8);
-            } while (rc == -1 && Errno.get(signalState) == Errno.EINTR);
+            // Non-capturing first: an errno-capturing call can allocate per call (docs/TRAPS.md#trap-37). A failed
+            // write added nothing, so it is redone with errno captured.
+            long rc = libc_h.write(fd, signalBuf, 8);
+            while (rc != 8 && (rc = Syscalls.write(signalState, fd, signalBuf, 8)) == -1
+                    && Errno.get(signalState) == Errno.EINTR) {
+                // interrupted by a signal: write again
+            }
             if (rc != 8) {
                 throw new NativeException("write", rc == -1 ? Errno.get(signalState) : Errno.EIO, "eventfd " + fd);
             }
@@ -109,10 +112,12 @@ public final class EventFd implements AutoCloseable {
         drainLock.lock();
         try {
             checkOpen();
-            long rc;
-            do {
-                rc = Syscalls.read(drainState, fd, drainBuf, 8);
-            } while (rc == -1 && Errno.get(drainState) == Errno.EINTR);
+            // Non-capturing first (docs/TRAPS.md#trap-37); a failed read took nothing, so it is redone with errno.
+            long rc = libc_h.read(fd, drainBuf, 8);
+            while (rc != 8 && (rc = Syscalls.read(drainState, fd, drainBuf, 8)) == -1
+                    && Errno.get(drainState) == Errno.EINTR) {
+                // interrupted by a signal: read again
+            }
             if (rc == 8) {
                 return drainBuf.get(ValueLayout.JAVA_LONG, 0);
             }
