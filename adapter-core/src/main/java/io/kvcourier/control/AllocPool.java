@@ -43,7 +43,8 @@ public final class AllocPool implements ControlAgent.Duty {
 
     /**
      * Told on the control thread when the receiver is gone: a connection that had completed its ZMTP handshake
-     * ended.
+     * ended, or, after one had, a new socket's connection was refused (the first socket may have been replaced
+     * before the receiver went, e.g. when its probe was answered late). Told once per handshake.
      */
     @FunctionalInterface
     public interface PeerListener {
@@ -76,6 +77,8 @@ public final class AllocPool implements ControlAgent.Duty {
     private final List<Dealer> dealers = new ArrayList<>();
     private final ArrayDeque<AllocExchange> waiting = new ArrayDeque<>();
     private long probeWindow = FIRST_PROBE_NANOS;
+    /** A socket of this pool completed a handshake since the receiver was last reported lost. */
+    private boolean peerUp;
     private long generation;
     private boolean closed;
     /** Keep one socket open even with nothing to send (see {@link #keepConnected}). */
@@ -181,7 +184,7 @@ public final class AllocPool implements ControlAgent.Duty {
         String identity = senderId + "/" + (generation++);
         s.setIdentity(identity.getBytes(StandardCharsets.UTF_8));
         ZMQ.Socket m = ControlSockets.monitor(agent, s, "alloc-" + identity,
-                ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
+                ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED | ZMQ.EVENT_CONNECT_RETRIED);
         s.connect(endpoint);
         agent.watch(s);
         Dealer d = new Dealer(s, m);
@@ -229,14 +232,18 @@ public final class AllocPool implements ControlAgent.Duty {
                 work++;
                 if (e.getEvent() == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
                     d.handshaken = true;
+                    peerUp = true;
                 } else if (e.getEvent() == ZMonitor.Event.DISCONNECTED && d.handshaken) {
                     d.handshaken = false;
                     lost = "the connection to " + endpoint + " ended (peer gone, reset, or silent past the "
                             + "heartbeat timeout)";
+                } else if (e.getEvent() == ZMonitor.Event.CONNECT_RETRIED && peerUp && lost == null) {
+                    lost = "a new connection to " + endpoint + " failed (peer gone)";
                 }
             }
         }
-        if (lost != null) {
+        if (lost != null && peerUp) {
+            peerUp = false;
             failAll(lost);
             listener.peerLost(lost);
         }

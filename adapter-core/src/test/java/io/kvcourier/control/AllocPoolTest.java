@@ -1,5 +1,6 @@
 package io.kvcourier.control;
 
+import io.kvcourier.testkit.TcpForwarder;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.CancelNotif;
@@ -136,6 +137,37 @@ class AllocPoolTest {
         assertThat(lost).isNotDone();
         router.close(); // the receiver goes away
         assertThat(lost.get(10, TimeUnit.SECONDS)).contains("ended");
+    }
+
+    /**
+     * The proven socket can be replaced while the receiver is still there (here its exchange times out; under load, a
+     * probe answered after its window). When the receiver is gone before the new socket's handshake, nothing ends a
+     * handshaken connection: the refused connection of the new socket is what reports the receiver lost.
+     */
+    @Test
+    void aReplacedSocketWhoseNewConnectionIsRefusedReportsTheReceiverLost() throws Exception {
+        int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+        try (TcpForwarder receiverHost = new TcpForwarder(port)) {
+            String viaHost = "tcp://127.0.0.1:" + receiverHost.port();
+            CompletableFuture<String> lost = new CompletableFuture<>();
+            CompletableFuture<AllocPool> made = new CompletableFuture<>();
+            agent.execute(() -> {
+                AllocPool p = new AllocPool(agent, viaHost, "sender-test",
+                        ControlSecurity.NONE, 1, new WireEncoder(), Heartbeat.NONE, lost::complete);
+                agent.add(p);
+                p.keepConnected();
+                made.complete(p);
+            });
+            AllocPool pool = made.get(10, TimeUnit.SECONDS);
+            Received probe = receive();
+            reply(probe, new AllocResponse(new int[0]));
+            receiverHost.stopAccepting(); // the receiver is "gone" for new connections; the proven one still relays
+            RecordedExchange x = new RecordedExchange("k");
+            submit(pool, x, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
+            assertThat(keyOf(nextRequest(new HashSet<>(), true).message)).isEqualTo("k"); // left unanswered
+            assertThat(x.failure.get(10, TimeUnit.SECONDS)).contains("within the deadline");
+            assertThat(lost.get(10, TimeUnit.SECONDS)).contains("failed (peer gone)");
+        }
     }
 
     @Test

@@ -8,7 +8,7 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
-import io.kvcourier.reliability.TcpForwarder;
+import io.kvcourier.testkit.TcpForwarder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -7,6 +7,7 @@ import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.testkit.PdPair;
 import io.kvcourier.testkit.TaskWaiter;
+import io.kvcourier.testkit.TcpForwarder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.ThrowingConsumer;

@@ -1,4 +1,4 @@
-package io.kvcourier.reliability;
+package io.kvcourier.testkit;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A loopback TCP forwarder for tests: every connection to {@link #port()} is relayed to the target port. {@link
  * #freeze()} makes it a silent partition — it stops relaying in both directions without closing anything, so
  * neither side sees a FIN or RST (only timeouts and heartbeats can tell). {@link #reset()} drops every relayed
- * connection (both sides see it end) and relays again. Needs no root. Public for the chaos soak
- * ({@code cli.ChaosSoakTest}).
+ * connection (both sides see it end) and relays again. {@link #stopAccepting()} refuses new
+ * connections while the relayed ones go on. Needs no root.
  */
 public final class TcpForwarder implements AutoCloseable {
     private final ServerSocketChannel server;
@@ -23,7 +23,8 @@ public final class TcpForwarder implements AutoCloseable {
     private volatile boolean frozen;
     private volatile boolean closed;
 
-    TcpForwarder(int targetPort) throws IOException {
+    /** Listens on an ephemeral port of 127.0.0.1 and relays to 127.0.0.1:{@code targetPort}. */
+    public TcpForwarder(int targetPort) throws IOException {
         this(0, targetPort);
     }
 
@@ -58,6 +59,14 @@ public final class TcpForwarder implements AutoCloseable {
             frozen = false;
             frozenLock.notifyAll();
         }
+    }
+
+    /**
+     * Stops listening: a new connection is refused (as by a receiver that is gone), while the connections relayed so
+     * far keep relaying. Idempotent.
+     */
+    public void stopAccepting() throws IOException {
+        server.close();
     }
 
     private void accept() {
