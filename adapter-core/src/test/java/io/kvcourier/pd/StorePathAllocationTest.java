@@ -39,12 +39,13 @@ class StorePathAllocationTest {
             MemoryObj chunk = p.randomChunk(PdPair.CHUNK);
             List<List<ObjectKey>> keys = new ArrayList<>();
             List<List<MemoryObj>> objects = List.of(List.of(chunk));
+            List<TransferSpec> specs = new ArrayList<>(); // as a runtime stores: each task one request's last prefill
             for (int i = 0; i < WARM + MEASURED; i++) {
                 keys.add(PdPair.keys("alloc-" + i, 1));
+                specs.add(new TransferSpec("req-" + i, true, 1));
             }
-            TransferSpec spec = TransferSpec.NONE;
             for (int i = 0; i < WARM; i++) {
-                assertThat(w.awaitStore(p.sender.submitStoreTask(keys.get(i), objects.get(0), spec),
+                assertThat(w.awaitStore(p.sender.submitStoreTask(keys.get(i), objects.get(0), specs.get(i)),
                         Duration.ofSeconds(20))).isTrue();
             }
             List<Thread> path = senderThreads();
@@ -54,7 +55,7 @@ class StorePathAllocationTest {
             long self = Thread.currentThread().threadId();
             for (int i = WARM; i < WARM + MEASURED; i++) {
                 long c0 = mx.getThreadAllocatedBytes(self);
-                long id = p.sender.submitStoreTask(keys.get(i), objects.get(0), spec);
+                long id = p.sender.submitStoreTask(keys.get(i), objects.get(0), specs.get(i));
                 caller += mx.getThreadAllocatedBytes(self) - c0;
                 assertThat(w.awaitStore(id, Duration.ofSeconds(20))).isTrue();
             }
