@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.AllocResponse;
 
 import java.util.ArrayList;
@@ -26,20 +27,23 @@ final class HeldKeys {
         void cancel(String reqId, List<String> keys);
     }
 
-    /** Keys allocated for one request, and when it last allocated. */
+    /**
+     * Keys allocated for one request, and when it last allocated. Held as the task's own {@link ObjectKey}s: their
+     * wire strings are made only for a {@code CancelNotif}, never on the store path.
+     */
     private static final class Held {
-        final Set<String> keys = ConcurrentHashMap.newKeySet();
+        final Set<ObjectKey> keys = ConcurrentHashMap.newKeySet();
         volatile long touchedNanos = System.nanoTime();
     }
 
     /**
-     * Keys allocated for each request (wire form), forgotten when the request ends, is cancelled or aborted, or has
+     * Keys allocated for each request, forgotten when the request ends, is cancelled or aborted, or has
      * allocated nothing for {@code request_timeout_sec} ({@link #expire}).
      */
     private final Map<String, Held> byRequest = new ConcurrentHashMap<>();
 
     /**
-     * Reads the reply to one batch of {@code n} keys ({@code wireKey.apply(i)}) for {@code reqId} ({@code ""}:
+     * Reads the reply to one batch of {@code n} keys ({@code key.apply(i)}) for {@code reqId} ({@code ""}:
      * no request) and records the keys it allocated. Returns one entry per key: the receiver page to write, or
      * {@link AllocResponses#ALREADY_SENT} for a key not to write.
      *
@@ -50,7 +54,7 @@ final class HeldKeys {
      *
      * @param rank the receiver rank, for log lines
      */
-    int[] accept(int rank, String reqId, int n, IntFunction<String> wireKey, AllocResponse reply,
+    int[] accept(int rank, String reqId, int n, IntFunction<ObjectKey> key, AllocResponse reply,
                  Canceller canceller) {
         int[] pages;
         try {
@@ -71,11 +75,11 @@ final class HeldKeys {
             List<String> allocated = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (pages[i] >= 0) {
-                    allocated.add(wireKey.apply(i));
+                    allocated.add(key.apply(i).toCanonicalString());
                 }
             }
             LOG.log(System.Logger.Level.WARNING, "rank {0}: receiver could not allocate key {1} (req ''{2}''); "
-                    + "aborting the request", rank, wireKey.apply(failed), reqId);
+                    + "aborting the request", rank, key.apply(failed), reqId);
             abort(reqId, allocated, canceller);
             return null;
         }
@@ -87,7 +91,7 @@ final class HeldKeys {
                         held = byRequest.computeIfAbsent(reqId, r -> new Held());
                         held.touchedNanos = System.nanoTime();
                     }
-                    held.keys.add(wireKey.apply(i));
+                    held.keys.add(key.apply(i));
                 }
             }
         }
@@ -111,7 +115,9 @@ final class HeldKeys {
         Set<String> keys = new LinkedHashSet<>();
         Held recorded = byRequest.remove(reqId);
         if (recorded != null) {
-            keys.addAll(recorded.keys);
+            for (ObjectKey k : recorded.keys) {
+                keys.add(k.toCanonicalString());
+            }
         }
         keys.addAll(alsoHeld);
         return List.copyOf(keys);
@@ -122,10 +128,16 @@ final class HeldKeys {
         byRequest.remove(reqId);
     }
 
-    /** The keys recorded for {@code reqId}, in no particular order (tests and status). */
+    /** The keys recorded for {@code reqId} (wire form), in no particular order (tests and status). */
     Set<String> heldBy(String reqId) {
         Held h = byRequest.get(reqId);
-        return h == null ? Set.of() : Set.copyOf(h.keys);
+        Set<String> wire = new LinkedHashSet<>();
+        if (h != null) {
+            for (ObjectKey k : h.keys) {
+                wire.add(k.toCanonicalString());
+            }
+        }
+        return wire;
     }
 
     /**

@@ -87,8 +87,8 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
         return task.objects[positions[i]];
     }
 
-    String wireKey(int i) {
-        return task.keys[positions[i]].toCanonicalString();
+    ObjectKey key(int i) {
+        return task.keys[positions[i]];
     }
 
     /** Marks a step; true when this call completed both (the caller then issues the write). */

@@ -139,7 +139,7 @@ class UpstreamReceiverInteropTest {
 
     private static int[] accept(HeldKeys held, String reqId, List<String> keys, AllocResponse reply,
                                 HeldKeys.Canceller canceller) {
-        return held.accept(0, reqId, keys.size(), keys::get, reply, canceller);
+        return held.accept(0, reqId, keys.size(), i -> ObjectKey.parse(keys.get(i)), reply, canceller);
     }
 
     @Test
