@@ -175,36 +175,59 @@ public final class NotificationTracker {
                 return false;
             }
             Request r = pending.get(reqId);
-            if (r == null) {
-                r = new Request(nanoClock.getAsLong());
-                pending.put(reqId, r);
-            }
-            r.finishedChunks += chunksInBatch;
-            if (!landed) {
-                r.failedChunks += chunksInBatch;
-                failedChunks += chunksInBatch;
-            }
-            if (totalChunks > 0) {
-                r.totalChunks = totalChunks;
-            }
-            if (receiverRanks > 0) {
-                r.ranks = receiverRanks;
-            }
-            r.sawLast |= isLastPrefill;
-            done = r.sawLast && (r.totalChunks == 0 || r.finishedChunks >= r.totalChunks);
-            notifications = r.ranks > 0 ? r.ranks : ranks;
-            if (done) {
-                pending.remove(reqId);
+            if (r == null && isLastPrefill && (totalChunks == 0 || chunksInBatch >= totalChunks)) {
+                // The request's only batch: finished at once, with no pending record made and dropped.
                 rememberFinished(reqId, nanoClock.getAsLong());
                 notifiedRequests++;
-                if (r.failedChunks > 0) {
+                if (!landed) {
+                    failedChunks += chunksInBatch;
                     LOG.log(Level.WARNING, "request {0} finished with {1} of {2} chunks failed; notifying the proxy "
-                            + "anyway (those keys are not committed)", reqId, r.failedChunks, r.finishedChunks);
+                            + "anyway (those keys are not committed)", reqId, chunksInBatch, chunksInBatch);
                 }
+                notifications = receiverRanks > 0 ? receiverRanks : ranks;
+                done = true;
+            } else {
+                if (r == null) {
+                    r = new Request(nanoClock.getAsLong());
+                    pending.put(reqId, r);
+                }
+                done = record(r, reqId, isLastPrefill, totalChunks, chunksInBatch, landed, receiverRanks);
+                notifications = r.ranks > 0 ? r.ranks : ranks;
             }
         }
         if (done) {
             emit(reqId, notifications);
+        }
+        return done;
+    }
+
+    /**
+     * Adds a batch to a pending request; true (and the request finished and forgotten) when it completed it. The
+     * caller holds the lock.
+     */
+    private boolean record(Request r, String reqId, boolean isLastPrefill, int totalChunks, int chunksInBatch,
+                           boolean landed, int receiverRanks) {
+        r.finishedChunks += chunksInBatch;
+        if (!landed) {
+            r.failedChunks += chunksInBatch;
+            failedChunks += chunksInBatch;
+        }
+        if (totalChunks > 0) {
+            r.totalChunks = totalChunks;
+        }
+        if (receiverRanks > 0) {
+            r.ranks = receiverRanks;
+        }
+        r.sawLast |= isLastPrefill;
+        boolean done = r.sawLast && (r.totalChunks == 0 || r.finishedChunks >= r.totalChunks);
+        if (done) {
+            pending.remove(reqId);
+            rememberFinished(reqId, nanoClock.getAsLong());
+            notifiedRequests++;
+            if (r.failedChunks > 0) {
+                LOG.log(Level.WARNING, "request {0} finished with {1} of {2} chunks failed; notifying the proxy "
+                        + "anyway (those keys are not committed)", reqId, r.failedChunks, r.finishedChunks);
+            }
         }
         return done;
     }

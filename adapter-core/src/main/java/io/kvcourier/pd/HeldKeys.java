@@ -32,8 +32,19 @@ final class HeldKeys {
      * wire strings are made only for a {@code CancelNotif}, never on the store path.
      */
     private static final class Held {
-        final Set<ObjectKey> keys = ConcurrentHashMap.newKeySet();
+        /** Appended on the control thread; read under the lock for status. */
+        private final ArrayList<ObjectKey> keys = new ArrayList<>(4);
         volatile long touchedNanos = System.nanoTime();
+
+        synchronized void add(ObjectKey k) {
+            keys.add(k);
+        }
+
+        synchronized void addWireForms(Set<String> to) {
+            for (int i = 0; i < keys.size(); i++) {
+                to.add(keys.get(i).toCanonicalString());
+            }
+        }
     }
 
     /**
@@ -88,14 +99,25 @@ final class HeldKeys {
             for (int i = 0; i < n; i++) {
                 if (pages[i] >= 0) {
                     if (held == null) {
-                        held = byRequest.computeIfAbsent(reqId, r -> new Held());
-                        held.touchedNanos = System.nanoTime();
+                        held = heldFor(reqId);
                     }
-                    held.keys.add(key.apply(i));
+                    held.add(key.apply(i));
                 }
             }
         }
         return pages;
+    }
+
+    /** The record of {@code reqId}, made on first use (control thread: the only writer, so no compute lambda). */
+    private Held heldFor(String reqId) {
+        Held held = byRequest.get(reqId);
+        if (held == null) {
+            held = new Held();
+            byRequest.put(reqId, held);
+        } else {
+            held.touchedNanos = System.nanoTime();
+        }
+        return held;
     }
 
     /**
@@ -115,9 +137,7 @@ final class HeldKeys {
         Set<String> keys = new LinkedHashSet<>();
         Held recorded = byRequest.remove(reqId);
         if (recorded != null) {
-            for (ObjectKey k : recorded.keys) {
-                keys.add(k.toCanonicalString());
-            }
+            recorded.addWireForms(keys);
         }
         keys.addAll(alsoHeld);
         return List.copyOf(keys);
@@ -133,9 +153,7 @@ final class HeldKeys {
         Held h = byRequest.get(reqId);
         Set<String> wire = new LinkedHashSet<>();
         if (h != null) {
-            for (ObjectKey k : h.keys) {
-                wire.add(k.toCanonicalString());
-            }
+            h.addWireForms(wire);
         }
         return wire;
     }

@@ -93,7 +93,10 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
 
     /** Marks a step; true when this call completed both (the caller then issues the write). */
     boolean step(int bit) {
-        int before = steps.getAndUpdate(v -> v | bit);
+        int before;
+        do { // a CAS loop rather than getAndUpdate: its lambda would capture bit, an object per step
+            before = steps.get();
+        } while (!steps.compareAndSet(before, before | bit));
         return before != (COPIED | REPLIED) && (before | bit) == (COPIED | REPLIED);
     }
 
