@@ -4,7 +4,14 @@ import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.pd.PdL2AdapterConfig;
 import io.kvcourier.pd.Role;
 
-/** Starts the adapter a command needs, turning its startup errors into the command's exit codes. */
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Starts the adapter a command needs, turning its startup errors into the command's exit codes; the config keys
+ * every command-built adapter shares.
+ */
 final class Adapters {
     private Adapters() {
     }
@@ -29,5 +36,26 @@ final class Adapters {
         } catch (IllegalStateException e) {
             throw new CommandFailure("cannot start the " + config.role().wireName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The keys of a pd adapter a command starts for itself: its role and peer, its channel and chunk size, and every
+     * step timeout set to {@code step} (seconds on the wire), shutdown to {@code shutdown}. A mutable map in key
+     * order; the caller adds the ports.
+     */
+    static Map<String, Object> pdConfig(String role, String peerHost, String channel, long chunkBytes, Duration step,
+                                        Duration shutdown) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "pd");
+        m.put("role", role);
+        m.put("peer_host", peerHost);
+        m.put("transfer_channel", channel);
+        m.put("chunk_bytes", chunkBytes);
+        m.put("allocation_timeout_sec", step.toSeconds());
+        m.put("transfer_timeout_sec", step.toSeconds());
+        m.put("handshake_timeout_sec", step.toSeconds());
+        m.put("shutdown_timeout_sec", shutdown.toSeconds());
+        m.put("notify_timeout_sec", step.toSeconds());
+        return m;
     }
 }

@@ -2,7 +2,6 @@ package io.kvcourier.cli;
 
 import java.time.Duration;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The adapter configs {@code kvcourier cluster} gives its decode and prefill nodes. */
@@ -20,18 +19,7 @@ final class ClusterConfigs {
     }
 
     private static Map<String, Object> base(ClusterPlan plan, String role, String peerHost) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "pd");
-        m.put("role", role);
-        m.put("peer_host", peerHost);
-        m.put("transfer_channel", "tcp");
-        m.put("chunk_bytes", plan.chunkBytes());
-        m.put("allocation_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("transfer_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("handshake_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("shutdown_timeout_sec", SHUTDOWN.toSeconds());
-        m.put("notify_timeout_sec", STEP_TIMEOUT.toSeconds());
-        return m;
+        return Adapters.pdConfig(role, peerHost, "tcp", plan.chunkBytes(), STEP_TIMEOUT, SHUTDOWN);
     }
 
     /** {@return the config of a decode node that binds {@code address}} */

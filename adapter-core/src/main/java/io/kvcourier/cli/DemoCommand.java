@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -165,18 +164,7 @@ final class DemoCommand {
     // ------------------------------------------------------------------------------------------- configs
 
     private Map<String, Object> baseConfig(String role) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "pd");
-        m.put("role", role);
-        m.put("peer_host", "127.0.0.1");
-        m.put("transfer_channel", channel);
-        m.put("chunk_bytes", workload.chunkBytes());
-        m.put("allocation_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("transfer_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("handshake_timeout_sec", STEP_TIMEOUT.toSeconds());
-        m.put("shutdown_timeout_sec", SHUTDOWN.toSeconds());
-        m.put("notify_timeout_sec", STEP_TIMEOUT.toSeconds());
-        return m;
+        return Adapters.pdConfig(role, "127.0.0.1", channel, workload.chunkBytes(), STEP_TIMEOUT, SHUTDOWN);
     }
 
     private Map<String, Object> receiverConfig() {
