@@ -22,9 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * reset. A handshake not complete within the handshake interval is torn down (a stalled handshake, as jeromq PR
  * #1022 showed on the PULL side, is retried rather than waited for). A data message from the peer, malformed bytes
  * or a refused peer close the connection; it is tried again after a back-off of 10 ms doubling to the handshake
- * interval, reset by a completed handshake. The first refusal after a handshake is logged at WARNING, later ones at
- * DEBUG. Every length the peer sends is bounded ({@link ZmtpCodec#MAX_COMMAND_BODY}) before it is used; input lives
- * in one fixed buffer.
+ * interval, reset by a completed handshake. The first refusal, and the first after each completed handshake, is
+ * logged at WARNING, the others at DEBUG. Every length the peer sends is bounded
+ * ({@link ZmtpCodec#MAX_COMMAND_BODY}) before it is used; input lives in one fixed buffer.
  *
  * <p><b>Delivery.</b> PUSH has no acknowledgement (docs/TRAPS.md#trap-5): {@link #trySend} accepts a message only
  * while a proxy has completed the handshake, and keeps it in a fixed buffer until it has been written whole. A
@@ -360,7 +360,7 @@ final class ZmtpPushConnection {
         }
     }
 
-    /** The peer broke the protocol or was refused: logged at WARNING the first time after a handshake, counted. */
+    /** The peer broke the protocol or was refused: counted; logged at WARNING once per completed handshake. */
     private void refused(String why) {
         refusals++;
         lost(why, warned ? Level.DEBUG : Level.WARNING, true);

@@ -375,8 +375,9 @@ class ProxyNotifierTest {
     }
 
     /**
-     * Fresh jeromq connections hit a connect hand-off race a few percent of the time
-     * (docs/ARCHITECTURE.md#decision-24); every first notification must still arrive promptly, not after a 30 s handshake timeout or never.
+     * Fresh jeromq connections stalled in the handshake a few percent of the time (jeromq PR #1022,
+     * docs/ARCHITECTURE.md#decision-24); every first notification must still arrive promptly, not after a 30 s
+     * handshake timeout or never.
      */
     @Test
     void everyFreshNotifierDeliversItsFirstNotification() throws Exception {
