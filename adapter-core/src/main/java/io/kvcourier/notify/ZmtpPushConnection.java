@@ -104,6 +104,8 @@ final class ZmtpPushConnection {
         }
         if (state == State.OPEN) {
             readCommands();
+        }
+        if (state == State.OPEN) {
             flush();
         }
         return state == State.OPEN;

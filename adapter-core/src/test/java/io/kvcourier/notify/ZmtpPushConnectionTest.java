@@ -260,6 +260,46 @@ class ZmtpPushConnectionTest {
         }
     }
 
+    @Test
+    void aMessageCutShortByADisconnectIsSentAgainWholeAndAWrittenOneIsNot() throws Exception {
+        try (FakeZmtpPeer peer = new FakeZmtpPeer(FakeZmtpPeer.pullHandshake())) {
+            ZmtpPushConnection c = new ZmtpPushConnection("127.0.0.1", peer.port(), 4, 48 << 20, HANDSHAKE);
+            try {
+                assertThat(await(c::peerConnected)).isTrue();
+                SocketChannel first = peer.accepted().poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(first).isNotNull();
+                assertThat(c.trySend(new byte[] {7}, 1)).isTrue();
+                assertThat(c.unwritten()).as("a small message is written whole at once").isZero();
+                byte[] big = new byte[40 << 20]; // more than the kernel buffers of a peer that reads nothing
+                new Random(7).nextBytes(big);
+                assertThat(c.trySend(big, big.length)).isTrue();
+                assertThat(c.unwritten()).as("partly written").isEqualTo(1);
+                first.close(); // the peer goes away with the message cut short
+                assertThat(await(() -> c.peerConnected() && c.handshakes() == 2)).as("reconnected").isTrue();
+                SocketChannel second = peer.accepted().poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(second).isNotNull();
+                second.configureBlocking(false);
+                int handshake = ZmtpCodec.clientHandshake().length;
+                ByteBuffer got = ByteBuffer.allocate(handshake + ZmtpCodec.LONG_HEADER + big.length);
+                assertThat(await(() -> {
+                    c.peerConnected();
+                    try {
+                        return second.read(got) < 0 || !got.hasRemaining();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })).isTrue();
+                got.flip().position(handshake);
+                assertThat(got.get()).as("a long frame, not the small message again").isEqualTo((byte) 0x02);
+                assertThat(got.getLong()).isEqualTo(big.length);
+                assertThat(got.slice().equals(ByteBuffer.wrap(big))).as("the whole message").isTrue();
+                assertThat(c.unwritten()).isZero();
+            } finally {
+                c.close(0);
+            }
+        }
+    }
+
     private static long openFds() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
