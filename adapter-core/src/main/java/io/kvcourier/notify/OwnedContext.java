@@ -9,7 +9,7 @@ import org.zeromq.ZContext;
 
 /**
  * A {@link ZContext} with one I/O thread whose jeromq threads (reaper, I/O) are named with a prefix
- * and remembered, so that {@link #close} can wait until they are gone: a closed notifier or listener
+ * and remembered, so that {@link #close} can wait until they are gone: a closed listener
  * leaves no thread and no selector fd behind, not "soon" but when {@code close} returns.
  */
 final class OwnedContext {

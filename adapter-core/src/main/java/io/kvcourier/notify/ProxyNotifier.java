@@ -22,37 +22,38 @@ import io.kvcourier.wire.WireEncoder;
  * (docs/PROTOCOL.md#B.1), which the proxy's PULL socket counts.
  *
  * <p><b>Threading.</b> {@link #offer} may be called from any thread; it never blocks and never throws.
- * One virtual thread owns the socket and its own {@code ZContext}, fed by a bounded queue. It sends
- * with {@code DONTWAIT} only while a proxy has completed the ZMQ handshake (see {@code ProxyPushSocket} for
- * why that, and not jeromq's "immediate" option, is how we know); while no proxy is there, or its
+ * One virtual thread owns the connection, a hand-written ZMTP PUSH client ({@code ZmtpPushConnection},
+ * docs/ARCHITECTURE.md#decision-24) that frames and writes each message itself, fed by a bounded queue. It sends
+ * without blocking and only while a proxy has completed the ZMTP handshake; while no proxy is there, or its
  * queue is full, it retries with a bounded exponential back-off (1 ms doubling to 100 ms) until the
  * notification's send deadline, measured from its {@code offer}, then drops it with a warning naming
  * the req_id (counted as expired). Nothing interrupts that thread (docs/TRAPS.md#trap-3): {@link #close()} stops it
  * by a flag.
  *
  * <p><b>Delivery.</b> PUSH has no acknowledgement. A notification handed to a connected proxy stays
- * queued in ZMQ across a reconnect and is delivered when the connection comes back, until
- * {@link #close()} (linger = what remains of the shutdown deadline); one handed over just before the
- * proxy went away for good is lost without being counted.
+ * in the connection until it has been written whole, across reconnects, until {@link #close()} (linger = what
+ * remains of the shutdown deadline); one written just before the proxy went away is lost without being counted.
  *
  * <p><b>Lifecycle.</b> Create with {@link #create}; {@code proxyPort == 0} gives a disabled notifier
  * with no socket and no thread. {@link #close()} stops accepting, flushes what is queued within the
- * shutdown deadline (the socket's linger is what remains of it), closes the socket, then the context,
- * and is idempotent.
+ * shutdown deadline (the connection's linger is what remains of it), closes the connection, and is idempotent.
  */
 public final class ProxyNotifier implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ProxyNotifier.class.getName());
 
     /** Send high-water mark of the PUSH socket, in messages. */
     public static final int SEND_HWM = 1_000;
+    /** Room for the messages of the send high-water mark, framed, in bytes; one notification must fit. */
+    static final int SEND_BUFFER_BYTES = 256 * 1024;
     static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Bounds of the ZMTP handshake timeout: a quarter of the send deadline, within these. */
     static final long MIN_HANDSHAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long MAX_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
-     * How long the idle thread sleeps before draining the socket monitor's events. Notifications never wait for
-     * it: {@link #offer} unparks the thread directly.
+     * The longest the idle thread sleeps before advancing the connection (noticing a proxy that went away,
+     * reconnecting); less while a reconnect is due sooner or a handshake or write is in progress. Notifications
+     * never wait for it: {@link #offer} unparks the thread directly.
      */
     private static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -78,6 +79,8 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     private final String endpoint;
+    private final String host;
+    private final int port;
     private final long sendDeadlineNanos;
     private final Duration shutdownDeadline;
     private final ArrayBlockingQueue<Pending> queue;
@@ -135,8 +138,8 @@ public final class ProxyNotifier implements AutoCloseable {
         if (proxyHost == null || proxyHost.isBlank()) {
             throw new IllegalArgumentException("proxyHost must be a non-empty string when proxyPort != 0");
         }
-        ProxyNotifier n = new ProxyNotifier(tcpEndpoint(proxyHost, proxyPort), sendDeadline, shutdownDeadline,
-                queueCapacity, hooks);
+        ProxyNotifier n = new ProxyNotifier(proxyHost, proxyPort, sendDeadline, shutdownDeadline, queueCapacity,
+                hooks);
         n.awaitStart();
         return n;
     }
@@ -160,6 +163,8 @@ public final class ProxyNotifier implements AutoCloseable {
 
     private ProxyNotifier() {
         this.endpoint = null;
+        this.host = null;
+        this.port = 0;
         this.sendDeadlineNanos = 0;
         this.shutdownDeadline = Duration.ZERO;
         this.queue = null;
@@ -170,9 +175,11 @@ public final class ProxyNotifier implements AutoCloseable {
         started.countDown();
     }
 
-    private ProxyNotifier(String endpoint, Duration sendDeadline, Duration shutdownDeadline, int queueCapacity,
-                          Hooks hooks) {
-        this.endpoint = endpoint;
+    private ProxyNotifier(String host, int port, Duration sendDeadline, Duration shutdownDeadline,
+                          int queueCapacity, Hooks hooks) {
+        this.endpoint = tcpEndpoint(host, port);
+        this.host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        this.port = port;
         this.sendDeadlineNanos = sendDeadline.toNanos();
         this.shutdownDeadline = shutdownDeadline;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -269,12 +276,11 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     private void run() {
-        ProxyPushSocket socket;
+        ZmtpPushConnection socket;
         try {
             Duration handshake = Duration.ofNanos(Math.max(MIN_HANDSHAKE_NANOS, Math.min(MAX_HANDSHAKE_NANOS,
                     sendDeadlineNanos / 4)));
-            socket = new ProxyPushSocket(endpoint, SEND_HWM, handshake, shutdownDeadline.toMillis(),
-                    "kvcourier-proxy-notifier-");
+            socket = new ZmtpPushConnection(host, port, SEND_HWM, SEND_BUFFER_BYTES, handshake);
         } catch (RuntimeException e) {
             startFailure = e;
             started.countDown();
@@ -284,12 +290,12 @@ public final class ProxyNotifier implements AutoCloseable {
         WireEncoder encoder = new WireEncoder();
         try {
             while (true) {
-                Pending p = nextOrNull();
+                Pending p = nextOrNull(socket);
                 if (p == null) {
                     if (stopping) {
                         break;
                     }
-                    socket.peerConnected(); // drain monitor events while idle, so none are dropped
+                    socket.peerConnected(); // reconnect, notice a proxy that went away, write what waits
                     continue;
                 }
                 deliver(socket, encoder, p);
@@ -301,9 +307,9 @@ public final class ProxyNotifier implements AutoCloseable {
 
     /**
      * The next notification; with an empty queue the thread parks until {@link #offer} or {@link #close} unparks
-     * it (a direct hand-off, no polling), or at most {@link #IDLE_PARK_NANOS} so that monitor events are drained.
+     * it (a direct hand-off, no polling), or at most {@link #IDLE_PARK_NANOS} so that the connection advances.
      */
-    private Pending nextOrNull() {
+    private Pending nextOrNull(ZmtpPushConnection socket) {
         Pending p = queue.poll();
         if (p != null || stopping) {
             return p;
@@ -312,7 +318,7 @@ public final class ProxyNotifier implements AutoCloseable {
         try {
             p = queue.poll(); // an offer that saw parked == false queued before this poll
             if (p == null && !stopping) {
-                LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                LockSupport.parkNanos(this, socket.idleParkNanos(IDLE_PARK_NANOS));
                 p = queue.poll();
             }
         } finally {
@@ -321,7 +327,7 @@ public final class ProxyNotifier implements AutoCloseable {
         return p;
     }
 
-    private void deliver(ProxyPushSocket socket, WireEncoder encoder, Pending p) {
+    private void deliver(ZmtpPushConnection socket, WireEncoder encoder, Pending p) {
         attempts = 0;
         Outcome outcome;
         try {
@@ -357,7 +363,7 @@ public final class ProxyNotifier implements AutoCloseable {
         e.commit();
     }
 
-    private Outcome sendWithRetry(ProxyPushSocket socket, WireEncoder encoder, int length, Pending p) {
+    private Outcome sendWithRetry(ZmtpPushConnection socket, WireEncoder encoder, int length, Pending p) {
         long backoff = MIN_BACKOFF_NANOS;
         for (int attempt = 1; ; attempt++) {
             attempts = attempt;
@@ -384,8 +390,8 @@ public final class ProxyNotifier implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, sends what is queued within the shutdown deadline, then closes the socket and
-     * the context on the notifier thread. What is still queued at the deadline is counted as expired.
+     * Stops accepting, sends what is queued within the shutdown deadline, then closes the connection on the
+     * notifier thread. What is still queued at the deadline is counted as expired.
      * Idempotent; later calls return at once. Never interrupts the notifier thread.
      */
     @Override

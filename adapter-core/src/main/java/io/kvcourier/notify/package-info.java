@@ -1,7 +1,7 @@
 /**
  * Proxy notifications (docs/PROTOCOL.md#B.1, docs/PROTOCOL.md#C.1): {@link io.kvcourier.notify.NotificationTracker}
  * decides when a request's transfer attempt is finished, {@link io.kvcourier.notify.ProxyNotifier} sends one
- * {@code ProxyNotif} per TP rank over a ZMQ PUSH socket owned by one virtual thread, and
+ * {@code ProxyNotif} per TP rank over a ZMQ PUSH connection (ZMTP written by its one virtual thread), and
  * {@link io.kvcourier.notify.ProxyListener} is the proxy's PULL side for JVM orchestrators and tests.
  *
  * <p>Wiring in the sender engine:

@@ -191,11 +191,11 @@ class ProxyNotifierTest {
         }
         Set<Thread> during = liveThreads();
         during.removeAll(threadsBefore);
-        // One context each (created once, not per message): a reaper and an I/O thread for the notifier, the
-        // same plus the receive thread for the listener. The notifier's own thread is virtual (not listed).
+        // The listener's one context (created once, not per message): a reaper and an I/O thread, plus its receive
+        // thread. The notifier writes ZMTP itself (docs/ARCHITECTURE.md#decision-24): no context, no I/O thread;
+        // its own thread is virtual (not listed).
         assertThat(namesOf(during)).containsExactlyInAnyOrder("kvcourier-proxy-listener",
-                "kvcourier-proxy-listener-reaper-1", "kvcourier-proxy-listener-iothread-2",
-                "kvcourier-proxy-notifier-reaper-1", "kvcourier-proxy-notifier-iothread-2");
+                "kvcourier-proxy-listener-reaper-1", "kvcourier-proxy-listener-iothread-2");
         assertThat(notifier.thread().isVirtual()).isTrue();
         assertThat(notifier.thread().isAlive()).isTrue();
         assertThat(openFds()).isGreaterThan(fdsBefore);
@@ -303,7 +303,7 @@ class ProxyNotifierTest {
              ZContext ctx = new ZContext()) {
             ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
             push.setLinger(5_000);
-            push.setHandshakeIvl(200); // jeromq's connect race (see ProxyPushSocket) must not stall this test for 30 s
+            push.setHandshakeIvl(200); // jeromq's connect race (decision-24) must not stall this test for 30 s
             assertThat(push.connect("tcp://127.0.0.1:" + proxy.port())).isTrue();
             push.send(new byte[] {(byte) 0xc1, 0x00});                             // not msgpack
             push.send(WireCodec.encode(new AllocResponse(new int[] {1})));         // another message type
@@ -375,8 +375,9 @@ class ProxyNotifierTest {
     }
 
     /**
-     * Fresh connections hit jeromq's connect hand-off race a few percent of the time (see ProxyPushSocket);
-     * every first notification must still arrive promptly, not after a 30 s handshake timeout or never.
+     * Fresh jeromq connections stalled in the handshake a few percent of the time (jeromq PR #1022,
+     * docs/ARCHITECTURE.md#decision-24); every first notification must still arrive promptly, not after a 30 s
+     * handshake timeout or never.
      */
     @Test
     void everyFreshNotifierDeliversItsFirstNotification() throws Exception {
@@ -389,7 +390,7 @@ class ProxyNotifierTest {
         }
     }
 
-    /** Pins the jeromq 0.6.0 naming trap that ProxyPushSocket documents. */
+    /** Pins the jeromq 0.6.0 naming trap that docs/ARCHITECTURE.md#decision-24 records. */
     @Test
     void jeromqImmediateMeansTheOppositeOfLibzmq() {
         String dead = "tcp://127.0.0.1:" + deadPort();

@@ -1,0 +1,83 @@
+package io.kvcourier.notify;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A TCP server that writes a fixed script to every connection it accepts and then leaves it open (so a client must
+ * judge the bytes, not an EOF); the accepted connections are handed to the test. Runs on a platform thread.
+ */
+final class FakeZmtpPeer implements AutoCloseable {
+    private final ServerSocketChannel server;
+    private final byte[] script;
+    private final BlockingQueue<SocketChannel> accepted = new LinkedBlockingQueue<>();
+    private final Thread thread;
+
+    FakeZmtpPeer(byte[] script) throws IOException {
+        this.script = script.clone();
+        server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        thread = Thread.ofPlatform().daemon().name("fake-zmtp-peer").start(this::serve);
+    }
+
+    /** {@return a PULL server's greeting and READY, as a well-behaved ZMTP 3.0 peer sends them} */
+    static byte[] pullHandshake() {
+        byte[] b = ZmtpCodec.clientHandshake();
+        byte[] pull = "PULL".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(pull, 0, b, b.length - 4, 4);
+        return b;
+    }
+
+    /** {@return the concatenation of the parts} */
+    static byte[] concat(byte[]... parts) {
+        ByteBuffer b = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
+        for (byte[] p : parts) {
+            b.put(p);
+        }
+        return b.array();
+    }
+
+    int port() {
+        try {
+            return ((InetSocketAddress) server.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    BlockingQueue<SocketChannel> accepted() {
+        return accepted;
+    }
+
+    private void serve() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel c = server.accept();
+                accepted.add(c);
+                c.write(ByteBuffer.wrap(script));
+            } catch (IOException e) {
+                // closed by the client or by close(): go on accepting until the server closes
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (SocketChannel c; (c = accepted.poll()) != null; ) {
+            c.close();
+        }
+    }
+}
