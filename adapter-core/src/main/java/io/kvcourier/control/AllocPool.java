@@ -156,10 +156,15 @@ public final class AllocPool implements ControlAgent.Duty {
      * Control thread: keeps at least one socket connected (proven with the probe, then idle), even while no exchange
      * goes through this pool — when the allocations travel in-band on the data connection, this socket's ZMTP
      * heartbeats and connection events are still what tells the sender that the receiver is gone. A probe that is not
-     * answered is retried on a fresh socket as the probe windows say.
+     * answered is retried on a fresh socket as the probe windows say. Call it once the receiver is known to be up (its
+     * data connection completed a handshake): a connection refused after this call reports the receiver lost, also
+     * when the receiver went before this pool's first handshake.
      */
     public void keepConnected() {
         keepConnected = true;
+        // The caller knows the receiver is up (its data connection just completed a handshake): a refused
+        // connection from now on means it has gone, even one refused before this pool's own first handshake.
+        peerUp = true;
         if (!closed && dealers.isEmpty()) {
             open();
         }

@@ -170,6 +170,26 @@ class AllocPoolTest {
         }
     }
 
+    /**
+     * The pool is kept connected once the receiver's data connection is up; when the receiver goes before the pool's
+     * own socket completes a handshake, its refused connection still reports the receiver lost.
+     */
+    @Test
+    void aReceiverGoneBeforeTheFirstHandshakeOfAPoolKeptConnectedIsReportedLost() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort(); // nothing listens here once closed
+        }
+        CompletableFuture<String> lost = new CompletableFuture<>();
+        agent.execute(() -> {
+            AllocPool p = new AllocPool(agent, "tcp://127.0.0.1:" + closedPort, "sender-test", ControlSecurity.NONE,
+                    1, new WireEncoder(), Heartbeat.NONE, lost::complete);
+            agent.add(p);
+            p.keepConnected();
+        });
+        assertThat(lost.get(10, TimeUnit.SECONDS)).contains("failed (peer gone)");
+    }
+
     @Test
     void repliesInAnyOrderReachTheExchangeThatAskedEachOnItsOwnSocket() throws Exception {
         AllocPool pool = pool(3);
