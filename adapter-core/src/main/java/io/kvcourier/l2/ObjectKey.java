@@ -19,8 +19,9 @@ import java.util.Objects;
  * <p>{@link #toCanonicalString()} is the form used on the wire (docs/ARCHITECTURE.md#decision-2):
  * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
  * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
- * The string and its UTF-8 bytes ({@link #copyCanonicalUtf8}) are each computed once per key, on first use;
- * the bytes are written directly, without building the string.
+ * The string is computed once per key, on first use; its UTF-8 bytes ({@link #copyCanonicalUtf8}) are written
+ * straight into the caller's array on each call, without building the string or allocating anything (a runtime
+ * makes fresh keys for every request, so a per-key cache would only be garbage).
  */
 public final class ObjectKey {
 
@@ -37,7 +38,6 @@ public final class ObjectKey {
     private final String cacheSalt;
     private final int hashCode;
     private String canonical; // racy single-check lazy init: String is immutable and safely published
-    private Utf8 canonicalUtf8; // racy single-check lazy init: Utf8's field is final, so a reader sees it whole
 
     /**
      * Creates a key.
@@ -244,20 +244,26 @@ public final class ObjectKey {
     }
 
     /**
-     * The length in bytes of {@link #toCanonicalString()} in UTF-8: what {@link #copyCanonicalUtf8} writes. The
-     * encoding is computed once per key and cached (a key sent many times is encoded once).
+     * The length in bytes of {@link #toCanonicalString()} in UTF-8: what {@link #copyCanonicalUtf8} writes. Computed
+     * on each call (a scan of the model name and salt), allocation-free.
      *
      * @return the length, or {@code -1} when the canonical string is not valid Unicode (a lone surrogate in the
      *         model name or salt) and so has no UTF-8 form
      */
     public int canonicalUtf8Length() {
-        byte[] b = canonicalUtf8();
-        return b == null ? -1 : b.length;
+        int modelBytes = utf8Length(modelName);
+        int saltBytes = cacheSalt.isEmpty() ? 0 : utf8Length(cacheSalt);
+        if (modelBytes < 0 || saltBytes < 0) {
+            return -1;
+        }
+        return modelBytes + 1 + 8 + 1 + groupDigits() + 1 + 2 * chunkHash.length
+                + (cacheSalt.isEmpty() ? 0 : 1 + saltBytes);
     }
 
     /**
-     * Copies the UTF-8 bytes of {@link #toCanonicalString()} (cached, see {@link #canonicalUtf8Length()}) into
-     * {@code dst[offset, offset + canonicalUtf8Length())}.
+     * Writes the UTF-8 bytes of {@link #toCanonicalString()} into {@code dst[offset, offset +
+     * canonicalUtf8Length())}, straight from the key's parts: no string is built and nothing is allocated (a sender
+     * encodes every key of every AllocRequest this way, on its control thread).
      *
      * @param dst the destination array
      * @param offset where in {@code dst} the bytes start
@@ -265,61 +271,38 @@ public final class ObjectKey {
      * @throws IndexOutOfBoundsException if {@code dst} has no room for the bytes at {@code offset}
      */
     public void copyCanonicalUtf8(byte[] dst, int offset) {
-        byte[] b = canonicalUtf8();
-        if (b == null) {
+        int length = canonicalUtf8Length();
+        if (length < 0) {
             throw new IllegalStateException("the canonical key is not valid Unicode (lone surrogate), it has no UTF-8 "
                     + "form: " + toCanonicalString());
         }
-        System.arraycopy(b, 0, dst, offset, b.length);
-    }
-
-    /** {@return the cached UTF-8 form, or null when the canonical string holds a lone surrogate} */
-    private byte[] canonicalUtf8() {
-        Utf8 u = canonicalUtf8;
-        if (u == null) {
-            u = new Utf8(encodeCanonicalUtf8());
-            canonicalUtf8 = u;
-        }
-        return u.bytes;
-    }
-
-    /**
-     * Writes the canonical form's UTF-8 straight into one exact-size array, without building the canonical
-     * {@code String} first: a sender encodes every key of every AllocRequest once, on its control thread.
-     *
-     * @return the bytes, or null when the model name or salt holds a lone surrogate (no UTF-8 form)
-     */
-    private byte[] encodeCanonicalUtf8() {
-        int modelBytes = utf8Length(modelName);
-        int saltBytes = cacheSalt.isEmpty() ? 0 : utf8Length(cacheSalt);
-        if (modelBytes < 0 || saltBytes < 0) {
-            return null;
-        }
-        int groupDigits = Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(objectGroupId) + 3) / 4);
-        int length = modelBytes + 1 + 8 + 1 + groupDigits + 1 + 2 * chunkHash.length
-                + (cacheSalt.isEmpty() ? 0 : 1 + saltBytes);
-        byte[] out = new byte[length];
-        int p = putUtf8(modelName, out, 0);
-        out[p++] = '@';
+        java.util.Objects.checkFromIndexSize(offset, length, dst.length);
+        int p = putUtf8(modelName, dst, offset);
+        dst[p++] = '@';
         for (int shift = 28; shift >= 0; shift -= 4) {
-            out[p++] = HEX_DIGITS[(kvRank >>> shift) & 0xF];
+            dst[p++] = HEX_DIGITS[(kvRank >>> shift) & 0xF];
         }
-        out[p++] = '@';
+        dst[p++] = '@';
+        int groupDigits = groupDigits();
         long g = objectGroupId;
         for (int i = groupDigits - 1; i >= 0; i--, g >>>= 4) {
-            out[p + i] = HEX_DIGITS[(int) (g & 0xF)];
+            dst[p + i] = HEX_DIGITS[(int) (g & 0xF)];
         }
         p += groupDigits;
-        out[p++] = '@';
+        dst[p++] = '@';
         for (byte b : chunkHash) {
-            out[p++] = HEX_DIGITS[(b >>> 4) & 0xF];
-            out[p++] = HEX_DIGITS[b & 0xF];
+            dst[p++] = HEX_DIGITS[(b >>> 4) & 0xF];
+            dst[p++] = HEX_DIGITS[b & 0xF];
         }
         if (!cacheSalt.isEmpty()) {
-            out[p++] = '@';
-            putUtf8(cacheSalt, out, p);
+            dst[p++] = '@';
+            putUtf8(cacheSalt, dst, p);
         }
-        return out;
+    }
+
+    /** {@return the hex digits of the object group id, at least one} */
+    private int groupDigits() {
+        return Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(objectGroupId) + 3) / 4);
     }
 
     /** {@return the UTF-8 length of {@code s}, or -1 when a surrogate in it is not part of a pair} */
@@ -366,10 +349,6 @@ public final class ObjectKey {
             }
         }
         return p;
-    }
-
-    /** The cached UTF-8 form; a final field so that a racing reader sees the array's contents. */
-    private record Utf8(byte[] bytes) {
     }
 
     @Override
