@@ -113,6 +113,21 @@ public final class MemoryObj {
         return shape.clone();
     }
 
+    /** {@return the number of dimensions of the shape} (no copy: for per-chunk checks on hot paths) */
+    public int dims() {
+        return shape.length;
+    }
+
+    /**
+     * {@return dimension {@code i} of the shape} (no copy: for per-chunk checks on hot paths)
+     *
+     * @param i the dimension, {@code 0 <= i < dims()}
+     * @throws IndexOutOfBoundsException outside that range
+     */
+    public long dim(int i) {
+        return shape[i];
+    }
+
     /** {@return the element type} */
     public DType dtype() {
         return dtype;

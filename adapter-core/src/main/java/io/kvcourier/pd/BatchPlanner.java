@@ -158,14 +158,15 @@ final class BatchPlanner {
         if (head.dtype() != o.dtype() || head.fmt() != o.fmt()) {
             return false;
         }
-        long[] a = head.shape();
-        long[] b = o.shape();
-        if (a.length != b.length) {
+        int dims = head.dims(); // per chunk: compared in place, no shape copies
+        if (o.dims() != dims) {
             return false;
         }
         int td = head.fmt().tokenDim();
-        for (int i = 0; i < a.length; i++) {
-            if (i == td ? b[i] > a[i] : a[i] != b[i]) {
+        for (int i = 0; i < dims; i++) {
+            long a = head.dim(i);
+            long b = o.dim(i);
+            if (i == td ? b > a : a != b) {
                 return false;
             }
         }

@@ -33,8 +33,12 @@ final class HeldKeys {
      */
     private static final class Held {
         /** Appended on the control thread; read under the lock for status. */
-        private final ArrayList<ObjectKey> keys = new ArrayList<>(4);
+        private final ArrayList<ObjectKey> keys;
         volatile long touchedNanos = System.nanoTime();
+
+        Held(int expected) {
+            keys = new ArrayList<>(Math.max(4, expected));
+        }
 
         synchronized void add(ObjectKey k) {
             keys.add(k);
@@ -99,7 +103,7 @@ final class HeldKeys {
             for (int i = 0; i < n; i++) {
                 if (pages[i] >= 0) {
                     if (held == null) {
-                        held = heldFor(reqId);
+                        held = heldFor(reqId, n);
                     }
                     held.add(key.apply(i));
                 }
@@ -108,11 +112,14 @@ final class HeldKeys {
         return pages;
     }
 
-    /** The record of {@code reqId}, made on first use (control thread: the only writer, so no compute lambda). */
-    private Held heldFor(String reqId) {
+    /**
+     * The record of {@code reqId}, made on first use with room for {@code expected} keys (control thread: the only
+     * writer, so no compute lambda).
+     */
+    private Held heldFor(String reqId, int expected) {
         Held held = byRequest.get(reqId);
         if (held == null) {
-            held = new Held();
+            held = new Held(expected);
             byRequest.put(reqId, held);
         } else {
             held.touchedNanos = System.nanoTime();
