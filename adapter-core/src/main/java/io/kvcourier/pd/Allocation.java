@@ -33,6 +33,13 @@ final class Allocation {
     /** EXPIRED and fenced per allocation: since when its first page is held. */
     long heldSinceNanos;
     boolean accounted; // a channel reported its writes through admitWrite: commit needs every byte
+    /**
+     * Asked for in-band on a data connection: its reply went back on that connection only, and its sender writes it
+     * on no other, so once every connection the sender had when it was made is closed, no byte of it can land.
+     */
+    boolean inBand;
+    /** Order of making ({@link StoreState#allocationSeq}). */
+    long seq;
     /** Times allocation -> commit; made only while the JFR event is enabled, committed once. */
     CommitEvent jfr;
 

@@ -1,6 +1,7 @@
 package io.kvcourier.pd;
 
 import io.kvcourier.control.ControlAgent;
+import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.control.InBandExchanges;
 import io.kvcourier.jfr.AllocationEvent;
 import io.kvcourier.jfr.Jfr;
@@ -94,7 +95,10 @@ final class BatchAdmission {
             batch.jfr = Jfr.begin(new AllocationEvent());
         }
         long replyDeadline = System.nanoTime() + replyWaitNanos;
-        if (!inBandControl || !inBand.submit(peer.connection, batch, replyDeadline)) {
+        ChannelConnection via = peer.connection;
+        if (inBandControl && inBand.submit(via, batch, replyDeadline)) {
+            batch.allocatedOn = via; // its bytes may go only there: see SenderBatch#allocatedOn
+        } else {
             peer.alloc.submit(batch, replyDeadline);
         }
         engine.connections.ensureConnection(peer);

@@ -46,6 +46,10 @@ final class BatchWrites {
             failBatch(batch, "sender is closing");
             return;
         }
+        if (batch.allocatedOn != null && batch.allocatedOn != peer.connection) {
+            failBatch(batch, "the connection that carried its allocation ended before the write");
+            return;
+        }
         if (!peer.connected()) {
             peer.awaitingConnection.add(batch);
             engine.connections.ensureConnection(peer);

@@ -152,14 +152,14 @@ final class ReceiverEngine implements AutoCloseable {
             // Nothing waits for room: allocate here, on the channel's (or in-process sender's) thread, under the
             // store's lock, and answer at once; only an allocation that must wait goes to the control thread, which
             // owns the waiting queue. Saves two thread hops per allocation.
-            PdMessage now = allocHandler.allocateNow(senderId, req);
+            PdMessage now = allocHandler.allocateNow(senderId, req, true);
             if (now != null) {
                 reply.send(now);
                 return;
             }
         }
         boolean queued = control.execute(() -> {
-            PdMessage now = allocHandler.handle(senderId, request, reply);
+            PdMessage now = allocHandler.handle(senderId, request, reply, true);
             if (now != null) {
                 reply.send(now);
             }
@@ -172,7 +172,7 @@ final class ReceiverEngine implements AutoCloseable {
     private final class AllocHandler implements ControlServer.Handler {
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
-            return handle(senderIdOf(peer), request, later);
+            return handle(senderIdOf(peer), request, later, false);
         }
 
         /**
@@ -180,8 +180,8 @@ final class ReceiverEngine implements AutoCloseable {
          * refused); null when it has to wait for room or for keys in flight, and then nothing was changed: the
          * caller hands it to {@link #handle} on the control thread.
          */
-        PdMessage allocateNow(String senderId, AllocRequest req) {
-            ReceiverStore.Parsed parsed = parse(senderId, req);
+        PdMessage allocateNow(String senderId, AllocRequest req, boolean inBand) {
+            ReceiverStore.Parsed parsed = parse(senderId, req, inBand);
             if (parsed == null) {
                 return AllocResponses.failed(req.keys().size());
             }
@@ -189,10 +189,11 @@ final class ReceiverEngine implements AutoCloseable {
             return o.mustWait() ? null : o.reply();
         }
 
-        /** The request's parsed form, or null (logged) when it does not parse. */
-        private ReceiverStore.Parsed parse(String senderId, AllocRequest req) {
+        /** The request's parsed form (marked in-band when it came on a data connection), or null (logged). */
+        private ReceiverStore.Parsed parse(String senderId, AllocRequest req, boolean inBand) {
             try {
-                return ReceiverStore.parse(req);
+                ReceiverStore.Parsed p = ReceiverStore.parse(req);
+                return inBand ? p.asInBand() : p;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
                 return null;
@@ -216,9 +217,9 @@ final class ReceiverEngine implements AutoCloseable {
          * Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets
          * it.
          */
-        PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later) {
+        PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later, boolean inBand) {
             if (request instanceof AllocRequest req) {
-                ReceiverStore.Parsed parsed = parse(senderId, req);
+                ReceiverStore.Parsed parsed = parse(senderId, req, inBand);
                 if (parsed == null) {
                     return AllocResponses.failed(req.keys().size());
                 }

@@ -67,7 +67,11 @@ final class ReceiverStore implements LandingListener {
     }
 
     /** A parsed, validated AllocRequest. */
-    record Parsed(List<ObjectKey> keys, long chunkBytes, long lastBytes) {
+    record Parsed(List<ObjectKey> keys, long chunkBytes, long lastBytes, boolean inBand) {
+        /** {@return this request as one that came in-band on a data connection, whose reply goes back there} */
+        Parsed asInBand() {
+            return new Parsed(keys, chunkBytes, lastBytes, true);
+        }
     }
 
     /** How {@link #reap} stops the writers of expired allocations (the receiver engine: its channel). */

@@ -45,6 +45,12 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
     WriteBatch write;
     /** The connection the write went on (control thread), for dropping it when the batch times out. */
     ChannelConnection connection;
+    /**
+     * The data connection that carried the allocation in-band, or null (allocated over ZMQ). Its bytes are written on
+     * that connection only: a receiver frees an in-band allocation once every connection that could have carried
+     * its reply is closed (docs/FAILURES.md), so writing it on a later connection could land in freed pages.
+     */
+    ChannelConnection allocatedOn;
     long transferDeadlineNanos;
     volatile boolean done;
     /** Set before the batch is failed because a deadline passed (its allocation, admission or commit). */

@@ -68,7 +68,7 @@ final class StoreAllocator {
         } else {
             lastBytes = chunkBytes / tokens * lastToks;
         }
-        return new Parsed(keys, chunkBytes, lastBytes);
+        return new Parsed(keys, chunkBytes, lastBytes, false);
     }
 
     /** See {@link ReceiverStore#allocate}. */
@@ -286,6 +286,9 @@ final class StoreAllocator {
                               OpenRequest request) {
         int n = p.keys().size();
         Allocation alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + s.transferTimeoutNanos);
+        alloc.inBand = p.inBand();
+        alloc.seq = s.allocationSeq;
+        s.allocationSeq = alloc.seq + 1; // under the lock; read without it by the reaper (volatile)
         for (int i = 0, next = 0; i < n; i++) {
             if (duplicate[i]) {
                 continue;

@@ -68,14 +68,16 @@ final class StoreReaper {
         }
         // Fence outside the lock. A sender fenced whole (or not confirmed) once is not fenced again in this reap.
         Map<String, AllocationFence> senderFence = new HashMap<>();
-        AllocationFence[] outcome = fenceExpired(toFence, fencer, senderFence);
-        boolean[] escalated = escalate(toEscalate, fencer, senderFence);
+        Map<String, Long> closedBelow = new HashMap<>();
+        AllocationFence[] outcome = fenceExpired(toFence, fencer, senderFence, closedBelow);
+        boolean[] escalated = escalate(toEscalate, fencer, senderFence, closedBelow);
         reportUnconfirmed(senderFence);
         int freed;
         s.lock.lock();
         try {
-            freed = applyFencesLocked(nowNanos, toFence, outcome);
+            freed = applyFencesLocked(nowNanos, toFence, outcome, closedBelow);
             freed += releaseEscalatedLocked(toEscalate, escalated);
+            freed += releaseClosedInBandLocked(closedBelow);
             freed += expireCommittedLocked(nowNanos);
             if (freed > 0) {
                 s.changed();
@@ -137,14 +139,18 @@ final class StoreReaper {
     }
 
     /** Fences each expired allocation (outside the lock); what each fence confirmed. */
-    private static AllocationFence[] fenceExpired(List<Allocation> toFence, ReceiverStore.Fencer fencer,
-                                                  Map<String, AllocationFence> senderFence) {
+    private AllocationFence[] fenceExpired(List<Allocation> toFence, ReceiverStore.Fencer fencer,
+                                           Map<String, AllocationFence> senderFence, Map<String, Long> closedBelow) {
         AllocationFence[] outcome = new AllocationFence[toFence.size()];
         for (int i = 0; i < toFence.size(); i++) {
             Allocation a = toFence.get(i);
             AllocationFence f = senderFence.get(a.senderId);
             if (f == null) {
+                long made = s.allocationSeq; // read before the fence: every allocation below it was made before
                 f = fencer.fenceAllocation(a.senderId, a.firstPage);
+                if (f == AllocationFence.SENDER) {
+                    closedBelow.merge(a.senderId, made, Math::max);
+                }
                 if (f != AllocationFence.ALLOCATION) {
                     senderFence.put(a.senderId, f);
                 }
@@ -155,8 +161,8 @@ final class StoreReaper {
     }
 
     /** Fences the whole sender of each batch id held too long (outside the lock); which are fenced now. */
-    private static boolean[] escalate(List<Allocation> toEscalate, ReceiverStore.Fencer fencer,
-                                      Map<String, AllocationFence> senderFence) {
+    private boolean[] escalate(List<Allocation> toEscalate, ReceiverStore.Fencer fencer,
+                               Map<String, AllocationFence> senderFence, Map<String, Long> closedBelow) {
         boolean[] escalated = new boolean[toEscalate.size()];
         for (int i = 0; i < toEscalate.size(); i++) {
             Allocation a = toEscalate.get(i);
@@ -165,8 +171,12 @@ final class StoreReaper {
                 LOG.log(System.Logger.Level.WARNING, "sender {0} did not finish fenced batch {1} within the transfer "
                         + "timeout; fencing its connections so that the batch id can be reused", a.senderId,
                         a.firstPage);
+                long made = s.allocationSeq; // read before the fence: every allocation below it was made before
                 f = fencer.fenceSender(a.senderId) ? AllocationFence.SENDER : AllocationFence.UNCONFIRMED;
                 senderFence.put(a.senderId, f);
+                if (f == AllocationFence.SENDER) {
+                    closedBelow.merge(a.senderId, made, Math::max);
+                }
             }
             escalated[i] = f == AllocationFence.SENDER;
         }
@@ -191,7 +201,8 @@ final class StoreReaper {
     }
 
     /** Frees the pages of fenced allocations (a per-allocation fence holds the first); returns how many. */
-    private int applyFencesLocked(long nowNanos, List<Allocation> toFence, AllocationFence[] outcome) {
+    private int applyFencesLocked(long nowNanos, List<Allocation> toFence, AllocationFence[] outcome,
+                                  Map<String, Long> closedBelow) {
         int freed = 0;
         List<Allocation> still = new ArrayList<>();
         for (int i = 0; i < toFence.size(); i++) {
@@ -203,7 +214,7 @@ final class StoreReaper {
             }
             // Pages of a whole-sender fence all go; a per-allocation fence keeps the batch id's page while the
             // sender may still name it.
-            boolean keepFirst = f == AllocationFence.ALLOCATION && !a.writerDone;
+            boolean keepFirst = f == AllocationFence.ALLOCATION && !a.writerDone && !connectionClosed(a, closedBelow);
             List<KeyEntry> es = a.entries;
             for (int k = keepFirst ? 1 : 0; k < es.size(); k++) {
                 s.freePageLocked(es.get(k));
@@ -226,6 +237,50 @@ final class StoreReaper {
         for (int i = 0; i < toEscalate.size(); i++) {
             Allocation a = toEscalate.get(i);
             if (escalated[i] && a.queue == s.held) {
+                s.held.remove(a);
+                s.freePageLocked(a.entries.get(0));
+                freed++;
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * Whether every connection that could carry {@code a}'s bytes is closed: it was made in-band before its sender
+     * was fenced whole in this reap (the fence closed every connection the sender had; the reply went back on one of
+     * them, and a sender writes an in-band allocation on no other connection).
+     */
+    private static boolean connectionClosed(Allocation a, Map<String, Long> closedBelow) {
+        Long bound = a.inBand ? closedBelow.get(a.senderId) : null;
+        return bound != null && a.seq < bound;
+    }
+
+    /**
+     * Frees at once, without a fence or a held batch id, the in-band allocations whose connections this reap's
+     * whole-sender fences closed ({@link #connectionClosed}): awaiting ones (their replies may never have reached the
+     * sender, which then never writes nor finishes them; held, they would be escalated again a transfer timeout
+     * later, closing the sender's new connections and the exchanges in flight on them) and held batch ids.
+     */
+    private int releaseClosedInBandLocked(Map<String, Long> closedBelow) {
+        if (closedBelow.isEmpty()) {
+            return 0;
+        }
+        int freed = 0;
+        for (Allocation a = s.awaiting.head(), next; a != null; a = next) {
+            next = a.next;
+            if (connectionClosed(a, closedBelow)) {
+                a.commitEvent("expired", "every connection that could carry it was closed by a fence");
+                s.expireLocked(a); // out of awaiting, keys released; it went last into the fencing list
+                s.fencing.remove(s.fencing.size() - 1);
+                for (KeyEntry e : a.entries) {
+                    s.freePageLocked(e);
+                    freed++;
+                }
+            }
+        }
+        for (Allocation a = s.held.head(), next; a != null; a = next) {
+            next = a.next;
+            if (connectionClosed(a, closedBelow)) {
                 s.held.remove(a);
                 s.freePageLocked(a.entries.get(0));
                 freed++;

@@ -50,6 +50,11 @@ final class StoreState {
     final List<Allocation> fencing = new ArrayList<>();
     /** EXPIRED allocations fenced per allocation whose first page is held (see ReceiverStore), oldest first. */
     final AllocationQueue held = new AllocationQueue();
+    /**
+     * The sequence number of the next allocation: written under the lock, read without it by the reaper before it
+     * fences a sender whole (a stale read is lower, so it frees less: safe).
+     */
+    volatile long allocationSeq;
     /** Page index to the in-flight entry that owns it (null when free, committed or reclaimed): O(1) admission. */
     KeyEntry[] pageEntry = new KeyEntry[0];
     int reservedTotal;

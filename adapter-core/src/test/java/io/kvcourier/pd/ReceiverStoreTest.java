@@ -446,6 +446,84 @@ class ReceiverStoreTest {
         assertThat(staging.allocator().available()).isEqualTo(free + 4);
     }
 
+    /** A fencer for a sender with no data connection: every fence is a whole-sender fence. */
+    private static ReceiverStore.Fencer noConnection(List<String> log) {
+        return new ReceiverStore.Fencer() {
+            @Override
+            public io.kvcourier.channel.ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
+                log.add(senderId + "/" + batchId);
+                return io.kvcourier.channel.ChannelReceiver.AllocationFence.SENDER;
+            }
+
+            @Override
+            public boolean fenceSender(String senderId) {
+                log.add(senderId);
+                return true;
+            }
+        };
+    }
+
+    private static int[] allocateVia(ReceiverStore s, String sender, String name, int keys, boolean inBand) {
+        AllocRequest req = request(PdPair.keys(name, keys), "", false, 0);
+        ReceiverStore.Parsed p = ReceiverStore.parse(req);
+        return s.allocate(sender, req, inBand ? p.asInBand() : p).reply().remoteIndexes();
+    }
+
+    /**
+     * An in-band allocation's reply goes back on the data connection that asked, and its sender writes it on no other:
+     * once a fence has closed every connection the sender had, an in-band allocation made before cannot land. It is
+     * freed at once, even before its deadline (its reply may have been lost with the connection: the sender would
+     * never write nor finish it, and holding it would fence the sender again later). One over the alloc port is not.
+     */
+    @Test
+    void inBandAllocationsOfASenderWithoutConnectionsAreFreedAtOnce() {
+        long transfer = TimeUnit.SECONDS.toNanos(5);
+        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
+                TimeUnit.SECONDS.toNanos(120));
+        allocateVia(quick, "s", "expired", 1, true);
+        long mid = System.nanoTime(); // "expired"'s deadline is before mid + transfer, the others' after it
+        int[] inFlight = allocateVia(quick, "s", "in-flight", 2, true);
+        int[] overPort = allocateVia(quick, "s", "over-port", 1, false);
+        int free = staging.allocator().available();
+        List<String> fences = new ArrayList<>();
+
+        assertThat(quick.reap(mid + transfer, noConnection(fences))).as("the expired one and the in-band one")
+                .isEqualTo(1 + 2);
+        assertThat(staging.allocator().available()).isEqualTo(free + 3);
+        assertThat(quick.fenceHeldPages()).isZero();
+        assertThat(quick.onBatchLanded("s", inFlight[0])).as("freed: it can no longer commit").isFalse();
+        assertThat(quick.onBatchLanded("s", overPort[0])).as("over the alloc port: untouched").isTrue();
+    }
+
+    /**
+     * The cascade the chaos soak found: orphaned in-band allocations held their batch ids, and each held id, a
+     * transfer timeout later, fenced the sender whole again (closing its new connections and orphaning what was in
+     * flight on them). Now the whole-sender fence frees every held or expiring in-band allocation made before it.
+     */
+    @Test
+    void aWholeSenderFenceFreesTheInBandBatchIdsItMadeUnreachable() {
+        long transfer = TimeUnit.SECONDS.toNanos(5);
+        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
+                TimeUnit.SECONDS.toNanos(120));
+        allocateVia(quick, "s", "first", 1, true);
+        long mid1 = System.nanoTime();
+        allocateVia(quick, "s", "second", 1, true);
+        long mid2 = System.nanoTime();
+        allocateVia(quick, "s", "third", 2, true);
+        int free = staging.allocator().available();
+        List<String> fences = new ArrayList<>();
+
+        assertThat(quick.reap(mid1 + transfer, perAllocation(fences))).as("'first' expires, its page held").isZero();
+        assertThat(quick.reap(mid2 + transfer, perAllocation(fences))).as("'second' too").isZero();
+        assertThat(quick.fenceHeldPages()).isEqualTo(2);
+        // 'first' has been held a transfer timeout: its sender is fenced whole, which also frees 'second' (held) and
+        // 'third' (expiring now, fenced per allocation before the whole-sender fence).
+        assertThat(quick.reap(mid1 + 2 * transfer, perAllocation(fences))).isEqualTo(1 + 1 + 2);
+        assertThat(fences).endsWith("s");
+        assertThat(quick.fenceHeldPages()).isZero();
+        assertThat(staging.allocator().available()).isEqualTo(free + 4);
+    }
+
     /**
      * Issue 13 point 4: allocations are kept in deadline order, so a reap visits what expired and one more, not
      * every live allocation under the store's lock.
