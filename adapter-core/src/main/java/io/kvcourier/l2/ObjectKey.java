@@ -20,8 +20,8 @@ import java.util.Objects;
  * {@code "{model_name}@{kv_rank:08x}@{object_group_id:x}@{chunk_hash hex}"}, followed by
  * {@code "@{cache_salt}"} only when the salt is not empty. {@link #parse(String)} is its strict inverse.
  * The string is computed once per key, on first use; its UTF-8 bytes ({@link #copyCanonicalUtf8}) are written
- * straight into the caller's array on each call, without building the string or allocating anything (a runtime
- * makes fresh keys for every request, so a per-key cache would only be garbage).
+ * straight into the caller's array the first time, without building the string or allocating anything (a runtime
+ * makes fresh keys for every request and sends each once), and cached from the second time on.
  */
 public final class ObjectKey {
 
@@ -30,6 +30,16 @@ public final class ObjectKey {
 
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_BYTES = new byte[0];
+    /**
+     * The UTF-8 of the model names and salts encoded last: the keys of a runtime share a few, so a key's canonical
+     * bytes are written with one copy of each and no per-character scan, and an array is made only for a text not
+     * among the last {@value #UTF8_CACHE_SIZE}. Racy on purpose: {@link Utf8Text}'s fields are final, so a thread
+     * sees an entry whole or not at all (a miss, which only costs a new entry).
+     */
+    private static final int UTF8_CACHE_SIZE = 8;
+    private static final Utf8Text[] UTF8_CACHE = new Utf8Text[UTF8_CACHE_SIZE];
+    private static int utf8CacheNext; // racy round robin: a lost update only reuses a slot
 
     private final byte[] chunkHash;
     private final String modelName;
@@ -38,6 +48,13 @@ public final class ObjectKey {
     private final String cacheSalt;
     private final int hashCode;
     private String canonical; // racy single-check lazy init: String is immutable and safely published
+    /**
+     * The canonical UTF-8, cached from the second encode on (a key sent again, e.g. retried, is then one copy): a
+     * runtime's fresh keys are encoded once each, straight into the encoder's array, and make no garbage. Racy
+     * single-check lazy init: the record's field is final, so a reader sees the array whole.
+     */
+    private Utf8Text canonicalUtf8;
+    private boolean encodedOnce; // racy: a lost write only delays the cache by one encode
 
     /**
      * Creates a key.
@@ -244,26 +261,31 @@ public final class ObjectKey {
     }
 
     /**
-     * The length in bytes of {@link #toCanonicalString()} in UTF-8: what {@link #copyCanonicalUtf8} writes. Computed
-     * on each call (a scan of the model name and salt), allocation-free.
+     * The length in bytes of {@link #toCanonicalString()} in UTF-8: what {@link #copyCanonicalUtf8} writes.
+     * Allocation-free for a model name and salt seen last (see {@link #utf8Of}).
      *
      * @return the length, or {@code -1} when the canonical string is not valid Unicode (a lone surrogate in the
      *         model name or salt) and so has no UTF-8 form
      */
     public int canonicalUtf8Length() {
-        int modelBytes = utf8Length(modelName);
-        int saltBytes = cacheSalt.isEmpty() ? 0 : utf8Length(cacheSalt);
-        if (modelBytes < 0 || saltBytes < 0) {
+        Utf8Text cached = canonicalUtf8;
+        if (cached != null) {
+            return cached.utf8 == null ? -1 : cached.utf8.length;
+        }
+        byte[] model = utf8Of(modelName);
+        byte[] salt = cacheSalt.isEmpty() ? NO_BYTES : utf8Of(cacheSalt);
+        if (model == null || salt == null) {
             return -1;
         }
-        return modelBytes + 1 + 8 + 1 + groupDigits() + 1 + 2 * chunkHash.length
-                + (cacheSalt.isEmpty() ? 0 : 1 + saltBytes);
+        return model.length + 1 + 8 + 1 + groupDigits() + 1 + 2 * chunkHash.length
+                + (cacheSalt.isEmpty() ? 0 : 1 + salt.length);
     }
 
     /**
      * Writes the UTF-8 bytes of {@link #toCanonicalString()} into {@code dst[offset, offset +
-     * canonicalUtf8Length())}, straight from the key's parts: no string is built and nothing is allocated (a sender
-     * encodes every key of every AllocRequest this way, on its control thread).
+     * canonicalUtf8Length())}. The first call writes them straight from the key's parts: no string is built and, for a
+     * model name and salt seen lately, nothing is allocated (a sender encodes each fresh key once, on its control
+     * thread). A later call caches them in the key first and copies from there (a key sent again).
      *
      * @param dst the destination array
      * @param offset where in {@code dst} the bytes start
@@ -277,7 +299,26 @@ public final class ObjectKey {
                     + "form: " + toCanonicalString());
         }
         java.util.Objects.checkFromIndexSize(offset, length, dst.length);
-        int p = putUtf8(modelName, dst, offset);
+        Utf8Text cached = canonicalUtf8;
+        if (cached == null && encodedOnce) {
+            byte[] bytes = new byte[length];
+            writeCanonicalUtf8(bytes, 0);
+            cached = new Utf8Text(null, bytes);
+            canonicalUtf8 = cached;
+        }
+        if (cached != null) {
+            System.arraycopy(cached.utf8, 0, dst, offset, length);
+            return;
+        }
+        encodedOnce = true;
+        writeCanonicalUtf8(dst, offset);
+    }
+
+    /** Writes the canonical UTF-8 (valid Unicode, room checked) at {@code dst[offset]}. */
+    private void writeCanonicalUtf8(byte[] dst, int offset) {
+        byte[] model = utf8Of(modelName);
+        System.arraycopy(model, 0, dst, offset, model.length);
+        int p = offset + model.length;
         dst[p++] = '@';
         for (int shift = 28; shift >= 0; shift -= 4) {
             dst[p++] = HEX_DIGITS[(kvRank >>> shift) & 0xF];
@@ -296,8 +337,32 @@ public final class ObjectKey {
         }
         if (!cacheSalt.isEmpty()) {
             dst[p++] = '@';
-            putUtf8(cacheSalt, dst, p);
+            byte[] salt = utf8Of(cacheSalt);
+            System.arraycopy(salt, 0, dst, p, salt.length);
         }
+    }
+
+    /** {@return the UTF-8 of {@code text} (a model name, or a salt), or null when it is not valid Unicode} */
+    private static byte[] utf8Of(String text) {
+        Utf8Text[] cache = UTF8_CACHE;
+        for (int i = 0; i < UTF8_CACHE_SIZE; i++) {
+            Utf8Text t = cache[i];
+            if (t != null && (t.text == text || t.text.equals(text))) {
+                return t.utf8;
+            }
+        }
+        int n = utf8Length(text);
+        byte[] utf8 = null;
+        if (n >= 0) {
+            utf8 = new byte[n];
+            putUtf8(text, utf8, 0);
+        }
+        cache[(utf8CacheNext++) & (UTF8_CACHE_SIZE - 1)] = new Utf8Text(text, utf8);
+        return utf8;
+    }
+
+    /** A text and its UTF-8 (null when it has none), for {@link #utf8Of} and the per-key cache. */
+    private record Utf8Text(String text, byte[] utf8) {
     }
 
     /** {@return the hex digits of the object group id, at least one} */
