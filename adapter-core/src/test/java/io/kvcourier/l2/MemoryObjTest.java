@@ -12,6 +12,15 @@ import org.junit.jupiter.api.Test;
 class MemoryObjTest {
 
     @Test
+    void dimsAndDimReadTheShapeInPlace() {
+        MemoryObj obj = new MemoryObj(MemorySegment.ofArray(new byte[2 * 3 * 4 * 2]), new long[] {2, 3, 4},
+                DType.BFLOAT16, MemoryFormat.KV_2LTD);
+        assertThat(obj.dims()).isEqualTo(3);
+        assertThat(new long[] {obj.dim(0), obj.dim(1), obj.dim(2)}).containsExactly(obj.shape());
+        assertThatThrownBy(() -> obj.dim(3)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void confinedSegmentIsRejectedWithAClearMessage() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(64);

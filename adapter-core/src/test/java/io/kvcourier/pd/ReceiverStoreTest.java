@@ -388,11 +388,22 @@ class ReceiverStoreTest {
 
     /** A fencer that fences single allocations (as tcp does) and records what it was asked. */
     private static ReceiverStore.Fencer perAllocation(List<String> log) {
+        return fencer(log, io.kvcourier.channel.ChannelReceiver.AllocationFence.ALLOCATION);
+    }
+
+    /** A fencer for a sender with no data connection: every fence is a whole-sender fence. */
+    private static ReceiverStore.Fencer noConnection(List<String> log) {
+        return fencer(log, io.kvcourier.channel.ChannelReceiver.AllocationFence.SENDER);
+    }
+
+    /** Answers every allocation fence with {@code outcome}, confirms every sender fence, and records each. */
+    private static ReceiverStore.Fencer fencer(List<String> log,
+                                               io.kvcourier.channel.ChannelReceiver.AllocationFence outcome) {
         return new ReceiverStore.Fencer() {
             @Override
             public io.kvcourier.channel.ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
                 log.add(senderId + "/" + batchId);
-                return io.kvcourier.channel.ChannelReceiver.AllocationFence.ALLOCATION;
+                return outcome;
             }
 
             @Override
@@ -444,23 +455,6 @@ class ReceiverStoreTest {
         assertThat(fences).endsWith("s");
         assertThat(quick.fenceHeldPages()).isZero();
         assertThat(staging.allocator().available()).isEqualTo(free + 4);
-    }
-
-    /** A fencer for a sender with no data connection: every fence is a whole-sender fence. */
-    private static ReceiverStore.Fencer noConnection(List<String> log) {
-        return new ReceiverStore.Fencer() {
-            @Override
-            public io.kvcourier.channel.ChannelReceiver.AllocationFence fenceAllocation(String senderId, int batchId) {
-                log.add(senderId + "/" + batchId);
-                return io.kvcourier.channel.ChannelReceiver.AllocationFence.SENDER;
-            }
-
-            @Override
-            public boolean fenceSender(String senderId) {
-                log.add(senderId);
-                return true;
-            }
-        };
     }
 
     private static int[] allocateVia(ReceiverStore s, String sender, String name, int keys, boolean inBand) {
