@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Suite <b>e2e</b>: requests of N chunks — allocation round trip, transfer, commit, and the arrival of the
@@ -350,10 +349,7 @@ final class EndToEndSuite {
         long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
         for (int i = 0; i < count; i++) {
             long t = t0 + i * period;
-            long left;
-            while ((left = t - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(left);
-            }
+            Pacing.awaitStart(t);
             pump.pingAndPump();
             if (into != null) {
                 into.recordValue(Math.min(Math.max(0, System.nanoTime() - t), into.getHighestTrackableValue()));

@@ -178,10 +178,7 @@ final class StoreDriver {
             long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
             for (int i = 0; i < keys.size(); i++) {
                 long t = t0 + i * period;
-                long left;
-                while ((left = t - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(left);
-                }
+                Pacing.awaitStart(t);
                 expected.get(i).start = t;
                 sender.submitStoreTask(keys.get(i), chunks, specs.get(i));
                 if ((i & 15) == 0) {
