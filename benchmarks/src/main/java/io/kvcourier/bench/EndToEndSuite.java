@@ -151,7 +151,7 @@ final class EndToEndSuite {
             for (int chunks : s.e2eShapes()) {
                 String label = "mock_memory " + s.e2eShape(chunks);
                 StoreDriver driver = new StoreDriver("m" + chunks, pair.sender, pair.chunks(chunks), arrivals);
-                if (!warmUp(s, driver, label, report, log)) {
+                if (!warmUp(s, driver, label, chunks == s.e2eShapes().getFirst(), report, log)) {
                     continue;
                 }
                 for (int rate : s.e2eRates()) {
@@ -224,8 +224,10 @@ final class EndToEndSuite {
     }
 
     /** The JIT warm-up with its closed-loop breakdown note; false (and a Skip) when a request got lost. */
-    private static boolean warmUp(Settings s, StoreDriver driver, String label, Report report, PrintStream log) {
-        StoreDriver.ClosedLoop c = driver.warmUp(s.e2eWarmupRequests());
+    private static boolean warmUp(Settings s, StoreDriver driver, String label, boolean firstOnPair, Report report,
+                                  PrintStream log) {
+        int requests = firstOnPair ? s.e2eJitWarmupRequests() : s.e2eWarmupRequests();
+        StoreDriver.ClosedLoop c = driver.warmUp(requests);
         if (c == null) {
             report.skip(new Skip("e2e", "kvcourier " + label, "a warm-up request did not complete or got no "
                     + "ProxyNotif within 10 s"));
@@ -233,7 +235,7 @@ final class EndToEndSuite {
             return false;
         }
         log.printf(Locale.ROOT, "  kvcourier %s warm-up: %d closed-loop requests in %.1f s%n", label,
-                s.e2eWarmupRequests(), c.seconds());
+                requests, c.seconds());
         report.note("e2e", String.format(Locale.ROOT, "kvcourier %s closed loop (last %d warm-up requests, one at a "
                 + "time): submit -> store completion p50 %.0f us / p99 %.0f us; store completion -> ProxyNotif "
                 + "arrival p50 %.0f us / p99 %.0f us", label, c.store().getTotalCount(), micros(c.store(), 50),
@@ -301,7 +303,7 @@ final class EndToEndSuite {
                 String label = "tcp (2 JVMs) " + s.e2eShape(chunks);
                 List<MemoryObj> objs = pair.chunks(chunks);
                 StoreDriver driver = new StoreDriver("t" + chunks, pair.sender, objs, arrivals);
-                if (!warmUp(s, driver, label, report, log)) {
+                if (!warmUp(s, driver, label, chunks == s.e2eShapes().getFirst(), report, log)) {
                     continue;
                 }
                 try (FloorPump pump = new FloorPump(pair.floorPort, objs.stream().map(MemoryObj::segment).toList())) {
