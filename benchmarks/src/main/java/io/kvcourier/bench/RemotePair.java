@@ -8,6 +8,8 @@ import io.kvcourier.pd.PdL2AdapterConfig;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -78,6 +80,22 @@ final class RemotePair implements AutoCloseable {
     /** {@code n} chunks of {@link #chunkBytes} with non-zero bytes, owned by this pair. */
     List<MemoryObj> chunks(int n) {
         return AdapterPair.chunks(arena, n, chunkBytes);
+    }
+
+    /**
+     * {@code n} chunks of {@link #chunkBytes} with non-zero bytes, slices of one block registered with the sender
+     * ({@code registerMemory}): stores of them are zero-copy (no staging copy). Owned by this pair.
+     */
+    List<MemoryObj> registeredChunks(int n) {
+        MemorySegment block = arena.allocate(chunkBytes * n, 4096);
+        List<MemoryObj> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            MemorySegment seg = block.asSlice(i * chunkBytes, chunkBytes);
+            seg.fill((byte) (i + 1));
+            out.add(MemoryObj.ofBytes(seg));
+        }
+        sender.registerMemory(block);
+        return out;
     }
 
     /** The child's decode counters ({@code batches}, {@code loaded_keys}, {@code missing_keys}, ...). */
