@@ -135,73 +135,13 @@ public final class ObjectKey {
      * @throws IllegalArgumentException naming the part that is malformed
      */
     public static ObjectKey parse(String canonical) {
-        Objects.requireNonNull(canonical, "canonical");
-        // One scan for the separators, no split array or field substrings: the receiver parses every key of
-        // every AllocRequest. The accepted text is the canonical form of the result, so the key keeps it.
-        int rankAt = canonical.indexOf('@') + 1;
-        int groupAt = rankAt == 0 ? 0 : canonical.indexOf('@', rankAt) + 1;
-        int hashAt = groupAt == 0 ? 0 : canonical.indexOf('@', groupAt) + 1;
-        int saltAt = hashAt == 0 ? 0 : canonical.indexOf('@', hashAt) + 1;
-        if (hashAt == 0 || (saltAt != 0 && canonical.indexOf('@', saltAt) >= 0)) {
-            throw new IllegalArgumentException("object key must have 4 or 5 '@'-separated fields "
-                    + "(model_name@kv_rank@object_group_id@chunk_hash[@cache_salt]), got "
-                    + canonical.split("@", -1).length + " in '" + canonical + "'");
-        }
-        int hashEnd = saltAt == 0 ? canonical.length() : saltAt - 1;
-        if (groupAt - 1 - rankAt != 8 || !isLowerHex(canonical, rankAt, groupAt - 1)) {
-            throw new IllegalArgumentException("kv_rank must be exactly 8 lowercase hex digits, got '"
-                    + canonical.substring(rankAt, groupAt - 1) + "' in '" + canonical + "'");
-        }
-        int kvRank = Integer.parseUnsignedInt(canonical, rankAt, groupAt - 1, 16);
-        int groupLength = hashAt - 1 - groupAt;
-        if (groupLength == 0 || !isLowerHex(canonical, groupAt, hashAt - 1)
-                || (groupLength > 1 && canonical.charAt(groupAt) == '0') || groupLength > 16) {
-            throw new IllegalArgumentException("object_group_id must be lowercase hex without leading zeros, got '"
-                    + canonical.substring(groupAt, hashAt - 1) + "' in '" + canonical + "'");
-        }
-        long groupId = Long.parseUnsignedLong(canonical, groupAt, hashAt - 1, 16);
-        if (groupId < 0) {
-            throw new IllegalArgumentException("object_group_id exceeds 2^63-1, got '"
-                    + canonical.substring(groupAt, hashAt - 1) + "' in '" + canonical + "'");
-        }
-        if (((hashEnd - hashAt) & 1) != 0 || !isLowerHex(canonical, hashAt, hashEnd)) {
-            throw new IllegalArgumentException("chunk_hash must be lowercase hex of even length, got '"
-                    + canonical.substring(hashAt, hashEnd) + "' in '" + canonical + "'");
-        }
-        String salt = "";
-        if (saltAt != 0) {
-            if (saltAt == canonical.length()) {
-                throw new IllegalArgumentException(
-                        "cache_salt field is present but empty (an empty salt is written without '@') in '"
-                                + canonical + "'");
-            }
-            salt = canonical.substring(saltAt);
-        }
-        return new ObjectKey(lowerHexBytes(canonical, hashAt, hashEnd), canonical.substring(0, rankAt - 1), kvRank,
-                groupId, salt, canonical);
+        return CanonicalKeyParser.parse(canonical);
     }
 
-    /** Decodes {@code s[from, to)}, checked to be lowercase hex of even length (no substring, unlike HexFormat). */
-    private static byte[] lowerHexBytes(String s, int from, int to) {
-        byte[] out = new byte[(to - from) >> 1];
-        for (int i = 0, at = from; i < out.length; i++, at += 2) {
-            out[i] = (byte) ((lowerHexDigit(s.charAt(at)) << 4) | lowerHexDigit(s.charAt(at + 1)));
-        }
-        return out;
-    }
-
-    private static int lowerHexDigit(char c) {
-        return c <= '9' ? c - '0' : c - ('a' - 10);
-    }
-
-    private static boolean isLowerHex(String s, int from, int to) {
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-                return false;
-            }
-        }
-        return true;
+    /** A key {@link CanonicalKeyParser} checked; {@code ownedHash} is not copied, {@code canonical} is kept. */
+    static ObjectKey parsed(byte[] ownedHash, String modelName, int kvRank, long objectGroupId, String cacheSalt,
+                            String canonical) {
+        return new ObjectKey(ownedHash, modelName, kvRank, objectGroupId, cacheSalt, canonical);
     }
 
     private static String describeChar(char c) {

@@ -116,6 +116,8 @@ class ObjectKeyTest {
         "m@00000001@0@abc",                  // odd hash
         "m@00000001@0@AB",                   // upper case hash
         "m@00000001@0@zz",                   // not hex
+        "m@00000001@0@ag",                   // not hex in a low nibble
+        "m@00000001@0@\u00e9a",              // not ASCII
         "m@00000001@0@ab@",                  // empty salt field
         "m@00000001@0@ab@a/b",               // bad salt
     })
@@ -195,6 +197,21 @@ class ObjectKeyTest {
             assertThat(back.toCanonicalString()).isEqualTo(k.toCanonicalString());
             assertThat(back.chunkHash()).isEqualTo(hash);
         }
+    }
+
+    /**
+     * A receiver parses every key of every AllocRequest: keys of one model (and salt) share the name's String, so a
+     * key costs no copy of it and its hash code is computed once.
+     */
+    @Test
+    void keysParsedWithTheSameModelAndSaltShareThem() {
+        ObjectKey a = ObjectKey.parse("meta-llama/Llama-3.1-8B@00000001@0@0102@tenant");
+        ObjectKey b = ObjectKey.parse(new String("meta-llama/Llama-3.1-8B@00000002@5@0304@tenant"));
+        assertThat(b.modelName()).isSameAs(a.modelName()).isEqualTo("meta-llama/Llama-3.1-8B");
+        assertThat(b.cacheSalt()).isSameAs(a.cacheSalt()).isEqualTo("tenant");
+        ObjectKey other = ObjectKey.parse("meta-llama/Llama-3.1-70B@00000001@0@0102@tenant");
+        assertThat(other.modelName()).isEqualTo("meta-llama/Llama-3.1-70B");
+        assertThat(other).isNotEqualTo(a);
     }
 
     @Test

@@ -1,0 +1,124 @@
+package io.kvcourier.l2;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Parses an {@link ObjectKey}'s canonical string ({@link ObjectKey#parse}). A receiver parses every key of every
+ * AllocRequest, so the parse scans the text once for its separators, decodes the chunk hash while it checks it,
+ * and takes the model name and the salt from a small shared cache of the last ones seen (a runtime's keys share a
+ * few), so that a key costs no substring for either and their hash codes are computed once. The accepted text is
+ * the canonical form of the result, so the key keeps it.
+ */
+final class CanonicalKeyParser {
+    /** Value of each ASCII character as a lowercase hex digit, -1 for every other character. */
+    private static final byte[] HEX_VALUE = new byte[128];
+
+    static {
+        Arrays.fill(HEX_VALUE, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) {
+            HEX_VALUE[c] = (byte) (c - '0');
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            HEX_VALUE[c] = (byte) (c - 'a' + 10);
+        }
+    }
+
+    /**
+     * The model names and salts parsed last. Racy on purpose: a slot holds a whole String or null, and a lost
+     * update only costs a substring on a later miss.
+     */
+    private static final int TEXT_CACHE_SIZE = 8;
+    private static final String[] TEXT_CACHE = new String[TEXT_CACHE_SIZE];
+    private static int textCacheNext;
+
+    private CanonicalKeyParser() {
+    }
+
+    static ObjectKey parse(String canonical) {
+        Objects.requireNonNull(canonical, "canonical");
+        int rankAt = canonical.indexOf('@') + 1;
+        int groupAt = rankAt == 0 ? 0 : canonical.indexOf('@', rankAt) + 1;
+        int hashAt = groupAt == 0 ? 0 : canonical.indexOf('@', groupAt) + 1;
+        int saltAt = hashAt == 0 ? 0 : canonical.indexOf('@', hashAt) + 1;
+        if (hashAt == 0 || (saltAt != 0 && canonical.indexOf('@', saltAt) >= 0)) {
+            throw new IllegalArgumentException("object key must have 4 or 5 '@'-separated fields "
+                    + "(model_name@kv_rank@object_group_id@chunk_hash[@cache_salt]), got "
+                    + canonical.split("@", -1).length + " in '" + canonical + "'");
+        }
+        int hashEnd = saltAt == 0 ? canonical.length() : saltAt - 1;
+        if (groupAt - 1 - rankAt != 8 || !isLowerHex(canonical, rankAt, groupAt - 1)) {
+            throw new IllegalArgumentException("kv_rank must be exactly 8 lowercase hex digits, got '"
+                    + canonical.substring(rankAt, groupAt - 1) + "' in '" + canonical + "'");
+        }
+        int kvRank = Integer.parseUnsignedInt(canonical, rankAt, groupAt - 1, 16);
+        int groupLength = hashAt - 1 - groupAt;
+        if (groupLength == 0 || !isLowerHex(canonical, groupAt, hashAt - 1)
+                || (groupLength > 1 && canonical.charAt(groupAt) == '0') || groupLength > 16) {
+            throw new IllegalArgumentException("object_group_id must be lowercase hex without leading zeros, got '"
+                    + canonical.substring(groupAt, hashAt - 1) + "' in '" + canonical + "'");
+        }
+        long groupId = Long.parseUnsignedLong(canonical, groupAt, hashAt - 1, 16);
+        if (groupId < 0) {
+            throw new IllegalArgumentException("object_group_id exceeds 2^63-1, got '"
+                    + canonical.substring(groupAt, hashAt - 1) + "' in '" + canonical + "'");
+        }
+        byte[] hash = ((hashEnd - hashAt) & 1) != 0 ? null : lowerHexBytes(canonical, hashAt, hashEnd);
+        if (hash == null) {
+            throw new IllegalArgumentException("chunk_hash must be lowercase hex of even length, got '"
+                    + canonical.substring(hashAt, hashEnd) + "' in '" + canonical + "'");
+        }
+        String salt = "";
+        if (saltAt != 0) {
+            if (saltAt == canonical.length()) {
+                throw new IllegalArgumentException(
+                        "cache_salt field is present but empty (an empty salt is written without '@') in '"
+                                + canonical + "'");
+            }
+            salt = text(canonical, saltAt, canonical.length());
+        }
+        return ObjectKey.parsed(hash, text(canonical, 0, rankAt - 1), kvRank, groupId, salt, canonical);
+    }
+
+    /** {@code s[from, to)}, the cached String when one of the last texts parsed equals it. */
+    private static String text(String s, int from, int to) {
+        int n = to - from;
+        String[] cache = TEXT_CACHE;
+        for (int i = 0; i < TEXT_CACHE_SIZE; i++) {
+            String t = cache[i];
+            if (t != null && t.length() == n && s.regionMatches(from, t, 0, n)) {
+                return t;
+            }
+        }
+        String t = s.substring(from, to);
+        cache[(textCacheNext++) & (TEXT_CACHE_SIZE - 1)] = t;
+        return t;
+    }
+
+    /** Decodes {@code s[from, to)} (even length) as lowercase hex; null when a character is not one. */
+    private static byte[] lowerHexBytes(String s, int from, int to) {
+        byte[] out = new byte[(to - from) >> 1];
+        for (int i = 0, at = from; i < out.length; i++, at += 2) {
+            int hi = hexValue(s.charAt(at));
+            int lo = hexValue(s.charAt(at + 1));
+            if ((hi | lo) < 0) {
+                return null;
+            }
+            out[i] = (byte) ((hi << 4) | lo);
+        }
+        return out;
+    }
+
+    private static int hexValue(char c) {
+        return c < 128 ? HEX_VALUE[c] : -1;
+    }
+
+    private static boolean isLowerHex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (hexValue(s.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
