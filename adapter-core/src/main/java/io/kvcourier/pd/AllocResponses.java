@@ -53,38 +53,41 @@ final class AllocResponses {
      *                                  fits neither form, or a negative {@code remote_indexes} entry other than -1
      */
     static int[] remotePagesFor(AllocResponse reply, int n) {
-        int[] remote = reply.remoteIndexes();
-        int[] already = reply.alreadySentIndexes();
-        boolean[] present = new boolean[n];
-        for (int a : already) {
+        // Read in place: a reply per batch, and copies of its lists were most of the sender's per-key garbage.
+        int remote = reply.remoteIndexCount();
+        int already = reply.alreadySentCount();
+        boolean[] present = already == 0 ? null : new boolean[n];
+        for (int i = 0; i < already; i++) {
+            int a = reply.alreadySentIndex(i);
             if (a < 0 || a >= n) {
                 throw new IllegalArgumentException("Invalid already_sent_indexes: entry " + a + " outside [0, " + n
-                        + ") (" + Arrays.toString(already) + ")");
+                        + ") (" + Arrays.toString(reply.alreadySentIndexes()) + ")");
             }
             if (present[a]) {
                 throw new IllegalArgumentException("Invalid already_sent_indexes: entry " + a + " repeated ("
-                        + Arrays.toString(already) + ")");
+                        + Arrays.toString(reply.alreadySentIndexes()) + ")");
             }
             present[a] = true;
         }
-        for (int v : remote) {
+        for (int i = 0; i < remote; i++) {
+            int v = reply.remoteIndex(i);
             if (v < FAILED) {
                 throw new IllegalArgumentException("Invalid remote_indexes: entry " + v + " is negative and not -1");
             }
         }
         int[] out = new int[n];
-        if (remote.length == n - already.length) {
+        if (remote == n - already) {
             for (int i = 0, j = 0; i < n; i++) {
-                out[i] = present[i] ? ALREADY_SENT : remote[j++];
+                out[i] = present != null && present[i] ? ALREADY_SENT : reply.remoteIndex(j++);
             }
-        } else if (remote.length == n) {
+        } else if (remote == n) {
             for (int i = 0; i < n; i++) {
-                out[i] = present[i] ? ALREADY_SENT : remote[i];
+                out[i] = present != null && present[i] ? ALREADY_SENT : reply.remoteIndex(i);
             }
         } else {
             throw new IllegalArgumentException("AllocResponse inconsistency: total_keys=" + n + ", already_sent="
-                    + already.length + ", remote_indexes=" + remote.length + ", expected=" + (n - already.length)
-                    + (already.length == 0 ? "" : " (or " + n + " in the older one-entry-per-key form)"));
+                    + already + ", remote_indexes=" + remote + ", expected=" + (n - already)
+                    + (already == 0 ? "" : " (or " + n + " in the older one-entry-per-key form)"));
         }
         return out;
     }

@@ -118,13 +118,15 @@ final class BatchAdmission {
      */
     private boolean localMemory(SenderBatch batch) {
         int n = batch.size();
-        int[] regionIds = new int[n];
         long[] offsets = new long[n];
-        if (regions.resolve(batch, regionIds, offsets)) {
-            batch.regions = regionIds;
-            batch.offsets = offsets;
-            batch.step(SenderBatch.COPIED); // nothing to copy
-            return true;
+        if (regions.count() > 0) {
+            int[] regionIds = new int[n];
+            if (regions.resolve(batch, regionIds, offsets)) {
+                batch.regions = regionIds;
+                batch.offsets = offsets;
+                batch.step(SenderBatch.COPIED); // nothing to copy
+                return true;
+            }
         }
         ReceiverPeer owner = batch.peer.owner;
         int held = owner.pages.get();

@@ -50,6 +50,26 @@ public record AllocResponse(int[] remoteIndexes, int[] alreadySentIndexes) imple
         return alreadySentIndexes.clone();
     }
 
+    /** {@return the number of receiver page indexes}, without copying them */
+    public int remoteIndexCount() {
+        return remoteIndexes.length;
+    }
+
+    /** {@return receiver page index {@code i}}, without copying the list */
+    public int remoteIndex(int i) {
+        return remoteIndexes[i];
+    }
+
+    /** {@return the number of request positions already present on the receiver}, without copying them */
+    public int alreadySentCount() {
+        return alreadySentIndexes.length;
+    }
+
+    /** {@return already-present request position {@code i}}, without copying the list */
+    public int alreadySentIndex(int i) {
+        return alreadySentIndexes[i];
+    }
+
     int[] remoteIndexesArray() {
         return remoteIndexes;
     }
