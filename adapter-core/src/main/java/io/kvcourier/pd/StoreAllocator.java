@@ -218,13 +218,14 @@ final class StoreAllocator {
      * how many need a page, or -1 when a held key is still in flight for another allocation (or doomed).
      */
     private int markHeldLocked(List<ObjectKey> keys, boolean[] duplicate) {
-        Set<ObjectKey> seen = new HashSet<>();
+        // Repeats within the request: a one-key request has none; a larger one gets a set sized never to rehash.
+        Set<ObjectKey> seen = keys.size() == 1 ? null : HashSet.newHashSet(keys.size());
         int need = 0;
         boolean keysInFlight = false;
         for (int i = 0; i < keys.size(); i++) {
             ObjectKey k = keys.get(i);
             KeyEntry held = s.entries.get(k);
-            if (held != null || !seen.add(k)) {
+            if (held != null || (seen != null && !seen.add(k))) {
                 duplicate[i] = true;
                 keysInFlight |= held != null && (held.state == KeyEntry.State.IN_FLIGHT || held.doomed);
             } else {
