@@ -13,6 +13,9 @@ public abstract class AllocExchange {
     long deadlineNanos;
     /** Set while the exchange waits for a socket or its reply; null before and after. */
     AllocPool pool;
+    /** While the exchange is in flight in-band ({@link InBandExchanges}): its id and the connection carrying it. */
+    long inBandId;
+    io.kvcourier.channel.ChannelConnection inBandConnection;
 
     /** When the exchange fails if no reply has come ({@link System#nanoTime()} based). */
     public final long deadlineNanos() {

@@ -18,23 +18,10 @@ import java.util.ArrayList;
  */
 public final class InBandExchanges implements ControlAgent.Duty {
 
-    /** One exchange in flight. */
-    private static final class Pending {
-        final long id;
-        final AllocExchange exchange;
-        final ChannelConnection connection;
-
-        Pending(long id, AllocExchange exchange, ChannelConnection connection) {
-            this.id = id;
-            this.exchange = exchange;
-            this.connection = connection;
-        }
-    }
-
     private final ControlAgent agent;
     private final WireEncoder encoder;
     /** In flight, oldest first; few at once (at most the in-flight allocations of every rank). */
-    private final ArrayList<Pending> pending = new ArrayList<>();
+    private final ArrayList<AllocExchange> pending = new ArrayList<>();
     private final ControlReplySink sink = new ControlReplySink() {
         @Override
         public void onControlReply(long exchangeId, byte[] bytes, int offset, int length) {
@@ -78,9 +65,11 @@ public final class InBandExchanges implements ControlAgent.Duty {
             return true;
         }
         x.deadlineNanos = deadlineNanos;
-        Pending p = new Pending(nextId++, x, connection);
+        AllocExchange p = x;
+        p.inBandId = nextId++;
+        p.inBandConnection = connection;
         pending.add(p);
-        if (!connection.sendControl(p.id, encoder.array(), 0, encoder.length(), sink)) {
+        if (!connection.sendControl(p.inBandId, encoder.array(), 0, encoder.length(), sink)) {
             pending.remove(p);
             return false;
         }
@@ -115,13 +104,13 @@ public final class InBandExchanges implements ControlAgent.Duty {
 
     private void deliver(long id, PdMessage reply, String error) {
         for (int i = 0; i < pending.size(); i++) {
-            Pending p = pending.get(i);
-            if (p.id == id) {
+            AllocExchange p = pending.get(i);
+            if (p.inBandId == id) {
                 pending.remove(i);
                 if (reply != null) {
-                    p.exchange.onReply(reply);
+                    p.onReply(reply);
                 } else {
-                    p.exchange.onFailure(error, false);
+                    p.onFailure(error, false);
                 }
                 return;
             }
@@ -132,9 +121,9 @@ public final class InBandExchanges implements ControlAgent.Duty {
     /** Control thread: the connection of exchange {@code id} closed before its reply; every exchange on it fails. */
     private void lost(long id, String why) {
         for (int i = 0; i < pending.size(); i++) {
-            Pending p = pending.get(i);
-            if (p.id == id) {
-                connectionLost(p.connection, why);
+            AllocExchange p = pending.get(i);
+            if (p.inBandId == id) {
+                connectionLost(p.inBandConnection, why);
                 return;
             }
         }
@@ -149,17 +138,17 @@ public final class InBandExchanges implements ControlAgent.Duty {
         if (connection == null || pending.isEmpty()) {
             return;
         }
-        ArrayList<Pending> lost = null;
+        ArrayList<AllocExchange> lost = null;
         for (int i = 0; i < pending.size(); i++) {
-            Pending p = pending.get(i);
-            if (p.connection == connection) {
+            AllocExchange p = pending.get(i);
+            if (p.inBandConnection == connection) {
                 pending.remove(i--);
                 (lost == null ? lost = new ArrayList<>() : lost).add(p);
             }
         }
         if (lost != null) {
-            for (Pending p : lost) {
-                p.exchange.onFailure("connection lost: " + why, false);
+            for (AllocExchange p : lost) {
+                p.onFailure("connection lost: " + why, false);
             }
         }
     }
@@ -173,10 +162,10 @@ public final class InBandExchanges implements ControlAgent.Duty {
     public int expire(long nowNanos) {
         int work = 0;
         for (int i = 0; i < pending.size(); i++) {
-            Pending p = pending.get(i);
-            if (nowNanos - p.exchange.deadlineNanos >= 0) {
+            AllocExchange p = pending.get(i);
+            if (nowNanos - p.deadlineNanos >= 0) {
                 pending.remove(i--);
-                p.exchange.onFailure("no in-band reply on " + p.connection.describe() + " within the deadline", true);
+                p.onFailure("no in-band reply on " + p.inBandConnection.describe() + " within the deadline", true);
                 work++;
             }
         }
@@ -187,7 +176,7 @@ public final class InBandExchanges implements ControlAgent.Duty {
     public long nextDeadlineNanos() {
         long next = Long.MAX_VALUE;
         for (int i = 0; i < pending.size(); i++) {
-            long d = pending.get(i).exchange.deadlineNanos;
+            long d = pending.get(i).deadlineNanos;
             next = next == Long.MAX_VALUE || d - next < 0 ? d : next;
         }
         return next;
@@ -197,8 +186,8 @@ public final class InBandExchanges implements ControlAgent.Duty {
     public void close() {
         closed = true;
         while (!pending.isEmpty()) {
-            Pending p = pending.remove(pending.size() - 1);
-            p.exchange.onFailure("sender is closing", false);
+            AllocExchange p = pending.remove(pending.size() - 1);
+            p.onFailure("sender is closing", false);
         }
     }
 }

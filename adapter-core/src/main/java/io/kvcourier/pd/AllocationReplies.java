@@ -43,7 +43,7 @@ final class AllocationReplies {
         }
         int n = batch.size();
         String reqId = batch.task.spec.reqId();
-        int[] remote = held.accept(peer.rank, reqId, n, batch::key, response, canceller);
+        int[] remote = held.accept(peer.rank, reqId, n, batch, response, canceller);
         if (remote == null) {
             SenderEvents.allocation(batch, "refused", "the receiver refused the allocation", 0);
             // held.accept logged why

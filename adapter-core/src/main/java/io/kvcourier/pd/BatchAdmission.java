@@ -9,7 +9,6 @@ import io.kvcourier.staging.StagingBuffer;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
-import java.util.concurrent.Executor;
 
 /**
  * Admission of the sender's batches (control thread): a batch starts when its rank is connected, has a free
@@ -25,7 +24,6 @@ final class BatchAdmission {
     private final SenderEngine engine;
     private final StagingBuffer staging;
     private final ControlAgent control;
-    private final Executor executor;
     private final InBandExchanges inBand;
     private final Regions regions;
     private final PeerRegistry peers;
@@ -39,12 +37,16 @@ final class BatchAdmission {
     private final Runnable retry = this::retry;
     /** Batches waiting for admission; read by other threads to decide whether to wake the control thread. */
     private volatile int waitingCount;
+    /** Scratch for the staging pages a batch takes (control thread); the batch keeps only their offsets. */
+    private int[] pageScratch = new int[16];
+    /** Copies too large for the control thread, on the virtual-thread executor. */
+    final StagingCopier<SenderBatch> copier;
 
     BatchAdmission(SenderEngine engine) {
         this.engine = engine;
         this.staging = engine.staging;
         this.control = engine.control;
-        this.executor = engine.executor;
+        this.copier = new StagingCopier<>(engine.executor, this::copy);
         this.inBand = engine.inBand;
         this.regions = engine.regions;
         this.peers = engine.peers;
@@ -102,11 +104,11 @@ final class BatchAdmission {
             peer.alloc.submit(batch, replyDeadline);
         }
         engine.connections.ensureConnection(peer);
-        if (batch.stagingPages != null) {
+        if (batch.staged) {
             if (batch.bytes() <= SenderEngine.INLINE_COPY_BYTES) {
                 copy(batch); // the request is on its way: this copy overlaps the round trip, on no other thread
             } else {
-                executor.execute(() -> copy(batch));
+                copier.submit(batch);
             }
         }
         return true;
@@ -118,9 +120,9 @@ final class BatchAdmission {
      */
     private boolean localMemory(SenderBatch batch) {
         int n = batch.size();
-        long[] offsets = new long[n];
         if (regions.count() > 0) {
             int[] regionIds = new int[n];
+            long[] offsets = new long[n];
             if (regions.resolve(batch, regionIds, offsets)) {
                 batch.regions = regionIds;
                 batch.offsets = offsets;
@@ -135,16 +137,19 @@ final class BatchAdmission {
                 && peers.shareApplies()) {
             return false; // over its share: waits for its own pages, leaves the rest to the other receivers
         }
-        int[] pages = new int[n];
-        if (!staging.allocator().tryAllocate(pages)) {
+        if (pageScratch.length < n) {
+            pageScratch = new int[Math.max(n, 2 * pageScratch.length)];
+        }
+        if (!staging.allocator().tryAllocate(pageScratch, n)) {
             return false;
         }
         owner.pages.addAndGet(n);
+        long[] offsets = new long[n]; // the pages are known by their offsets from here on (see freePages)
         for (int i = 0; i < n; i++) {
-            offsets[i] = staging.pageOffset(pages[i]);
+            offsets[i] = staging.pageOffset(pageScratch[i]);
         }
-        batch.stagingPages = pages;
-        batch.regions = new int[n]; // all WriteBatch.STAGING
+        batch.staged = true;
+        batch.regions = engine.planner.shared.zeros(n); // all WriteBatch.STAGING
         batch.offsets = offsets;
         return true;
     }
@@ -232,7 +237,7 @@ final class BatchAdmission {
                 engine.writes.failBatch(batch, "copy into staging failed");
             }
         } finally {
-            int before = batch.steps.getAndUpdate(v -> v | SenderBatch.COPIED);
+            int before = SenderBatch.STEPS.getAndUpdate(batch, v -> v | SenderBatch.COPIED);
             if ((before & RELEASED) != 0) {
                 freePages(batch); // the batch ended while the copy ran; its pages go back now
             } else if ((before & SenderBatch.REPLIED) != 0 && !batch.done) {
@@ -243,17 +248,16 @@ final class BatchAdmission {
 
     /** Any thread: the batch is over; its staging pages go back once no copy can still be writing them. */
     void releaseLocal(SenderBatch batch) {
-        int before = batch.steps.getAndUpdate(v -> v | RELEASED);
-        if ((before & RELEASED) == 0 && (batch.stagingPages == null || (before & SenderBatch.COPIED) != 0)) {
+        int before = SenderBatch.STEPS.getAndUpdate(batch, v -> v | RELEASED);
+        if ((before & RELEASED) == 0 && (!batch.staged || (before & SenderBatch.COPIED) != 0)) {
             freePages(batch);
         }
     }
 
     private void freePages(SenderBatch batch) {
-        int[] pages = batch.stagingPages;
-        if (pages != null) {
-            staging.allocator().free(pages);
-            batch.peer.owner.pages.addAndGet(-pages.length);
+        if (batch.staged) {
+            staging.allocator().freeAtOffsets(batch.offsets, staging.pageSize());
+            batch.peer.owner.pages.addAndGet(-batch.offsets.length);
         }
     }
 }

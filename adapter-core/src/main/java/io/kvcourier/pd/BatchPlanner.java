@@ -3,9 +3,7 @@ package io.kvcourier.pd;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.staging.StagingBuffer;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Plans a store task into batches on the sender's control thread: splits its keys by TP rank, and each rank's
@@ -19,6 +17,10 @@ final class BatchPlanner {
     /** {@code chunk_bytes}: the staging page size, or 0 to take the first store's chunk size. */
     private final long chunkBytes;
     private final long allocTimeoutNanos;
+    /** Arrays shared by many batches (control thread). */
+    final SharedArrays shared = new SharedArrays();
+    /** Scratch: where each batch of the rank part being split ends (control thread). */
+    private int[] cuts = new int[4];
 
     BatchPlanner(SenderEngine engine) {
         this.engine = engine;
@@ -35,11 +37,7 @@ final class BatchPlanner {
         }
         int perRankTotal = task.spec.totalChunks();
         if (ranks.length == 1) {
-            int[] all = new int[n];
-            for (int i = 0; i < n; i++) {
-                all[i] = i;
-            }
-            return startBatches(task, ranks[0], all, perRankTotal);
+            return startBatches(task, ranks[0], shared.identity(n), perRankTotal);
         }
         if (perRankTotal % ranks.length == 0) {
             perRankTotal /= ranks.length;
@@ -75,13 +73,17 @@ final class BatchPlanner {
 
     /** Splits one rank's share of a task into batches and admits each; false when it cannot be sent at all. */
     private boolean startBatches(StoreTask task, RankPeer peer, int[] positions, int perRankTotal) {
-        List<int[]> batches = splitIntoBatches(task.objects, positions);
-        if (batches == null) {
+        int batches = splitIntoBatches(task.objects, positions);
+        if (batches < 0) {
             return false;
         }
-        for (int b = 0; b < batches.size(); b++) {
-            SenderBatch batch = new SenderBatch(engine, task, peer, batches.get(b), b == batches.size() - 1,
-                    perRankTotal);
+        for (int b = 0, start = 0; b < batches; b++) {
+            int end = cuts[b];
+            int[] part = start == 0 && end == positions.length ? positions
+                    : Arrays.copyOfRange(positions, start, end);
+            start = end;
+            SenderBatch batch = new SenderBatch(engine, task, peer, part, lengths(task.objects, part),
+                    b == batches - 1, perRankTotal);
             task.batchStarted();
             peer.owner.openBatches.incrementAndGet();
             engine.admission.admit(batch, System.nanoTime() + allocTimeoutNanos);
@@ -89,19 +91,38 @@ final class BatchPlanner {
         return true;
     }
 
+    /** The data bytes of each object at {@code positions}: a shared array when they are all equal. */
+    private long[] lengths(MemoryObj[] objects, int[] positions) {
+        long first = objects[positions[0]].shapeBytes();
+        int n = positions.length;
+        int i = 1;
+        while (i < n && objects[positions[i]].shapeBytes() == first) {
+            i++;
+        }
+        if (i == n) {
+            return shared.filled(n, first);
+        }
+        long[] out = new long[n];
+        for (int k = 0; k < n; k++) {
+            out[k] = objects[positions[k]].shapeBytes();
+        }
+        return out;
+    }
+
     /**
      * Splits positions into batches the receiver can describe with one AllocRequest: full chunks (exactly one
      * staging page of data) of one shape, dtype and format, optionally ended by one shorter chunk (only the
-     * last key of an AllocRequest may be partial), at most one staging buffer's worth. Returns null (and logs)
-     * when an object cannot be sent at all.
+     * last key of an AllocRequest may be partial), at most one staging buffer's worth. Leaves each batch's end
+     * (exclusive index into {@code positions}) in {@link #cuts} and returns how many there are; returns -1 (and
+     * logs) when an object cannot be sent at all. Nothing is admitted before every object was checked.
      */
-    private List<int[]> splitIntoBatches(MemoryObj[] objects, int[] positions) {
+    private int splitIntoBatches(MemoryObj[] objects, int[] positions) {
         long pageSize = pageSizeFor(objects[positions[0]]);
         if (pageSize <= 0) {
-            return null;
+            return -1;
         }
         int maxPerBatch = Math.min(staging.pageCount(), ReceiverStore.MAX_KEYS_PER_REQUEST);
-        List<int[]> batches = new ArrayList<>(1);
+        int batches = 0;
         int start = 0;
         MemoryObj head = null;
         for (int k = 0; k < positions.length; k++) {
@@ -111,26 +132,35 @@ final class BatchPlanner {
                 LOG.log(System.Logger.Level.WARNING, "object at position {0} has {1} bytes of data in a {2}-byte "
                         + "segment; a staging page holds {3} (set chunk_bytes to the full chunk size)",
                         positions[k], bytes, o.byteSize(), pageSize);
-                return null;
+                return -1;
             }
             boolean joins = head != null && k - start < maxPerBatch && sameShape(head, o);
             if (!joins && k > start) {
-                batches.add(Arrays.copyOfRange(positions, start, k));
+                batches = cut(batches, k);
                 start = k;
             }
             if (!joins) {
                 head = o;
             }
             if (bytes < pageSize) {
-                batches.add(Arrays.copyOfRange(positions, start, k + 1));
+                batches = cut(batches, k + 1);
                 start = k + 1;
                 head = null;
             }
         }
         if (start < positions.length) {
-            batches.add(start == 0 ? positions : Arrays.copyOfRange(positions, start, positions.length));
+            batches = cut(batches, positions.length);
         }
         return batches;
+    }
+
+    /** Records a batch ending at {@code end}; returns the new batch count. */
+    private int cut(int batches, int end) {
+        if (batches == cuts.length) {
+            cuts = Arrays.copyOf(cuts, 2 * batches);
+        }
+        cuts[batches] = end;
+        return batches + 1;
     }
 
     /**

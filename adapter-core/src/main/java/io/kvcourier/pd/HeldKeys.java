@@ -32,21 +32,25 @@ final class HeldKeys {
      * wire strings are made only for a {@code CancelNotif}, never on the store path.
      */
     private static final class Held {
-        /** Appended on the control thread; read under the lock for status. */
-        private final ArrayList<ObjectKey> keys;
+        /** {@code count} keys, appended on the control thread; read under the lock for status. */
+        private ObjectKey[] keys;
+        private int count;
         volatile long touchedNanos = System.nanoTime();
 
         Held(int expected) {
-            keys = new ArrayList<>(Math.max(4, expected));
+            keys = new ObjectKey[Math.max(4, expected)];
         }
 
         synchronized void add(ObjectKey k) {
-            keys.add(k);
+            if (count == keys.length) {
+                keys = java.util.Arrays.copyOf(keys, 2 * count);
+            }
+            keys[count++] = k;
         }
 
         synchronized void addWireForms(Set<String> to) {
-            for (int i = 0; i < keys.size(); i++) {
-                to.add(keys.get(i).toCanonicalString());
+            for (int i = 0; i < count; i++) {
+                to.add(keys[i].toCanonicalString());
             }
         }
     }

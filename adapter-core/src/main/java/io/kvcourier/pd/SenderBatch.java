@@ -13,7 +13,8 @@ import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireEncoder;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.IntFunction;
 
 /**
  * One AllocRequest's worth of a store task (full chunks of one shape for one receiver rank, at most one
@@ -22,25 +23,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * acknowledgement. State changes happen on the control thread, except {@link #batchDone} (the channel's
  * thread) and the copy (a virtual thread); {@link #steps} joins the copy and the allocation reply.
  */
-final class SenderBatch extends AllocExchange implements BatchCompletion {
+final class SenderBatch extends AllocExchange implements BatchCompletion, IntFunction<ObjectKey> {
     static final int COPIED = 1;
     static final int REPLIED = 2;
 
     final SenderEngine engine;
     final StoreTask task;
     final RankPeer peer;
-    /** Positions in the task's key/object arrays. */
+    /** Positions in the task's key/object arrays (read only: may be shared with other batches). */
     final int[] positions;
     final boolean lastOfPart;
     final int totalChunks;
+    /** Data bytes of each chunk (read only: may be shared with other batches). */
     final long[] lengths;
-    /** Staging pages holding the copies, or null when the batch reads a registered region (zero-copy). */
-    int[] stagingPages;
-    /** Local regions and offsets of each chunk (staging or registered memory). */
+    /**
+     * The copies are in staging pages (their byte offsets are {@link #offsets}), false when the batch reads a
+     * registered region (zero-copy).
+     */
+    boolean staged;
+    /** Local regions (read only: the all-staging array is shared) and offsets of each chunk. */
     int[] regions;
     long[] offsets;
-    /** COPIED | REPLIED once both happened, the write may go. */
-    final AtomicInteger steps = new AtomicInteger();
+    /** COPIED | REPLIED once both happened, the write may go; more bits for admission ({@link #STEPS}). */
+    volatile int steps;
+    static final AtomicIntegerFieldUpdater<SenderBatch> STEPS =
+            AtomicIntegerFieldUpdater.newUpdater(SenderBatch.class, "steps");
     /** The write, once the allocation was answered and some key needs writing. */
     WriteBatch write;
     /** The connection the write went on (control thread), for dropping it when the batch times out. */
@@ -62,18 +69,19 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
      */
     jdk.jfr.Event jfr;
 
-    SenderBatch(SenderEngine engine, StoreTask task, RankPeer peer, int[] positions, boolean lastOfPart,
-                int totalChunks) {
+    /**
+     * @param positions the batch's positions in the task's arrays (never written: may be shared)
+     * @param lengths   each chunk's data bytes (never written: may be shared)
+     */
+    SenderBatch(SenderEngine engine, StoreTask task, RankPeer peer, int[] positions, long[] lengths,
+                boolean lastOfPart, int totalChunks) {
         this.engine = engine;
         this.task = task;
         this.peer = peer;
         this.positions = positions;
+        this.lengths = lengths;
         this.lastOfPart = lastOfPart;
         this.totalChunks = totalChunks;
-        this.lengths = new long[positions.length];
-        for (int i = 0; i < positions.length; i++) {
-            lengths[i] = task.objects[positions[i]].shapeBytes();
-        }
     }
 
     int size() {
@@ -97,12 +105,18 @@ final class SenderBatch extends AllocExchange implements BatchCompletion {
         return task.keys[positions[i]];
     }
 
+    /** {@link #key}: the batch itself names its keys to {@link HeldKeys#accept} (no method reference per reply). */
+    @Override
+    public ObjectKey apply(int i) {
+        return key(i);
+    }
+
     /** Marks a step; true when this call completed both (the caller then issues the write). */
     boolean step(int bit) {
         int before;
         do { // a CAS loop rather than getAndUpdate: its lambda would capture bit, an object per step
-            before = steps.get();
-        } while (!steps.compareAndSet(before, before | bit));
+            before = steps;
+        } while (!STEPS.compareAndSet(this, before, before | bit));
         return before != (COPIED | REPLIED) && (before | bit) == (COPIED | REPLIED);
     }
 

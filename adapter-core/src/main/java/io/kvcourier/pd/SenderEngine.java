@@ -18,9 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -104,7 +102,7 @@ final class SenderEngine implements AutoCloseable {
     private final RequestCancels cancels;
 
     /** Tasks submitted and not finished: failed by {@link #close} if still there after the shutdown deadline. */
-    private final Set<StoreTask> live = ConcurrentHashMap.newKeySet();
+    private final LiveTasks live = new LiveTasks();
 
     SenderEngine(PdL2AdapterConfig config, TransferChannelFactory channels, Executor executor, TaskListener listener)
             throws ChannelException {
@@ -311,8 +309,9 @@ final class SenderEngine implements AutoCloseable {
             }
         }
         control.close(shutdown);
+        admission.copier.close(); // no more copies come from the control thread
         channel.close();
-        for (StoreTask t : live) {
+        for (StoreTask t : live.snapshot()) {
             t.finish(false); // still open past every deadline: announced as failed, late results dropped
         }
         staging.close();

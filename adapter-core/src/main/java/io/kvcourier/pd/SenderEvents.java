@@ -42,7 +42,7 @@ final class SenderEvents {
         e.peer = c == null ? batch.peer.initEndpoint : c.describe();
         e.keys = batch.write.size();
         e.bytes = batch.write.totalBytes();
-        e.zeroCopy = batch.stagingPages == null;
+        e.zeroCopy = !batch.staged;
         e.outcome = failure == null ? "committed" : batch.timedOut ? "timed_out" : "failed";
         e.reason = failure == null ? "" : String.valueOf(failure.getMessage());
         e.commit();

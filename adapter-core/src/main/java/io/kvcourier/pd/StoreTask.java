@@ -47,6 +47,10 @@ final class StoreTask implements Runnable {
     private volatile int open = 1;
     private volatile boolean failed;
     private volatile int finished;
+    /** Links in the engine's {@link LiveTasks} (guarded by it). */
+    StoreTask livePrev;
+    StoreTask liveNext;
+    boolean inLive;
 
     StoreTask(SenderEngine engine, long id, List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
         this(engine, id, keys, objects, spec, null, null);

@@ -49,7 +49,23 @@ public final class PageAllocator {
     public boolean tryAllocate(int[] out) {
         lock.lock();
         try {
-            return takeLocked(out);
+            return takeLocked(out, out.length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes {@code count} pages into {@code out[0..count)} if that many are free; otherwise takes none and returns
+     * false. For a caller that reuses one array for requests of different sizes.
+     */
+    public boolean tryAllocate(int[] out, int count) {
+        if (count < 0 || count > out.length) {
+            throw new IllegalArgumentException("count " + count + " outside 0.." + out.length);
+        }
+        lock.lock();
+        try {
+            return takeLocked(out, count);
         } finally {
             lock.unlock();
         }
@@ -65,7 +81,7 @@ public final class PageAllocator {
         }
         lock.lock();
         try {
-            while (!takeLocked(out)) {
+            while (!takeLocked(out, out.length)) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -78,11 +94,11 @@ public final class PageAllocator {
         }
     }
 
-    private boolean takeLocked(int[] out) {
-        if (out.length > top) {
+    private boolean takeLocked(int[] out, int count) {
+        if (count > top) {
             return false;
         }
-        for (int i = 0; i < out.length; i++) {
+        for (int i = 0; i < count; i++) {
             int page = free[--top];
             inUse[page] = true;
             out[i] = page;
@@ -109,6 +125,22 @@ public final class PageAllocator {
                 if (page >= 0) {
                     freeLocked(page);
                 }
+            }
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns the pages that start at byte offsets {@code offsets} of a buffer of {@code pageSize}-byte pages
+     * (page {@code offset / pageSize}): a holder that kept only the offsets frees with no page array.
+     */
+    public void freeAtOffsets(long[] offsets, long pageSize) {
+        lock.lock();
+        try {
+            for (long offset : offsets) {
+                freeLocked(Math.toIntExact(offset / pageSize));
             }
             freed.signalAll();
         } finally {

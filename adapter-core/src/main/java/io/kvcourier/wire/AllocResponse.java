@@ -25,7 +25,8 @@ public record AllocResponse(int[] remoteIndexes, int[] alreadySentIndexes) imple
     /** @throws IllegalArgumentException naming the field that is null */
     public AllocResponse {
         remoteIndexes = Checks.notNull(remoteIndexes, "remote_indexes").clone();
-        alreadySentIndexes = Checks.notNull(alreadySentIndexes, "already_sent_indexes").clone();
+        alreadySentIndexes = Checks.notNull(alreadySentIndexes, "already_sent_indexes").length == 0 ? EMPTY
+                : alreadySentIndexes.clone(); // the shared empty array is never handed out (the accessor copies)
     }
 
     /** A response with no {@code already_sent_indexes}. */

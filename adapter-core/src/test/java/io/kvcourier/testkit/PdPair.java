@@ -59,9 +59,15 @@ public final class PdPair implements AutoCloseable {
     /** A pair on {@code channel}; each tweak edits its side's settings map before the adapter starts. */
     public PdPair(TransferChannelFactory channel, Consumer<Map<String, Object>> receiverTweaks,
                   Consumer<Map<String, Object>> senderTweaks) {
-        receiver = receiver(CHUNK, channel, receiverTweaks);
+        this(CHUNK, channel, receiverTweaks, senderTweaks);
+    }
+
+    /** {@link #PdPair(TransferChannelFactory, Consumer, Consumer)} with buffers of 16 chunks of {@code chunk} bytes. */
+    public PdPair(long chunk, TransferChannelFactory channel, Consumer<Map<String, Object>> receiverTweaks,
+                  Consumer<Map<String, Object>> senderTweaks) {
+        receiver = receiver(chunk, channel, receiverTweaks);
         try {
-            sender = sender(CHUNK, receiver, channel, senderTweaks);
+            sender = sender(chunk, receiver, channel, senderTweaks);
         } catch (RuntimeException e) {
             receiver.close();
             throw e;

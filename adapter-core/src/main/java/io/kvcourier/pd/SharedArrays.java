@@ -1,0 +1,60 @@
+package io.kvcourier.pd;
+
+/**
+ * Read-only arrays that most batches would otherwise each allocate with the same contents: the positions
+ * {@code 0..n-1} of a one-rank task, the region ids of a batch in staging (all {@link
+ * io.kvcourier.channel.WriteBatch#STAGING}, 0) and the lengths of a batch of equal chunks. Owned by the sender's
+ * control thread, which makes every batch; the arrays it hands out go to other threads inside batches and writes
+ * (published by those hand-offs) and are <b>never written</b> by anyone: a holder that needs other contents
+ * makes its own array. Arrays of more than {@value #MAX_SHARED} entries are made fresh each time, so the cache
+ * stays under 33 KB whatever the batch sizes.
+ */
+final class SharedArrays {
+    /** Longest array kept. */
+    static final int MAX_SHARED = 64;
+
+    private final int[][] identity = new int[MAX_SHARED + 1][];
+    private final int[][] zeros = new int[MAX_SHARED + 1][];
+    /** One array of equal values per length: the value of the last request of that length. */
+    private final long[][] filled = new long[MAX_SHARED + 1][];
+
+    /** {@code [0, 1, ..., n-1]}; shared up to {@value #MAX_SHARED} entries. */
+    int[] identity(int n) {
+        int[] a = n <= MAX_SHARED ? identity[n] : null;
+        if (a == null) {
+            a = new int[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = i;
+            }
+            if (n <= MAX_SHARED) {
+                identity[n] = a;
+            }
+        }
+        return a;
+    }
+
+    /** {@code n} zeros; shared up to {@value #MAX_SHARED} entries. */
+    int[] zeros(int n) {
+        if (n > MAX_SHARED) {
+            return new int[n];
+        }
+        int[] a = zeros[n];
+        if (a == null) {
+            a = zeros[n] = new int[n];
+        }
+        return a;
+    }
+
+    /** {@code n} copies of {@code value}; shared up to {@value #MAX_SHARED} entries while the value stays the same. */
+    long[] filled(int n, long value) {
+        long[] a = n <= MAX_SHARED ? filled[n] : null;
+        if (a == null || (n > 0 && a[0] != value)) {
+            a = new long[n];
+            java.util.Arrays.fill(a, value);
+            if (n <= MAX_SHARED) {
+                filled[n] = a;
+            }
+        }
+        return a;
+    }
+}
