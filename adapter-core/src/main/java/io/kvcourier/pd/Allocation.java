@@ -19,7 +19,7 @@ final class Allocation {
     final String senderId;
     final String reqId;
     final int firstPage;
-    final List<KeyEntry> entries = new ArrayList<>();
+    final ArrayList<KeyEntry> entries = new ArrayList<>();
     /** The entries' keys, made once here so that a commit on the channel's thread allocates nothing. */
     List<ObjectKey> keys = List.of();
     final long deadlineNanos;

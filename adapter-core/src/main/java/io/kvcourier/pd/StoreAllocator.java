@@ -290,6 +290,7 @@ final class StoreAllocator {
         alloc.inBand = p.inBand();
         alloc.seq = s.allocationSeq;
         s.allocationSeq = alloc.seq + 1; // under the lock; read without it by the reaper (volatile)
+        alloc.entries.ensureCapacity(pages.length); // one array, not the 6 growths of a 512-key request
         for (int i = 0, next = 0; i < n; i++) {
             if (duplicate[i]) {
                 continue;
