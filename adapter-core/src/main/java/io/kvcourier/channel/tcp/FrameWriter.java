@@ -18,8 +18,9 @@ import java.util.Arrays;
  * still on its way (measured: that second wake-up halved the rate of 64 KiB batches on a busy 2-core machine).
  * Then each larger entry (above {@value #SMALL_ENTRY_BYTES} bytes) goes straight from its page or
  * region view (large entries that lie next to each other in local memory in one write), and runs of smaller ones
- * are packed into the bounce buffer again. With room in the socket buffer, a batch costs one write per run of
- * neighbouring large entries, plus one.
+ * are packed into the bounce buffer again, unless they lie right behind each other in local memory (neighbouring
+ * staging pages) for more than {@value #SMALL_ENTRY_BYTES} bytes: such a run goes out in one write from its memory
+ * too. With room in the socket buffer, a batch costs one write per run of neighbouring entries, plus one.
  */
 final class FrameWriter {
     /** Entries of at most this many bytes are copied into the bounce buffer instead of written on their own. */
@@ -185,7 +186,7 @@ final class FrameWriter {
         long[] lengths = current.lengths();
         long[] offsets = current.localOffsets();
         long length = lengths[entry];
-        if (length <= SMALL_ENTRY_BYTES) {
+        if (length <= SMALL_ENTRY_BYTES && !runAbove(entry, SMALL_ENTRY_BYTES)) {
             bounce.clear();
             pack(false);
             bounce.flip();
@@ -207,7 +208,7 @@ final class FrameWriter {
         }
         long span = left;
         int next = entry + 1;
-        while (next < frameEnd && lengths[next] > SMALL_ENTRY_BYTES && currentRegions[next] == r
+        while (next < frameEnd && currentRegions[next] == r
                 && offsets[next] == offsets[next - 1] + lengths[next - 1] && span + lengths[next] <= limit) {
             span += lengths[next];
             next++;
@@ -215,6 +216,24 @@ final class FrameWriter {
         entry = next;
         entrySent = 0;
         return v.view(at, (int) span);
+    }
+
+    /**
+     * Whether the entries of this frame from {@code first} on that lie right behind each other in one region (as
+     * neighbouring staging pages do) hold more than {@code bytes}: small entries in such a run go out in one write
+     * from their memory, like large ones, instead of being copied into the bounce buffer.
+     */
+    private boolean runAbove(int first, long bytes) {
+        long[] lengths = current.lengths();
+        long[] offsets = current.localOffsets();
+        long run = lengths[first] - entrySent;
+        for (int k = first + 1; k < frameEnd && run <= bytes; k++) {
+            if (currentRegions[k] != currentRegions[first] || offsets[k] != offsets[k - 1] + lengths[k - 1]) {
+                break;
+            }
+            run += lengths[k];
+        }
+        return run > bytes;
     }
 
     private RegionViews viewsOf(LocalRegions.Region r) {

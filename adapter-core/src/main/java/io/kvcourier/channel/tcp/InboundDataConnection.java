@@ -178,12 +178,14 @@ final class InboundDataConnection {
             return STOP;
         }
         int n;
-        if (discarding || left < READ_AHEAD_BELOW) {
+        long run = discarding ? 0 : runLength(at, left);
+        if (discarding || (left < READ_AHEAD_BELOW && run < READ_AHEAD_BELOW)) {
             // A small remainder: read ahead, the next frames may come with it. A fenced batch's bytes go through
-            // the read-ahead buffer too, and no further.
+            // the read-ahead buffer too, and no further. Small entries in neighbouring pages are read in place
+            // as one run, like large ones.
             n = fill();
         } else {
-            n = ch.read(views.view(at, (int) runLength(at, left)));
+            n = ch.read(views.view(at, (int) run));
             if (n > 0) {
                 advance(n);
             }

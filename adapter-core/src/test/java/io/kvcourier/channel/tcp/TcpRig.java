@@ -47,6 +47,13 @@ final class TcpRig {
         return s;
     }
 
+    /** A staging buffer of {@code pages} pages of {@code pageBytes} bytes. */
+    StagingBuffer staging(int pages, int pageBytes) {
+        StagingBuffer s = closing(new StagingBuffer((long) pages * pageBytes));
+        s.fixPageSize(pageBytes);
+        return s;
+    }
+
     TcpReceiver receiver(StagingBuffer staging, LandingListener listener, double handshakeSec) throws Exception {
         return closing(new TcpReceiver(settings(handshakeSec), staging, listener));
     }
