@@ -5,8 +5,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Hands out page indexes {@code 0..pageCount-1} of a staging buffer, all-or-nothing, in O(1) per page,
- * from a stack of free pages. Waiting callers park (virtual-thread friendly) until enough pages are free
+ * Hands out page indexes {@code 0..pageCount-1} of a staging buffer, all-or-nothing, from a stack of free pages,
+ * each request's pages in ascending order. Waiting callers park (virtual-thread friendly) until enough pages are free
  * or their deadline passes. Thread-safe.
  */
 public final class PageAllocator {
@@ -103,7 +103,34 @@ public final class PageAllocator {
             inUse[page] = true;
             out[i] = page;
         }
+        ascending(out, count);
         return true;
+    }
+
+    /**
+     * Puts the pages taken in ascending order, so that pages freed together come back as a run of neighbours
+     * (the channels move a run of neighbouring pages in one piece): the stack hands back a run freed in order
+     * reversed, which is undone in one pass; any other order is sorted.
+     */
+    private static void ascending(int[] out, int count) {
+        boolean up = true;
+        boolean down = true;
+        for (int i = 1; i < count && (up || down); i++) {
+            up &= out[i] > out[i - 1];
+            down &= out[i] < out[i - 1];
+        }
+        if (up) {
+            return;
+        }
+        if (down) {
+            for (int i = 0, j = count - 1; i < j; i++, j--) {
+                int t = out[i];
+                out[i] = out[j];
+                out[j] = t;
+            }
+        } else {
+            java.util.Arrays.sort(out, 0, count);
+        }
     }
 
     /** Returns one page. Freeing a page that is not in use is a bug and throws. */

@@ -44,4 +44,22 @@ class PageAllocatorTest {
         assertThat(a.tryAllocate(all)).isTrue();
         assertThat(all).containsExactlyInAnyOrder(0, 1, 2, 3);
     }
+
+    @Test
+    void pagesFreedTogetherComeBackAsAnAscendingRunWhateverTheFreeOrder() {
+        PageAllocator a = new PageAllocator(64);
+        int[] pages = new int[16];
+        assertThat(a.tryAllocate(pages)).isTrue();
+        for (int p : pages) {
+            a.free(p); // one at a time, in order: the stack holds them reversed
+        }
+        int[] again = new int[16];
+        assertThat(a.tryAllocate(again)).isTrue();
+        assertThat(again).isEqualTo(pages).isSorted();
+        a.free(new int[] {again[5], again[0], again[15], again[9], again[2], again[11], again[7], again[3]});
+        int[] some = new int[8];
+        assertThat(a.tryAllocate(some, 8)).isTrue();
+        assertThat(some).isSorted().containsExactlyInAnyOrder(again[0], again[2], again[3], again[5], again[7],
+                again[9], again[11], again[15]);
+    }
 }
