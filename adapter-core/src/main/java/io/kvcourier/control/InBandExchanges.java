@@ -65,12 +65,11 @@ public final class InBandExchanges implements ControlAgent.Duty {
             return true;
         }
         x.deadlineNanos = deadlineNanos;
-        AllocExchange p = x;
-        p.inBandId = nextId++;
-        p.inBandConnection = connection;
-        pending.add(p);
-        if (!connection.sendControl(p.inBandId, encoder.array(), 0, encoder.length(), sink)) {
-            pending.remove(p);
+        x.inBandId = nextId++;
+        x.inBandConnection = connection;
+        pending.add(x);
+        if (!connection.sendControl(x.inBandId, encoder.array(), 0, encoder.length(), sink)) {
+            pending.remove(x);
             return false;
         }
         sent = sent + 1; // single writer

@@ -208,8 +208,7 @@ final class FrameWriter {
         }
         long span = left;
         int next = entry + 1;
-        while (next < frameEnd && currentRegions[next] == r
-                && offsets[next] == offsets[next - 1] + lengths[next - 1] && span + lengths[next] <= limit) {
+        while (next < frameEnd && followsInMemory(next) && span + lengths[next] <= limit) {
             span += lengths[next];
             next++;
         }
@@ -225,15 +224,18 @@ final class FrameWriter {
      */
     private boolean runAbove(int first, long bytes) {
         long[] lengths = current.lengths();
-        long[] offsets = current.localOffsets();
         long run = lengths[first] - entrySent;
-        for (int k = first + 1; k < frameEnd && run <= bytes; k++) {
-            if (currentRegions[k] != currentRegions[first] || offsets[k] != offsets[k - 1] + lengths[k - 1]) {
-                break;
-            }
+        for (int k = first + 1; k < frameEnd && run <= bytes && followsInMemory(k); k++) {
             run += lengths[k];
         }
         return run > bytes;
+    }
+
+    /** Whether entry {@code k} starts where entry {@code k - 1} ends, in the same local region. */
+    private boolean followsInMemory(int k) {
+        long[] lengths = current.lengths();
+        long[] offsets = current.localOffsets();
+        return currentRegions[k] == currentRegions[k - 1] && offsets[k] == offsets[k - 1] + lengths[k - 1];
     }
 
     private RegionViews viewsOf(LocalRegions.Region r) {
