@@ -42,7 +42,7 @@ final class ClusterCommand {
               P prefill nodes, each a JVM, over tcp. Request i goes to decode node i mod D (round robin, as the
               proxy picks) from prefill node (i div D) mod P, so every prefill node sends to every decode node; its
               keys carry TP ranks 0..T-1. Every byte is verified on the decode node the request was routed to
-              (checksums of key-derived content), and the proxy must get exactly one notification per request and
+              (compared with key-derived content), and the proxy must get exactly one notification per request and
               rank. Prints aggregate throughput and request latency percentiles.
               As root, every node runs in its own network namespace (kvcc-PID-NODE) with its own address on a veth
               bridge in the private test subnet 10.213.0.0/24 (proxy .2, prefill .10.., decode .100..); the bridge

@@ -222,7 +222,7 @@ final class ClusterTally {
                         + (netns ? "network namespaces on a veth bridge" : "loopback addresses"))
                 .row("requests committed", stored + " / " + plan.requests())
                 .row("bytes verified", verified + " of " + plan.totalBytes() + " (" + Doctor.human(verified)
-                        + ", crc32c per chunk, on the decode node each request was routed to)")
+                        + ", each byte checked, on the decode node each request was routed to)")
                 .row("requests verified", verifiedRequests + " / " + plan.requests())
                 .row("notifications", totalNotifications + " (" + notifiedRequests + " / " + plan.requests()
                         + " requests with exactly " + plan.tp() + ", one per rank)")

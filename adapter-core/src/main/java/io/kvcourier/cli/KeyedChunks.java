@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32C;
 
 /**
  * The synthetic workload of {@code demo}, {@code sender} and {@code receiver}: keys that say what their chunk
@@ -18,9 +17,13 @@ import java.util.zip.CRC32C;
  *
  * <p>A key's model name is {@value #MODEL}; its chunk hash is {@code [length: 8 bytes BE][index: 4 bytes BE]
  * [req_id: UTF-8]}, so the receiver learns the request, the chunk's position and its exact length from the key.
- * The chunk's bytes are a {@link SplittableRandom} stream seeded with the first 8 bytes of SHA-256 of the key's
- * canonical string, little-endian longs then single bytes. Verification compares CRC32C of the received bytes
- * with CRC32C of the regenerated ones.
+ *
+ * <p>A chunk's bytes are blocks of {@value #BLOCK} bytes (the last one shorter). The first block is a
+ * {@link SplittableRandom} stream seeded with the first 8 bytes of SHA-256 of the key's canonical string,
+ * little-endian longs then single bytes; every later block repeats it with its first 8 bytes XORed with a mix of
+ * the block's index, so a block in the wrong place is caught too. Filling and checking a chunk then cost about a
+ * memory copy, not a random number per 8 bytes: the demo measures the transfer, not its workload generator.
+ * {@link #mismatch} compares received bytes with the key's content without writing them out.
  *
  * <p>Stateless and thread-safe.
  */
@@ -28,6 +31,8 @@ final class KeyedChunks {
     /** The model name of every workload key. */
     static final String MODEL = "kvcourier-demo";
     private static final int HEADER = 12;
+    /** Bytes of random stream per chunk; the rest of the chunk repeats them, each block tagged with its index. */
+    static final int BLOCK = 64 << 10;
     private static final ValueLayout.OfLong LONG_LE =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -89,7 +94,54 @@ final class KeyedChunks {
 
     /** Writes the key's content into {@code dst[0, length)}. */
     static void fill(ObjectKey key, MemorySegment dst, long length) {
-        SplittableRandom random = new SplittableRandom(seed(key));
+        long first = Math.min(length, BLOCK);
+        random(seed(key), dst, first);
+        long head = first >= Long.BYTES ? dst.get(LONG_LE, 0) : 0;
+        for (long off = BLOCK, block = 1; off < length; off += BLOCK, block++) {
+            long n = Math.min(BLOCK, length - off);
+            MemorySegment.copy(dst, 0, dst, off, n);
+            if (n >= Long.BYTES) {
+                dst.set(LONG_LE, off, head ^ tag(block));
+            }
+        }
+    }
+
+    /**
+     * {@return the offset of the first byte of {@code got[0, length)} that differs from the key's content, or -1
+     * when all of them match}
+     *
+     * @param scratch at least {@code min(length, }{@value #BLOCK}{@code )} bytes, overwritten
+     */
+    static long mismatch(ObjectKey key, MemorySegment got, long length, MemorySegment scratch) {
+        long first = Math.min(length, BLOCK);
+        random(seed(key), scratch, first);
+        long head = first >= Long.BYTES ? scratch.get(LONG_LE, 0) : 0;
+        for (long off = 0, block = 0; off < length; off += BLOCK, block++) {
+            long n = Math.min(BLOCK, length - off);
+            long from = 0;
+            if (n >= Long.BYTES) {
+                long want = head ^ tag(block);
+                long have = got.get(LONG_LE, off);
+                if (want != have) {
+                    return off + Long.numberOfTrailingZeros(want ^ have) / Byte.SIZE;
+                }
+                from = Long.BYTES;
+            }
+            long at = MemorySegment.mismatch(got, off + from, off + n, scratch, from, n);
+            if (at >= 0) {
+                return off + from + at;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code 0} for block 0, so the first block is the plain stream. */
+    private static long tag(long block) {
+        return block * 0x9E3779B97F4A7C15L;
+    }
+
+    private static void random(long seed, MemorySegment dst, long length) {
+        SplittableRandom random = new SplittableRandom(seed);
         long longs = length >>> 3;
         for (long i = 0; i < longs; i++) {
             dst.set(LONG_LE, i << 3, random.nextLong());
@@ -97,18 +149,6 @@ final class KeyedChunks {
         for (long off = longs << 3; off < length; off++) {
             dst.set(ValueLayout.JAVA_BYTE, off, (byte) random.nextInt());
         }
-    }
-
-    /** CRC32C of {@code src[0, length)}. */
-    static int crc32c(MemorySegment src, long length) {
-        CRC32C crc = new CRC32C();
-        long off = 0;
-        while (off < length) {
-            int n = (int) Math.min(length - off, 1 << 30);
-            crc.update(src.asSlice(off, n).asByteBuffer());
-            off += n;
-        }
-        return (int) crc.getValue();
     }
 
     private static long seed(ObjectKey key) {

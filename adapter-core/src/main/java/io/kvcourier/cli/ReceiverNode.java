@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The lookup-and-lock is submitted from the commit listener, as soon as the batch commits: locked pages are
  * never evicted, so a pipeline that falls behind makes the receiver's admission wait (back-pressure on the
  * sender through its allocation deadline) rather than lose committed chunks. Verification (regenerating and
- * checksumming the bytes, the expensive part) runs on a few verifier threads so that it keeps up with the
+ * comparing the bytes, the expensive part) runs on a few verifier threads so that it keeps up with the
  * transfer; at most {@code verifiers + 1} batches are loaded and waiting for verification at once.
  *
  * <p>Threads: the adapter's commit listener submits the lookup and queues the batch; one platform thread
@@ -80,7 +80,7 @@ final class ReceiverNode implements AutoCloseable {
                 arena = Arena.ofShared();
                 objects.clear();
                 chunkBytes = bytes;
-                scratch = arena.allocate(bytes, 64);
+                scratch = arena.allocate(Math.min(bytes, KeyedChunks.BLOCK), 64);
             }
             while (objects.size() < n) {
                 objects.add(MemoryObj.ofBytes(arena.allocate(chunkBytes, 64)));
@@ -259,11 +259,9 @@ final class ReceiverNode implements AutoCloseable {
     }
 
     private static String verify(ObjectKey key, MemorySegment got, long length, MemorySegment scratch) {
-        KeyedChunks.fill(key, scratch, length);
-        int want = KeyedChunks.crc32c(scratch, length);
-        int have = KeyedChunks.crc32c(got, length);
-        return want == have ? null : String.format("checksum mismatch at chunk %s (crc32c %08x, expected %08x)",
-                key.toCanonicalString(), have, want);
+        long at = KeyedChunks.mismatch(key, got, length, scratch);
+        return at < 0 ? null : String.format("content mismatch at chunk %s: byte %d of %d differs from what its key "
+                + "prescribes", key.toCanonicalString(), at, length);
     }
 
     private void report(List<ObjectKey> keys, String[] problems, long[] lengths) {

@@ -2,6 +2,7 @@ package io.kvcourier.cli;
 
 import io.kvcourier.l2.ObjectKey;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+@Timeout(30)
 class KeyedChunksTest {
+    private static final int BLOCK = KeyedChunks.BLOCK;
 
     @Test
     void keysCarryRequestIndexAndLengthAndSurviveTheWireForm() {
@@ -24,20 +27,56 @@ class KeyedChunksTest {
 
     @Test
     void contentIsDeterminedByTheKeyAndDiffersBetweenKeys() {
+        // one partial block, exact blocks, blocks and a tail shorter than 8 bytes, blocks and a longer tail
+        for (long n : new long[] {4099, 2L * BLOCK, 3L * BLOCK + 5, 3L * BLOCK + 4099}) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment a = arena.allocate(n);
+                MemorySegment b = arena.allocate(n);
+                MemorySegment c = arena.allocate(n);
+                MemorySegment scratch = arena.allocate(Math.min(n, BLOCK));
+                ObjectKey k = KeyedChunks.key("r", 0, n);
+                KeyedChunks.fill(k, a, n);
+                KeyedChunks.fill(k, b, n);
+                KeyedChunks.fill(KeyedChunks.key("r", 1, n), c, n);
+                assertEquals(-1, a.mismatch(b), "length " + n);
+                assertEquals(-1, KeyedChunks.mismatch(k, a, n, scratch), "length " + n);
+                assertNotEquals(-1, KeyedChunks.mismatch(k, c, n, scratch), "another key's chunk, length " + n);
+            }
+        }
+    }
+
+    @Test
+    void mismatchNamesTheFirstChangedByteWhereverItIs() {
+        long n = 3L * BLOCK + 4099;
         try (Arena arena = Arena.ofConfined()) {
-            long n = 4099; // not a multiple of 8: the tail bytes count too
-            MemorySegment a = arena.allocate(n);
-            MemorySegment b = arena.allocate(n);
-            MemorySegment c = arena.allocate(n);
+            MemorySegment got = arena.allocate(n);
+            MemorySegment scratch = arena.allocate(BLOCK);
             ObjectKey k = KeyedChunks.key("r", 0, n);
-            KeyedChunks.fill(k, a, n);
-            KeyedChunks.fill(k, b, n);
-            KeyedChunks.fill(KeyedChunks.key("r", 1, n), c, n);
-            assertEquals(-1, a.mismatch(b));
-            assertEquals(KeyedChunks.crc32c(a, n), KeyedChunks.crc32c(b, n));
-            assertNotEquals(KeyedChunks.crc32c(a, n), KeyedChunks.crc32c(c, n));
-            b.set(ValueLayout.JAVA_BYTE, n - 1, (byte) (b.get(ValueLayout.JAVA_BYTE, n - 1) ^ 1));
-            assertNotEquals(KeyedChunks.crc32c(a, n), KeyedChunks.crc32c(b, n), "a flipped last bit is caught");
+            for (long at : new long[] {0, 7, 8, BLOCK - 1, BLOCK, BLOCK + 3, 2L * BLOCK + 100, n - 1}) {
+                KeyedChunks.fill(k, got, n);
+                got.set(ValueLayout.JAVA_BYTE, at, (byte) (got.get(ValueLayout.JAVA_BYTE, at) ^ 0x10));
+                assertEquals(at, KeyedChunks.mismatch(k, got, n, scratch), "a flipped bit at byte " + at);
+            }
+        }
+    }
+
+    @Test
+    void blocksInTheWrongPlaceAreCaught() {
+        long n = 4L * BLOCK;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment got = arena.allocate(n);
+            MemorySegment tmp = arena.allocate(BLOCK);
+            MemorySegment scratch = arena.allocate(BLOCK);
+            ObjectKey k = KeyedChunks.key("r", 0, n);
+            KeyedChunks.fill(k, got, n);
+            MemorySegment.copy(got, BLOCK, tmp, 0, BLOCK);
+            MemorySegment.copy(got, 2L * BLOCK, got, BLOCK, BLOCK);
+            MemorySegment.copy(tmp, 0, got, 2L * BLOCK, BLOCK);
+            assertEquals(BLOCK, KeyedChunks.mismatch(k, got, n, scratch), "blocks 1 and 2 swapped");
+
+            KeyedChunks.fill(k, got, n);
+            MemorySegment.copy(got, 0, got, 3L * BLOCK, BLOCK);
+            assertEquals(3L * BLOCK, KeyedChunks.mismatch(k, got, n, scratch), "block 0 repeated as block 3");
         }
     }
 }

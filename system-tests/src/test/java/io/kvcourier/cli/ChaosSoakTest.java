@@ -177,7 +177,7 @@ class ChaosSoakTest {
     private final AtomicLong corruptBytes = new AtomicLong();
     private final AtomicLong verifiedBytes = new AtomicLong();
     private final AtomicLong hostileFrames = new AtomicLong();
-    /** VERIFIED lines with chunks not found or not loaded (not a checksum mismatch): decode-side misses. */
+    /** VERIFIED lines with chunks not found or not loaded (not a content mismatch): decode-side misses. */
     private final AtomicLong decodeMisses = new AtomicLong();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private volatile ProxyListener proxy;
@@ -189,7 +189,7 @@ class ChaosSoakTest {
         int okChunks = Integer.parseInt(e.get("ok_chunks"));
         verifiedBytes.addAndGet(Long.parseLong(e.get("bytes")));
         String problem = e.fields().get("problem");
-        if (problem != null && problem.startsWith("checksum mismatch")) {
+        if (problem != null && problem.startsWith("content mismatch")) {
             corruptBytes.addAndGet((chunks - okChunks) * CHUNK);
         } else if (okChunks != chunks) {
             decodeMisses.incrementAndGet();
