@@ -29,10 +29,11 @@ import java.util.concurrent.TimeoutException;
  */
 final class DemoCommand {
     static final String USAGE = """
-            usage: kvcourier demo [--requests N] [--chunks M] [--chunk-bytes B] [--window W] [--in-process]
-                                  [--channel tcp|verbs|mock_memory] [--proxy-host H --proxy-port P] [--timeout SEC]
+            usage: kvcourier demo [--requests N] [--chunks M] [--chunk-bytes B] [--window W] [--warmup K]
+                                  [--staging] [--in-process] [--channel tcp|verbs|mock_memory]
+                                  [--proxy-host H --proxy-port P] [--timeout SEC]
               Starts a receiver (decode), a proxy listener and a sender (prefill) and moves N requests of M chunks
-              of B bytes of random data; the receiver loads and verifies every chunk by checksum; the proxy waits
+              of B bytes of random data; the receiver loads and verifies every byte of every chunk; the proxy waits
               for each request's ProxyNotif. Prints a progress bar (stderr) and a summary table (stdout). Between
               two JVMs it then pumps the same bytes over a plain TCP socket between the same two processes and
               prints that raw pump's throughput beside kvcourier's.
@@ -40,6 +41,12 @@ final class DemoCommand {
               --chunks M          chunks per request (default 8)
               --chunk-bytes B     bytes per chunk, e.g. 2MiB, 256K (default 2MiB)
               --window W          requests in flight (default 4)
+              --warmup K          the first K requests warm the JVMs and connections up: verified like the others,
+                                  the rest submitted once they have finished, left out of the throughput and
+                                  latency rows (default N/4, at most 16)
+              --staging           chunks in plain memory, copied into the sender's staging buffer (default: the
+                                  chunk memory is registered with registerMemory and sent from where it lies, as
+                                  a runtime that registers its KV pool)
               --in-process        receiver, proxy and sender in this JVM (default: receiver and sender are separate
                                   JVMs, started with this JVM's java and class path)
               --channel C         transfer channel: tcp (the default), verbs (RDMA; needs a device, see
@@ -54,6 +61,7 @@ final class DemoCommand {
     private static final Duration SHUTDOWN = Duration.ofSeconds(3);
     private static final Duration STARTUP = Duration.ofSeconds(60);
     private static final long RECEIVER_BUFFER_CAP = 4L << 30;
+    private static final int MAX_WARMUP = 16;
 
     private final Workload workload;
     private final String channel;
@@ -86,8 +94,9 @@ final class DemoCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws UsageException, CommandFailure {
         Args args = Args.parse("demo", argv, Set.of("requests", "chunks", "chunk-bytes", "window", "req-id-prefix",
-                "channel", "proxy-host", "proxy-port", "timeout"), Set.of("in-process"));
-        Workload w = SenderCommand.workload(args, Workload.uniquePrefix("demo"));
+                "channel", "proxy-host", "proxy-port", "timeout", "warmup"), Set.of("in-process", "staging"));
+        Workload w = SenderCommand.workload(args, Workload.uniquePrefix("demo"), Math.min(MAX_WARMUP,
+                args.integer("requests", Workload.DEFAULT_REQUESTS, 1, SenderCommand.MAX_REQUESTS) / 4), true);
         boolean tcpHere = TransferChannels.unsupportedReason(ChannelKind.TCP) == null;
         String channel = args.string("channel", tcpHere ? "tcp" : "mock_memory");
         if (!channel.equals("tcp") && !channel.equals("mock_memory") && !channel.equals("verbs")) {
@@ -139,7 +148,9 @@ final class DemoCommand {
         out.println("kvcourier demo: " + workload.requests() + " requests x " + workload.chunks() + " chunks x "
                 + Doctor.human(workload.chunkBytes()) + " = " + Doctor.human(workload.totalBytes()) + " over "
                 + channel + (inProcess ? " in one JVM" : " between two JVMs (receiver, sender)") + "; proxy "
-                + (proxyPort == 0 ? "embedded" : "external at " + proxyHost + ":" + proxyPort));
+                + (proxyPort == 0 ? "embedded" : "external at " + proxyHost + ":" + proxyPort) + "; chunks "
+                + (workload.registered() ? "in registered memory (zero-copy)" : "copied into staging")
+                + (workload.warmup() > 0 ? "; the first " + workload.warmup() + " requests warm up" : ""));
         out.flush();
         try (EmbeddedProxy proxy = proxyPort == 0 ? EmbeddedProxy.start(stats) : null) {
             String host = proxy == null ? proxyHost : "127.0.0.1";
@@ -218,7 +229,8 @@ final class DemoCommand {
     }
 
     private void stored(SenderNode.Stored s) {
-        stats.stored(s.reqId(), s.ok(), s.bytes(), s.submitWallMicros(), s.doneWallMicros(), s.latencyNanos() / 1000);
+        stats.stored(s.reqId(), s.ok(), s.bytes(), s.submitWallMicros(), s.doneWallMicros(), s.latencyNanos() / 1000,
+                s.warmup());
         progress.update(stats.requestsDone(), stats.bytesCommitted());
     }
 
@@ -270,7 +282,11 @@ final class DemoCommand {
                     "--requests", String.valueOf(workload.requests()), "--chunks", String.valueOf(workload.chunks()),
                     "--chunk-bytes", String.valueOf(workload.chunkBytes()),
                     "--window", String.valueOf(workload.window()),
-                    "--req-id-prefix", workload.reqIdPrefix(), "--timeout", String.valueOf(timeoutMs / 1000.0)));
+                    "--req-id-prefix", workload.reqIdPrefix(), "--timeout", String.valueOf(timeoutMs / 1000.0),
+                    "--warmup", String.valueOf(workload.warmup())));
+            if (workload.registered()) {
+                senderArgs.add("--register-memory");
+            }
             if (r.fields().containsKey("raw")) {
                 senderArgs.addAll(List.of("--raw-pump-port", r.get("raw")));
             }
@@ -329,7 +345,8 @@ final class DemoCommand {
                 progress.startAt(System.nanoTime() - e.longValue("latency_us") * 1000);
             }
             stats.stored(e.get("req"), Boolean.parseBoolean(e.get("ok")), e.longValue("bytes"),
-                    e.longValue("submit_us"), e.longValue("done_us"), e.longValue("latency_us"));
+                    e.longValue("submit_us"), e.longValue("done_us"), e.longValue("latency_us"),
+                    Boolean.parseBoolean(e.fields().get("warmup")));
             progress.update(stats.requestsDone(), stats.bytesCommitted());
         }
     }
@@ -361,10 +378,16 @@ final class DemoCommand {
                 .row("chunks verified", stats.verifiedChunks() + " / " + (long) workload.requests() * workload.chunks()
                         + (stats.failedChunks() > 0 ? " (" + stats.failedChunks() + " FAILED)" : ""))
                 .row("bytes verified", stats.verifiedBytes() + " of " + workload.totalBytes() + " ("
-                        + Doctor.human(stats.verifiedBytes()) + ", crc32c per chunk)")
-                .row("throughput", secs > 0 ? String.format(Locale.ROOT, "%s (%.3f GiB/s), %s in %.2f s",
-                        Progress.rate(stats.bytesCommitted() / secs), stats.bytesCommitted() / secs / (1L << 30),
-                        Doctor.human(stats.bytesCommitted()), secs) : "n/a");
+                        + Doctor.human(stats.verifiedBytes()) + ", every byte compared with its key's content)")
+                .row("throughput", secs > 0 ? String.format(Locale.ROOT, "%s (%.3f GiB/s), %s in %.2f s%s",
+                        Progress.rate(stats.timedBytes() / secs), stats.timedBytes() / secs / (1L << 30),
+                        Doctor.human(stats.timedBytes()), secs,
+                        workload.warmup() > 0 ? " after the warm-up" : "") : "n/a");
+        if (workload.warmup() > 0) {
+            t.row("warm-up", String.format(Locale.ROOT, "%d requests (%s) in %.2f s, before the timed ones",
+                    stats.warmupRequests(), Doctor.human((long) workload.warmup() * workload.chunks()
+                            * workload.chunkBytes()), stats.warmupSeconds()));
+        }
         RawPump.Result raw = rawPump;
         if (raw != null) {
             t.row("raw TCP pump", String.format(Locale.ROOT, "%s (%.3f GiB/s), same bytes between the same two JVMs, "
@@ -372,7 +395,7 @@ final class DemoCommand {
                     Math.min(workload.window(), workload.requests())));
             t.row("vs raw pump", secs > 0 && raw.bytesPerSecond() > 0
                     ? String.format(Locale.ROOT, "%.2f of the raw pump's throughput",
-                    stats.bytesCommitted() / secs / raw.bytesPerSecond()) : "n/a");
+                    stats.timedBytes() / secs / raw.bytesPerSecond()) : "n/a");
         } else if (rawPumpError != null) {
             t.row("raw TCP pump", "failed: " + rawPumpError);
         }

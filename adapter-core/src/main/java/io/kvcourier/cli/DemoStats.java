@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * What a demo run measured, fed from any thread: store results (sender), verifications (receiver) and
  * notification arrivals (proxy). Times are microseconds; a notification's latency is its arrival minus the
- * completion of its request's store task, clamped at 0 (both on this machine's clock). Thread-safe.
+ * completion of its request's store task, clamped at 0 (both on this machine's clock). Throughput and request
+ * latencies leave the workload's warm-up requests out; everything else counts them. Thread-safe.
  */
 final class DemoStats {
     private final Workload workload;
@@ -21,6 +22,10 @@ final class DemoStats {
     private int requestsOk;
     private int requestsFailed;
     private long bytesCommitted;
+    private long timedBytes;
+    private int warmupRequests;
+    private long warmupFirstSubmitMicros = Long.MAX_VALUE;
+    private long warmupLastDoneMicros;
     private long verifiedChunks;
     private long verifiedBytes;
     private long failedChunks;
@@ -33,13 +38,22 @@ final class DemoStats {
     }
 
     synchronized void stored(String reqId, boolean ok, long bytes, long submitMicros, long doneMicros,
-            long latencyMicros) {
-        firstSubmitMicros = Math.min(firstSubmitMicros, submitMicros);
-        lastDoneMicros = Math.max(lastDoneMicros, doneMicros);
+            long latencyMicros, boolean warmup) {
+        if (warmup) {
+            warmupRequests++;
+            warmupFirstSubmitMicros = Math.min(warmupFirstSubmitMicros, submitMicros);
+            warmupLastDoneMicros = Math.max(warmupLastDoneMicros, doneMicros);
+        } else {
+            firstSubmitMicros = Math.min(firstSubmitMicros, submitMicros);
+            lastDoneMicros = Math.max(lastDoneMicros, doneMicros);
+        }
         if (ok) {
             requestsOk++;
             bytesCommitted += bytes;
-            requestLatencyMicros.add(latencyMicros);
+            if (!warmup) {
+                timedBytes += bytes;
+                requestLatencyMicros.add(latencyMicros);
+            }
         } else {
             requestsFailed++;
             problem("request " + reqId + " was not committed");
@@ -117,6 +131,22 @@ final class DemoStats {
         return bytesCommitted;
     }
 
+    /** Bytes committed by the requests after the warm-up. */
+    synchronized long timedBytes() {
+        return timedBytes;
+    }
+
+    /** Warm-up requests finished so far. */
+    synchronized int warmupRequests() {
+        return warmupRequests;
+    }
+
+    /** Seconds from the first warm-up submit to the last warm-up completion; 0 without a warm-up. */
+    synchronized double warmupSeconds() {
+        return warmupLastDoneMicros > warmupFirstSubmitMicros
+                ? (warmupLastDoneMicros - warmupFirstSubmitMicros) / 1e6 : 0;
+    }
+
     synchronized long verifiedBytes() {
         return verifiedBytes;
     }
@@ -147,7 +177,7 @@ final class DemoStats {
                 && verifiedChunks == (long) workload.requests() * workload.chunks();
     }
 
-    /** Seconds from the first submit to the last store completion. */
+    /** Seconds from the first submit to the last store completion, after the warm-up. */
     synchronized double seconds() {
         return lastDoneMicros > firstSubmitMicros ? (lastDoneMicros - firstSubmitMicros) / 1e6 : 0;
     }

@@ -18,7 +18,7 @@ final class SenderCommand {
     static final String USAGE = """
             usage: kvcourier sender --config FILE|JSON [--requests N] [--chunks M] [--chunk-bytes B]
                                     [--req-id-prefix P] [--window W] [--keep-going] [--timeout SEC]
-                                    [--raw-pump-port P]
+                                    [--raw-pump-port P] [--warmup K] [--register-memory]
               Plays the prefill node: stores N requests of M chunks of B bytes (one store task per request,
               TransferSpec(req_id, last prefill, M), so the adapter notifies the proxy at proxy_host:proxy_port
               when a request has landed); every chunk's bytes derive from its key so the receiver can verify them.
@@ -30,10 +30,16 @@ final class SenderCommand {
               --window W          requests in flight at once (default 4)
               --keep-going        go on after a failed request (default: stop submitting, finish, exit 1)
               --timeout SEC       give up on results after SEC seconds (default 600)
+              --warmup K          the first K requests warm up: the rest is submitted once they have all finished
+                                  (their STORED lines say warmup=true; default 0)
+              --register-memory   register the chunk memory with the adapter (registerMemory), so stores are written
+                                  straight from it, as a runtime that registers its KV pool; without it (or if the
+                                  channel refuses, with a warning) chunks are copied into the staging buffer
               --raw-pump-port P   afterwards, pump the same bytes (N batches of M x B, W in flight) over one plain
                                   TCP socket to a receiver's raw pump at peer_host:P (kvcourier receiver --raw-pump)
             stdout, one line each:
               STORED req=ID ok=true|false chunks=M bytes=B submit_us=MICROS done_us=MICROS latency_us=MICROS
+                     warmup=true|false
               RAW_PUMP bytes=B seconds=S | RAW_PUMP error="..."   (with --raw-pump-port)
               DONE requests=N ok=N failed=N not_submitted=N bytes=B seconds=S
             exit 0 only if every request was committed on the receiver; 1 with the reason otherwise; 2 for bad
@@ -47,6 +53,15 @@ final class SenderCommand {
     }
 
     static Workload workload(Args args, String defaultPrefix) throws UsageException {
+        return workload(args, defaultPrefix, 0, false);
+    }
+
+    /**
+     * The workload the arguments describe; {@code --warmup} and {@code --register-memory} (where the command takes
+     * them) override the given defaults.
+     */
+    static Workload workload(Args args, String defaultPrefix, int defaultWarmup, boolean defaultRegistered)
+            throws UsageException {
         int requests = args.integer("requests", Workload.DEFAULT_REQUESTS, 1, MAX_REQUESTS);
         int chunks = args.integer("chunks", Workload.DEFAULT_CHUNKS, 1, MAX_CHUNKS);
         long chunkBytes = args.bytes("chunk-bytes", Workload.DEFAULT_CHUNK_BYTES, 1, MAX_CHUNK_BYTES);
@@ -60,14 +75,16 @@ final class SenderCommand {
             throw new UsageException("--window x --chunks x --chunk-bytes must be at most 16 GiB of chunk memory, got "
                     + Doctor.human((long) window * chunks * chunkBytes));
         }
-        return new Workload(requests, chunks, chunkBytes, prefix, window, args.flag("keep-going"));
+        int warmup = args.integer("warmup", Math.min(defaultWarmup, requests - 1), 0, requests - 1);
+        boolean registered = (defaultRegistered || args.flag("register-memory")) && !args.flag("staging");
+        return new Workload(requests, chunks, chunkBytes, prefix, window, args.flag("keep-going"), warmup, registered);
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws UsageException, CommandFailure {
         Args args = Args.parse("sender", argv,
                 Set.of("config", "requests", "chunks", "chunk-bytes", "req-id-prefix", "window", "timeout",
-                        "raw-pump-port"),
-                Set.of("keep-going"));
+                        "raw-pump-port", "warmup"),
+                Set.of("keep-going", "register-memory"));
         PdL2AdapterConfig config = ConfigSource.read(args.required("config"));
         Adapters.requireRole(config, Role.SENDER, "sender");
         Workload w = workload(args, Workload.uniquePrefix("req"));
@@ -114,6 +131,6 @@ final class SenderCommand {
     static String storedLine(SenderNode.Stored s) {
         return Lines.format("STORED", "req", s.reqId(), "ok", s.ok(), "chunks", s.chunks(), "bytes", s.bytes(),
                 "submit_us", s.submitWallMicros(), "done_us", s.doneWallMicros(), "latency_us",
-                s.latencyNanos() / 1000);
+                s.latencyNanos() / 1000, "warmup", s.warmup());
     }
 }

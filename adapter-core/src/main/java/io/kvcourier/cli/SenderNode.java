@@ -7,6 +7,7 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.pd.PdL2Adapter;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link KeyedChunks}) so the receiver can verify it.
  *
  * <p>{@link #run} runs on the caller's (platform) thread, which owns the adapter's event fds for the duration
- * and calls the {@link Listener}. The chunk memory (window × chunks × chunkBytes) is owned by the node and
- * freed when {@code run} returns. The adapter stays the caller's.
+ * and calls the {@link Listener}. The chunk memory (one block of window × chunks × chunkBytes) is owned by the node,
+ * registered with the adapter for the run if the workload says so, and freed when {@code run} returns. The adapter
+ * stays the caller's.
  */
 final class SenderNode {
 
@@ -39,9 +41,10 @@ final class SenderNode {
      * @param ok whether every chunk was committed on the receiver
      * @param submitNanos {@link System#nanoTime()} at submit; {@code doneNanos} when the result was popped
      * @param submitWallMicros, doneWallMicros the same moments on the wall clock (µs since the epoch)
+     * @param warmup whether it was one of the workload's warm-up requests
      */
     record Stored(String reqId, boolean ok, int chunks, long bytes, long submitNanos, long doneNanos,
-                  long submitWallMicros, long doneWallMicros) {
+                  long submitWallMicros, long doneWallMicros, boolean warmup) {
         long latencyNanos() {
             return doneNanos - submitNanos;
         }
@@ -89,7 +92,7 @@ final class SenderNode {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    private record InFlight(String reqId, int slot, long submitNanos, long submitWallMicros) {
+    private record InFlight(String reqId, int slot, long submitNanos, long submitWallMicros, boolean warmup) {
     }
 
     /**
@@ -103,7 +106,9 @@ final class SenderNode {
         long chunkBytes = workload.chunkBytes();
         long end = System.nanoTime() + deadline.toNanos();
         try (Arena arena = Arena.ofShared(); CompletionPoller poller = CompletionPoller.forAdapter(adapter)) {
-            List<List<MemoryObj>> slots = slots(arena, window, chunks, chunkBytes);
+            MemorySegment block = arena.allocate((long) window * chunks * chunkBytes, 4096);
+            boolean registered = workload.registered() && register(block);
+            List<List<MemoryObj>> slots = slots(block, window, chunks, chunkBytes);
             ArrayDeque<Integer> free = new ArrayDeque<>();
             for (int s = 0; s < window; s++) {
                 free.add(s);
@@ -118,22 +123,18 @@ final class SenderNode {
             boolean stopSubmitting = false;
             String timeout = null;
             while (true) {
-                while (!stopSubmitting && next < workload.requests() && !free.isEmpty()) {
+                while (!stopSubmitting && next < workload.requests() && !free.isEmpty()
+                        && !(next == workload.warmup() && !inFlight.isEmpty())) {
                     int slot = free.poll();
                     String reqId = workload.reqId(next++);
-                    List<ObjectKey> keys = new ArrayList<>(chunks);
                     List<MemoryObj> objs = slots.get(slot);
-                    for (int c = 0; c < chunks; c++) {
-                        ObjectKey key = KeyedChunks.key(reqId, c, chunkBytes);
-                        KeyedChunks.fill(key, objs.get(c).segment(), chunkBytes);
-                        keys.add(key);
-                    }
+                    List<ObjectKey> keys = fill(reqId, objs);
                     long t = System.nanoTime();
                     if (first == 0) {
                         first = t;
                     }
                     long id = adapter.submitStoreTask(keys, objs, new TransferSpec(reqId, true, chunks));
-                    inFlight.put(id, new InFlight(reqId, slot, t, Clock.wallMicros()));
+                    inFlight.put(id, new InFlight(reqId, slot, t, Clock.wallMicros(), workload.isWarmup(next - 1)));
                 }
                 if (inFlight.isEmpty()) {
                     break;
@@ -162,26 +163,51 @@ final class SenderNode {
                     }
                     free.add(f.slot());
                     listener.onStored(new Stored(f.reqId(), success, chunks, chunks * chunkBytes, f.submitNanos(), done,
-                            f.submitWallMicros(), Clock.wallMicros()));
+                            f.submitWallMicros(), Clock.wallMicros(), f.warmup()));
                 }
             }
             int notSubmitted = workload.requests() - next;
             if (timeout != null) {
                 // The chunk memory is freed below while those tasks may still read it: close the adapter first.
                 adapter.close();
+            } else if (registered) {
+                adapter.unregisterMemory(block); // every task reading it has finished
             }
             return new Result(workload.requests(), ok, failedIds.size(), notSubmitted, bytes, first, last,
                     List.copyOf(failedIds), timeout);
         }
     }
 
-    /** {@return {@code window} slots of {@code chunks} chunks of {@code chunkBytes} bytes each, from {@code arena}} */
-    private static List<List<MemoryObj>> slots(Arena arena, int window, int chunks, long chunkBytes) {
+    /** {@return the keys of request {@code reqId}'s chunks}, after writing their content into {@code objs} */
+    private List<ObjectKey> fill(String reqId, List<MemoryObj> objs) {
+        List<ObjectKey> keys = new ArrayList<>(objs.size());
+        for (int c = 0; c < objs.size(); c++) {
+            ObjectKey key = KeyedChunks.key(reqId, c, workload.chunkBytes());
+            KeyedChunks.fill(key, objs.get(c).segment(), workload.chunkBytes());
+            keys.add(key);
+        }
+        return keys;
+    }
+
+    /** Registers the chunk memory; a channel that refuses it costs a warning and a copy per store, not the run. */
+    private boolean register(MemorySegment block) {
+        try {
+            adapter.registerMemory(block);
+            return true;
+        } catch (IllegalStateException e) {
+            System.getLogger(SenderNode.class.getName()).log(System.Logger.Level.WARNING,
+                    "chunk memory not registered, stores copy into the staging buffer: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** {@return {@code window} slots of {@code chunks} chunks of {@code chunkBytes} bytes, cut from {@code block}} */
+    private static List<List<MemoryObj>> slots(MemorySegment block, int window, int chunks, long chunkBytes) {
         List<List<MemoryObj>> slots = new ArrayList<>(window);
         for (int s = 0; s < window; s++) {
             List<MemoryObj> objs = new ArrayList<>(chunks);
             for (int c = 0; c < chunks; c++) {
-                objs.add(MemoryObj.ofBytes(arena.allocate(chunkBytes, 64)));
+                objs.add(MemoryObj.ofBytes(block.asSlice(((long) s * chunks + c) * chunkBytes, chunkBytes)));
             }
             slots.add(objs);
         }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code kvcourier demo --in-process} with a small workload: exit 0, every byte verified, every request notified. */
@@ -35,6 +36,28 @@ class DemoInProcessTest {
         assertEquals("OK: every byte verified", r.row("result"));
         assertTrue(r.err().contains("progress: 6/6 requests (100%)"), r.err());
         assertEquals(before, kvcourierThreads(), "the demo's threads are gone");
+    }
+
+    @Test
+    void warmUpRequestsAreVerifiedButLeftOutOfTheTimedRows() {
+        CliRun r = CliRun.of("demo", "--in-process", "--requests", "7", "--chunks", "2", "--chunk-bytes", "64K",
+                "--window", "2", "--warmup", "3", "--staging");
+        assertEquals(Main.EXIT_OK, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("; chunks copied into staging; the first 3 requests warm up"), r.out());
+        assertEquals("7 / 7", r.row("requests committed"));
+        assertEquals("14 / 14", r.row("chunks verified"));
+        assertTrue(r.row("throughput").matches("\\d+\\.\\d+ [GM]B/s .*, 512 KiB in \\d+\\.\\d+ s after the warm-up"),
+                r.row("throughput"));
+        assertTrue(r.row("warm-up").matches("3 requests \\(384 KiB\\) in \\d+\\.\\d+ s, before the timed ones"),
+                r.row("warm-up"));
+        assertEquals("OK: every byte verified", r.row("result"));
+
+        CliRun plain = CliRun.of("demo", "--in-process", "--requests", "3", "--chunks", "2", "--chunk-bytes", "16K",
+                "--warmup", "0");
+        assertEquals(Main.EXIT_OK, plain.exitCode(), plain.out() + plain.err());
+        assertTrue(plain.out().contains("; chunks in registered memory (zero-copy)\n"), plain.out());
+        assertFalse(plain.out().contains("  warm-up "), plain.out());
+        assertTrue(plain.row("throughput").endsWith(" s"), plain.row("throughput"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,13 +73,37 @@ class ReceiverSenderCommandsTest {
                 verifiedChunks += Integer.parseInt(v.get("ok_chunks"));
             }
             assertEquals(15, verifiedChunks);
+
+            // Warm-up and registered chunk memory: the first 2 requests finish before the rest is submitted, though
+            // the window has room for a third.
+            CliRun warm = CliRun.of("sender", "--config", senderConfig, "--requests", "5", "--chunks", "3",
+                    "--chunk-bytes", "64K", "--req-id-prefix", "warm", "--window", "3", "--warmup", "2",
+                    "--register-memory");
+            assertEquals(Main.EXIT_OK, warm.exitCode(), warm.err());
+            assertFalse(warm.err().contains("not registered"), warm.err());
+            List<Lines.Event> lines = warm.out().lines().filter(l -> l.startsWith("STORED ")).map(Lines::parse)
+                    .toList();
+            assertEquals(5, lines.size(), warm.out());
+            assertEquals(Set.of("warm-0", "warm-1"), lines.stream().filter(e -> e.get("warmup").equals("true"))
+                    .map(e -> e.get("req")).collect(Collectors.toSet()), warm.out());
+            long warmDone = lines.stream().filter(e -> e.get("warmup").equals("true"))
+                    .mapToLong(e -> e.longValue("done_us")).max().orElseThrow();
+            long timedStart = lines.stream().filter(e -> e.get("warmup").equals("false"))
+                    .mapToLong(e -> e.longValue("submit_us")).min().orElseThrow();
+            assertTrue(warmDone <= timedStart, "warm-up done at " + warmDone + " us, first timed submit at "
+                    + timedStart + " us");
+            while (verifiedChunks < 30) {
+                Lines.Event v = Lines.parse(receiverOut.await("VERIFIED ", WAIT));
+                assertEquals("true", v.get("ok"), v.toString());
+                verifiedChunks += Integer.parseInt(v.get("ok_chunks"));
+            }
         } finally {
             stdinWriter.close(); // EOF: the receiver stops
         }
         assertEquals(Main.EXIT_OK, receiver.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         Lines.Event done = Lines.parse(receiverOut.await("DONE ", Duration.ofSeconds(1)));
-        assertEquals("15", done.get("verified_chunks"));
-        assertEquals(String.valueOf(15 * 65_536), done.get("verified_bytes"));
+        assertEquals("30", done.get("verified_chunks"));
+        assertEquals(String.valueOf(30 * 65_536), done.get("verified_bytes"));
         assertEquals("0", done.get("failed_chunks"));
         assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("kvcourier-decode")),
                 "the decode thread is gone");
