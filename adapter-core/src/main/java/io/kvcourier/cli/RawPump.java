@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A raw TCP pump for the demo's reference figure: the workload's bytes ({@code requests} batches of
  * {@code chunks × chunkBytes}, {@code window} batches unacknowledged) between the same two processes as the
- * transfer, over one plain blocking socket (TCP_NODELAY). A batch is an 8-byte big-endian length and the payload;
- * the {@link Server} reads it into a reused buffer and answers one byte. What the wire alone reaches, measured in
- * the same run, so the demo can print its throughput as a fraction of it.
+ * transfer, over one plain blocking socket (TCP_NODELAY). A batch is an 8-byte big-endian length and the payload,
+ * gathered from {@code chunks} distinct chunks of one of {@code window} slots in turn (the memory a sender of the
+ * workload reads: window × chunks × chunkBytes); the {@link Server} reads it into a reused buffer and answers one
+ * byte. What the wire alone reaches, measured in the same run, so the demo can print its throughput as a fraction
+ * of it.
  */
 final class RawPump {
     private static final long ACK_WAIT_SECONDS = 60;
@@ -135,17 +137,20 @@ final class RawPump {
 
     /**
      * Pumps {@code batches} batches of {@code chunks × chunkBytes} to a {@link Server} at {@code host:port}, at most
-     * {@code window} unacknowledged; the payload is one chunk of memory referenced {@code chunks} times.
+     * {@code window} unacknowledged; batch {@code b} is sent from slot {@code b mod window} of
+     * {@code window × chunks} distinct chunks.
      */
     static Result run(String host, int port, int batches, int chunks, long chunkBytes, int window) throws IOException {
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment chunk = arena.allocate(chunkBytes, 4096);
-            chunk.fill((byte) 0x5a);
-            ByteBuffer[] frame = new ByteBuffer[chunks + 1];
             long payload = chunks * chunkBytes;
-            frame[0] = ByteBuffer.allocateDirect(8).putLong(0, payload);
-            for (int i = 1; i <= chunks; i++) {
-                frame[i] = chunk.asByteBuffer();
+            MemorySegment memory = arena.allocate(window * payload, 4096);
+            memory.fill((byte) 0x5a);
+            ByteBuffer[][] frames = new ByteBuffer[window][chunks + 1];
+            for (int s = 0; s < window; s++) {
+                frames[s][0] = ByteBuffer.allocateDirect(8).putLong(0, payload);
+                for (int i = 0; i < chunks; i++) {
+                    frames[s][i + 1] = memory.asSlice(s * payload + i * chunkBytes, chunkBytes).asByteBuffer();
+                }
             }
             Semaphore slots = new Semaphore(window);
             AtomicLong acked = new AtomicLong();
@@ -170,6 +175,7 @@ final class RawPump {
                 long start = System.nanoTime();
                 for (int b = 0; b < batches; b++) {
                     acquire(slots, 1);
+                    ByteBuffer[] frame = frames[b % window];
                     for (ByteBuffer f : frame) {
                         f.clear();
                     }
