@@ -95,8 +95,8 @@ final class DemoCommand {
     static int run(List<String> argv, PrintStream out, PrintStream err) throws UsageException, CommandFailure {
         Args args = Args.parse("demo", argv, Set.of("requests", "chunks", "chunk-bytes", "window", "req-id-prefix",
                 "channel", "proxy-host", "proxy-port", "timeout", "warmup"), Set.of("in-process", "staging"));
-        Workload w = SenderCommand.workload(args, Workload.uniquePrefix("demo"), Math.min(MAX_WARMUP,
-                args.integer("requests", Workload.DEFAULT_REQUESTS, 1, SenderCommand.MAX_REQUESTS) / 4), true);
+        Workload w = SenderCommand.workload(args, Workload.uniquePrefix("demo"),
+                requests -> Math.min(MAX_WARMUP, requests / 4), true);
         boolean tcpHere = TransferChannels.unsupportedReason(ChannelKind.TCP) == null;
         String channel = args.string("channel", tcpHere ? "tcp" : "mock_memory");
         if (!channel.equals("tcp") && !channel.equals("mock_memory") && !channel.equals("verbs")) {

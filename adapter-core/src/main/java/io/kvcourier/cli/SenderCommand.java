@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntUnaryOperator;
 
 /**
  * {@code kvcourier sender}: the prefill node. Stores a synthetic workload whose bytes derive from the keys
@@ -53,15 +54,17 @@ final class SenderCommand {
     }
 
     static Workload workload(Args args, String defaultPrefix) throws UsageException {
-        return workload(args, defaultPrefix, 0, false);
+        return workload(args, defaultPrefix, requests -> 0, false);
     }
 
     /**
      * The workload the arguments describe; {@code --warmup} and {@code --register-memory} (where the command takes
      * them) override the given defaults.
+     *
+     * @param defaultWarmup the warm-up requests without {@code --warmup}, given the number of requests
      */
-    static Workload workload(Args args, String defaultPrefix, int defaultWarmup, boolean defaultRegistered)
-            throws UsageException {
+    static Workload workload(Args args, String defaultPrefix, IntUnaryOperator defaultWarmup,
+                             boolean defaultRegistered) throws UsageException {
         int requests = args.integer("requests", Workload.DEFAULT_REQUESTS, 1, MAX_REQUESTS);
         int chunks = args.integer("chunks", Workload.DEFAULT_CHUNKS, 1, MAX_CHUNKS);
         long chunkBytes = args.bytes("chunk-bytes", Workload.DEFAULT_CHUNK_BYTES, 1, MAX_CHUNK_BYTES);
@@ -75,7 +78,8 @@ final class SenderCommand {
             throw new UsageException("--window x --chunks x --chunk-bytes must be at most 16 GiB of chunk memory, got "
                     + Doctor.human((long) window * chunks * chunkBytes));
         }
-        int warmup = args.integer("warmup", Math.min(defaultWarmup, requests - 1), 0, requests - 1);
+        int warmup = args.integer("warmup", Math.min(defaultWarmup.applyAsInt(requests), requests - 1), 0,
+                requests - 1);
         boolean registered = (defaultRegistered || args.flag("register-memory")) && !args.flag("staging");
         return new Workload(requests, chunks, chunkBytes, prefix, window, args.flag("keep-going"), warmup, registered);
     }

@@ -1,5 +1,6 @@
 package io.kvcourier.control;
 
+import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireEncoder;
 
@@ -15,7 +16,7 @@ public abstract class AllocExchange {
     AllocPool pool;
     /** While the exchange is in flight in-band ({@link InBandExchanges}): its id and the connection carrying it. */
     long inBandId;
-    io.kvcourier.channel.ChannelConnection inBandConnection;
+    ChannelConnection inBandConnection;
 
     /** When the exchange fails if no reply has come ({@link System#nanoTime()} based). */
     public final long deadlineNanos() {

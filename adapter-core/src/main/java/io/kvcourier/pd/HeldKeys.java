@@ -4,6 +4,7 @@ import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.AllocResponse;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class HeldKeys {
 
         synchronized void add(ObjectKey k) {
             if (count == keys.length) {
-                keys = java.util.Arrays.copyOf(keys, 2 * count);
+                keys = Arrays.copyOf(keys, 2 * count);
             }
             keys[count++] = k;
         }

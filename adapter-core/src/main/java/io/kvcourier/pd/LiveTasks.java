@@ -20,14 +20,13 @@ final class LiveTasks {
             head.livePrev = t;
         }
         head = t;
-        t.inLive = true;
         size++;
     }
 
     /** Removes the task if it is in the list. */
     synchronized void remove(StoreTask t) {
-        if (!t.inLive) {
-            return;
+        if (t != head && t.livePrev == null) {
+            return; // not in the list: only the head has no predecessor
         }
         if (t.livePrev != null) {
             t.livePrev.liveNext = t.liveNext;
@@ -39,7 +38,6 @@ final class LiveTasks {
         }
         t.livePrev = null;
         t.liveNext = null;
-        t.inLive = false;
         size--;
     }
 

@@ -1,5 +1,7 @@
 package io.kvcourier.pd;
 
+import java.util.Arrays;
+
 /**
  * Read-only arrays that most batches would otherwise each allocate with the same contents: the positions
  * {@code 0..n-1} of a one-rank task, the region ids of a batch in staging (all {@link
@@ -50,7 +52,7 @@ final class SharedArrays {
         long[] a = n <= MAX_SHARED ? filled[n] : null;
         if (a == null || (n > 0 && a[0] != value)) {
             a = new long[n];
-            java.util.Arrays.fill(a, value);
+            Arrays.fill(a, value);
             if (n <= MAX_SHARED) {
                 filled[n] = a;
             }

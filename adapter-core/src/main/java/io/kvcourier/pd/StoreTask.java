@@ -50,7 +50,6 @@ final class StoreTask implements Runnable {
     /** Links in the engine's {@link LiveTasks} (guarded by it). */
     StoreTask livePrev;
     StoreTask liveNext;
-    boolean inLive;
 
     StoreTask(SenderEngine engine, long id, List<ObjectKey> keys, List<MemoryObj> objects, TransferSpec spec) {
         this(engine, id, keys, objects, spec, null, null);

@@ -1,5 +1,6 @@
 package io.kvcourier.staging;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,12 +48,7 @@ public final class PageAllocator {
 
     /** Takes {@code out.length} pages if that many are free; otherwise takes none and returns false. */
     public boolean tryAllocate(int[] out) {
-        lock.lock();
-        try {
-            return takeLocked(out, out.length);
-        } finally {
-            lock.unlock();
-        }
+        return tryAllocate(out, out.length);
     }
 
     /**
@@ -129,7 +125,7 @@ public final class PageAllocator {
                 out[j] = t;
             }
         } else {
-            java.util.Arrays.sort(out, 0, count);
+            Arrays.sort(out, 0, count);
         }
     }
 
