@@ -42,7 +42,7 @@ final class SenderCommand {
               STORED req=ID ok=true|false chunks=M bytes=B submit_us=MICROS done_us=MICROS latency_us=MICROS
                      warmup=true|false
               RAW_PUMP bytes=B seconds=S | RAW_PUMP error="..."   (with --raw-pump-port)
-              DONE requests=N ok=N failed=N not_submitted=N bytes=B seconds=S
+              DONE requests=N ok=N failed=N not_submitted=N bytes=B seconds=S registered=true|false
             exit 0 only if every request was committed on the receiver; 1 with the reason otherwise; 2 for bad
             arguments or config.
             """;
@@ -110,7 +110,7 @@ final class SenderCommand {
         }
         out.println(Lines.format("DONE", "requests", result.requests(), "ok", result.ok(), "failed", result.failed(),
                 "not_submitted", result.notSubmitted(), "bytes", result.bytesCommitted(), "seconds",
-                String.format(java.util.Locale.ROOT, "%.3f", result.seconds())));
+                String.format(java.util.Locale.ROOT, "%.3f", result.seconds()), "registered", result.registered()));
         out.flush();
         if (!result.success()) {
             throw new CommandFailure(result.reason());

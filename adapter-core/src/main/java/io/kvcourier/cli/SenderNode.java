@@ -50,9 +50,13 @@ final class SenderNode {
         }
     }
 
-    /** What {@link #run} achieved. */
+    /**
+     * What {@link #run} achieved.
+     *
+     * @param registered whether the chunk memory was registered with the adapter for the run (zero-copy stores)
+     */
     record Result(int requests, int ok, int failed, int notSubmitted, long bytesCommitted, long firstSubmitNanos,
-                  long lastDoneNanos, List<String> failedReqIds, String timeout) {
+                  long lastDoneNanos, List<String> failedReqIds, String timeout, boolean registered) {
         boolean success() {
             return failed == 0 && notSubmitted == 0 && timeout == null;
         }
@@ -174,7 +178,7 @@ final class SenderNode {
                 adapter.unregisterMemory(block); // every task reading it has finished
             }
             return new Result(workload.requests(), ok, failedIds.size(), notSubmitted, bytes, first, last,
-                    List.copyOf(failedIds), timeout);
+                    List.copyOf(failedIds), timeout, registered);
         }
     }
 

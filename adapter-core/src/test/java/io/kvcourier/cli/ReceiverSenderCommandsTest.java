@@ -64,6 +64,7 @@ class ReceiverSenderCommandsTest {
             Lines.Event done = Lines.parse(sender.out().lines().filter(l -> l.startsWith("DONE ")).findFirst().orElseThrow());
             assertEquals("5", done.get("ok"));
             assertEquals(String.valueOf(5 * 3 * 65_536), done.get("bytes"));
+            assertEquals("false", done.get("registered"), "chunks copied into staging without --register-memory");
 
             int verifiedChunks = 0;
             while (verifiedChunks < 15) {
@@ -81,6 +82,9 @@ class ReceiverSenderCommandsTest {
                     "--register-memory");
             assertEquals(Main.EXIT_OK, warm.exitCode(), warm.err());
             assertFalse(warm.err().contains("not registered"), warm.err());
+            Lines.Event warmDoneLine = Lines.parse(warm.out().lines().filter(l -> l.startsWith("DONE ")).findFirst()
+                    .orElseThrow());
+            assertEquals("true", warmDoneLine.get("registered"), "the chunk memory was registered: " + warm.out());
             List<Lines.Event> lines = warm.out().lines().filter(l -> l.startsWith("STORED ")).map(Lines::parse)
                     .toList();
             assertEquals(5, lines.size(), warm.out());
