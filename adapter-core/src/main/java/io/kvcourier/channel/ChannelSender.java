@@ -32,6 +32,15 @@ public interface ChannelSender extends AutoCloseable {
     }
 
     /**
+     * Whether write batches may read caller memory without registration: entries of region {@link
+     * WriteBatch#CALLER_SEGMENT} name their native segment, and the channel reads it while it sends the batch, never
+     * after the batch completed (tcp: a socket reads any memory; verbs: false, the NIC reads registered memory only).
+     */
+    default boolean readsCallerSegments() {
+        return false;
+    }
+
+    /**
      * Forgets a region. The caller must first let every batch that reads from it complete. Unknown ids are
      * ignored.
      */

@@ -21,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * receiver's staging pages (checked against the receiver's allocation first) on the writing thread, then
  * reports the batch landed and completes with the receiver's commit result. Unlike upstream's mock (a
  * process-global dict), the receiver's own memory is what lookup and load see. A batch may read from the
- * sender's staging buffer or from caller memory registered with {@link ChannelSender#registerRegion}; the copy
- * is done before the completion runs, so the channel never reads a batch's memory after that.
+ * sender's staging buffer, from caller memory registered with {@link ChannelSender#registerRegion}, or from any
+ * caller segment ({@link WriteBatch#CALLER_SEGMENT}); the copy is done before the completion runs, so the channel
+ * never reads a batch's memory after that.
  *
  * <p>Both ends are kvcourier by construction, so once the receiver engine has set its {@link
  * ControlRequestHandler} the connections {@linkplain ChannelConnection#carriesControl() carry control}: an
@@ -162,6 +163,12 @@ public final class MockMemoryChannel {
             }
         }
 
+        /** An in-process copy reads any segment the writing thread may access. */
+        @Override
+        public boolean readsCallerSegments() {
+            return true;
+        }
+
         /**
          * Forgets a region. A copy from it runs under its connection's session lock, so this waits for the
          * copies in progress: when it returns, no write reads the region any more.
@@ -243,7 +250,7 @@ public final class MockMemoryChannel {
                 }
                 int n = batch.size();
                 for (int i = 0; i < n; i++) {
-                    MemorySegment src = sender.region(batch.localRegions()[i]);
+                    MemorySegment src = source(batch, i);
                     if (src == null || batch.localOffsets()[i] > src.byteSize() - batch.lengths()[i]) {
                         return new ChannelException("write batch entry " + i + " reads outside local region "
                                 + batch.localRegions()[i] + (src == null ? " (not registered)" : ""));
@@ -256,7 +263,7 @@ public final class MockMemoryChannel {
                 }
                 MemorySegment dst = receiver.staging.segment();
                 for (int i = 0; i < n; i++) {
-                    MemorySegment src = sender.region(batch.localRegions()[i]);
+                    MemorySegment src = source(batch, i);
                     if (src == null) {
                         return new ChannelException("local region " + batch.localRegions()[i]
                                 + " was unregistered during the write");
@@ -273,6 +280,12 @@ public final class MockMemoryChannel {
             } finally {
                 session.lock.unlock();
             }
+        }
+
+        /** The memory entry {@code i} reads: its caller segment, or its region (null when not registered). */
+        private MemorySegment source(WriteBatch batch, int i) {
+            int region = batch.localRegions()[i];
+            return region == WriteBatch.CALLER_SEGMENT ? batch.localSegments()[i] : sender.region(region);
         }
 
         @Override

@@ -9,10 +9,13 @@ import java.util.Objects;
  * A caller-owned buffer plus the metadata LMCache keeps with it ({@code meta.shape}, {@code meta.dtype},
  * {@code meta.fmt}).
  *
- * <p><b>Ownership.</b> The caller owns the segment. The adapter never closes it and keeps no reference after
+ * <p><b>Ownership.</b> The caller owns the segment. The adapter never closes it and never reads or writes it after
  * the task that used it completes; the caller must keep the segment alive (its arena open) and, for a store,
  * unchanged until the task's result has been popped ({@code popCompletedStoreTasks}) or queried
- * ({@code queryLoadResult}).
+ * ({@code queryLoadResult}). A tcp sender, which writes native chunks to its socket straight from their segments,
+ * keeps views of up to 256 segments it sent lately per connection (so that storing from the same objects again
+ * allocates nothing) until they are displaced or the connection closes: that keeps no arena open, but delays the
+ * reclamation of an {@link Arena#ofAuto()} segment's memory that long.
  *
  * <p><b>Threads.</b> The adapter reads and writes the segment on its own threads, so the segment must be
  * accessible from any thread: native memory from {@link Arena#ofShared()}, {@link Arena#global()} or

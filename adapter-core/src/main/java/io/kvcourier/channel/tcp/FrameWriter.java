@@ -29,15 +29,27 @@ final class FrameWriter {
     static final int LEAD_BYTES = 64 << 10;
     /** The bounce buffer: a full descriptor block and the lead payload. */
     private static final int BOUNCE_BYTES = TcpFrames.MAX_DESCRIPTOR_BYTES + LEAD_BYTES;
+    /** Caller segments whose views are kept: {@value #CALLER_WAYS}-way sets of a table this long (a power of two). */
+    static final int CALLER_VIEWS = 256;
+    static final int CALLER_WAYS = 4;
 
     private final TcpSender sender;
     private final ByteBuffer bounce = ByteBuffer.allocateDirect(BOUNCE_BYTES);
     private final MemorySegment bounceMemory = MemorySegment.ofBuffer(bounce);
     private RegionViews[] views = new RegionViews[2];
-    /** The batch being sent, its completion and the region of each of its entries. */
+    /** Views of caller segments sent lately, by identity ({@link #callerViews}). */
+    private final MemorySegment[] callerSegments = new MemorySegment[CALLER_VIEWS];
+    private final RegionViews[] callerViews = new RegionViews[CALLER_VIEWS];
+    /** The way of a set the next miss replaces (round robin over all sets: cheap, and fair enough). */
+    private int nextVictim;
+    /**
+     * The batch being sent, its completion, and for each of its entries its registered region (null for a caller
+     * segment) and the views it is read through.
+     */
     private WriteBatch current;
     private BatchCompletion currentDone;
     private LocalRegions.Region[] currentRegions = new LocalRegions.Region[16];
+    private RegionViews[] currentViews = new RegionViews[16];
     /** Entries below {@code frameEnd} belong to the frame being sent; {@code entry} is the next to go out. */
     private int frameEnd;
     private int entry;
@@ -64,16 +76,24 @@ final class FrameWriter {
         int n = b.size();
         if (currentRegions.length < n) {
             currentRegions = new LocalRegions.Region[Math.max(n, 2 * currentRegions.length)];
+            currentViews = new RegionViews[currentRegions.length];
         }
         int[] ids = b.localRegions();
         for (int i = 0; i < n; i++) {
+            if (ids[i] == WriteBatch.CALLER_SEGMENT) { // checked when the write was handed over (TcpSender#validate)
+                currentRegions[i] = null;
+                currentViews[i] = callerViews(b.localSegments()[i]);
+                continue;
+            }
             LocalRegions.Region r = sender.regions.find(ids[i]);
             if (r == null || b.localOffsets()[i] > r.byteSize() - b.lengths()[i]) {
                 Arrays.fill(currentRegions, 0, i, null);
+                Arrays.fill(currentViews, 0, i, null);
                 return new ChannelException("local region " + ids[i] + " of write batch entry " + i
                         + " was unregistered before the batch was sent");
             }
             currentRegions[i] = r;
+            currentViews[i] = viewsOf(r);
         }
         return null;
     }
@@ -99,6 +119,7 @@ final class FrameWriter {
     /** Forgets the batch being sent (every byte of it is in the socket, or it failed). */
     void finish() {
         Arrays.fill(currentRegions, 0, current.size(), null);
+        Arrays.fill(currentViews, 0, current.size(), null);
         current = null;
         currentDone = null;
     }
@@ -126,6 +147,7 @@ final class FrameWriter {
             current = null;
             currentDone = null;
             Arrays.fill(currentRegions, null);
+            Arrays.fill(currentViews, null);
         }
     }
 
@@ -164,7 +186,7 @@ final class FrameWriter {
             }
             int n = (int) Math.min(left, bounce.remaining());
             int at = bounce.position();
-            MemorySegment.copy(currentRegions[entry].memory, offsets[entry] + entrySent, bounceMemory, at, n);
+            MemorySegment.copy(currentViews[entry].memory(), offsets[entry] + entrySent, bounceMemory, at, n);
             bounce.position(at + n);
             entrySent += n;
             if (entrySent == length) {
@@ -192,12 +214,11 @@ final class FrameWriter {
             bounce.flip();
             return bounce;
         }
-        LocalRegions.Region r = currentRegions[entry];
-        RegionViews v = viewsOf(r);
+        RegionViews v = currentViews[entry];
         long at = offsets[entry] + entrySent;
         long limit = v.spanInWindow(at, Long.MAX_VALUE);
         long left = length - entrySent;
-        pieceRegion = r;
+        pieceRegion = currentRegions[entry];
         if (left >= limit) {
             entrySent += limit;
             if (entrySent == length) {
@@ -231,11 +252,43 @@ final class FrameWriter {
         return run > bytes;
     }
 
-    /** Whether entry {@code k} starts where entry {@code k - 1} ends, in the same local region. */
+    /** Whether entry {@code k} starts where entry {@code k - 1} ends, in the same local region or segment. */
     private boolean followsInMemory(int k) {
         long[] lengths = current.lengths();
         long[] offsets = current.localOffsets();
-        return currentRegions[k] == currentRegions[k - 1] && offsets[k] == offsets[k - 1] + lengths[k - 1];
+        return currentViews[k] == currentViews[k - 1] && offsets[k] == offsets[k - 1] + lengths[k - 1];
+    }
+
+    /**
+     * The views of a caller segment: kept per segment (by identity, in a set-associative table of {@value
+     * #CALLER_VIEWS}), so that a runtime storing from the same pool objects again allocates nothing; a segment not
+     * seen lately costs one view. The table holds at most that many segments of this connection until they are
+     * displaced or the connection closes: a {@code MemorySegment} reference does not keep a shared or global arena
+     * open, only an automatic arena's memory from being reclaimed that long.
+     */
+    private RegionViews callerViews(MemorySegment segment) {
+        int set = System.identityHashCode(segment) & (CALLER_VIEWS - CALLER_WAYS);
+        for (int i = set; i < set + CALLER_WAYS; i++) {
+            if (callerSegments[i] == segment) {
+                return callerViews[i];
+            }
+            if (callerSegments[i] == null) {
+                return remember(i, segment);
+            }
+        }
+        return remember(set + (nextVictim++ & (CALLER_WAYS - 1)), segment);
+    }
+
+    private RegionViews remember(int slot, MemorySegment segment) {
+        callerSegments[slot] = segment;
+        callerViews[slot] = new RegionViews(segment);
+        return callerViews[slot];
+    }
+
+    /** The connection closed: lets go of the caller segments it kept views of. */
+    void forgetCallerViews() {
+        Arrays.fill(callerSegments, null);
+        Arrays.fill(callerViews, null);
     }
 
     private RegionViews viewsOf(LocalRegions.Region r) {

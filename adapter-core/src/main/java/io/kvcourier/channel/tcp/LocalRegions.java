@@ -35,6 +35,20 @@ final class LocalRegions {
         }
     }
 
+    /** Why {@code reader} cannot read {@code segment} through a socket, or null when it can. Allocates nothing. */
+    static String unreadable(MemorySegment segment, Thread reader) {
+        if (!segment.isNative()) {
+            return "is not native memory (a heap segment has no address a socket can read)";
+        }
+        if (!segment.scope().isAlive()) {
+            return "is no longer alive (its arena was closed)";
+        }
+        if (!segment.isAccessibleBy(reader)) {
+            return "belongs to a confined arena the tcp progress thread cannot read (docs/TRAPS.md#trap-19)";
+        }
+        return null;
+    }
+
     /** An immutable snapshot: ids ascending, regions in the same order. */
     private record Table(int[] ids, Region[] regions) {
     }

@@ -431,6 +431,7 @@ public final class TcpConnection implements ChannelConnection {
             CloseHelper.quietClose(ch);
             piece = null;
             frames.fail(failed, why);
+            frames.forgetCallerViews();
             unacked.failAll(failed, why);
             queued.addAndGet(-pending.failAll(failed, why));
         } finally {

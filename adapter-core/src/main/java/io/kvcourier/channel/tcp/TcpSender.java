@@ -50,15 +50,15 @@ import java.util.function.Consumer;
  * allocation per write) and wakes the progress thread only when that thread is about to block. Completions run
  * on the progress thread.
  *
- * <p><b>Local memory.</b> A batch reads from the staging buffer (region {@link WriteBatch#STAGING}) or from
- * caller memory registered with {@link #registerRegion} (zero-copy stores). A batch's memory is read, under its
- * connection's send lock, from the moment its sending starts until its last byte went into the socket. Its
- * completion runs only after that: success on the receiver's commit acknowledgement, matched only once the
- * batch is queued as fully sent (an acknowledgement that arrives while a writer still holds the send lock
- * waits for it; one for a batch still being sent closes the connection); failure or close after taking the send
- * lock, between socket calls; or on the writing thread for a batch that never started. So once a completion
- * ran, the channel reads that batch's memory no more. {@link #unregisterRegion} makes the same promise for a
- * whole region when it returns.
+ * <p><b>Local memory.</b> A batch reads from the staging buffer (region {@link WriteBatch#STAGING}), from caller memory
+ * registered with {@link #registerRegion}, or from the caller segments its entries name ({@link
+ * WriteBatch#CALLER_SEGMENT}; both zero-copy stores). A batch's memory is read, under its connection's send lock, from
+ * the moment its sending starts until its last byte went into the socket. Its completion runs only after that: success
+ * on the receiver's commit acknowledgement, matched only once the batch is queued as fully sent (an acknowledgement
+ * that arrives while a writer still holds the send lock waits for it; one for a batch still being sent closes the
+ * connection); failure or close after taking the send lock, between socket calls; or on the writing thread for a batch
+ * that never started. So once a completion ran, the channel reads that batch's memory no more. {@link
+ * #unregisterRegion} makes the same promise for a whole region when it returns.
  */
 final class TcpSender implements ChannelSender, Agent {
     private static final System.Logger LOG = System.getLogger(TcpSender.class.getName());
@@ -237,15 +237,28 @@ final class TcpSender implements ChannelSender, Agent {
         }, "unregistering region " + region);
     }
 
+    /** A socket reads any native memory (checked by {@link #validate}); see "Local memory" above. */
+    @Override
+    public boolean readsCallerSegments() {
+        return true;
+    }
+
     /**
-     * Null when every entry of {@code batch} lies inside a known local region, else why not. No allocation when
-     * valid.
+     * Null when every entry of {@code batch} lies inside a known local region or a readable caller segment, else
+     * why not. No allocation when valid.
      */
     ChannelException validate(WriteBatch batch) {
         int[] ids = batch.localRegions();
         long[] offsets = batch.localOffsets();
         long[] lengths = batch.lengths();
         for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == WriteBatch.CALLER_SEGMENT) { // its bounds were checked by WriteBatch
+                String why = LocalRegions.unreadable(batch.localSegments()[i], runner.thread());
+                if (why != null) {
+                    return new ChannelException("write batch entry " + i + " reads a caller segment that " + why);
+                }
+                continue;
+            }
             LocalRegions.Region r = regions.find(ids[i]);
             if (r == null) {
                 return new ChannelException("write batch entry " + i + " reads from local region " + ids[i]

@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * docs/ARCHITECTURE.md#decision-21 and issue 12: the tcp frame path allocates nothing once warm. Measured with the JVM's
  * per-thread allocation counter on the two progress threads (the sender's writes and ack reads, the receiver's
  * descriptor reads, admissions, payload reads, commits and coalesced acks) and on the writing thread around
- * each {@code write(batch, completion)} call, for batches of several frames that read from the staging buffer
- * and a registered region, both when the writer sends itself (an idle connection) and when batches queue
+ * each {@code write(batch, completion)} call, for batches of several frames that read from the staging buffer,
+ * a registered region and caller segments, both when the writer sends itself (an idle connection) and when batches queue
  * behind each other for the progress thread.
  */
 @Timeout(120)
@@ -57,6 +57,10 @@ class TcpFramePathAllocationTest {
             local.fixPageSize(PAGE);
             remote.fixPageSize(PAGE);
             MemorySegment region = arena.allocate(4L * PAGE, 4096);
+            MemorySegment[] callers = new MemorySegment[8]; // two per batch: distinct segments, each sent again and again
+            for (int i = 0; i < callers.length; i++) {
+                callers[i] = arena.allocate(PAGE);
+            }
             TcpReceiver receiver = new TcpReceiver(TcpRig.settings(5), remote, new AdmitAll());
             TcpSender sender = new TcpSender(TcpRig.settings(5), local);
             try {
@@ -69,14 +73,15 @@ class TcpFramePathAllocationTest {
                 // 512 KiB in neighbouring pages (the progress thread sends it, one write and one read per run).
                 WriteBatch[] batches = new WriteBatch[5];
                 for (int b = 0; b < 4; b++) {
-                    int[] regions = {0, 5, 0, 0, 5, 0, 0, 0};
-                    long[] offsets = {0, 100, 2L * PAGE, 3L * PAGE, 2L * PAGE, 5L * PAGE, 6L * PAGE, 7L * PAGE};
+                    int[] regions = {0, 5, WriteBatch.CALLER_SEGMENT, 0, 5, WriteBatch.CALLER_SEGMENT, 0, 0};
+                    MemorySegment[] segments = {null, null, callers[2 * b], null, null, callers[2 * b + 1], null, null};
+                    long[] offsets = {0, 100, 0, 3L * PAGE, 2L * PAGE, 7, 6L * PAGE, 7L * PAGE};
                     long[] lengths = {PAGE, PAGE - 100, 20 << 10, 100, 8 << 10, PAGE / 2 - 1, 1, 16 << 10};
                     int[] pages = new int[8];
                     for (int i = 0; i < 8; i++) {
                         pages[i] = (b * 4 + i) % PAGES;
                     }
-                    batches[b] = new WriteBatch(regions, offsets, pages, lengths, PAGE);
+                    batches[b] = new WriteBatch(regions, offsets, pages, lengths, PAGE, segments);
                     assertThat(batches[b].totalBytes()).isLessThanOrEqualTo(TcpConnection.DIRECT_WRITE_BYTES);
                 }
                 long[] runOffsets = new long[8];
