@@ -44,9 +44,9 @@ final class DemoCommand {
               --warmup K          the first K requests warm the JVMs and connections up: verified like the others,
                                   the rest submitted once they have finished, left out of the throughput and
                                   latency rows (default N/4, at most 16)
-              --staging           chunks in plain memory, copied into the sender's staging buffer (default: the
-                                  chunk memory is registered with registerMemory and sent from where it lies, as
-                                  a runtime that registers its KV pool)
+              --staging           chunks copied into the sender's staging buffer (sender_zero_copy: false; default:
+                                  the chunk memory is registered with registerMemory and sent from where it lies,
+                                  as a runtime that registers its KV pool)
               --in-process        receiver, proxy and sender in this JVM (default: receiver and sender are separate
                                   JVMs, started with this JVM's java and class path)
               --channel C         transfer channel: tcp (the default), verbs (RDMA; needs a device, see
@@ -198,6 +198,9 @@ final class DemoCommand {
         m.put("proxy_host", proxyHost);
         m.put("proxy_port", proxyPort);
         m.put("buffer_size", (long) workload.window() * workload.chunks() * workload.chunkBytes());
+        if (!workload.registered()) {
+            m.put("sender_zero_copy", false); // --staging: every store is copied into staging, on tcp too
+        }
         return m;
     }
 

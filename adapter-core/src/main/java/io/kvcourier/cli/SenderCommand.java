@@ -35,7 +35,8 @@ final class SenderCommand {
                                   (their STORED lines say warmup=true; default 0)
               --register-memory   register the chunk memory with the adapter (registerMemory), so stores are written
                                   straight from it, as a runtime that registers its KV pool; without it (or if the
-                                  channel refuses, with a warning) chunks are copied into the staging buffer
+                                  channel refuses, with a warning) tcp still sends the chunks from where they lie
+                                  unless the config says sender_zero_copy: false, verbs copies them into staging
               --raw-pump-port P   afterwards, pump the same bytes (N batches of M x B, W in flight) over one plain
                                   TCP socket to a receiver's raw pump at peer_host:P (kvcourier receiver --raw-pump)
             stdout, one line each:

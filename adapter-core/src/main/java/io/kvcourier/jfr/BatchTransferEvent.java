@@ -38,7 +38,7 @@ public final class BatchTransferEvent extends jdk.jfr.Event {
     public long bytes;
 
     @Label("Zero Copy")
-    @Description("written straight from registered memory (no staging copy)")
+    @Description("written straight from caller memory, a registered region or the chunks' own segments (no staging)")
     public boolean zeroCopy;
 
     @Label("Outcome")

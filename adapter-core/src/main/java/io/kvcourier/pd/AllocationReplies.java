@@ -5,6 +5,7 @@ import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.PdMessage;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -65,7 +66,8 @@ final class AllocationReplies {
         }
         batch.write = toWrite == n
                 // nothing deduplicated: the batch's own arrays describe the write
-                ? new WriteBatch(batch.regions, batch.offsets, remote, batch.lengths, staging.pageSize())
+                ? new WriteBatch(batch.regions, batch.offsets, remote, batch.lengths, staging.pageSize(),
+                        batch.segments)
                 : dedupedWrite(batch, remote, toWrite);
         if (batch.step(SenderBatch.REPLIED)) {
             engine.writes.issueWrite(batch);
@@ -78,16 +80,20 @@ final class AllocationReplies {
         long[] offsets = new long[toWrite];
         int[] pages = new int[toWrite];
         long[] lengths = new long[toWrite];
+        MemorySegment[] segments = batch.segments == null ? null : new MemorySegment[toWrite];
         for (int i = 0, j = 0, n = batch.size(); i < n; i++) {
             if (remote[i] >= 0) {
                 regions[j] = batch.regions[i];
                 offsets[j] = batch.offsets[i];
                 pages[j] = remote[i];
                 lengths[j] = batch.lengths[i];
+                if (segments != null) {
+                    segments[j] = batch.segments[i];
+                }
                 j++;
             }
         }
-        return new WriteBatch(regions, offsets, pages, lengths, staging.pageSize());
+        return new WriteBatch(regions, offsets, pages, lengths, staging.pageSize(), segments);
     }
 
     /** Control thread: no reply; after a timeout the receiver is probably gone, so its data connection goes too. */

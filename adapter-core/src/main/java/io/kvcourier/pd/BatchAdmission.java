@@ -12,8 +12,9 @@ import java.util.ArrayDeque;
 
 /**
  * Admission of the sender's batches (control thread): a batch starts when its rank is connected, has a free
- * slot ({@code max_inflight_batches}) and local memory is there — a registered region, or staging pages within
- * its receiver's share ({@code peer_staging_share}) — else it waits, in order, up to the allocation deadline.
+ * slot ({@code max_inflight_batches}) and local memory is there — a registered region, the chunks themselves on a
+ * channel that reads caller segments (tcp, mock_memory), or staging pages within its receiver's share ({@code
+ * peer_staging_share}) — else it waits, in order, up to the allocation deadline.
  * Starting sends the AllocRequest and copies L1 → staging so that the copy overlaps the round trip; the batch's
  * pages go back once it ended and no copy can still be writing them.
  */
@@ -31,6 +32,12 @@ final class BatchAdmission {
     private final double stagingShare;
     private final int maxInflight;
     private final boolean inBandControl;
+    /**
+     * The channel reads caller segments as they are ({@link io.kvcourier.channel.ChannelSender#readsCallerSegments}):
+     * batches of native chunks skip staging ({@code sender_zero_copy: false} stages every batch that does not lie
+     * in a registered region).
+     */
+    private final boolean callerSegments;
     /** How long a batch's allocation reply may take: allocation + transfer deadline + grace. */
     private final long replyWaitNanos;
     private final ArrayDeque<SenderBatch> waiting = new ArrayDeque<>();
@@ -39,6 +46,10 @@ final class BatchAdmission {
     private volatile int waitingCount;
     /** Scratch for the staging pages a batch takes (control thread); the batch keeps only their offsets. */
     private int[] pageScratch = new int[16];
+    /** Batches admitted that read caller memory as it is (a registered region or their own segments); any thread. */
+    volatile long zeroCopyBatches;
+    /** Batches admitted into staging pages (copied); any thread reads, the control thread writes. */
+    volatile long stagedBatches;
     /** Copies too large for the control thread, on the virtual-thread executor. */
     final StagingCopier<SenderBatch> copier;
 
@@ -53,6 +64,7 @@ final class BatchAdmission {
         this.stagingShare = engine.config.peerStagingShare();
         this.maxInflight = engine.maxInflight;
         this.inBandControl = engine.inBandControl;
+        this.callerSegments = engine.channel.readsCallerSegments() && engine.config.senderZeroCopy();
         // The receiver may wait up to its allocation deadline for room, and for keys another allocation has in
         // flight up to that allocation's transfer deadline: wait a little longer for its answer.
         this.replyWaitNanos = engine.allocTimeoutNanos + engine.transferTimeoutNanos + engine.replyGraceNanos;
@@ -116,7 +128,8 @@ final class BatchAdmission {
 
     /**
      * Control thread: the batch's local regions and offsets — a registered region when every object lies in
-     * one (zero-copy), else staging pages (false when not enough are free).
+     * one, else the objects' own segments when the channel reads them as they are (both zero-copy), else staging
+     * pages (false when not enough are free).
      */
     private boolean localMemory(SenderBatch batch) {
         int n = batch.size();
@@ -127,8 +140,21 @@ final class BatchAdmission {
                 batch.regions = regionIds;
                 batch.offsets = offsets;
                 batch.step(SenderBatch.COPIED); // nothing to copy
+                zeroCopyBatches = zeroCopyBatches + 1; // single writer
                 return true;
             }
+        }
+        if (callerSegments && allNative(batch)) {
+            MemorySegment[] segments = new MemorySegment[n];
+            for (int i = 0; i < n; i++) {
+                segments[i] = batch.object(i).segment();
+            }
+            batch.segments = segments;
+            batch.regions = engine.planner.shared.callerRegions(n);
+            batch.offsets = engine.planner.shared.zeroOffsets(n);
+            batch.step(SenderBatch.COPIED); // nothing to copy: the channel reads the chunks where they are
+            zeroCopyBatches = zeroCopyBatches + 1;
+            return true;
         }
         ReceiverPeer owner = batch.peer.owner;
         int held = owner.pages.get();
@@ -149,8 +175,19 @@ final class BatchAdmission {
             offsets[i] = staging.pageOffset(pageScratch[i]);
         }
         batch.staged = true;
+        stagedBatches = stagedBatches + 1;
         batch.regions = engine.planner.shared.zeros(n); // all WriteBatch.STAGING
         batch.offsets = offsets;
+        return true;
+    }
+
+    /** Whether every chunk of the batch is native memory (a socket cannot read a heap segment in place). */
+    private static boolean allNative(SenderBatch batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (!batch.object(i).segment().isNative()) {
+                return false;
+            }
+        }
         return true;
     }
 

@@ -47,6 +47,7 @@ final class ConfigKeys {
     static final String PEER_IDLE_TIMEOUT_SEC = "peer_idle_timeout_sec";
     static final String PEER_RETRY_BACKOFF_SEC = "peer_retry_backoff_sec";
     static final String PEER_STAGING_SHARE = "peer_staging_share";
+    static final String SENDER_ZERO_COPY = "sender_zero_copy";
 
     /** LMCache's {@code L2AdapterConfigBase} keys: accepted and ignored. */
     static final Set<String> IGNORED_KEYS = Set.of("type", "eviction", "persist_enabled", "serde");
@@ -58,7 +59,7 @@ final class ConfigKeys {
             COMMITTED_TTL_SEC, NOTIFY_TIMEOUT_SEC, REQUEST_TIMEOUT_SEC, CHUNK_BYTES, NUM_QPS, BIND_HOST,
             MAX_INFLIGHT_BATCHES, RDMA_DEVICE, RDMA_PORT, GID_INDEX, CURVE_SERVER_KEY, CURVE_SECRET_KEY,
             CURVE_PUBLIC_KEY, HEARTBEAT_INTERVAL_SEC, HEARTBEAT_TIMEOUT_SEC, RESULT_TTL_SEC, MAX_PEERS,
-            PEER_IDLE_TIMEOUT_SEC, PEER_RETRY_BACKOFF_SEC, PEER_STAGING_SHARE);
+            PEER_IDLE_TIMEOUT_SEC, PEER_RETRY_BACKOFF_SEC, PEER_STAGING_SHARE, SENDER_ZERO_COPY);
 
     /** One line per key: name, type, default, meaning with units ({@link PdL2AdapterConfig#help()}). */
     static final String HELP = """
@@ -123,6 +124,9 @@ final class ConfigKeys {
                 - peer_staging_share (float): while a sender has more than one receiver open, the most of its \
                 staging pages one receiver may hold (a receiver's batch beyond it waits for that receiver's own \
                 pages), (0, 1] (default: 0.5)
+                - sender_zero_copy (bool): a tcp or mock_memory sender writes a store whose chunks are all native \
+                segments straight from them, with no registration and no staging copy; false copies every store \
+                outside a region registered with registerMemory into staging (default: true)
                 LMCache base keys 'type', 'eviction', 'persist_enabled' and 'serde' are accepted and ignored; \
                 any other key is an error.
                 """;
@@ -168,6 +172,7 @@ final class ConfigKeys {
         m.put(PEER_IDLE_TIMEOUT_SEC, ConfigParser.seconds(c.peerIdleTimeout()));
         m.put(PEER_RETRY_BACKOFF_SEC, ConfigParser.seconds(c.peerRetryBackoff()));
         m.put(PEER_STAGING_SHARE, c.peerStagingShareExact());
+        m.put(SENDER_ZERO_COPY, c.senderZeroCopy());
         return m;
     }
 }

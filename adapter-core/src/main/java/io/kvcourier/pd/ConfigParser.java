@@ -366,6 +366,21 @@ final class ConfigParser {
         return x.stripTrailingZeros();
     }
 
+    /** {@return a boolean key: {@code true}/{@code false}, or those words as strings in any case; dflt when absent} */
+    boolean bool(String field, boolean dflt) {
+        if (!d.containsKey(field)) {
+            return dflt;
+        }
+        Object value = d.get(field);
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if (value instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new ConfigException(field, field + " must be true or false, got " + PyRepr.of(value));
+    }
+
     /** Whether a config value means zero (0, 0.0, "0"): heartbeats off. */
     private static boolean isZero(Object v) {
         if (v instanceof Number n && !(v instanceof Double d && !Double.isFinite(d))) {

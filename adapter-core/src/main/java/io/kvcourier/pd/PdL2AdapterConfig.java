@@ -77,6 +77,7 @@ public final class PdL2AdapterConfig {
     private final Duration peerIdleTimeout;
     private final Duration peerRetryBackoff;
     private final BigDecimal peerStagingShare;
+    private final boolean senderZeroCopy;
 
     /** Reads and validates {@code d}, which is not retained: {@link #fromMap}, JSON and the builder all end here. */
     PdL2AdapterConfig(Map<String, ?> d) {
@@ -123,6 +124,7 @@ public final class PdL2AdapterConfig {
         peerIdleTimeout = p.duration(ConfigKeys.PEER_IDLE_TIMEOUT_SEC, 300);
         peerRetryBackoff = p.duration(ConfigKeys.PEER_RETRY_BACKOFF_SEC, 1);
         peerStagingShare = p.fraction(ConfigKeys.PEER_STAGING_SHARE, new BigDecimal("0.5"));
+        senderZeroCopy = p.bool(ConfigKeys.SENDER_ZERO_COPY, true);
     }
 
     /**
@@ -389,6 +391,14 @@ public final class PdL2AdapterConfig {
     /** {@return {@code peer_staging_share} exactly as read, for {@link #toMap()}} */
     BigDecimal peerStagingShareExact() {
         return peerStagingShare;
+    }
+
+    /**
+     * {@return {@code sender_zero_copy}: whether a sender on a channel that reads caller segments (tcp, mock_memory)
+     * writes native chunks straight from them instead of copying them into staging}
+     */
+    public boolean senderZeroCopy() {
+        return senderZeroCopy;
     }
 
     @Override

@@ -387,6 +387,16 @@ public final class PdL2AdapterConfigBuilder {
     }
 
     /**
+     * Sets {@code sender_zero_copy}.
+     *
+     * @param zeroCopy false: copy every store outside a registered region into staging, even on tcp
+     * @return this builder
+     */
+    public PdL2AdapterConfigBuilder senderZeroCopy(boolean zeroCopy) {
+        return put(ConfigKeys.SENDER_ZERO_COPY, zeroCopy);
+    }
+
+    /**
      * Validates and builds.
      *
      * @return the configuration

@@ -12,13 +12,15 @@ import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireEncoder;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.IntFunction;
 
 /**
  * One AllocRequest's worth of a store task (full chunks of one shape for one receiver rank, at most one
- * partial chunk last) and its way through the pipeline: local memory (staging pages, or a registered region),
+ * partial chunk last) and its way through the pipeline: local memory (staging pages, a registered region, or the
+ * chunks' own segments),
  * the allocation exchange, the L1 → staging copy (overlapping the allocation), the write, the commit
  * acknowledgement. State changes happen on the control thread, except {@link #batchDone} (the channel's
  * thread) and the copy (a virtual thread); {@link #steps} joins the copy and the allocation reply.
@@ -44,6 +46,8 @@ final class SenderBatch extends AllocExchange implements BatchCompletion, IntFun
     /** Local regions (read only: the all-staging array is shared) and offsets of each chunk. */
     int[] regions;
     long[] offsets;
+    /** The chunks' own segments when the channel reads them as they are (zero-copy from any memory), else null. */
+    MemorySegment[] segments;
     /** COPIED | REPLIED once both happened, the write may go; more bits for admission ({@link #STEPS}). */
     volatile int steps;
     static final AtomicIntegerFieldUpdater<SenderBatch> STEPS =

@@ -275,6 +275,8 @@ final class SenderEngine implements AutoCloseable {
         m.put("staging_pages", staging.pageCount());
         m.put("staging_pages_free", staging.hasPages() ? staging.allocator().available() : 0);
         m.put("registered_regions", regions.count());
+        m.put("zero_copy_batches", admission.zeroCopyBatches);
+        m.put("staged_batches", admission.stagedBatches);
         m.put("in_band_allocations", inBand.sent());
         m.put("peers", peers.status());
         return m;

@@ -5,11 +5,13 @@ import java.util.Arrays;
 /**
  * Read-only arrays that most batches would otherwise each allocate with the same contents: the positions
  * {@code 0..n-1} of a one-rank task, the region ids of a batch in staging (all {@link
- * io.kvcourier.channel.WriteBatch#STAGING}, 0) and the lengths of a batch of equal chunks. Owned by the sender's
+ * io.kvcourier.channel.WriteBatch#STAGING}, 0) or in caller segments (all {@link
+ * io.kvcourier.channel.WriteBatch#CALLER_SEGMENT}) with their offsets (all 0), and the lengths of a batch of
+ * equal chunks. Owned by the sender's
  * control thread, which makes every batch; the arrays it hands out go to other threads inside batches and writes
  * (published by those hand-offs) and are <b>never written</b> by anyone: a holder that needs other contents
  * makes its own array. Arrays of more than {@value #MAX_SHARED} entries are made fresh each time, so the cache
- * stays under 33 KB whatever the batch sizes.
+ * stays under 66 KB whatever the batch sizes.
  */
 final class SharedArrays {
     /** Longest array kept. */
@@ -17,6 +19,8 @@ final class SharedArrays {
 
     private final int[][] identity = new int[MAX_SHARED + 1][];
     private final int[][] zeros = new int[MAX_SHARED + 1][];
+    private final int[][] callerRegions = new int[MAX_SHARED + 1][];
+    private final long[][] zeroOffsets = new long[MAX_SHARED + 1][];
     /** One array of equal values per length: the value of the last request of that length. */
     private final long[][] filled = new long[MAX_SHARED + 1][];
 
@@ -43,6 +47,31 @@ final class SharedArrays {
         int[] a = zeros[n];
         if (a == null) {
             a = zeros[n] = new int[n];
+        }
+        return a;
+    }
+
+    /** {@code n} times {@link io.kvcourier.channel.WriteBatch#CALLER_SEGMENT}; shared up to {@value #MAX_SHARED}. */
+    int[] callerRegions(int n) {
+        int[] a = n <= MAX_SHARED ? callerRegions[n] : null;
+        if (a == null) {
+            a = new int[n];
+            Arrays.fill(a, io.kvcourier.channel.WriteBatch.CALLER_SEGMENT);
+            if (n <= MAX_SHARED) {
+                callerRegions[n] = a;
+            }
+        }
+        return a;
+    }
+
+    /** {@code n} zero offsets; shared up to {@value #MAX_SHARED} entries. */
+    long[] zeroOffsets(int n) {
+        if (n > MAX_SHARED) {
+            return new long[n];
+        }
+        long[] a = zeroOffsets[n];
+        if (a == null) {
+            a = zeroOffsets[n] = new long[n];
         }
         return a;
     }

@@ -64,7 +64,7 @@ class ReceiverSenderCommandsTest {
             Lines.Event done = Lines.parse(sender.out().lines().filter(l -> l.startsWith("DONE ")).findFirst().orElseThrow());
             assertEquals("5", done.get("ok"));
             assertEquals(String.valueOf(5 * 3 * 65_536), done.get("bytes"));
-            assertEquals("false", done.get("registered"), "chunks copied into staging without --register-memory");
+            assertEquals("false", done.get("registered"), "the chunk memory is not registered without --register-memory");
 
             int verifiedChunks = 0;
             while (verifiedChunks < 15) {

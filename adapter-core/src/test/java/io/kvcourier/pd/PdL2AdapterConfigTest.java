@@ -135,7 +135,8 @@ class PdL2AdapterConfigTest {
                 "committed_ttl_sec", "notify_timeout_sec", "request_timeout_sec", "chunk_bytes", "num_qps",
                 "bind_host", "max_inflight_batches", "rdma_device", "rdma_port", "gid_index", "curve_server_key",
                 "curve_secret_key", "curve_public_key", "heartbeat_interval_sec", "heartbeat_timeout_sec",
-                "result_ttl_sec")) {
+                "result_ttl_sec", "max_peers", "peer_idle_timeout_sec", "peer_retry_backoff_sec",
+                "peer_staging_share", "sender_zero_copy")) {
             assertThat(help).as(field).contains("- " + field + " (");
         }
         // a key's text wraps with a trailing backslash in the source; a lost one leaves a run of spaces
@@ -483,8 +484,9 @@ class PdL2AdapterConfigTest {
                 .shutdownTimeout(Duration.ofSeconds(1)).committedTtl(Duration.ofMinutes(5))
                 .notifyTimeout(Duration.ofSeconds(3)).requestTimeout(Duration.ofSeconds(200)).chunkBytes(1 << 20)
                 .numQps(4).bindHost("127.0.0.1").maxInflightBatches(3).rdmaDevice("rxe0").rdmaPort(2).gidIndex(1)
-                .curveServerKey(KEY_A).curveSecretKey(KEY_B).curvePublicKey(KEY_A).build();
+                .curveServerKey(KEY_A).curveSecretKey(KEY_B).curvePublicKey(KEY_A).senderZeroCopy(false).build();
         Map<String, Object> map = cfg.toMap();
+        assertThat(map).containsEntry("sender_zero_copy", false);
         assertThat(map.get("type")).isEqualTo("pd");
         assertThat(PdL2AdapterConfig.fromMap(map)).isEqualTo(cfg).hasSameHashCodeAs(cfg);
         assertThat(cfg.toBuilder().build()).isEqualTo(cfg);
@@ -513,6 +515,21 @@ class PdL2AdapterConfigTest {
         }
         json.append('}');
         assertThat(PdL2AdapterConfig.fromJson(json.toString())).isEqualTo(cfg);
+    }
+
+    @Test
+    void senderZeroCopyIsABooleanThatDefaultsToTrue() {
+        assertThat(PdL2AdapterConfig.fromMap(MINIMAL_SENDER).senderZeroCopy()).isTrue();
+        assertThat(PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "sender_zero_copy", false)).senderZeroCopy())
+                .isFalse();
+        assertThat(PdL2AdapterConfig.fromMap(with(MINIMAL_SENDER, "sender_zero_copy", "FALSE")).senderZeroCopy())
+                .isFalse();
+        assertThat(PdL2AdapterConfig.fromJson("{\"role\": \"sender\", \"peer_host\": \"h\", \"peer_init_port\": 1, "
+                + "\"peer_alloc_port\": 2, \"sender_zero_copy\": false}").senderZeroCopy()).isFalse();
+        assertRejected(with(MINIMAL_SENDER, "sender_zero_copy", 0), "sender_zero_copy",
+                "sender_zero_copy must be true or false, got 0");
+        assertRejected(with(MINIMAL_SENDER, "sender_zero_copy", "yes"), "sender_zero_copy",
+                "sender_zero_copy must be true or false, got 'yes'");
     }
 
     @Test
