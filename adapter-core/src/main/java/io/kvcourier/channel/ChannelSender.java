@@ -32,12 +32,15 @@ public interface ChannelSender extends AutoCloseable {
     }
 
     /**
-     * Whether write batches may read caller memory without registration: entries of region {@link
-     * WriteBatch#CALLER_SEGMENT} name their native segment, and the channel reads it while it sends the batch, never
-     * after the batch completed (tcp: a socket reads any memory; verbs: false, the NIC reads registered memory only).
+     * Whether write batches may read caller memory without registration, and from which chunk size on it pays: entries
+     * of region {@link WriteBatch#CALLER_SEGMENT} name their native segment, and the channel reads it while it sends
+     * the batch, never after the batch completed. A sender stages a batch with a smaller chunk instead (its copy then
+     * overlaps the allocation round trip). {@code -1}: never (verbs: the NIC reads registered memory only).
+     *
+     * @return the smallest chunk, in bytes, worth sending from its own segment; {@code -1} when none is
      */
-    default boolean readsCallerSegments() {
-        return false;
+    default long callerSegmentMinBytes() {
+        return -1;
     }
 
     /**

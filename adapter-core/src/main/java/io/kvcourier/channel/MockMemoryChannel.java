@@ -163,10 +163,10 @@ public final class MockMemoryChannel {
             }
         }
 
-        /** An in-process copy reads any segment the writing thread may access. */
+        /** An in-process copy reads any segment the writing thread may access, of any size. */
         @Override
-        public boolean readsCallerSegments() {
-            return true;
+        public long callerSegmentMinBytes() {
+            return 1;
         }
 
         /**

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * {@code remotePages[i]} (remote byte offset {@code remotePages[i] * remotePageSize}). Region
  * {@link #STAGING} is the sender's staging buffer; other regions are caller memory registered with
  * {@link ChannelSender#registerRegion} (zero-copy stores). An entry of region {@link #CALLER_SEGMENT} reads
- * {@code localSegments[i]} itself, on channels that {@linkplain ChannelSender#readsCallerSegments() read caller
+ * {@code localSegments[i]} itself, on channels that {@linkplain ChannelSender#callerSegmentMinBytes() read caller
  * segments} without registration (zero-copy stores from any memory).
  *
  * <p>{@link #batchId()} identifies the batch on the wire (the tcp commit frame, the verbs immediate); it is

@@ -33,11 +33,11 @@ final class BatchAdmission {
     private final int maxInflight;
     private final boolean inBandControl;
     /**
-     * The channel reads caller segments as they are ({@link io.kvcourier.channel.ChannelSender#readsCallerSegments}):
-     * batches of native chunks skip staging ({@code sender_zero_copy: false} stages every batch that does not lie
-     * in a registered region).
+     * The smallest chunk the channel reads from its own segment ({@link
+     * io.kvcourier.channel.ChannelSender#callerSegmentMinBytes}; -1 never): batches of native chunks at least that
+     * large skip staging ({@code sender_zero_copy: false} stages every batch that does not lie in a registered region).
      */
-    private final boolean callerSegments;
+    private final long callerSegmentMinBytes;
     /** How long a batch's allocation reply may take: allocation + transfer deadline + grace. */
     private final long replyWaitNanos;
     private final ArrayDeque<SenderBatch> waiting = new ArrayDeque<>();
@@ -64,7 +64,7 @@ final class BatchAdmission {
         this.stagingShare = engine.config.peerStagingShare();
         this.maxInflight = engine.maxInflight;
         this.inBandControl = engine.inBandControl;
-        this.callerSegments = engine.channel.readsCallerSegments() && engine.config.senderZeroCopy();
+        this.callerSegmentMinBytes = engine.config.senderZeroCopy() ? engine.channel.callerSegmentMinBytes() : -1;
         // The receiver may wait up to its allocation deadline for room, and for keys another allocation has in
         // flight up to that allocation's transfer deadline: wait a little longer for its answer.
         this.replyWaitNanos = engine.allocTimeoutNanos + engine.transferTimeoutNanos + engine.replyGraceNanos;
@@ -144,7 +144,7 @@ final class BatchAdmission {
                 return true;
             }
         }
-        if (callerSegments && allNative(batch)) {
+        if (callerSegmentMinBytes > 0 && inPlace(batch, callerSegmentMinBytes)) {
             MemorySegment[] segments = new MemorySegment[n];
             for (int i = 0; i < n; i++) {
                 segments[i] = batch.object(i).segment();
@@ -181,10 +181,14 @@ final class BatchAdmission {
         return true;
     }
 
-    /** Whether every chunk of the batch is native memory (a socket cannot read a heap segment in place). */
-    private static boolean allNative(SenderBatch batch) {
+    /**
+     * Whether every chunk of the batch is native memory (a socket cannot read a heap segment in place) of at least
+     * {@code minBytes} (the channel would copy smaller ones on its writing thread; staged, their copy overlaps the
+     * allocation round trip and neighbouring pages go out in one write).
+     */
+    private static boolean inPlace(SenderBatch batch, long minBytes) {
         for (int i = 0; i < batch.size(); i++) {
-            if (!batch.object(i).segment().isNative()) {
+            if (!batch.object(i).segment().isNative() || batch.lengths[i] < minBytes) {
                 return false;
             }
         }

@@ -125,8 +125,8 @@ final class ConfigKeys {
                 staging pages one receiver may hold (a receiver's batch beyond it waits for that receiver's own \
                 pages), (0, 1] (default: 0.5)
                 - sender_zero_copy (bool): a tcp or mock_memory sender writes a store whose chunks are all native \
-                segments straight from them, with no registration and no staging copy; false copies every store \
-                outside a region registered with registerMemory into staging (default: true)
+                segments (on tcp of more than 16 KiB) straight from them, with no registration and no staging copy; \
+                false copies every store outside a region registered with registerMemory into staging (default: true)
                 LMCache base keys 'type', 'eviction', 'persist_enabled' and 'serde' are accepted and ignored; \
                 any other key is an error.
                 """;

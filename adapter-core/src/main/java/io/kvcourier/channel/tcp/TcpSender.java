@@ -237,10 +237,10 @@ final class TcpSender implements ChannelSender, Agent {
         }, "unregistering region " + region);
     }
 
-    /** A socket reads any native memory (checked by {@link #validate}); see "Local memory" above. */
+    /** A socket reads any native memory ({@link #validate}); entries up to 16 KiB are bounced (FrameWriter) anyway. */
     @Override
-    public boolean readsCallerSegments() {
-        return true;
+    public long callerSegmentMinBytes() {
+        return FrameWriter.SMALL_ENTRY_BYTES + 1;
     }
 
     /**

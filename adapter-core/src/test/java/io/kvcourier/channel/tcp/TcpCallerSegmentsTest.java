@@ -83,7 +83,7 @@ class TcpCallerSegmentsTest {
         MemorySegment wide = randomSegment(arena, 3L * PAGE);
         StagingBuffer remote = rig.staging();
         TcpSender sender = rig.sender(local);
-        assertThat(sender.readsCallerSegments()).isTrue();
+        assertThat(sender.callerSegmentMinBytes()).isEqualTo(FrameWriter.SMALL_ENTRY_BYTES + 1);
         sender.registerRegion(4, pool);
         TcpConnection conn = TcpRig.connect(sender, rig.receiver(remote, admitAll()), "alice");
         MemorySegment[] segments = {big, null, small, wide, null};
