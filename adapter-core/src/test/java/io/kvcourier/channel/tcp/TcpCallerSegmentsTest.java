@@ -1,7 +1,6 @@
 package io.kvcourier.channel.tcp;
 
 import io.kvcourier.channel.ChannelException;
-import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.staging.StagingBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -10,13 +9,14 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static io.kvcourier.channel.WriteBatch.CALLER_SEGMENT;
 import static io.kvcourier.channel.WriteBatch.STAGING;
 import static io.kvcourier.channel.tcp.TcpRig.PAGE;
+import static io.kvcourier.channel.tcp.TcpRig.admitAll;
+import static io.kvcourier.channel.tcp.TcpRig.same;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,27 +44,7 @@ class TcpCallerSegmentsTest {
     }
 
     private void fillRandom(MemorySegment m) {
-        byte[] data = new byte[(int) m.byteSize()];
-        random.nextBytes(data);
-        MemorySegment.copy(data, 0, m, ValueLayout.JAVA_BYTE, 0, data.length);
-    }
-
-    private static boolean same(MemorySegment a, long aOff, MemorySegment b, long bOff, long len) {
-        return a.asSlice(aOff, len).mismatch(b.asSlice(bOff, len)) == -1;
-    }
-
-    private static LandingListener admitAll() {
-        return new LandingListener() {
-            @Override
-            public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
-                return true;
-            }
-
-            @Override
-            public boolean onBatchLanded(String senderId, int batchId) {
-                return true;
-            }
-        };
+        TcpRig.fillRandom(random, m, 0, m.byteSize());
     }
 
     /**

@@ -2,7 +2,6 @@ package io.kvcourier.channel.tcp;
 
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelSender;
-import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.TcpInitResponse;
@@ -31,6 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static io.kvcourier.channel.tcp.TcpRig.PAGE;
 import static io.kvcourier.channel.tcp.TcpRig.PAGES;
+import static io.kvcourier.channel.tcp.TcpRig.admitAll;
+import static io.kvcourier.channel.tcp.TcpRig.same;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,27 +49,7 @@ class TcpRegionsTest {
     }
 
     private void fillRandom(MemorySegment m, long offset, long length) {
-        byte[] data = new byte[(int) length];
-        random.nextBytes(data);
-        MemorySegment.copy(data, 0, m, ValueLayout.JAVA_BYTE, offset, data.length);
-    }
-
-    private static boolean same(MemorySegment a, long aOff, MemorySegment b, long bOff, long len) {
-        return a.asSlice(aOff, len).mismatch(b.asSlice(bOff, len)) == -1;
-    }
-
-    private static LandingListener admitAll() {
-        return new LandingListener() {
-            @Override
-            public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
-                return true;
-            }
-
-            @Override
-            public boolean onBatchLanded(String senderId, int batchId) {
-                return true;
-            }
-        };
+        TcpRig.fillRandom(random, m, offset, length);
     }
 
     @Test

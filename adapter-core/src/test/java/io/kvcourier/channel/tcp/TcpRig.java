@@ -5,9 +5,12 @@ import io.kvcourier.channel.ChannelSettings;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.staging.StagingBuffer;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Random;
 
 /**
  * What the tcp channel tests open — staging buffers of {@value #PAGES} pages of {@value #PAGE} bytes, receivers,
@@ -65,6 +68,33 @@ final class TcpRig {
 
     TcpSender sender(StagingBuffer staging) throws Exception {
         return closing(new TcpSender(settings(5), staging));
+    }
+
+    /** Fills {@code [offset, offset + length)} of {@code m} with bytes from {@code random}. */
+    static void fillRandom(Random random, MemorySegment m, long offset, long length) {
+        byte[] data = new byte[(int) length];
+        random.nextBytes(data);
+        MemorySegment.copy(data, 0, m, ValueLayout.JAVA_BYTE, offset, data.length);
+    }
+
+    /** Whether {@code len} bytes of {@code a} at {@code aOff} equal those of {@code b} at {@code bOff}. */
+    static boolean same(MemorySegment a, long aOff, MemorySegment b, long bOff, long len) {
+        return a.asSlice(aOff, len).mismatch(b.asSlice(bOff, len)) == -1;
+    }
+
+    /** A landing listener that admits every write and commits every batch. */
+    static LandingListener admitAll() {
+        return new LandingListener() {
+            @Override
+            public boolean admitWrite(String senderId, int batchId, int page, long offsetInPage, long length) {
+                return true;
+            }
+
+            @Override
+            public boolean onBatchLanded(String senderId, int batchId) {
+                return true;
+            }
+        };
     }
 
     void closeAll() throws Exception {
