@@ -137,24 +137,16 @@ final class BatchAdmission {
             int[] regionIds = new int[n];
             long[] offsets = new long[n];
             if (regions.resolve(batch, regionIds, offsets)) {
-                batch.regions = regionIds;
-                batch.offsets = offsets;
-                batch.step(SenderBatch.COPIED); // nothing to copy
-                zeroCopyBatches = zeroCopyBatches + 1; // single writer
-                return true;
+                return readInPlace(batch, regionIds, offsets);
             }
         }
-        if (callerSegmentMinBytes > 0 && inPlace(batch, callerSegmentMinBytes)) {
+        if (callerSegmentMinBytes > 0 && readableInPlace(batch, callerSegmentMinBytes)) {
             MemorySegment[] segments = new MemorySegment[n];
             for (int i = 0; i < n; i++) {
                 segments[i] = batch.object(i).segment();
             }
             batch.segments = segments;
-            batch.regions = engine.planner.shared.callerRegions(n);
-            batch.offsets = engine.planner.shared.zeroOffsets(n);
-            batch.step(SenderBatch.COPIED); // nothing to copy: the channel reads the chunks where they are
-            zeroCopyBatches = zeroCopyBatches + 1;
-            return true;
+            return readInPlace(batch, engine.planner.shared.callerRegions(n), engine.planner.shared.zeroOffsets(n));
         }
         ReceiverPeer owner = batch.peer.owner;
         int held = owner.pages.get();
@@ -181,12 +173,21 @@ final class BatchAdmission {
         return true;
     }
 
+    /** The batch reads caller memory where it lies (zero-copy): nothing to copy, so its copy step is done. */
+    private boolean readInPlace(SenderBatch batch, int[] regionIds, long[] offsets) {
+        batch.regions = regionIds;
+        batch.offsets = offsets;
+        batch.step(SenderBatch.COPIED);
+        zeroCopyBatches = zeroCopyBatches + 1; // single writer: the control thread
+        return true;
+    }
+
     /**
      * Whether every chunk of the batch is native memory (a socket cannot read a heap segment in place) of at least
      * {@code minBytes} (the channel would copy smaller ones on its writing thread; staged, their copy overlaps the
      * allocation round trip and neighbouring pages go out in one write).
      */
-    private static boolean inPlace(SenderBatch batch, long minBytes) {
+    private static boolean readableInPlace(SenderBatch batch, long minBytes) {
         for (int i = 0; i < batch.size(); i++) {
             if (!batch.object(i).segment().isNative() || batch.lengths[i] < minBytes) {
                 return false;

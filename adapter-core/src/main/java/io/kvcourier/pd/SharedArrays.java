@@ -1,17 +1,17 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.WriteBatch;
+
 import java.util.Arrays;
 
 /**
- * Read-only arrays that most batches would otherwise each allocate with the same contents: the positions
- * {@code 0..n-1} of a one-rank task, the region ids of a batch in staging (all {@link
- * io.kvcourier.channel.WriteBatch#STAGING}, 0) or in caller segments (all {@link
- * io.kvcourier.channel.WriteBatch#CALLER_SEGMENT}) with their offsets (all 0), and the lengths of a batch of
- * equal chunks. Owned by the sender's
- * control thread, which makes every batch; the arrays it hands out go to other threads inside batches and writes
- * (published by those hand-offs) and are <b>never written</b> by anyone: a holder that needs other contents
- * makes its own array. Arrays of more than {@value #MAX_SHARED} entries are made fresh each time, so the cache
- * stays under 66 KB whatever the batch sizes.
+ * Read-only arrays that most batches would otherwise each allocate with the same contents: the positions {@code 0..n-1}
+ * of a one-rank task, the region ids of a batch in staging (all {@link WriteBatch#STAGING}, 0) or in caller segments
+ * (all {@link WriteBatch#CALLER_SEGMENT}) with their offsets (all 0), and the lengths of a batch of equal chunks. Owned
+ * by the sender's control thread, which makes every batch; the arrays it hands out go to other threads inside batches
+ * and writes (published by those hand-offs) and are <b>never written</b> by anyone: a holder that needs other contents
+ * makes its own array. Arrays of more than {@value #MAX_SHARED} entries are made fresh each time, so the cache stays
+ * under 66 KB whatever the batch sizes.
  */
 final class SharedArrays {
     /** Longest array kept. */
@@ -41,37 +41,35 @@ final class SharedArrays {
 
     /** {@code n} zeros; shared up to {@value #MAX_SHARED} entries. */
     int[] zeros(int n) {
-        if (n > MAX_SHARED) {
-            return new int[n];
-        }
-        int[] a = zeros[n];
-        if (a == null) {
-            a = zeros[n] = new int[n];
-        }
-        return a;
+        return constant(zeros, n, 0);
     }
 
-    /** {@code n} times {@link io.kvcourier.channel.WriteBatch#CALLER_SEGMENT}; shared up to {@value #MAX_SHARED}. */
+    /** {@code n} times {@link WriteBatch#CALLER_SEGMENT}; shared up to {@value #MAX_SHARED} entries. */
     int[] callerRegions(int n) {
-        int[] a = n <= MAX_SHARED ? callerRegions[n] : null;
+        return constant(callerRegions, n, WriteBatch.CALLER_SEGMENT);
+    }
+
+    /** {@code n} zero offsets; shared up to {@value #MAX_SHARED} entries. */
+    long[] zeroOffsets(int n) {
+        long[] a = n <= MAX_SHARED ? zeroOffsets[n] : null;
         if (a == null) {
-            a = new int[n];
-            Arrays.fill(a, io.kvcourier.channel.WriteBatch.CALLER_SEGMENT);
+            a = new long[n];
             if (n <= MAX_SHARED) {
-                callerRegions[n] = a;
+                zeroOffsets[n] = a;
             }
         }
         return a;
     }
 
-    /** {@code n} zero offsets; shared up to {@value #MAX_SHARED} entries. */
-    long[] zeroOffsets(int n) {
-        if (n > MAX_SHARED) {
-            return new long[n];
-        }
-        long[] a = zeroOffsets[n];
+    /** {@code n} copies of {@code value}, kept in {@code cache} by length up to {@value #MAX_SHARED} entries. */
+    private static int[] constant(int[][] cache, int n, int value) {
+        int[] a = n <= MAX_SHARED ? cache[n] : null;
         if (a == null) {
-            a = zeroOffsets[n] = new long[n];
+            a = new int[n];
+            Arrays.fill(a, value);
+            if (n <= MAX_SHARED) {
+                cache[n] = a;
+            }
         }
         return a;
     }
