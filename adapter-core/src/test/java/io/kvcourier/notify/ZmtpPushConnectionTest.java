@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -300,9 +302,24 @@ class ZmtpPushConnectionTest {
         }
     }
 
-    private static long openFds() throws IOException {
+    /**
+     * This process's open fds, each as its number and what it points to ({@code 7 -> socket:[1234]}). Compared as sets,
+     * so that another test's thread closing an fd of its own meanwhile changes nothing here (a plain count did).
+     */
+    private static Set<String> openFds() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
+            Set<String> open = new HashSet<>();
+            fds.forEach(fd -> {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (!target.endsWith("fd")) { // not a listing of /proc/self/fd (this one or another thread's)
+                        open.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (IOException e) {
+                    // closed while listed (the listing's own fd, or another thread's): not ours
+                }
+            });
+            return open;
         }
     }
 
@@ -313,17 +330,22 @@ class ZmtpPushConnectionTest {
             assertThat(await(warm::peerConnected)).isTrue();
             warm.close(0);
             peer.accepted().poll(WAIT.toMillis(), TimeUnit.MILLISECONDS).close();
-            long before = openFds();
+            Set<String> before = openFds();
             ZmtpPushConnection c = connectTo(peer.port());
             assertThat(await(c::peerConnected)).isTrue();
             SocketChannel accepted = peer.accepted().poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(accepted).isNotNull();
-            assertThat(openFds()).isEqualTo(before + 2);
+            Set<String> opened = openFds();
+            opened.removeAll(before);
+            assertThat(opened).as("the connection's socket and the accepted one").hasSize(2)
+                    .allMatch(fd -> fd.contains("socket:"));
             assertThat(c.trySend(new byte[] {1}, 1)).isTrue();
             c.close(1_000);
             c.close(1_000);
             accepted.close();
-            assertThat(openFds()).isEqualTo(before);
+            Set<String> left = openFds();
+            left.retainAll(opened);
+            assertThat(left).as("fds the connection opened and still holds").isEmpty();
             assertThat(c.peerConnected()).isFalse();
             assertThat(c.trySend(new byte[] {1}, 1)).isFalse();
         }
