@@ -59,6 +59,15 @@ public interface ChannelConnection extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether control replies reach their {@link ControlReplySink} on the channel's own progress thread (a platform
+     * thread that does nothing else while it delivers), so that the sink may run a moment of the sender's control
+     * work right there. False (the default) when a reply may come on any thread, a caller's or a virtual one.
+     */
+    default boolean repliesOnProgressThread() {
+        return false;
+    }
+
     /** False once the connection failed or was closed; the sender then makes a new one. */
     boolean isOpen();
 

@@ -14,7 +14,10 @@ import java.util.ArrayList;
  * are kvcourier too ({@link ChannelConnection#carriesControl()}). The request and reply bytes are the alloc port's
  * very messages; what goes away are the ZMQ I/O-thread hops on both sides. Each exchange has an id the connection
  * echoes with its reply, so concurrent exchanges on one connection may be answered in any order. Owned by the
- * control thread; a reply is decoded on the thread that delivers it and handed to the control thread.
+ * control thread; a reply is decoded on the thread that delivers it and handled on the control thread, or, when it
+ * came on the channel's progress thread ({@link ChannelConnection#repliesOnProgressThread()}), right there if the
+ * control thread is idle ({@link ControlAgent#runOrExecute}): the batch's write then starts on that thread without
+ * waking the control thread.
  */
 public final class InBandExchanges implements ControlAgent.Duty {
 
@@ -22,20 +25,32 @@ public final class InBandExchanges implements ControlAgent.Duty {
     private final WireEncoder encoder;
     /** In flight, oldest first; few at once (at most the in-flight allocations of every rank). */
     private final ArrayList<AllocExchange> pending = new ArrayList<>();
-    private final ControlReplySink sink = new ControlReplySink() {
+    private final ControlReplySink sink = new Sink(false);
+    /** For connections whose replies come on their progress thread: handled there when the control thread idles. */
+    private final ControlReplySink runningSink = new Sink(true);
+
+    private final class Sink implements ControlReplySink {
+        private final boolean runHere;
+
+        Sink(boolean runHere) {
+            this.runHere = runHere;
+        }
+
         @Override
         public void onControlReply(long exchangeId, byte[] bytes, int offset, int length) {
-            onReply(exchangeId, bytes, offset, length);
+            onReply(exchangeId, bytes, offset, length, runHere);
         }
 
         @Override
         public void onConnectionLost(long exchangeId, String why) {
             agent.execute(() -> lost(exchangeId, why));
         }
-    };
+    }
     private long nextId = 1;
     /** Exchanges sent so far (written by the control thread only). */
     private volatile long sent;
+    /** Replies handled on the channel thread that read them, the control thread idle (written under its lock). */
+    private volatile long repliesInPlace;
     private boolean closed;
 
     /**
@@ -68,7 +83,8 @@ public final class InBandExchanges implements ControlAgent.Duty {
         x.inBandId = nextId++;
         x.inBandConnection = connection;
         pending.add(x);
-        if (!connection.sendControl(x.inBandId, encoder.array(), 0, encoder.length(), sink)) {
+        ControlReplySink s = connection.repliesOnProgressThread() ? runningSink : sink;
+        if (!connection.sendControl(x.inBandId, encoder.array(), 0, encoder.length(), s)) {
             pending.remove(x);
             return false;
         }
@@ -81,13 +97,21 @@ public final class InBandExchanges implements ControlAgent.Duty {
         return sent;
     }
 
+    /** Replies handled right on the channel thread that read them, without waking the control thread (any thread). */
+    public long repliesInPlace() {
+        return repliesInPlace;
+    }
+
     /** Exchanges in flight. */
     public int pending() {
         return pending.size();
     }
 
-    /** Any thread: a reply came; decoded here (its bytes live only during this call), handled on the control thread. */
-    private void onReply(long id, byte[] bytes, int offset, int length) {
+    /**
+     * Channel thread: a reply came; decoded here (its bytes live only during this call), handled here or on the
+     * control thread (see the class comment).
+     */
+    private void onReply(long id, byte[] bytes, int offset, int length, boolean runHere) {
         PdMessage reply;
         String error = null;
         try {
@@ -98,10 +122,18 @@ public final class InBandExchanges implements ControlAgent.Duty {
         }
         PdMessage message = reply;
         String why = error;
-        agent.execute(() -> deliver(id, message, why));
+        Runnable delivery = () -> deliver(id, message, why);
+        if (runHere) {
+            agent.runOrExecute(delivery);
+        } else {
+            agent.execute(delivery);
+        }
     }
 
     private void deliver(long id, PdMessage reply, String error) {
+        if (!agent.onAgentThread()) {
+            repliesInPlace = repliesInPlace + 1; // single writer: the holder of the control agent's lock
+        }
         for (int i = 0; i < pending.size(); i++) {
             AllocExchange p = pending.get(i);
             if (p.inBandId == id) {

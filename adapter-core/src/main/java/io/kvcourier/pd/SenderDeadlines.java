@@ -64,7 +64,7 @@ final class SenderDeadlines implements ControlAgent.Duty {
             work++;
         }
         if (nowNanos - nextRecordSweep >= 0) {
-            work += held.expire(nowNanos, requestTimeoutNanos);
+            work += held.requests() == 0 ? 0 : held.expire(nowNanos, requestTimeoutNanos);
             nextRecordSweep = nowNanos + Math.min(TimeUnit.SECONDS.toNanos(1), requestTimeoutNanos / 4 + 1);
         }
         return work;
@@ -81,7 +81,9 @@ final class SenderDeadlines implements ControlAgent.Duty {
         if (a != null && (next == Long.MAX_VALUE || a.transferDeadlineNanos - next < 0)) {
             next = a.transferDeadlineNanos;
         }
-        if (held.requests() > 0 && (next == Long.MAX_VALUE || nextRecordSweep - next < 0)) {
+        // The sweep is due every second even with no records: an empty sweep costs nothing, and a deadline that does
+        // not come and go with each request lets a cycle run on a channel thread leave the control thread asleep.
+        if (next == Long.MAX_VALUE || nextRecordSweep - next < 0) {
             next = nextRecordSweep;
         }
         return next;

@@ -278,6 +278,7 @@ final class SenderEngine implements AutoCloseable {
         m.put("zero_copy_batches", admission.zeroCopyBatches);
         m.put("staged_batches", admission.stagedBatches);
         m.put("in_band_allocations", inBand.sent());
+        m.put("in_band_replies_in_place", inBand.repliesInPlace());
         m.put("peers", peers.status());
         return m;
     }

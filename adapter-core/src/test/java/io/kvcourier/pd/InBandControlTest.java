@@ -25,6 +25,8 @@ class InBandControlTest {
         try (PdPair p = new PdPair(); TaskWaiter ws = new TaskWaiter(p.sender); TaskWaiter wr = new TaskWaiter(p.receiver)) {
             InBandSteps.storeAndLoad(p, ws, wr, "inband", 3, WAIT);
             assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(3);
+            // mock_memory answers on whatever thread allocates: its replies always go to the control thread.
+            assertThat(PdPair.status(p.sender, "in_band_replies_in_place")).isZero();
         }
     }
 

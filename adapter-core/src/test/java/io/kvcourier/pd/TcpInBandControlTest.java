@@ -91,6 +91,23 @@ class TcpInBandControlTest {
      * unlock let the committed chunks go.
      */
     @Test
+    void aReplyIsHandledOnTheChannelThreadThatReadItWhileTheControlThreadIdles() {
+        try (PdPair p = new PdPair(new Capturing(3, 3), TCP, TCP); TaskWaiter ws = new TaskWaiter(p.sender);
+             TaskWaiter wr = new TaskWaiter(p.receiver)) {
+            // One store at a time: between them the control thread goes idle, so the tcp thread that reads a reply
+            // can take over its cycle. It may be busy at any one reply (a cycle of its own); not at 50 in a row.
+            int tasks = 0;
+            while (PdPair.status(p.sender, "in_band_replies_in_place") == 0 && tasks < 50) {
+                InBandSteps.storeAndLoad(p, ws, wr, "in-place-" + tasks, 1, WAIT);
+                tasks++;
+            }
+            assertThat(PdPair.status(p.sender, "in_band_replies_in_place")).as("after %d stores", tasks).isPositive();
+            assertThat(PdPair.status(p.sender, "in_band_allocations")).isEqualTo(tasks);
+            assertThat(PdPair.status(p.sender, "batches_committed")).isEqualTo(tasks);
+        }
+    }
+
+    @Test
     void anAllocationThatWaitsForRoomIsAnsweredInBandWhenRoomComes() throws InterruptedException {
         Capturing tcp = new Capturing(3, 3);
         try (PdPair p = new PdPair(tcp, roomForTwo(10), deadlines(10)); TaskWaiter ws = new TaskWaiter(p.sender);

@@ -29,12 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Who writes.</b> The batch being sent is guarded by a send lock. {@link #write} on an idle connection
  * takes it without waiting and, for a batch of at most {@value #DIRECT_WRITE_BYTES} bytes, sends it itself with
  * non-blocking writes, saving the hand-off to the progress thread (a thread wake-up: the largest cost of one
- * small batch on a busy machine). What the socket does not take at once is left to the progress thread, and
- * larger batches and writes that find the connection busy go to it through the ring.
- * The progress thread never waits for the lock (a writer holding it wakes the progress thread when it leaves work
- * behind). Sent batches await their ack in an {@link AckQueue}, which the progress thread reads without
- * the lock. Neither path allocates. Completions run on the progress thread (except a batch refused before it
- * was queued, which fails on the writing thread).
+ * small batch on a busy machine). What the socket does not take at once is left to the progress thread, and larger
+ * batches and writes that find the connection busy go to it through the ring. The progress thread never waits for the
+ * lock (a writer holding it wakes the progress thread when it leaves work behind). Sent batches await their ack in an
+ * {@link AckQueue}, which the progress thread reads without the lock. Neither path allocates. Completions run on the
+ * progress thread (except a batch refused before it was queued, which fails on the writing thread).
  *
  * <p>A {@link FrameWriter} cuts the frames into socket writes; an {@link AckReader} reads ACKs and replies.
  *
@@ -42,19 +41,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * frame to an outbox ({@link ControlExchanges}) under its own short lock, notes the exchange's sink and, when the
  * connection is idle, writes it right there with a non-blocking write (else the progress thread does, as soon as
  * no batch is half-sent: control frames go between batches only). Replies are read with the ACKs on the progress
- * thread and handed to their sink; when the connection closes, every exchange still unanswered is reported lost to
- * its sink. Once warm, neither allocates.
+ * thread and handed to their sink there ({@link #repliesOnProgressThread}); when the connection closes, every exchange
+ * still unanswered is reported lost to its sink. Once warm, neither allocates.
  */
 public final class TcpConnection implements ChannelConnection {
     private static final System.Logger LOG = System.getLogger(TcpConnection.class.getName());
     /** Most batches sent and not yet acknowledged on one connection; further batches wait. */
     static final int MAX_UNACKED = 1024;
     /**
-     * Largest batch a writer on the fast path sends itself. A small batch then goes out without a hand-off; a
-     * larger one goes to the progress thread whole, so that it neither holds the writer (the sender engine's
-     * control thread) for long nor is handed over half-way (measured on 2 cores: a 2 MiB batch that the writer
-     * started and the progress thread finished ran at 0.8x the raw pump, 1.1-1.3x when the progress thread sent
-     * it all).
+     * Largest batch a writer on the fast path sends itself. A small batch then goes out without a hand-off; a larger
+     * one goes to the progress thread whole, so that it neither holds the writer (the sender engine's control thread)
+     * for long nor is handed over half-way (measured on 2 cores: a 2 MiB batch that the writer started and the
+     * progress thread finished ran at 0.8x the raw pump, 1.1-1.3x when the progress thread sent it all).
      */
     static final long DIRECT_WRITE_BYTES = 256 << 10;
 
@@ -103,11 +101,10 @@ public final class TcpConnection implements ChannelConnection {
     }
 
     /**
-     * Sends {@code batch}. The caller's thread validates it (every entry inside a local region; a failure
-     * completes at once), then either sends it itself (the connection was idle: see the class comment) or
-     * hands it to the progress thread; neither allocates. {@code completion} runs on the progress thread when
-     * the receiver acknowledged the commit, or with the failure. The batch's local bytes are read until the
-     * completion runs, never after.
+     * Sends {@code batch}. The caller's thread validates it (every entry inside a local region; a failure completes
+     * at once), then either sends it itself (the connection was idle: see the class comment) or hands it to the
+     * progress thread; neither allocates. {@code completion} runs on the progress thread when the receiver
+     * acknowledged the commit, or with the failure. The batch's local bytes are read until the completion runs.
      */
     @Override
     public void write(WriteBatch batch, BatchCompletion completion) {
@@ -168,8 +165,12 @@ public final class TcpConnection implements ChannelConnection {
         return open && dataVersion >= TcpFrames.VERSION_CONTROL;
     }
 
-    /** The data version the handshake chose for this connection. */
-    int dataVersion() {
+    @Override
+    public boolean repliesOnProgressThread() {
+        return true; // read with the acks
+    }
+
+    int dataVersion() { // the one the handshake chose
         return dataVersion;
     }
 
@@ -284,10 +285,10 @@ public final class TcpConnection implements ChannelConnection {
     }
 
     /**
-     * Sends as much as the socket takes (the piece in progress, then the next pieces and batches), or closes
-     * the connection when a write failed. Batches that cannot start fail into {@code done}. Progress thread;
-     * returns the number of socket writes. Never waits for the send lock: a writer holding it wakes this
-     * thread when it leaves work behind.
+     * Sends as much as the socket takes (the piece in progress, then the next pieces and batches), or closes the
+     * connection when a write failed. Batches that cannot start fail into {@code done}. Progress thread; returns the
+     * number of socket writes. Never waits for the send lock: a writer holding it wakes this thread when it leaves
+     * work behind.
      */
     int pump(Completions done) {
         if (finished || waitingWritable || (pending.isEmpty() && !leftover && !resume && !control.queued())) {
@@ -325,9 +326,8 @@ public final class TcpConnection implements ChannelConnection {
 
     /**
      * Writes pieces until the socket is full ({@link #piece} is then left unfinished) or nothing is left; under
-     * the lock. A write error is kept in {@link #broken}. {@code done} is the
-     * progress thread's: it may start queued batches and fails into it those that cannot start; a writer on the
-     * fast path passes null and sends its own batch only.
+     * the lock. A write error is kept in {@link #broken}. {@code done} is the progress thread's: it may start queued
+     * batches and fails into it those that cannot start; a writer on the fast path passes null (its own batch only).
      */
     private int sendLocked(Completions done) {
         int writes = 0;
