@@ -15,6 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +29,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ControlAgentRunHereTest {
     private ControlAgent agent;
     private Thread controlThread;
+
+    /** A duty made of parts: nothing to poll or fire, no deadline, unless a test sets them. */
+    private static final class TestDuty implements ControlAgent.Duty {
+        IntSupplier poll = () -> 0;
+        IntSupplier expire = () -> 0;
+        LongSupplier deadline = () -> Long.MAX_VALUE;
+        Runnable close = () -> { };
+
+        @Override
+        public int poll(long nowNanos) {
+            return poll.getAsInt();
+        }
+
+        @Override
+        public int expire(long nowNanos) {
+            return expire.getAsInt();
+        }
+
+        @Override
+        public long nextDeadlineNanos() {
+            return deadline.getAsLong();
+        }
+
+        @Override
+        public void close() {
+            close.run();
+        }
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -103,27 +133,12 @@ class ControlAgentRunHereTest {
         };
         CompletableFuture<Void> added = new CompletableFuture<>();
         agent.execute(() -> {
-            agent.add(new ControlAgent.Duty() {
-                @Override
-                public int poll(long nowNanos) {
-                    bump.run(); // every cycle, on whichever thread runs it
-                    return 0;
-                }
-
-                @Override
-                public int expire(long nowNanos) {
-                    return 0;
-                }
-
-                @Override
-                public long nextDeadlineNanos() {
-                    return Long.MAX_VALUE;
-                }
-
-                @Override
-                public void close() {
-                }
-            });
+            TestDuty d = new TestDuty();
+            d.poll = () -> {
+                bump.run(); // every cycle, on whichever thread runs it
+                return 0;
+            };
+            agent.add(d);
             added.complete(null);
         });
         added.get(10, TimeUnit.SECONDS);
@@ -163,28 +178,14 @@ class ControlAgentRunHereTest {
         long[] deadline = {Long.MAX_VALUE};
         CompletableFuture<Void> added = new CompletableFuture<>();
         agent.execute(() -> {
-            agent.add(new ControlAgent.Duty() {
-                @Override
-                public int poll(long nowNanos) {
-                    return 0;
-                }
-
-                @Override
-                public int expire(long nowNanos) {
-                    deadline[0] = Long.MAX_VALUE;
-                    fired.complete(Thread.currentThread());
-                    return 1;
-                }
-
-                @Override
-                public long nextDeadlineNanos() {
-                    return deadline[0];
-                }
-
-                @Override
-                public void close() {
-                }
-            });
+            TestDuty d = new TestDuty();
+            d.expire = () -> {
+                deadline[0] = Long.MAX_VALUE;
+                fired.complete(Thread.currentThread());
+                return 1;
+            };
+            d.deadline = () -> deadline[0];
+            agent.add(d);
             added.complete(null);
         });
         added.get(10, TimeUnit.SECONDS);
@@ -202,34 +203,19 @@ class ControlAgentRunHereTest {
             pull[0] = agent.context().createSocket(SocketType.PULL);
             pull[0].bind(endpoint);
             agent.watch(pull[0]);
-            agent.add(new ControlAgent.Duty() {
-                @Override
-                public int poll(long nowNanos) {
-                    if (!ControlAgent.readable(pull[0])) {
-                        return 0;
-                    }
-                    byte[] m = pull[0].recv(ZMQ.DONTWAIT);
-                    if (m != null && Thread.currentThread() == controlThread) {
-                        received.complete(new String(m, StandardCharsets.UTF_8));
-                    }
-                    return m == null ? 0 : 1;
-                }
-
-                @Override
-                public int expire(long nowNanos) {
+            TestDuty d = new TestDuty();
+            d.poll = () -> {
+                if (!ControlAgent.readable(pull[0])) {
                     return 0;
                 }
-
-                @Override
-                public long nextDeadlineNanos() {
-                    return Long.MAX_VALUE;
+                byte[] m = pull[0].recv(ZMQ.DONTWAIT);
+                if (m != null && Thread.currentThread() == controlThread) {
+                    received.complete(new String(m, StandardCharsets.UTF_8));
                 }
-
-                @Override
-                public void close() {
-                    pull[0].close();
-                }
-            });
+                return m == null ? 0 : 1;
+            };
+            d.close = () -> pull[0].close();
+            agent.add(d);
         });
         try (ZMQ.Socket push = agent.context().createSocket(SocketType.PUSH)) {
             push.setLinger(0);
