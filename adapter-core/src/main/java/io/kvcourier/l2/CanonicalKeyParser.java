@@ -1,5 +1,9 @@
 package io.kvcourier.l2;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -8,7 +12,8 @@ import java.util.Objects;
  * AllocRequest, so the parse scans the text once for its separators, decodes the chunk hash while it checks it,
  * and takes the model name and the salt from a small shared cache of the last ones seen (a runtime's keys share a
  * few), so that a key costs no substring for either and their hash codes are computed once. The accepted text is
- * the canonical form of the result, so the key keeps it.
+ * the canonical form of the result, so the key keeps it. A key still in the UTF-8 it arrived in ({@link
+ * #parse(byte[], int, int)}) is parsed from its bytes, so that it costs no String at all.
  */
 final class CanonicalKeyParser {
     /** Value of each ASCII character as a lowercase hex digit, -1 for every other character. */
@@ -78,6 +83,116 @@ final class CanonicalKeyParser {
             salt = text(canonical, saltAt, canonical.length());
         }
         return ObjectKey.parsed(hash, text(canonical, 0, rankAt - 1), kvRank, groupId, salt, canonical);
+    }
+
+    /**
+     * Parses the canonical key in {@code utf8[offset, offset + length)}: the same keys, and the same errors, as
+     * {@link #parse(String)}. A well-formed ASCII key is read from its bytes (no String; its model name and salt
+     * come from the cache); anything else (non-ASCII text, or a malformed key, for its error message) is decoded
+     * and goes through {@link #parse(String)}.
+     */
+    static ObjectKey parse(byte[] utf8, int offset, int length) {
+        int end = offset + length;
+        int rankAt = indexOfAt(utf8, offset, end) + 1;
+        int groupAt = rankAt == 0 ? 0 : indexOfAt(utf8, rankAt, end) + 1;
+        int hashAt = groupAt == 0 ? 0 : indexOfAt(utf8, groupAt, end) + 1;
+        int saltAt = hashAt == 0 ? 0 : indexOfAt(utf8, hashAt, end) + 1;
+        int hashEnd = saltAt == 0 ? end : saltAt - 1;
+        int groupLength = hashAt - 1 - groupAt;
+        boolean wellFormed = hashAt != 0 && groupAt - 1 - rankAt == 8
+                && groupLength > 0 && groupLength <= 16 && (groupLength == 1 || utf8[groupAt] != '0')
+                && ((hashEnd - hashAt) & 1) == 0
+                && (saltAt == 0 || (saltAt < end && indexOfAt(utf8, saltAt, end) < 0))
+                && isAscii(utf8, offset, end);
+        long kvRank = wellFormed ? hexValue(utf8, rankAt, groupAt - 1) : -1;
+        long groupId = wellFormed ? hexValue(utf8, groupAt, hashAt - 1) : -1;
+        byte[] hash = kvRank < 0 || groupId < 0 ? null : lowerHexBytes(utf8, hashAt, hashEnd);
+        if (hash == null) {
+            return parse(decode(utf8, offset, length));
+        }
+        String salt = saltAt == 0 ? "" : text(utf8, saltAt, end);
+        return ObjectKey.parsed(hash, text(utf8, offset, rankAt - 1), (int) kvRank, groupId, salt, null);
+    }
+
+    /** The text of a key that is not plain ASCII; malformed UTF-8 is an error, not a replacement character. */
+    private static String decode(byte[] utf8, int offset, int length) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(utf8, offset, length)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("object key is not valid UTF-8: " + e.getMessage(), e);
+        }
+    }
+
+    /** The index of the first {@code '@'} in {@code b[from, to)}, or -1. */
+    private static int indexOfAt(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == '@') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isAscii(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code b[from, to)} (1 to 16 lowercase hex digits) as an unsigned value; -1 if not, or above 2^63-1. */
+    private static long hexValue(byte[] b, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int d = HEX_VALUE[b[i]]; // ASCII: checked by the caller
+            if (d < 0) {
+                return -1;
+            }
+            v = (v << 4) | d;
+        }
+        return v;
+    }
+
+    /** Decodes {@code b[from, to)} (even length, ASCII) as lowercase hex; null when a byte is not a digit. */
+    private static byte[] lowerHexBytes(byte[] b, int from, int to) {
+        byte[] out = new byte[(to - from) >> 1];
+        for (int i = 0, at = from; i < out.length; i++, at += 2) {
+            int hi = HEX_VALUE[b[at]];
+            int lo = HEX_VALUE[b[at + 1]];
+            if ((hi | lo) < 0) {
+                return null;
+            }
+            out[i] = (byte) ((hi << 4) | lo);
+        }
+        return out;
+    }
+
+    /** {@code b[from, to)} (ASCII), the cached String when one of the last texts parsed equals it. */
+    private static String text(byte[] b, int from, int to) {
+        int n = to - from;
+        String[] cache = TEXT_CACHE;
+        for (int i = 0; i < TEXT_CACHE_SIZE; i++) {
+            String t = cache[i];
+            if (t != null && t.length() == n && sameAscii(t, b, from)) {
+                return t;
+            }
+        }
+        String t = new String(b, from, n, StandardCharsets.ISO_8859_1);
+        cache[(textCacheNext++) & (TEXT_CACHE_SIZE - 1)] = t;
+        return t;
+    }
+
+    private static boolean sameAscii(String t, byte[] b, int from) {
+        for (int i = 0; i < t.length(); i++) {
+            if (t.charAt(i) != b[from + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code s[from, to)}, the cached String when one of the last texts parsed equals it. */

@@ -138,6 +138,23 @@ public final class ObjectKey {
         return CanonicalKeyParser.parse(canonical);
     }
 
+    /**
+     * Parses the canonical form from its UTF-8 bytes, as {@link #parse(String)} parses it from a string: the same
+     * keys are accepted, with the same errors. A well-formed ASCII key (what upstream writes) is read straight from
+     * the bytes, without building a string; a receiver parses every key of every AllocRequest this way.
+     *
+     * @param utf8   the bytes (not kept)
+     * @param offset where the key starts in {@code utf8}
+     * @param length its length in bytes
+     * @return the key
+     * @throws IllegalArgumentException  naming the part that is malformed
+     * @throws IndexOutOfBoundsException if the range is not inside {@code utf8}
+     */
+    public static ObjectKey parse(byte[] utf8, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, utf8.length);
+        return CanonicalKeyParser.parse(utf8, offset, length);
+    }
+
     /** A key {@link CanonicalKeyParser} checked; {@code ownedHash} is not copied, {@code canonical} is kept. */
     static ObjectKey parsed(byte[] ownedHash, String modelName, int kvRank, long objectGroupId, String cacheSalt,
                             String canonical) {

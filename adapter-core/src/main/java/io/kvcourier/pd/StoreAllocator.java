@@ -8,6 +8,7 @@ import io.kvcourier.pd.ReceiverStore.Parsed;
 import io.kvcourier.pd.ReceiverStore.Wait;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
+import io.kvcourier.wire.Utf8StringList;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,8 +41,14 @@ final class StoreAllocator {
                     + ReceiverStore.MAX_KEYS_PER_REQUEST);
         }
         List<ObjectKey> keys = new ArrayList<>(wireKeys.size());
-        for (String k : wireKeys) {
-            keys.add(ObjectKey.parse(k));
+        if (wireKeys instanceof Utf8StringList decoded) { // from the wire: parsed from its bytes, no String per key
+            for (int i = 0; i < decoded.size(); i++) {
+                keys.add(decoded.parseKey(i));
+            }
+        } else {
+            for (String k : wireKeys) {
+                keys.add(ObjectKey.parse(k));
+            }
         }
         DType dtype = DType.fromWireName(req.dtype());
         MemoryFormat fmt = MemoryFormat.fromValue(req.fmt());

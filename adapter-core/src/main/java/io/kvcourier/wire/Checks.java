@@ -17,9 +17,12 @@ final class Checks {
         return value;
     }
 
-    /** @return an unmodifiable copy of {@code values}, which must hold no null */
+    /** @return an unmodifiable copy of {@code values}, which must hold no null (a decoded list as it is) */
     static List<String> strings(List<String> values, String field) {
         notNull(values, field);
+        if (values instanceof Utf8StringList decoded) {
+            return decoded; // immutable, and a decoded str is never null
+        }
         ArrayList<String> copy = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
             String s = values.get(i);

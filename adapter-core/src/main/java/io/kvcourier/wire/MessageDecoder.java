@@ -1,11 +1,8 @@
 package io.kvcourier.wire;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 import io.kvcourier.wire.MessageType.Field;
-import io.kvcourier.wire.MsgpackReader.Path;
 
 /**
  * Decodes one tagged-struct map the way {@code msgspec.msgpack.decode(data, type=Union[...])} does:
@@ -32,7 +29,7 @@ final class MessageDecoder {
                     + limits.maxMessageBytes() + " bytes");
         }
         MsgpackReader r = new MsgpackReader(bytes, offset, length, limits);
-        int entries = r.readMapHeader(Path.ROOT);
+        int entries = r.readMapHeader(FieldPath.ROOT);
         int firstEntry = r.position();
         int[] len = new int[1];
 
@@ -41,17 +38,17 @@ final class MessageDecoder {
         String tagText = null;
         long peerVersion = Long.MIN_VALUE;
         for (int i = 0; i < entries; i++) {
-            int at = r.readStrBytes(Path.KEY, len);
+            int at = r.readStrBytes(FieldPath.KEY, len);
             if (type == null && tagText == null && r.bytesEqual(at, len[0], MessageType.TYPE_UTF8)) {
-                int tagAt = r.readStrBytes(Path.of("type"), len);
+                int tagAt = r.readStrBytes(FieldPath.of("type"), len);
                 type = MessageType.byTag(r, tagAt, len[0]);
                 if (type == null) {
-                    tagText = r.utf8(tagAt, len[0], Path.of("type"));
+                    tagText = r.utf8(tagAt, len[0], FieldPath.of("type"));
                 }
             } else if (len[0] == 7 && r.bytesEqual(at, len[0], VERSION) && MsgpackReader.isInteger(r.peek())) {
                 int mark = r.position();
                 try {
-                    peerVersion = r.readInt64(Path.of("version"));
+                    peerVersion = r.readInt64(FieldPath.of("version"));
                 } catch (WireFormatException e) {
                     r.position(mark);
                     r.skipValue();
@@ -93,12 +90,12 @@ final class MessageDecoder {
         Field[] fields = type.fields;
         Object[] values = new Object[fields.length];
         for (int i = 0; i < entries; i++) {
-            int at = r.readStrBytes(Path.KEY, len);
+            int at = r.readStrBytes(FieldPath.KEY, len);
             if (r.bytesEqual(at, len[0], MessageType.TYPE_UTF8)) {
                 // A repeated "type" must name the same class (msgspec checks every occurrence).
-                int tagAt = r.readStrBytes(Path.of("type"), len);
+                int tagAt = r.readStrBytes(FieldPath.of("type"), len);
                 if (!r.bytesEqual(tagAt, len[0], type.tagUtf8)) {
-                    throw new WireFormatException("Invalid value '" + r.utf8(tagAt, len[0], Path.of("type"))
+                    throw new WireFormatException("Invalid value '" + r.utf8(tagAt, len[0], FieldPath.of("type"))
                             + "' - at `$.type`");
                 }
                 continue;
@@ -126,8 +123,31 @@ final class MessageDecoder {
         }
     }
 
+    /** A {@code list[str]} of {@code n} elements as one copy of their UTF-8 ({@link Utf8StringList}). */
+    private static List<String> readStrings(MsgpackReader r, FieldPath path, int n) throws WireFormatException {
+        if (n == 0) {
+            return List.of();
+        }
+        int[] offsets = new int[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            int length = r.readElementStrHeader(path, i);
+            int at = r.position();
+            r.checkUtf8(at, length, path, i);
+            r.position(at + length);
+            offsets[i] = at;
+            lengths[i] = length;
+        }
+        int from = offsets[0];
+        byte[] utf8 = r.copy(from, r.position());
+        for (int i = 0; i < n; i++) {
+            offsets[i] -= from;
+        }
+        return new Utf8StringList(utf8, offsets, lengths);
+    }
+
     private static Object readValue(MsgpackReader r, Field f) throws WireFormatException {
-        Path path = Path.of(f.name());
+        FieldPath path = FieldPath.of(f.name());
         return switch (f.kind()) {
             case STR -> r.readString(path);
             case BIN -> r.readBin(path);
@@ -136,14 +156,7 @@ final class MessageDecoder {
             case U32 -> r.readUint32(path);
             case I64 -> r.readInt64(path);
             case U64 -> r.readUint64(path);
-            case STR_LIST -> {
-                int n = r.readArrayHeader(path);
-                List<String> out = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    out.add(r.readString(path.at(i)));
-                }
-                yield Collections.unmodifiableList(out);
-            }
+            case STR_LIST -> readStrings(r, path, r.readArrayHeader(path));
             case I32_LIST -> {
                 int n = r.readArrayHeader(path);
                 int[] out = new int[n];

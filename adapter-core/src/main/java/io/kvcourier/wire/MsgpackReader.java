@@ -122,7 +122,7 @@ final class MsgpackReader {
         return b <= 0x7f || b >= 0xe0 || (b >= 0xcc && b <= 0xd3);
     }
 
-    private WireFormatException mismatch(String expected, int b, Path path) {
+    private WireFormatException mismatch(String expected, int b, FieldPath path) {
         if (b == 0xc1) {
             return new WireFormatException("MessagePack data is malformed: invalid opcode '\\xc1' (byte "
                     + (pos - start) + ")");
@@ -131,7 +131,7 @@ final class MsgpackReader {
     }
 
     /** Reads a map header; @return the entry count, already checked against the remaining bytes. */
-    int readMapHeader(Path path) throws WireFormatException {
+    int readMapHeader(FieldPath path) throws WireFormatException {
         int b = peek();
         long n;
         if (b >= 0x80 && b <= 0x8f) {
@@ -151,7 +151,7 @@ final class MsgpackReader {
     }
 
     /** Reads an array header; @return the length, checked against the cap and the remaining bytes. */
-    int readArrayHeader(Path path) throws WireFormatException {
+    int readArrayHeader(FieldPath path) throws WireFormatException {
         int b = peek();
         long n;
         if (b >= 0x90 && b <= 0x9f) {
@@ -175,7 +175,7 @@ final class MsgpackReader {
     }
 
     /** Reads a str header; @return the byte length, checked against the cap and the remaining bytes. */
-    int readStrHeader(Path path) throws WireFormatException {
+    int readStrHeader(FieldPath path) throws WireFormatException {
         int b = peek();
         long n;
         if (b >= 0xa0 && b <= 0xbf) {
@@ -201,8 +201,38 @@ final class MsgpackReader {
         return (int) n;
     }
 
+    /**
+     * Reads the str header of element {@code index} of the list at {@code list}, like {@link #readStrHeader} with
+     * {@code list.at(index)}, but builds that path only for an error message: a short str (a key) costs nothing.
+     */
+    int readElementStrHeader(FieldPath list, int index) throws WireFormatException {
+        if (pos + 2 <= end && buf[pos] == (byte) 0xd9) {
+            int n = buf[pos + 1] & 0xff;
+            if (n <= limits.maxStrBytes() && n <= end - pos - 2) {
+                pos += 2;
+                return n;
+            }
+        }
+        return readStrHeader(list.at(index));
+    }
+
+    /** Checks that {@code buf[at, at + n)} is UTF-8, as {@link #utf8} does, without making a String of ASCII. */
+    void checkUtf8(int at, int n, FieldPath list, int index) throws WireFormatException {
+        for (int i = at; i < at + n; i++) {
+            if (buf[i] < 0) {
+                utf8(at, n, list.at(index));
+                return;
+            }
+        }
+    }
+
+    /** {@return a copy of {@code buf[from, to)}} */
+    byte[] copy(int from, int to) {
+        return java.util.Arrays.copyOfRange(buf, from, to);
+    }
+
     /** Reads a str header and @return the offset of its bytes in the buffer; the cursor skips them. */
-    int readStrBytes(Path path, int[] lengthOut) throws WireFormatException {
+    int readStrBytes(FieldPath path, int[] lengthOut) throws WireFormatException {
         int n = readStrHeader(path);
         int at = pos;
         pos += n;
@@ -214,14 +244,14 @@ final class MsgpackReader {
         return java.util.Arrays.equals(buf, at, at + length, expected, 0, expected.length);
     }
 
-    String readString(Path path) throws WireFormatException {
+    String readString(FieldPath path) throws WireFormatException {
         int n = readStrHeader(path);
         String s = utf8(pos, n, path);
         pos += n;
         return s;
     }
 
-    String utf8(int at, int n, Path path) throws WireFormatException {
+    String utf8(int at, int n, FieldPath path) throws WireFormatException {
         boolean ascii = true;
         for (int i = at; i < at + n; i++) {
             if (buf[i] < 0) {
@@ -243,7 +273,7 @@ final class MsgpackReader {
         }
     }
 
-    byte[] readBin(Path path) throws WireFormatException {
+    byte[] readBin(FieldPath path) throws WireFormatException {
         int b = peek();
         long n;
         if (b == 0xc4) {
@@ -268,7 +298,7 @@ final class MsgpackReader {
         return out;
     }
 
-    boolean readBool(Path path) throws WireFormatException {
+    boolean readBool(FieldPath path) throws WireFormatException {
         int b = peek();
         if (b == 0xc2 || b == 0xc3) {
             pos++;
@@ -281,7 +311,7 @@ final class MsgpackReader {
      * Reads any msgpack integer, in any width (msgspec accepts wider-than-needed encodings).
      * The value is left in {@link #intValue}/{@link #intAboveLongMax}.
      */
-    private void readInteger(Path path) throws WireFormatException {
+    private void readInteger(FieldPath path) throws WireFormatException {
         int b = peek();
         intAboveLongMax = false;
         if (b <= 0x7f) {
@@ -305,13 +335,13 @@ final class MsgpackReader {
         }
     }
 
-    private WireFormatException outOfRange(String range, Path path) {
+    private WireFormatException outOfRange(String range, FieldPath path) {
         String got = intAboveLongMax ? Long.toUnsignedString(intValue) : Long.toString(intValue);
         return new WireFormatException("Expected `int` in " + range + ", got " + got + path.suffix());
     }
 
     /** A signed 32-bit field. */
-    int readInt32(Path path) throws WireFormatException {
+    int readInt32(FieldPath path) throws WireFormatException {
         readInteger(path);
         if (intAboveLongMax || intValue < Integer.MIN_VALUE || intValue > Integer.MAX_VALUE) {
             throw outOfRange("[-2147483648, 2147483647]", path);
@@ -320,7 +350,7 @@ final class MsgpackReader {
     }
 
     /** An unsigned 32-bit field, returned as its bit pattern in an {@code int}. */
-    int readUint32(Path path) throws WireFormatException {
+    int readUint32(FieldPath path) throws WireFormatException {
         readInteger(path);
         if (intAboveLongMax || intValue < 0 || intValue > 0xFFFF_FFFFL) {
             throw outOfRange("[0, 4294967295]", path);
@@ -329,7 +359,7 @@ final class MsgpackReader {
     }
 
     /** A signed 64-bit field. */
-    long readInt64(Path path) throws WireFormatException {
+    long readInt64(FieldPath path) throws WireFormatException {
         readInteger(path);
         if (intAboveLongMax) {
             throw outOfRange("[-9223372036854775808, 9223372036854775807]", path);
@@ -338,7 +368,7 @@ final class MsgpackReader {
     }
 
     /** An unsigned 64-bit field, returned as its bit pattern in a {@code long}. */
-    long readUint64(Path path) throws WireFormatException {
+    long readUint64(FieldPath path) throws WireFormatException {
         readInteger(path);
         if (!intAboveLongMax && intValue < 0) {
             throw outOfRange("[0, 18446744073709551615]", path);
@@ -397,50 +427,5 @@ final class MsgpackReader {
     private void skip(long n) throws WireFormatException {
         need(n);
         pos += (int) n;
-    }
-
-    /**
-     * Where a value sits in the message, for msgspec-style {@code - at `$.keys[3]`} suffixes. The paths of the
-     * schema's fields and of their first list elements are made once and shared, so decoding a well-formed
-     * message allocates no path.
-     */
-    record Path(String field, int index) {
-        static final Path ROOT = new Path(null, -1);
-        static final Path KEY = new Path("<key>", -1);
-        private static final int CACHED_ELEMENTS = 128;
-        private static final java.util.concurrent.ConcurrentHashMap<String, Path[]> CACHE =
-                new java.util.concurrent.ConcurrentHashMap<>();
-
-        /** Slot 0: the field itself; slot i + 1: its element i. */
-        private static Path[] slots(String field) {
-            Path[] s = CACHE.get(field);
-            if (s == null) {
-                Path[] made = new Path[CACHED_ELEMENTS + 1];
-                made[0] = new Path(field, -1);
-                for (int i = 0; i < CACHED_ELEMENTS; i++) {
-                    made[i + 1] = new Path(field, i);
-                }
-                s = CACHE.size() < 1024 ? CACHE.computeIfAbsent(field, f -> made) : made;
-            }
-            return s;
-        }
-
-        static Path of(String field) {
-            return slots(field)[0];
-        }
-
-        Path at(int i) {
-            return i >= 0 && i < CACHED_ELEMENTS && field != null ? slots(field)[i + 1] : new Path(field, i);
-        }
-
-        String suffix() {
-            if (field == null) {
-                return "";
-            }
-            if (this == KEY) {
-                return " - at `key` in `$`";
-            }
-            return " - at `$." + field + (index >= 0 ? "[" + index + "]" : "") + "`";
-        }
     }
 }
