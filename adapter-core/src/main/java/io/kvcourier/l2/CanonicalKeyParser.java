@@ -106,12 +106,23 @@ final class CanonicalKeyParser {
                 && isAscii(utf8, offset, end);
         long kvRank = wellFormed ? hexValue(utf8, rankAt, groupAt - 1) : -1;
         long groupId = wellFormed ? hexValue(utf8, groupAt, hashAt - 1) : -1;
-        byte[] hash = kvRank < 0 || groupId < 0 ? null : lowerHexBytes(utf8, hashAt, hashEnd);
+        byte[] hash = kvRank < 0 || groupId < 0 ? null : new byte[(hashEnd - hashAt) >> 1];
+        int hashCode = 1; // Arrays.hashCode(hash), computed while it is decoded
+        for (int i = 0, at = hashAt; hash != null && i < hash.length; i++, at += 2) {
+            int hi = HEX_VALUE[utf8[at]]; // ASCII: checked above
+            int lo = HEX_VALUE[utf8[at + 1]];
+            if ((hi | lo) < 0) {
+                hash = null;
+            } else {
+                hash[i] = (byte) ((hi << 4) | lo);
+                hashCode = 31 * hashCode + hash[i];
+            }
+        }
         if (hash == null) {
             return parse(decode(utf8, offset, length));
         }
         String salt = saltAt == 0 ? "" : text(utf8, saltAt, end);
-        return ObjectKey.parsed(hash, text(utf8, offset, rankAt - 1), (int) kvRank, groupId, salt, null);
+        return ObjectKey.parsed(hash, hashCode, text(utf8, offset, rankAt - 1), (int) kvRank, groupId, salt);
     }
 
     /** The text of a key that is not plain ASCII; malformed UTF-8 is an error, not a replacement character. */
@@ -155,20 +166,6 @@ final class CanonicalKeyParser {
             v = (v << 4) | d;
         }
         return v;
-    }
-
-    /** Decodes {@code b[from, to)} (even length, ASCII) as lowercase hex; null when a byte is not a digit. */
-    private static byte[] lowerHexBytes(byte[] b, int from, int to) {
-        byte[] out = new byte[(to - from) >> 1];
-        for (int i = 0, at = from; i < out.length; i++, at += 2) {
-            int hi = HEX_VALUE[b[at]];
-            int lo = HEX_VALUE[b[at + 1]];
-            if ((hi | lo) < 0) {
-                return null;
-            }
-            out[i] = (byte) ((hi << 4) | lo);
-        }
-        return out;
     }
 
     /** {@code b[from, to)} (ASCII), the cached String when one of the last texts parsed equals it. */

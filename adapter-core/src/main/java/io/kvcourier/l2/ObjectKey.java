@@ -78,6 +78,16 @@ public final class ObjectKey {
      */
     private ObjectKey(byte[] ownedHash, String modelName, int kvRank, long objectGroupId, String cacheSalt,
                       String canonical) {
+        this(ownedHash, Arrays.hashCode(ownedHash), modelName, kvRank, objectGroupId, cacheSalt, canonical);
+    }
+
+    /**
+     * @param ownedHash     the chunk hash, owned by the new key from now on (not copied)
+     * @param ownedHashCode {@code Arrays.hashCode(ownedHash)}, when the caller computed it on the way
+     * @param canonical     the canonical string when the caller has it (from {@link #parse}), else null
+     */
+    private ObjectKey(byte[] ownedHash, int ownedHashCode, String modelName, int kvRank, long objectGroupId,
+                      String cacheSalt, String canonical) {
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(cacheSalt, "cacheSalt");
         if (modelName.indexOf('@') >= 0) {
@@ -103,7 +113,7 @@ public final class ObjectKey {
         this.kvRank = kvRank;
         this.objectGroupId = objectGroupId;
         this.cacheSalt = cacheSalt;
-        int h = Arrays.hashCode(this.chunkHash);
+        int h = ownedHashCode;
         h = 31 * h + modelName.hashCode();
         h = 31 * h + kvRank;
         h = 31 * h + Long.hashCode(objectGroupId);
@@ -159,6 +169,12 @@ public final class ObjectKey {
     static ObjectKey parsed(byte[] ownedHash, String modelName, int kvRank, long objectGroupId, String cacheSalt,
                             String canonical) {
         return new ObjectKey(ownedHash, modelName, kvRank, objectGroupId, cacheSalt, canonical);
+    }
+
+    /** As {@link #parsed(byte[], String, int, long, String, String)}, with {@code Arrays.hashCode(ownedHash)}. */
+    static ObjectKey parsed(byte[] ownedHash, int ownedHashCode, String modelName, int kvRank, long objectGroupId,
+                            String cacheSalt) {
+        return new ObjectKey(ownedHash, ownedHashCode, modelName, kvRank, objectGroupId, cacheSalt, null);
     }
 
     private static String describeChar(char c) {

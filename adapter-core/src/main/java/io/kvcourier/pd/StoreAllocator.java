@@ -13,9 +13,7 @@ import io.kvcourier.wire.Utf8StringList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +26,8 @@ final class StoreAllocator {
     private static final System.Logger LOG = System.getLogger(ReceiverStore.class.getName());
 
     private final StoreState s;
+    /** Repeats within one request (under the store's lock, like everything here). */
+    private final RepeatedKeys repeated = new RepeatedKeys();
 
     StoreAllocator(StoreState state) {
         this.s = state;
@@ -225,19 +225,23 @@ final class StoreAllocator {
      * how many need a page, or -1 when a held key is still in flight for another allocation (or doomed).
      */
     private int markHeldLocked(List<ObjectKey> keys, boolean[] duplicate) {
-        // Repeats within the request: a one-key request has none; a larger one gets a set sized never to rehash.
-        Set<ObjectKey> seen = keys.size() == 1 ? null : HashSet.newHashSet(keys.size());
+        boolean many = keys.size() > 1; // a one-key request repeats nothing
+        if (many) {
+            repeated.begin(keys);
+        }
         int need = 0;
         boolean keysInFlight = false;
         for (int i = 0; i < keys.size(); i++) {
-            ObjectKey k = keys.get(i);
-            KeyEntry held = s.entries.get(k);
-            if (held != null || (seen != null && !seen.add(k))) {
+            KeyEntry held = s.entries.get(keys.get(i));
+            if (held != null || (many && repeated.repeats(i))) {
                 duplicate[i] = true;
                 keysInFlight |= held != null && (held.state == KeyEntry.State.IN_FLIGHT || held.doomed);
             } else {
                 need++;
             }
+        }
+        if (many) {
+            repeated.end();
         }
         return keysInFlight ? -1 : need;
     }
