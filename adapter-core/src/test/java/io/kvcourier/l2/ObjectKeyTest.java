@@ -150,22 +150,11 @@ class ObjectKeyTest {
     @Test
     void parseAcceptsExactlyTheCanonicalFormsOfRandomStrings() {
         // Short strings over an alphabet that hits every rule: separators, hex, non-hex, upper case, bad salt chars.
-        char[] alphabet = {'@', '@', '@', '0', '0', '1', '9', 'a', 'f', 'g', 'A', 'F', 'm', '/', '-', '\u00e9'};
+        String[] alphabet = {"@", "@", "@", "0", "0", "1", "9", "a", "f", "g", "A", "F", "m", "/", "-", "\u00e9"};
         java.util.Random random = new java.util.Random(3);
         int accepted = 0;
         for (int i = 0; i < 100_000; i++) {
-            StringBuilder sb = new StringBuilder();
-            int n = random.nextInt(30);
-            for (int c = 0; c < n; c++) {
-                sb.append(alphabet[random.nextInt(alphabet.length)]);
-            }
-            if (random.nextInt(4) == 0) { // often a well-formed rank, to get past the first rules
-                int at = sb.indexOf("@");
-                if (at >= 0) {
-                    sb.insert(at + 1, String.format("%08x@", random.nextInt()));
-                }
-            }
-            String text = sb.toString();
+            String text = KeyTexts.random(random, alphabet);
             ObjectKey k;
             try {
                 k = ObjectKey.parse(text);

@@ -44,18 +44,7 @@ class ObjectKeyUtf8ParseTest {
         Random random = new Random(11);
         int accepted = 0;
         for (int i = 0; i < 100_000; i++) {
-            StringBuilder sb = new StringBuilder();
-            int n = random.nextInt(30);
-            for (int c = 0; c < n; c++) {
-                sb.append(alphabet[random.nextInt(alphabet.length)]);
-            }
-            if (random.nextInt(4) == 0) { // often a well-formed rank, to get past the first rules
-                int at = sb.indexOf("@");
-                if (at >= 0) {
-                    sb.insert(at + 1, String.format("%08x@", random.nextInt()));
-                }
-            }
-            if (parsedBothWays(sb.toString(), random) != null) {
+            if (parsedBothWays(KeyTexts.random(random, alphabet), random) != null) {
                 accepted++;
             }
         }

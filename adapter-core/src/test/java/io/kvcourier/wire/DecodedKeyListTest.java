@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kvcourier.l2.ObjectKey;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -94,13 +93,6 @@ class DecodedKeyListTest {
                 .isInstanceOf(WireFormatException.class).hasMessage("Input data was truncated");
     }
 
-    private static long allocatedBy(Runnable r) {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long before = mx.getCurrentThreadAllocatedBytes();
-        r.run();
-        return mx.getCurrentThreadAllocatedBytes() - before;
-    }
-
     /**
      * What a receiver pays per key to decode an AllocRequest and parse its keys: the key (object, 32-byte hash), its
      * slot in the key list, and its share of the one copy of the message's key bytes; no String, and no String's
@@ -131,7 +123,7 @@ class DecodedKeyListTest {
         for (int warm = 0; warm < 20; warm++) {
             loop.run();
         }
-        long perKey = allocatedBy(loop) / (rounds * 512L);
+        long perKey = WireEncoderAllocationTest.allocatedBy(loop) / (rounds * 512L);
         System.out.printf("AllocRequest decode + key parse: %d bytes allocated per key%n", perKey);
         assertThat(sink[0]).isNotZero();
         // ObjectKey 40 + hash array 48 + a list slot 4-8 + the key bytes copied once (~115) + offsets 8 = ~220

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class WireEncoderAllocationTest {
     private static final int ITERATIONS = 200_000;
 
-    private static long allocatedBy(Runnable r) {
+    /** Bytes the current thread allocates while running {@code r}. */
+    static long allocatedBy(Runnable r) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = mx.getCurrentThreadAllocatedBytes();
         r.run();
