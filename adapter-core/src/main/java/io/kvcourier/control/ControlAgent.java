@@ -4,6 +4,7 @@ import io.kvcourier.agent.Agent;
 import io.kvcourier.agent.AgentRunner;
 import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
+import io.kvcourier.agent.WakeableSelector;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,6 @@ import java.util.function.Consumer;
  */
 public final class ControlAgent implements Agent, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControlAgent.class.getName());
-    private static final Consumer<SelectionKey> IGNORE = k -> { };
 
     /** Work owned by the control thread. Every method is called on that thread. */
     public interface Duty {
@@ -82,7 +81,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
 
     private final String name;
     private final ZContext context;
-    private final Selector selector;
+    private final WakeableSelector selector;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final List<Duty> duties = new ArrayList<>();
     private final AgentRunner runner;
@@ -100,6 +99,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
     private volatile long cyclesElsewhere;
     /** The last wait ended because the selector reported a socket ready (control thread). */
     private boolean woken;
+    private final Consumer<SelectionKey> ignore = k -> { };
     /** Consecutive wake-ups by a ready socket after which a duty cycle found nothing to do (control thread). */
     private int emptyWakes;
     private volatile boolean closing;
@@ -118,7 +118,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
         this.name = name;
         this.waitHorizonNanos = waitHorizonNanos;
         try {
-            this.selector = Selector.open();
+            this.selector = WakeableSelector.open();
         } catch (IOException e) {
             throw new UncheckedIOException("control agent cannot open a selector", e);
         }
@@ -219,7 +219,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
      */
     public void watch(ZMQ.Socket socket) {
         try {
-            socket.getFD().register(selector, SelectionKey.OP_READ);
+            socket.getFD().register(selector.selector(), SelectionKey.OP_READ);
             watchedElsewhere |= !runner.onAgentThread();
         } catch (ClosedChannelException e) {
             throw new IllegalStateException(name + ": cannot watch a closed socket", e);
@@ -240,7 +240,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
 
     /** Stops watching a socket before it is closed. Control thread only. */
     public void unwatch(ZMQ.Socket socket) {
-        SelectionKey key = socket.getFD().keyFor(selector);
+        SelectionKey key = socket.getFD().keyFor(selector.selector());
         if (key != null) {
             key.cancel();
         }
@@ -354,16 +354,16 @@ public final class ControlAgent implements Agent, AutoCloseable {
         long wait = deadline - now;
         if (wait < TimeUnit.MILLISECONDS.toNanos(1)) {
             if (wait > 0) {
-                selector.selectNow(IGNORE);
+                selector.selectNow(ignore);
             }
             return;
         }
-        woken = selector.select(IGNORE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait))) > 0;
+        woken = selector.select(ignore, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait))) > 0;
     }
 
     @Override
     public void wakeUpSignal() {
-        selector.wakeup();
+        selector.wakeUp();
     }
 
     @Override

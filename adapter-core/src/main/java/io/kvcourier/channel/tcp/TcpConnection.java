@@ -261,7 +261,7 @@ public final class TcpConnection implements ChannelConnection {
             return;
         }
         try {
-            key = ch.register(sender.selector(), SelectionKey.OP_READ, this);
+            key = ch.register(sender.selector().selector(), SelectionKey.OP_READ, this);
         } catch (ClosedChannelException | ClosedSelectorException | IllegalArgumentException e) {
             closeNow(new ChannelException("tcp connection to " + peer + " could not be registered: " + e));
             return;

@@ -4,6 +4,7 @@ import io.kvcourier.agent.Agent;
 import io.kvcourier.agent.AgentRunner;
 import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
+import io.kvcourier.agent.WakeableSelector;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelSettings;
@@ -21,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -79,7 +79,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     private final int port;
     private final long shutdownNanos;
     private final ServerSocketChannel server;
-    private final Selector selector;
+    private final WakeableSelector selector;
     final SessionGrants grants;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     /** Open connections; progress thread only. */
@@ -121,15 +121,15 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         this.shutdownNanos = settings.shutdownTimeout().toNanos();
         this.advertisedHost = isWildcard(settings.bindHost()) ? settings.peerHost() : settings.bindHost();
         ServerSocketChannel srv = null;
-        Selector sel = null;
+        WakeableSelector sel = null;
         try {
             srv = ServerSocketChannel.open();
             srv.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
             srv.bind(isWildcard(settings.bindHost()) ? new InetSocketAddress(0)
                     : new InetSocketAddress(settings.bindHost(), 0), 2 * MAX_UNAUTHENTICATED);
             srv.configureBlocking(false);
-            sel = Selector.open();
-            srv.register(sel, SelectionKey.OP_ACCEPT);
+            sel = WakeableSelector.open();
+            srv.register(sel.selector(), SelectionKey.OP_ACCEPT);
             this.port = ((InetSocketAddress) srv.getLocalAddress()).getPort();
         } catch (IOException | RuntimeException e) {
             CloseHelper.closeOnFailure(e, sel, srv); // reverse order of opening
@@ -330,7 +330,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
 
     @Override
     public void wakeUpSignal() {
-        selector.wakeup();
+        selector.wakeUp();
     }
 
     @Override
@@ -347,7 +347,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     private void handle(SelectionKey key) {
         try {
             if (key.isAcceptable()) {
-                connections.accept(server, selector);
+                connections.accept(server, selector.selector());
                 return;
             }
             InboundDataConnection c = (InboundDataConnection) key.attachment();

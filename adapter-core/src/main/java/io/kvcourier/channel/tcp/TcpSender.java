@@ -4,6 +4,7 @@ import io.kvcourier.agent.Agent;
 import io.kvcourier.agent.AgentRunner;
 import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.agent.IdleStrategy;
+import io.kvcourier.agent.WakeableSelector;
 import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
@@ -24,7 +25,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,7 +73,7 @@ final class TcpSender implements ChannelSender, Agent {
     final LocalRegions regions;
     final long shutdownNanos;
     private final long connectTimeoutMs;
-    private final Selector selector;
+    private final WakeableSelector selector;
     private final AgentRunner runner;
     private final WriteQueue queue = new WriteQueue(QUEUE_CAPACITY);
     private final ConcurrentLinkedQueue<Queued> overflow = new ConcurrentLinkedQueue<>();
@@ -110,7 +110,7 @@ final class TcpSender implements ChannelSender, Agent {
         this.shutdownNanos = settings.shutdownTimeout().toNanos();
         this.connectTimeoutMs = Math.max(1, settings.handshakeTimeout().toMillis());
         try {
-            this.selector = Selector.open();
+            this.selector = WakeableSelector.open();
         } catch (IOException e) {
             throw new ChannelException("tcp sender cannot open a selector: " + e, e);
         }
@@ -332,7 +332,7 @@ final class TcpSender implements ChannelSender, Agent {
         return exited;
     }
 
-    Selector selector() {
+    WakeableSelector selector() {
         return selector;
     }
 
@@ -391,7 +391,7 @@ final class TcpSender implements ChannelSender, Agent {
 
     @Override
     public void wakeUpSignal() {
-        selector.wakeup();
+        selector.wakeUp();
     }
 
     @Override
