@@ -58,4 +58,14 @@ public interface LandingListener {
      * that batch id.
      */
     boolean onBatchLanded(String senderId, int batchId);
+
+    /**
+     * The channel has written (or given up writing) the acknowledgements of every batch it reported with {@link
+     * #onBatchLanded} so far. The engine runs here what follows a commit but is no concern of the sender's (telling
+     * its commit listener), so that it does not hold up, or compete for the CPU with, the acknowledgement the
+     * sender's request waits for. Channels call it after each write of acknowledgements, on the thread that
+     * reported the batches, before that thread waits for more work. The default does nothing.
+     */
+    default void afterAcknowledgements() {
+    }
 }

@@ -271,10 +271,9 @@ public final class MockMemoryChannel {
                     MemorySegment.copy(src, batch.localOffsets()[i], dst,
                             batch.remotePages()[i] * batch.remotePageSize(), batch.lengths()[i]);
                 }
-                if (!receiver.listener.onBatchLanded(session.senderId, batch.batchId())) {
-                    return new ChannelException("receiver did not commit batch " + batch.batchId());
-                }
-                return null;
+                boolean committed = receiver.listener.onBatchLanded(session.senderId, batch.batchId());
+                receiver.listener.afterAcknowledgements(); // its "acknowledgement" is this method's return
+                return committed ? null : new ChannelException("receiver did not commit batch " + batch.batchId());
             } catch (RuntimeException e) {
                 return new ChannelException("mock_memory write failed: " + e, e);
             } finally {

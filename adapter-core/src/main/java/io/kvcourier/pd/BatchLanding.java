@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.l2.ObjectKey;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -18,6 +19,14 @@ final class BatchLanding {
     private final CommittedKeys committed;
     /** See {@link ReceiverStore#setCommitListener}. */
     private volatile Consumer<List<ObjectKey>> commitListener;
+    /**
+     * Committed batches (their pinned keys) whose listener call waits for the channel's acknowledgements
+     * ({@link #afterAcknowledgements}); guarded by itself. Two lists swapped on each drain: nothing allocated.
+     */
+    private ArrayList<List<ObjectKey>> toTell = new ArrayList<>();
+    private ArrayList<List<ObjectKey>> telling = new ArrayList<>();
+    /** A thread is telling the listener (guarded by this): others leave their batches to it. */
+    private boolean draining;
 
     BatchLanding(StoreState state, CommittedKeys committed) {
         this.s = state;
@@ -122,21 +131,80 @@ final class BatchLanding {
         }
     }
 
+    /**
+     * Commits the batch; with a commit listener set, its keys are pinned and the listener is told in {@link
+     * #afterAcknowledgements}, so that the sender's acknowledgement goes out before whatever the listener starts
+     * competes with it for the CPU.
+     */
     boolean onBatchLanded(String senderId, int batchId) {
-        Consumer<List<ObjectKey>> listener = commitListener;
-        List<ObjectKey> keys = commitLanded(senderId, batchId, listener != null);
+        boolean pin = commitListener != null;
+        List<ObjectKey> keys = commitLanded(senderId, batchId, pin);
         if (keys == null) {
             return false;
         }
-        if (listener != null) {
-            try {
-                listener.accept(keys);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
-                committed.unlock(keys);
+        if (pin) {
+            synchronized (this) {
+                toTell.add(keys);
             }
         }
         return true;
+    }
+
+    /**
+     * The channel wrote (or gave up writing) the acknowledgements of the batches it committed so far: tells the
+     * commit listener about them, in commit order. A batch committed while no listener is set any more is
+     * unpinned instead.
+     */
+    void afterAcknowledgements() {
+        synchronized (this) {
+            if (draining || toTell.isEmpty()) {
+                return; // nothing to tell, or the thread telling now also tells what came meanwhile
+            }
+            draining = true;
+        }
+        boolean done = false;
+        try {
+            while (!done) {
+                ArrayList<List<ObjectKey>> batches;
+                synchronized (this) {
+                    batches = toTell;
+                    toTell = telling;
+                    telling = batches;
+                }
+                tell(batches);
+                synchronized (this) {
+                    done = toTell.isEmpty();
+                    draining = !done;
+                }
+            }
+        } finally {
+            if (!done) {
+                synchronized (this) {
+                    draining = false;
+                }
+            }
+        }
+    }
+
+    private void tell(ArrayList<List<ObjectKey>> batches) {
+        Consumer<List<ObjectKey>> listener = commitListener;
+        try {
+            for (int i = 0; i < batches.size(); i++) {
+                List<ObjectKey> keys = batches.get(i);
+                try {
+                    if (listener == null) {
+                        committed.unlock(keys);
+                    } else {
+                        listener.accept(keys);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+                    committed.unlock(keys);
+                }
+            }
+        } finally {
+            batches.clear();
+        }
     }
 
     private List<ObjectKey> commitLanded(String senderId, int batchId, boolean pin) {

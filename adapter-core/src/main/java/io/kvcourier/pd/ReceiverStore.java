@@ -202,7 +202,8 @@ final class ReceiverStore implements LandingListener {
 
     /**
      * Sets (or with {@code null} removes) the commit listener: told the keys of each committed batch, outside the
-     * lock, on the channel's thread; it must not block. While one is set, each committed key starts with one lock
+     * lock, on the channel's thread once the channel has written that batch's acknowledgement (see {@link
+     * #afterAcknowledgements}); it must not block. While one is set, each committed key starts with one lock
      * (a pin) that the listener's owner releases with {@link #unlock} when it is done: a just-committed batch
      * cannot be evicted before its listener ran.
      */
@@ -213,6 +214,12 @@ final class ReceiverStore implements LandingListener {
     @Override
     public boolean onBatchLanded(String senderId, int batchId) {
         return landing.onBatchLanded(senderId, batchId);
+    }
+
+    /** Tells the commit listener about the batches committed before the channel's acknowledgements went out. */
+    @Override
+    public void afterAcknowledgements() {
+        landing.afterAcknowledgements();
     }
 
     /** The expected stored length of an in-flight or committed key, or -1 (used by channels and tests). */

@@ -31,6 +31,8 @@ final class LandingCapture implements TransferChannelFactory {
 
     /** Reports the batch whose first page is {@code batchId} from {@code senderId} as landed; true if it committed. */
     boolean land(String senderId, int batchId) {
-        return listener.onBatchLanded(senderId, batchId);
+        boolean committed = listener.onBatchLanded(senderId, batchId);
+        listener.afterAcknowledgements(); // as a channel does once it acknowledged the batch
+        return committed;
     }
 }

@@ -90,6 +90,11 @@ class TcpAdapterTest {
                     }
                     return listener.onBatchLanded(senderId, batchId);
                 }
+
+                @Override
+                public void afterAcknowledgements() {
+                    listener.afterAcknowledgements();
+                }
             };
             ChannelReceiver r = TcpChannel.FACTORY.openReceiver(settings, staging, hooked);
             receivers.add(r);

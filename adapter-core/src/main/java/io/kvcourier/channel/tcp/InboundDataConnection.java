@@ -104,6 +104,7 @@ final class InboundDataConnection {
             lost("read failed: " + e.getMessage());
         } finally {
             out.flush();
+            listener.afterAcknowledgements();
         }
     }
 

@@ -76,6 +76,7 @@ final class VerbsSession extends QpSet {
         int batchId = imm & 0x7FFF_FFFF;
         boolean committed = imm >= 0 && listener.onBatchLanded(senderId, batchId);
         ack(qp, committed ? batchId : batchId | NOT_COMMITTED);
+        listener.afterAcknowledgements();
     }
 
     private void ack(Qp qp, int value) {

@@ -90,7 +90,7 @@ class TcpChannelTest {
     }
 
     /** A listener that admits exactly the (sender, batch, page) triples a test allows, and records the rest. */
-    static final class Allocations implements LandingListener {
+    static class Allocations implements LandingListener {
         final Set<String> pages = ConcurrentHashMap.newKeySet();
         final Set<String> batches = ConcurrentHashMap.newKeySet();
         final AtomicInteger admitted = new AtomicInteger();
