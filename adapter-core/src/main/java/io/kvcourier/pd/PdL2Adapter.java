@@ -143,12 +143,12 @@ public final class PdL2Adapter implements L2Adapter {
     }
 
     /**
-     * Receiver only: {@code listener} is told the keys of every batch right after it commits (its keys are
-     * then visible to lookup). It runs on a virtual thread of the adapter, one call per batch, possibly
-     * concurrently; it may call back into the adapter (e.g. lookup-and-lock, load, unlock). Until the call
-     * returns, the batch's keys are pinned: admission cannot evict them before the listener had its chance to
-     * lock them. Replaces any earlier listener; {@code null} removes it. A decode loop uses it to learn what
-     * arrived without polling.
+     * Receiver only: {@code listener} is told the keys of every batch once it committed (visible to lookup) and
+     * the channel acknowledged the commit, so nothing it starts delays the sender. It runs on a virtual thread of
+     * the adapter, one call per batch, possibly concurrently; it may call back into the adapter (e.g. lookup-and-lock,
+     * load, unlock). Until the call returns, the batch's keys are pinned: admission cannot evict them before the
+     * listener had its chance to lock them. Replaces any earlier listener; {@code null} removes it. A decode loop
+     * uses it to learn what arrived without polling.
      *
      * @param listener the listener, or {@code null} to remove it
      */
