@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -34,11 +35,12 @@ class TcpAcknowledgementOrderTest {
     private static final class WaitsForTheSender extends TcpChannelTest.Allocations {
         volatile CompletableFuture<?> written;
         final List<String> afterAcks = new CopyOnWriteArrayList<>();
+        final CountDownLatch told = new CountDownLatch(1);
 
         @Override
         public void afterAcknowledgements() {
             CompletableFuture<?> w = written;
-            if (w == null || landed.isEmpty()) {
+            if (w == null || landed.isEmpty() || told.getCount() == 0) {
                 return;
             }
             try {
@@ -48,6 +50,8 @@ class TcpAcknowledgementOrderTest {
                 afterAcks.add("sender still waiting");
             } catch (Exception e) {
                 afterAcks.add("sender failed: " + e);
+            } finally {
+                told.countDown();
             }
         }
     }
@@ -71,6 +75,7 @@ class TcpAcknowledgementOrderTest {
                     }
                 });
         done.get(20, TimeUnit.SECONDS);
+        assertThat(listener.told.await(20, TimeUnit.SECONDS)).as("afterAcknowledgements ran").isTrue();
         assertThat(listener.landed).containsExactly("alice/2");
         assertThat(listener.afterAcks).containsExactly("sender had its completion");
     }
