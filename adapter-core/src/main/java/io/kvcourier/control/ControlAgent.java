@@ -47,6 +47,7 @@ import java.util.function.Consumer;
  */
 public final class ControlAgent implements Agent, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControlAgent.class.getName());
+    private static final Consumer<SelectionKey> IGNORE = k -> { };
 
     /** Work owned by the control thread. Every method is called on that thread. */
     public interface Duty {
@@ -99,7 +100,6 @@ public final class ControlAgent implements Agent, AutoCloseable {
     private volatile long cyclesElsewhere;
     /** The last wait ended because the selector reported a socket ready (control thread). */
     private boolean woken;
-    private final Consumer<SelectionKey> ignore = k -> { };
     /** Consecutive wake-ups by a ready socket after which a duty cycle found nothing to do (control thread). */
     private int emptyWakes;
     private volatile boolean closing;
@@ -354,11 +354,11 @@ public final class ControlAgent implements Agent, AutoCloseable {
         long wait = deadline - now;
         if (wait < TimeUnit.MILLISECONDS.toNanos(1)) {
             if (wait > 0) {
-                selector.selectNow(ignore);
+                selector.selectNow(IGNORE);
             }
             return;
         }
-        woken = selector.select(ignore, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait))) > 0;
+        woken = selector.select(IGNORE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait))) > 0;
     }
 
     @Override

@@ -21,12 +21,9 @@ final class BatchLanding {
     private volatile Consumer<List<ObjectKey>> commitListener;
     /**
      * Committed batches (their pinned keys) whose listener call waits for the channel's acknowledgements
-     * ({@link #afterAcknowledgements}); guarded by itself. Two lists swapped on each drain: nothing allocated.
+     * ({@link #afterAcknowledgements}), in commit order; guarded by itself, reused (nothing allocated once grown).
      */
-    private ArrayList<List<ObjectKey>> toTell = new ArrayList<>();
-    private ArrayList<List<ObjectKey>> telling = new ArrayList<>();
-    /** A thread is telling the listener (guarded by this): others leave their batches to it. */
-    private boolean draining;
+    private final ArrayList<List<ObjectKey>> toTell = new ArrayList<>();
 
     BatchLanding(StoreState state, CommittedKeys committed) {
         this.s = state;
@@ -143,7 +140,7 @@ final class BatchLanding {
             return false;
         }
         if (pin) {
-            synchronized (this) {
+            synchronized (toTell) {
                 toTell.add(keys);
             }
         }
@@ -156,54 +153,34 @@ final class BatchLanding {
      * unpinned instead.
      */
     void afterAcknowledgements() {
-        synchronized (this) {
-            if (draining || toTell.isEmpty()) {
-                return; // nothing to tell, or the thread telling now also tells what came meanwhile
+        // Told under the list's monitor, so several channel threads tell in commit order. The listener only hands
+        // the keys to the adapter's executor; unlocking takes the store's lock, which is never held while waiting
+        // for this monitor (onBatchLanded releases it first).
+        synchronized (toTell) {
+            if (toTell.isEmpty()) {
+                return;
             }
-            draining = true;
-        }
-        boolean done = false;
-        try {
-            while (!done) {
-                ArrayList<List<ObjectKey>> batches;
-                synchronized (this) {
-                    batches = toTell;
-                    toTell = telling;
-                    telling = batches;
+            Consumer<List<ObjectKey>> listener = commitListener;
+            try {
+                for (int i = 0; i < toTell.size(); i++) {
+                    tell(listener, toTell.get(i));
                 }
-                tell(batches);
-                synchronized (this) {
-                    done = toTell.isEmpty();
-                    draining = !done;
-                }
-            }
-        } finally {
-            if (!done) {
-                synchronized (this) {
-                    draining = false;
-                }
+            } finally {
+                toTell.clear();
             }
         }
     }
 
-    private void tell(ArrayList<List<ObjectKey>> batches) {
-        Consumer<List<ObjectKey>> listener = commitListener;
+    private void tell(Consumer<List<ObjectKey>> listener, List<ObjectKey> keys) {
         try {
-            for (int i = 0; i < batches.size(); i++) {
-                List<ObjectKey> keys = batches.get(i);
-                try {
-                    if (listener == null) {
-                        committed.unlock(keys);
-                    } else {
-                        listener.accept(keys);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
-                    committed.unlock(keys);
-                }
+            if (listener == null) {
+                committed.unlock(keys);
+            } else {
+                listener.accept(keys);
             }
-        } finally {
-            batches.clear();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "commit listener failed", e);
+            committed.unlock(keys);
         }
     }
 
