@@ -38,13 +38,21 @@ public final class AllocPool implements ControlAgent.Duty {
     private static final byte[] PROBE = WireCodec.encode(new CancelNotif("", List.of()));
     private static final long FIRST_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long MAX_PROBE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * How long connections must go on being refused, with none accepted, before the receiver counts as lost. jeromq
+     * tells of a refusal after the fact (and retries every 100-200 ms): a refusal from while the receiver was down
+     * can be read after a new receiver is up on the same port, and is followed by an accepted connection.
+     */
+    private static final long REFUSED_FOR_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long NONE = Long.MAX_VALUE;
 
     private enum State { PROBING, IDLE, BUSY }
 
     /**
      * Told on the control thread when the receiver is gone: a connection that had completed its ZMTP handshake
-     * ended, or, after one had, a new socket's connection was refused (the first socket may have been replaced
-     * before the receiver went, e.g. when its probe was answered late). Told once per handshake.
+     * ended, or, after one had, new connections were refused for a second, none accepted and none of the pool's
+     * sockets connected (the first socket may have been replaced before the receiver went, e.g. when its probe was
+     * answered late). Told once per handshake.
      */
     @FunctionalInterface
     public interface PeerListener {
@@ -79,6 +87,8 @@ public final class AllocPool implements ControlAgent.Duty {
     private long probeWindow = FIRST_PROBE_NANOS;
     /** A socket of this pool completed a handshake since the receiver was last reported lost. */
     private boolean peerUp;
+    /** When connections began to be refused (none accepted since) while {@link #peerUp}; {@link #NONE} if not. */
+    private long refusedSince = NONE;
     private long generation;
     private boolean closed;
     /** Keep one socket open even with nothing to send (see {@link #keepConnected}). */
@@ -189,7 +199,8 @@ public final class AllocPool implements ControlAgent.Duty {
         String identity = senderId + "/" + (generation++);
         s.setIdentity(identity.getBytes(StandardCharsets.UTF_8));
         ZMQ.Socket m = ControlSockets.monitor(agent, s, "alloc-" + identity,
-                ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED | ZMQ.EVENT_CONNECT_RETRIED);
+                ZMQ.EVENT_CONNECTED | ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED
+                        | ZMQ.EVENT_CONNECT_RETRIED);
         s.connect(endpoint);
         agent.watch(s);
         Dealer d = new Dealer(s, m);
@@ -235,20 +246,26 @@ public final class AllocPool implements ControlAgent.Duty {
             Dealer d = dealers.get(i);
             for (ZEvent e; ControlAgent.readable(d.monitor) && (e = ZEvent.recv(d.monitor, ZMQ.DONTWAIT)) != null; ) {
                 work++;
-                if (e.getEvent() == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
-                    d.handshaken = true;
-                    peerUp = true;
-                } else if (e.getEvent() == ZMonitor.Event.DISCONNECTED && d.handshaken) {
+                ZMonitor.Event event = e.getEvent();
+                if (event == ZMonitor.Event.CONNECTED || event == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
+                    refusedSince = NONE;
+                    if (event == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
+                        d.handshaken = true;
+                        peerUp = true;
+                    }
+                } else if (event == ZMonitor.Event.DISCONNECTED && d.handshaken) {
                     d.handshaken = false;
                     lost = "the connection to " + endpoint + " ended (peer gone, reset, or silent past the "
                             + "heartbeat timeout)";
-                } else if (e.getEvent() == ZMonitor.Event.CONNECT_RETRIED && peerUp && lost == null) {
-                    lost = "a new connection to " + endpoint + " failed (peer gone)";
+                } else if (event == ZMonitor.Event.CONNECT_RETRIED && peerUp && lost == null && refused(nowNanos)) {
+                    lost = "new connections to " + endpoint + " failed (peer gone): refused for "
+                            + TimeUnit.NANOSECONDS.toMillis(nowNanos - refusedSince) + " ms";
                 }
             }
         }
         if (lost != null && peerUp) {
             peerUp = false;
+            refusedSince = NONE;
             failAll(lost);
             listener.peerLost(lost);
         }
@@ -284,6 +301,23 @@ public final class AllocPool implements ControlAgent.Duty {
             }
         }
         return work;
+    }
+
+    /**
+     * A connection was refused (or ended before its handshake): true when connections have been refused for {@link
+     * #REFUSED_FOR_NANOS}, none accepted since, and no socket of the pool is connected.
+     */
+    private boolean refused(long nowNanos) {
+        if (refusedSince == NONE) {
+            refusedSince = nowNanos;
+            return false;
+        }
+        for (int i = 0; i < dealers.size(); i++) {
+            if (dealers.get(i).handshaken) {
+                return false;
+            }
+        }
+        return nowNanos - refusedSince >= REFUSED_FOR_NANOS;
     }
 
     /** The last frame of the next message, or null when none is ready (DEALER replies are {@code ["", payload]}). */

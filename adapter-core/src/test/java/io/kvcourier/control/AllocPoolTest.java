@@ -159,8 +159,11 @@ class AllocPoolTest {
                 made.complete(p);
             });
             AllocPool pool = made.get(10, TimeUnit.SECONDS);
-            Received probe = receive();
-            reply(probe, new AllocResponse(new int[0]));
+            // An answered exchange proves the socket (a probe answered past its window under load is replaced).
+            RecordedExchange proven = new RecordedExchange("proven");
+            submit(pool, proven, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            reply(nextRequest(new HashSet<>(), true), new AllocResponse(new int[] {1}));
+            assertThat(proven.reply.get(10, TimeUnit.SECONDS)).isInstanceOf(AllocResponse.class);
             receiverHost.stopAccepting(); // the receiver is "gone" for new connections; the proven one still relays
             RecordedExchange x = new RecordedExchange("k");
             submit(pool, x, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
@@ -188,6 +191,50 @@ class AllocPoolTest {
             p.keepConnected();
         });
         assertThat(lost.get(10, TimeUnit.SECONDS)).contains("failed (peer gone)");
+    }
+
+    /**
+     * A receiver restarted on the same port: the kept socket's connection to the old one failed, and jeromq reports
+     * that failure to the control thread after the fact, when the new receiver may be up. It is not the new receiver
+     * lost: the socket reconnects to it, and its exchanges go through.
+     */
+    @Test
+    void aConnectionThatFailedJustBeforeTheReceiverCameBackDoesNotReportItLost() throws Exception {
+        CompletableFuture<String> lost = new CompletableFuture<>();
+        CompletableFuture<AllocPool> made = new CompletableFuture<>();
+        int port;
+        try (java.net.ServerSocket old = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = old.getLocalPort();
+            old.setSoTimeout(10_000);
+            agent.execute(() -> {
+                AllocPool p = new AllocPool(agent, "tcp://127.0.0.1:" + port, "sender-test", ControlSecurity.NONE, 1,
+                        new WireEncoder(), Heartbeat.NONE, lost::complete);
+                agent.add(p);
+                p.keepConnected(); // the receiver's data connection is up
+                made.complete(p);
+            });
+            try (java.net.Socket accepted = old.accept()) {
+                accepted.setSoLinger(true, 0); // the old receiver dies: RST before any ZMTP handshake
+            }
+        }
+        AllocPool pool = made.get(10, TimeUnit.SECONDS);
+        try (ZContext restarted = new ZContext()) {
+            ZMQ.Socket newRouter = restarted.createSocket(SocketType.ROUTER);
+            newRouter.setReceiveTimeOut(10_000);
+            assertThat(newRouter.bind("tcp://127.0.0.1:" + port)).as("the new receiver on the same port").isTrue();
+            ZMQ.Socket serverSide = router;
+            router = newRouter;
+            try {
+                RecordedExchange x = new RecordedExchange("after-restart");
+                submit(pool, x, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+                Received request = nextRequest(new HashSet<>(), true);
+                reply(request, new AllocResponse(new int[] {7}));
+                assertThat(((AllocResponse) x.reply.get(10, TimeUnit.SECONDS)).remoteIndexes()).containsExactly(7);
+                assertThat(lost).as("the new receiver is not reported lost").isNotDone();
+            } finally {
+                router = serverSide;
+            }
+        }
     }
 
     @Test
