@@ -247,12 +247,12 @@ public final class AllocPool implements ControlAgent.Duty {
             for (ZEvent e; ControlAgent.readable(d.monitor) && (e = ZEvent.recv(d.monitor, ZMQ.DONTWAIT)) != null; ) {
                 work++;
                 ZMonitor.Event event = e.getEvent();
-                if (event == ZMonitor.Event.CONNECTED || event == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
+                if (event == ZMonitor.Event.CONNECTED) {
                     refusedSince = NONE;
-                    if (event == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
-                        d.handshaken = true;
-                        peerUp = true;
-                    }
+                } else if (event == ZMonitor.Event.HANDSHAKE_PROTOCOL) {
+                    refusedSince = NONE;
+                    d.handshaken = true;
+                    peerUp = true;
                 } else if (event == ZMonitor.Event.DISCONNECTED && d.handshaken) {
                     d.handshaken = false;
                     lost = "the connection to " + endpoint + " ended (peer gone, reset, or silent past the "
