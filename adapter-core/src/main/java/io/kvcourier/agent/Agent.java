@@ -23,6 +23,19 @@ public interface Agent {
     int doWork() throws Exception;
 
     /**
+     * A duty cycle that only checks for more work before the agent blocks ({@link AgentRunner}: the one right
+     * before {@link #awaitWork()}, and with a strategy that blocks at once the one after a busy cycle): what
+     * {@link #doWork()} does, except that the sources {@link #awaitWork()} waits on need not be polled, since that
+     * wait returns at once for a source that is ready. The default is {@link #doWork()}.
+     *
+     * @return how much work was done; 0 when there was nothing to do
+     * @throws Exception logged by the runner, which keeps running
+     */
+    default int doWorkBeforeAwait() throws Exception {
+        return doWork();
+    }
+
+    /**
      * Blocks until work may be ready: a source became readable, {@link #wakeUpSignal()} was called (since the
      * last return from this method), or the agent's next timer is due. May return early (spurious wake-ups are
      * fine); must not block past the agent's next timer.

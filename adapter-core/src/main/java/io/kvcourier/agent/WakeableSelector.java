@@ -44,6 +44,8 @@ public final class WakeableSelector implements AutoCloseable {
     /** The caller's action for the select in progress, and how many of its keys it was given (agent thread). */
     private Consumer<SelectionKey> action;
     private int dispatched;
+    /** Keys the last {@link #select} handed out, until {@link #selectNowUnlessSelected} used them; else -1. */
+    private int selected = -1;
     /** 1 from a wake-up that writes its byte until the agent consumed it. */
     private volatile int signalled;
 
@@ -85,6 +87,7 @@ public final class WakeableSelector implements AutoCloseable {
      * @return how many keys {@code action} was given
      */
     public int selectNow(Consumer<SelectionKey> action) throws IOException {
+        selected = -1;
         this.action = action;
         dispatched = 0;
         selector.selectNow(dispatch);
@@ -98,10 +101,29 @@ public final class WakeableSelector implements AutoCloseable {
      * @return how many keys {@code action} was given
      */
     public int select(Consumer<SelectionKey> action, long timeoutMillis) throws IOException {
+        selected = -1;
         this.action = action;
         dispatched = 0;
         selector.select(dispatch, timeoutMillis);
+        selected = dispatched;
         return dispatched;
+    }
+
+    /**
+     * {@link #selectNow}, unless the last call was a {@link #select} whose keys were handed out and not yet counted
+     * here: then that select's count, without polling again. A duty cycle that follows the select which ended its
+     * agent's wait saves a system call this way; readiness is level-triggered, so whatever is still ready (or
+     * became ready since) is reported by the next select. Agent thread.
+     *
+     * @return how many keys were handed out, by this call or by the select before it
+     */
+    public int selectNowUnlessSelected(Consumer<SelectionKey> action) throws IOException {
+        int n = selected;
+        if (n < 0) {
+            return selectNow(action);
+        }
+        selected = -1;
+        return n;
     }
 
     private void dispatch(SelectionKey k) {
@@ -115,9 +137,10 @@ public final class WakeableSelector implements AutoCloseable {
 
     private void consume() {
         try {
+            // Wakers write one byte per consumption: a read that does not fill the buffer emptied the pipe.
             do {
                 drain.clear();
-            } while (pipe.source().read(drain) > 0);
+            } while (pipe.source().read(drain) == drain.capacity());
         } catch (IOException e) {
             // closed: nothing to drain
         }

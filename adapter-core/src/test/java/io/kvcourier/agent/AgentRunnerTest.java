@@ -89,6 +89,131 @@ class AgentRunnerTest {
         }
     }
 
+    /**
+     * Like a selector agent: items on a source that {@link #doWork} and the wait see but {@link #doWorkBeforeAwait}
+     * does not (level-triggered, like a readable socket: the wait returns while items are left), beside queued
+     * commands; records the runner's calls.
+     */
+    private static final class SourceAgent implements Agent {
+        final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+        final AtomicInteger sourceItems = new AtomicInteger();
+        final AtomicInteger taken = new AtomicInteger();
+        final Semaphore ready = new Semaphore(0);
+        final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        volatile CountDownLatch onBlock = new CountDownLatch(0);
+
+        @Override
+        public String roleName() {
+            return "test-source-agent";
+        }
+
+        @Override
+        public int doWork() {
+            calls.add("doWork");
+            int n = sourceItems.getAndSet(0);
+            taken.addAndGet(n);
+            return n + runCommands();
+        }
+
+        @Override
+        public int doWorkBeforeAwait() {
+            calls.add("check");
+            return runCommands();
+        }
+
+        private int runCommands() {
+            int n = 0;
+            for (Runnable r; (r = commands.poll()) != null; n++) {
+                r.run();
+            }
+            return n;
+        }
+
+        @Override
+        public void awaitWork() throws InterruptedException {
+            calls.add("await");
+            onBlock.countDown();
+            if (sourceItems.get() == 0) {
+                ready.acquire();
+            }
+            ready.drainPermits();
+        }
+
+        @Override
+        public void wakeUpSignal() {
+            ready.release();
+        }
+
+        /** An item arrives on the source: it makes the wait return whether or not the agent announced it. */
+        void arrive() {
+            sourceItems.incrementAndGet();
+            ready.release();
+        }
+    }
+
+    @Test
+    void aRunnerThatBlocksAtOnceRunsOneFullCyclePerWakeUpAndOnlyChecksBeforeBlockingAgain() throws Exception {
+        SourceAgent agent = new SourceAgent();
+        CountDownLatch blocked = new CountDownLatch(1);
+        agent.onBlock = blocked;
+        try (AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING).start()) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(blocked.await(10, TimeUnit.SECONDS)).as("blocked before round %d", i).isTrue();
+                agent.calls.clear(); // the agent is inside its wait: it records nothing until woken
+                blocked = new CountDownLatch(1);
+                agent.onBlock = blocked;
+                CountDownLatch ran = new CountDownLatch(1);
+                if (i % 2 == 0) {
+                    agent.commands.add(ran::countDown);
+                    runner.wakeUp();
+                } else {
+                    agent.arrive(); // a source item: the wait returns without any wake-up call
+                    ran.countDown();
+                }
+                assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(blocked.await(10, TimeUnit.SECONDS)).as("blocked after round %d", i).isTrue();
+                assertThat(agent.calls).as("round %d", i).containsExactly("doWork", "check", "check", "await");
+                blocked = new CountDownLatch(0); // it is blocked now
+            }
+            assertThat(agent.taken).hasValue(10);
+        }
+    }
+
+    @Test
+    void noWorkIsLostWhenTheChecksBeforeBlockingLeaveTheSourceToTheWait() throws Exception {
+        for (IdleStrategy idle : List.of(IdleStrategy.BLOCKING, new IdleStrategy(50, 5))) {
+            SourceAgent agent = new SourceAgent();
+            AgentRunner runner = new AgentRunner(agent, idle).start();
+            int producers = 4;
+            int perProducer = 10_000;
+            CountDownLatch commandsRan = new CountDownLatch(producers * perProducer);
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perProducer; i++) {
+                        agent.commands.add(commandsRan::countDown);
+                        runner.wakeUp();
+                        agent.arrive();
+                        if (i % 64 == 0) {
+                            Thread.yield(); // let the agent run dry and block now and then
+                        }
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(commandsRan.await(30, TimeUnit.SECONDS)).as("every command ran (%s)", idle).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (agent.taken.get() < producers * perProducer && System.nanoTime() < deadline) {
+                Thread.yield();
+            }
+            assertThat(agent.taken).as("every source item was taken (%s)", idle).hasValue(producers * perProducer);
+            assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+            agent.calls.clear();
+        }
+    }
+
     @Test
     void aSingleCommandWakesABlockedAgent() throws Exception {
         QueueAgent agent = new QueueAgent();

@@ -71,6 +71,37 @@ class WakeableSelectorTest {
     }
 
     /**
+     * The duty cycle after the select that ended an agent's wait is given that select's count and polls nothing
+     * (the keys were handed out once, by the select); the cycle after it polls again and, readiness being
+     * level-triggered, sees what is still unread.
+     */
+    @Test
+    void theCycleAfterASelectCountsItsKeysWithoutPollingAndTheNextOnePollsAgain() throws IOException {
+        Pipe other = Pipe.open();
+        try (WakeableSelector s = WakeableSelector.open(); Pipe.SinkChannel sink = other.sink();
+             Pipe.SourceChannel source = other.source()) {
+            source.configureBlocking(false);
+            SelectionKey mine = source.register(s.selector(), SelectionKey.OP_READ);
+            sink.write(ByteBuffer.wrap(new byte[] {7}));
+            List<SelectionKey> seen = new ArrayList<>();
+            assertThat(s.select(seen::add, 0)).isEqualTo(1);
+            assertThat(s.selectNowUnlessSelected(seen::add)).as("the select's count").isEqualTo(1);
+            assertThat(seen).as("handed out by the select only").containsExactly(mine);
+            assertThat(s.selectNowUnlessSelected(seen::add)).as("a poll: the byte is still unread").isEqualTo(1);
+            assertThat(seen).containsExactly(mine, mine);
+            source.read(ByteBuffer.allocate(8));
+            assertThat(s.selectNowUnlessSelected(seen::add)).isZero();
+            // A selectNow after the select uses its count up: the next call polls.
+            sink.write(ByteBuffer.wrap(new byte[] {8}));
+            assertThat(s.select(seen::add, 0)).isEqualTo(1);
+            assertThat(s.selectNow(seen::add)).isEqualTo(1);
+            source.read(ByteBuffer.allocate(8));
+            assertThat(s.selectNowUnlessSelected(seen::add)).isZero();
+            assertThat(seen).hasSize(4);
+        }
+    }
+
+    /**
      * The agent loop's contract under contention: work published before a wake-up is always seen by the cycle after
      * the select it ends, so a loop that blocks without a timeout never sleeps on published work (a lost wake-up
      * would hang here until the class timeout).

@@ -43,6 +43,11 @@ final class InboundDataConnection {
     private HelloReader hello = new HelloReader();
     /** The data version agreed for this connection's token (known with the hello). */
     private int dataVersion;
+    /**
+     * The last socket read of this pass returned less than it asked for: the socket had no more, so the pass ends
+     * without another read (it would find nothing; the selector reports the socket again when more arrives).
+     */
+    private boolean drained;
     /** Read-ahead, kept in read mode: bytes between position and limit are received and not yet used. */
     private final ByteBuffer in = ByteBuffer.allocateDirect(IN_BYTES);
     private final MemorySegment inMemory = MemorySegment.ofBuffer(in);
@@ -81,6 +86,7 @@ final class InboundDataConnection {
      */
     void onReadable() {
         long budget = receiver.readBudget;
+        drained = false;
         try {
             while (open && !receiver.closing()) {
                 if (senderId == null) {
@@ -131,7 +137,7 @@ final class InboundDataConnection {
             control.take(in);
             return AGAIN;
         }
-        if (budget <= 0) {
+        if (budget <= 0 || drained) {
             return STOP;
         }
         int n = fill();
@@ -151,7 +157,7 @@ final class InboundDataConnection {
         if (need == 0) {
             return AGAIN; // admitted: the payload follows
         }
-        if (budget <= 0) {
+        if (budget <= 0 || drained) {
             return STOP;
         }
         int n = fill();
@@ -175,7 +181,7 @@ final class InboundDataConnection {
             advance(take);
             return AGAIN;
         }
-        if (budget <= 0) {
+        if (budget <= 0 || drained) {
             return STOP;
         }
         int n;
@@ -186,7 +192,10 @@ final class InboundDataConnection {
             // as one run, like large ones.
             n = fill();
         } else {
-            n = ch.read(views.view(at, (int) run));
+            ByteBuffer view = views.view(at, (int) run);
+            int want = view.remaining();
+            n = ch.read(view);
+            drained = n < want;
             if (n > 0) {
                 advance(n);
             }
@@ -202,7 +211,10 @@ final class InboundDataConnection {
     private int fill() throws IOException {
         in.compact();
         try {
-            return ch.read(in);
+            int want = in.remaining();
+            int n = ch.read(in);
+            drained = n < want;
+            return n;
         } finally {
             in.flip();
         }

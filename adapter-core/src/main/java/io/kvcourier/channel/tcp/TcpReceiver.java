@@ -85,7 +85,6 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     /** Open connections; progress thread only. */
     final InboundDataConnections connections;
     private final Consumer<SelectionKey> onKey = this::handle;
-    private final Consumer<SelectionKey> ignoreKey = k -> { };
     private final AgentRunner runner;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
@@ -312,8 +311,14 @@ final class TcpReceiver implements ChannelReceiver, Agent {
 
     @Override
     public int doWork() throws IOException {
-        // The selector first: selectNow clears a pending wake-up, so commands must be taken after it.
-        int work = selector.selectNow(onKey);
+        // The selector first: a select clears a pending wake-up, so commands must be taken after it.
+        return selector.selectNowUnlessSelected(onKey) + doWorkBeforeAwait();
+    }
+
+    /** All but polling the sockets: the select of {@link #awaitWork} that follows sees them (and any wake-up). */
+    @Override
+    public int doWorkBeforeAwait() {
+        int work = 0;
         Runnable r;
         while ((r = commands.poll()) != null) {
             r.run();
@@ -325,7 +330,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
 
     @Override
     public void awaitWork() throws IOException {
-        selector.select(ignoreKey, connections.selectTimeoutMillis());
+        selector.select(onKey, connections.selectTimeoutMillis());
     }
 
     @Override

@@ -83,7 +83,6 @@ final class TcpSender implements ChannelSender, Agent {
     /** Registered connections; progress thread only. */
     private final ArrayList<TcpConnection> active = new ArrayList<>();
     private final Consumer<SelectionKey> onKey = this::handle;
-    private final Consumer<SelectionKey> ignoreKey = k -> { };
     private final WriteQueue.Sink toConnection = TcpConnection::accept;
     /** Serialises draining the queues once the progress thread has stopped (it is their only consumer before). */
     private final ReentrantLock drainAfterExit = new ReentrantLock();
@@ -91,15 +90,9 @@ final class TcpSender implements ChannelSender, Agent {
     private volatile boolean exited;
     /** Most entries per frame; smaller in tests that exercise batches of several frames. */
     volatile int maxEntriesPerFrame = TcpFrames.MAX_ENTRIES;
-    /**
-     * Whether a write on an idle connection is sent by the writing thread itself ({@link TcpConnection});
-     * {@code -Dkvcourier.tcp.directWrites=false} hands every write to the progress thread (for comparison).
-     */
+    /** Writers on an idle connection send themselves ({@link TcpConnection}); false: all via this thread. */
     volatile boolean directWrites = Boolean.parseBoolean(System.getProperty("kvcourier.tcp.directWrites", "true"));
-    /**
-     * Highest data version this sender asks for ({@value TcpFrames#VERSION_CONTROL}: allocations may go in-band);
-     * {@code -Dkvcourier.tcp.dataVersion=2} (or a test) makes it talk like a sender from before in-band control.
-     */
+    /** Highest data version asked for ({@value TcpFrames#VERSION_CONTROL}: in-band allocations); 2 as before them. */
     volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_CONTROL);
     /** Completions gathered during a duty cycle, run outside the connections' locks; progress thread only. */
     private final Completions done = new Completions();
@@ -366,11 +359,16 @@ final class TcpSender implements ChannelSender, Agent {
 
     @Override
     public int doWork() throws IOException {
-        // The selector first: selectNow clears a pending wake-up, so what the wake-up announced must be taken
+        // The selector first: a select clears a pending wake-up, so what the wake-up announced must be taken
         // from the queues after it, never before.
-        int work = selector.selectNow(onKey);
+        return selector.selectNowUnlessSelected(onKey) + doWorkBeforeAwait();
+    }
+
+    /** All but polling the sockets: the select of {@link #awaitWork} that follows sees them (and any wake-up). */
+    @Override
+    public int doWorkBeforeAwait() {
         done.run(); // acknowledged batches
-        work += runCommands();
+        int work = runCommands();
         work += queue.drain(toConnection);
         Queued q;
         while ((q = overflow.poll()) != null) {
@@ -386,7 +384,7 @@ final class TcpSender implements ChannelSender, Agent {
 
     @Override
     public void awaitWork() throws IOException {
-        selector.select(ignoreKey, 0); // no timers: sockets and wake-ups bring all work
+        selector.select(onKey, 0); // no timers: sockets and wake-ups bring all work
     }
 
     @Override

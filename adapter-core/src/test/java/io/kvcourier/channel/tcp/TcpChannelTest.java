@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -697,6 +698,51 @@ class TcpChannelTest {
             }
         }
         assertThat(receiver.committedBatches.get()).isEqualTo(20);
+    }
+
+    /**
+     * A frame whose pieces arrive one at a time: each read pass ends with a read that found less than it asked for,
+     * and the next piece wakes the receiver again (a pass that stopped early and was never woken would hang here).
+     * Payload pieces below and above the read-ahead size go through both ways of reading a payload.
+     */
+    @Test
+    void aFrameArrivingPieceByPieceWakesTheReceiverForEachAndLandsWhole() throws Exception {
+        StagingBuffer remote = rig.staging();
+        Allocations alloc = new Allocations().allow("alice", 3, 3);
+        TcpReceiver receiver = rig.receiver(remote, alloc, 5);
+        byte[] full = new byte[PAGE];
+        random.nextBytes(full);
+        try (RawTcpClient c = new RawTcpClient("127.0.0.1", receiver.port())) {
+            c.hello(token(receiver, "alice"), "alice");
+            c.head(TcpFrames.DATA, TcpFrames.FLAG_COMMIT, 1, 3, 0);
+            long sent = TcpFrames.HEAD_BYTES;
+            awaitReceived(receiver, sent);
+            c.entry(3, PAGE);
+            sent += TcpFrames.ENTRY_BYTES;
+            awaitReceived(receiver, sent);
+            int at = 0;
+            for (int piece : new int[] {1, 100, 5000, InboundDataConnection.READ_AHEAD_BELOW + 1, 7}) {
+                c.bytes(Arrays.copyOfRange(full, at, at + piece));
+                at += piece;
+                sent += piece;
+                awaitReceived(receiver, sent);
+            }
+            assertThat(alloc.landed).as("nothing commits before the last byte").isEmpty();
+            c.bytes(Arrays.copyOfRange(full, at, PAGE));
+            assertThat(c.readAck()).containsExactly(3, 1);
+        }
+        assertThat(remote.segment().asSlice(3L * PAGE, PAGE).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(full);
+        assertThat(alloc.landed).containsExactly("alice/3");
+    }
+
+    /** Waits (at most {@link #WAIT_S}) until the receiver has read {@code bytes} frame bytes. */
+    private static void awaitReceived(TcpReceiver receiver, long bytes) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (receiver.bytesReceived.get() < bytes) {
+            assertThat(System.nanoTime() - deadline).as("the receiver read %d of %d bytes in time",
+                    receiver.bytesReceived.get(), bytes).isNegative();
+            Thread.yield();
+        }
     }
 
     @Test
