@@ -84,11 +84,11 @@ public final class AgentRunner implements AutoCloseable {
         int idleCycles = 0;
         try {
             while (running) {
-                int work = cycle();
+                int work = cycle(false);
                 if (work > 0) {
                     idleCycles = 0;
                     // Blocking at once: the check for more work leaves the sources to the wait, which polls them.
-                    if (!blocksAtOnce || cycleBeforeAwait() > 0) {
+                    if (!blocksAtOnce || cycle(true) > 0) {
                         continue;
                     }
                 } else if (idleCycles < idle.spins()) {
@@ -104,7 +104,7 @@ public final class AgentRunner implements AutoCloseable {
                 try {
                     // One more cycle after announcing: work published before the announcement is seen here;
                     // work published after it comes with a signal that makes awaitWork return.
-                    if (!running || cycleBeforeAwait() > 0) {
+                    if (!running || cycle(true) > 0) {
                         idleCycles = 0;
                         continue;
                     }
@@ -123,18 +123,10 @@ public final class AgentRunner implements AutoCloseable {
         }
     }
 
-    private int cycle() {
+    /** One duty cycle: {@link Agent#doWork()}, or {@link Agent#doWorkBeforeAwait()} when only checking. */
+    private int cycle(boolean check) {
         try {
-            return agent.doWork();
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": duty cycle failed", e);
-            return 0;
-        }
-    }
-
-    private int cycleBeforeAwait() {
-        try {
-            return agent.doWorkBeforeAwait();
+            return check ? agent.doWorkBeforeAwait() : agent.doWork();
         } catch (Exception e) {
             LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": duty cycle failed", e);
             return 0;

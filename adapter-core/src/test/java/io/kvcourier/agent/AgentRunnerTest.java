@@ -69,23 +69,30 @@ class AgentRunnerTest {
             int producers = 4;
             int perProducer = 20_000;
             CountDownLatch done = new CountDownLatch(producers * perProducer);
-            List<Thread> threads = new ArrayList<>();
-            for (int p = 0; p < producers; p++) {
-                threads.add(Thread.ofPlatform().start(() -> {
-                    for (int i = 0; i < perProducer; i++) {
-                        agent.commands.add(done::countDown);
-                        runner.wakeUp();
-                        if (i % 64 == 0) {
-                            Thread.yield(); // let the agent run dry and block now and then
-                        }
-                    }
-                }));
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
+            produce(producers, perProducer, () -> {
+                agent.commands.add(done::countDown);
+                runner.wakeUp();
+            });
             assertThat(done.await(30, TimeUnit.SECONDS)).as("every command ran (%s)", idle).isTrue();
             assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    /** Runs {@code publishOne} {@code perProducer} times on each of {@code producers} threads; returns when done. */
+    private static void produce(int producers, int perProducer, Runnable publishOne) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perProducer; i++) {
+                    publishOne.run();
+                    if (i % 64 == 0) {
+                        Thread.yield(); // let the agent run dry and block now and then
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
         }
     }
 
@@ -187,22 +194,11 @@ class AgentRunnerTest {
             int producers = 4;
             int perProducer = 10_000;
             CountDownLatch commandsRan = new CountDownLatch(producers * perProducer);
-            List<Thread> threads = new ArrayList<>();
-            for (int p = 0; p < producers; p++) {
-                threads.add(Thread.ofPlatform().start(() -> {
-                    for (int i = 0; i < perProducer; i++) {
-                        agent.commands.add(commandsRan::countDown);
-                        runner.wakeUp();
-                        agent.arrive();
-                        if (i % 64 == 0) {
-                            Thread.yield(); // let the agent run dry and block now and then
-                        }
-                    }
-                }));
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
+            produce(producers, perProducer, () -> {
+                agent.commands.add(commandsRan::countDown);
+                runner.wakeUp();
+                agent.arrive();
+            });
             assertThat(commandsRan.await(30, TimeUnit.SECONDS)).as("every command ran (%s)", idle).isTrue();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (agent.taken.get() < producers * perProducer && System.nanoTime() < deadline) {
