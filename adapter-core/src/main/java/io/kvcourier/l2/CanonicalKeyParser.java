@@ -1,6 +1,9 @@
 package io.kvcourier.l2;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +16,8 @@ import java.util.Objects;
  * and takes the model name and the salt from a small shared cache of the last ones seen (a runtime's keys share a
  * few), so that a key costs no substring for either and their hash codes are computed once. The accepted text is
  * the canonical form of the result, so the key keeps it. A key still in the UTF-8 it arrived in ({@link
- * #parse(byte[], int, int)}) is parsed from its bytes, so that it costs no String at all.
+ * #parse(byte[], int, int)}) is parsed from its bytes, so that it costs no String at all; there the separators, the
+ * ASCII check and the chunk hash are read eight bytes at a time (a 64-character hash in 8 steps instead of 64).
  */
 final class CanonicalKeyParser {
     /** Value of each ASCII character as a lowercase hex digit, -1 for every other character. */
@@ -36,6 +40,14 @@ final class CanonicalKeyParser {
     private static final int TEXT_CACHE_SIZE = 8;
     private static final String[] TEXT_CACHE = new String[TEXT_CACHE_SIZE];
     private static int textCacheNext;
+
+    /** Eight bytes of a {@code byte[]} as one little-endian long: byte {@code i} in bits {@code 8i..8i+7}. */
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long LOW_SEVEN = 0x7F7F7F7F7F7F7F7FL;
 
     private CanonicalKeyParser() {
     }
@@ -107,22 +119,12 @@ final class CanonicalKeyParser {
         long kvRank = wellFormed ? hexValue(utf8, rankAt, groupAt - 1) : -1;
         long groupId = wellFormed ? hexValue(utf8, groupAt, hashAt - 1) : -1;
         byte[] hash = kvRank < 0 || groupId < 0 ? null : new byte[(hashEnd - hashAt) >> 1];
-        int hashCode = 1; // Arrays.hashCode(hash), computed while it is decoded
-        for (int i = 0, at = hashAt; hash != null && i < hash.length; i++, at += 2) {
-            int hi = HEX_VALUE[utf8[at]]; // ASCII: checked above
-            int lo = HEX_VALUE[utf8[at + 1]];
-            if ((hi | lo) < 0) {
-                hash = null;
-            } else {
-                hash[i] = (byte) ((hi << 4) | lo);
-                hashCode = 31 * hashCode + hash[i];
-            }
-        }
-        if (hash == null) {
+        if (hash == null || !hexDecode(utf8, hashAt, hash)) {
             return parse(decode(utf8, offset, length));
         }
         String salt = saltAt == 0 ? "" : text(utf8, saltAt, end);
-        return ObjectKey.parsed(hash, hashCode, text(utf8, offset, rankAt - 1), (int) kvRank, groupId, salt);
+        return ObjectKey.parsed(hash, Arrays.hashCode(hash), text(utf8, offset, rankAt - 1), (int) kvRank, groupId,
+                salt);
     }
 
     /** The text of a key that is not plain ASCII; malformed UTF-8 is an error, not a replacement character. */
@@ -138,7 +140,14 @@ final class CanonicalKeyParser {
 
     /** The index of the first {@code '@'} in {@code b[from, to)}, or -1. */
     private static int indexOfAt(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
+        int i = from;
+        for (; i <= to - Long.BYTES; i += Long.BYTES) {
+            long zero = zeroBytes((long) LONG_LE.get(b, i) ^ ('@' * ONES));
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
             if (b[i] == '@') {
                 return i;
             }
@@ -146,11 +155,55 @@ final class CanonicalKeyParser {
         return -1;
     }
 
+    /**
+     * The high bit of each byte of {@code x} that is zero, and no other bit. Exact: the sum cannot carry from one
+     * byte into the next (the classic {@code (x - ONES) & ~x} can mark a 0x01 byte above a zero one).
+     */
+    private static long zeroBytes(long x) {
+        return ~(((x & LOW_SEVEN) + LOW_SEVEN) | x | LOW_SEVEN);
+    }
+
     private static boolean isAscii(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] < 0) {
+        long bits = 0;
+        int i = from;
+        for (; i <= to - Long.BYTES; i += Long.BYTES) {
+            bits |= (long) LONG_LE.get(b, i);
+        }
+        for (; i < to; i++) {
+            bits |= b[i];
+        }
+        return (bits & HIGH_BITS) == 0;
+    }
+
+    /**
+     * Decodes the {@code 2 * hash.length} lowercase hex digits at {@code b[from]} into {@code hash}; false when one
+     * is not a lowercase hex digit. The bytes are ASCII (checked by the caller). Eight digits at a time: each byte
+     * is checked against '0'..'9' and 'a'..'f' by adding constants that set its high bit exactly when it is at or
+     * above a bound (no byte carries into the next, since every byte is below 0x80), then turned into its nibble
+     * ({@code (c & 0xF) + 9} for a letter) and the nibbles are paired into four bytes.
+     */
+    private static boolean hexDecode(byte[] b, int from, byte[] hash) {
+        int i = 0;
+        int at = from;
+        for (; i + Integer.BYTES <= hash.length; i += Integer.BYTES, at += Long.BYTES) {
+            long x = (long) LONG_LE.get(b, at);
+            long digit = (x + 0x50 * ONES) & ~(x + 0x46 * ONES) & HIGH_BITS; // 0x30 <= c <= 0x39
+            long letter = (x + 0x1F * ONES) & ~(x + 0x19 * ONES) & HIGH_BITS; // 0x61 <= c <= 0x66
+            if ((digit | letter) != HIGH_BITS) {
                 return false;
             }
+            long nibbles = (x & 0x0F * ONES) + (letter >>> 7) * 9;
+            long pairs = ((nibbles << 4) | (nibbles >>> 8)) & 0x00FF00FF00FF00FFL; // digit 2k high, 2k+1 low
+            pairs = (pairs | (pairs >>> 8)) & 0x0000FFFF0000FFFFL;
+            INT_LE.set(hash, i, (int) (pairs | (pairs >>> 16)));
+        }
+        for (; i < hash.length; i++, at += 2) {
+            int hi = HEX_VALUE[b[at]];
+            int lo = HEX_VALUE[b[at + 1]];
+            if ((hi | lo) < 0) {
+                return false;
+            }
+            hash[i] = (byte) ((hi << 4) | lo);
         }
         return true;
     }

@@ -79,6 +79,39 @@ class ObjectKeyUtf8ParseTest {
         }
     }
 
+    /**
+     * The hash is decoded eight digits at a time and the separators are searched eight bytes at a time: every ASCII
+     * character in every place of a long hash, and fields of every length around a word's boundary, parse as the
+     * String does.
+     */
+    @Test
+    void everyCharacterInEveryPlaceOfTheHashAndEveryFieldLengthParseTheSameFromTheirBytes() {
+        Random random = new Random(14);
+        String hex = java.util.HexFormat.of().formatHex(new byte[] {0x01, 0x23, 0x45, 0x67, (byte) 0x89, (byte) 0xab,
+            (byte) 0xcd, (byte) 0xef}).repeat(4);
+        int accepted = 0;
+        for (int place = 0; place < hex.length(); place++) {
+            for (char c = 0; c < 128; c++) {
+                String hash = hex.substring(0, place) + c + hex.substring(place + 1);
+                if (parsedBothWays("m@00000001@0@" + hash, random) != null) {
+                    accepted++;
+                }
+            }
+        }
+        // Each lowercase hex digit in each place, and an '@' after an even number of digits (it starts a salt).
+        assertThat(accepted).as("accepted keys").isEqualTo(16 * hex.length() + hex.length() / 2);
+        for (int model = 0; model <= 17; model++) {
+            for (int digits = 0; digits <= 40; digits += 2) {
+                for (String salt : new String[] {"", "@s", "@" + "t".repeat(9), "@" + "u".repeat(17)}) {
+                    String text = "x".repeat(model) + "@00000001@" + Integer.toHexString(model) + "@"
+                            + hex.substring(0, Math.min(digits, hex.length())) + "a".repeat(Math.max(0, digits - 64))
+                            + salt;
+                    assertThat(parsedBothWays(text, random)).as(text).isNotNull();
+                }
+            }
+        }
+    }
+
     @Test
     void malformedUtf8IsAnErrorNotAReplacementCharacter() {
         byte[] bad = {'m', (byte) 0xff, '@', '0', '0', '0', '0', '0', '0', '0', '1', '@', '0', '@', 'a', 'b'};
