@@ -151,7 +151,8 @@ public final class BenchMain {
                   e2e      open loop at each rate, shapes 1 x 256 KiB and 16 x 256 KiB, latency to ProxyNotif:
                            mock_memory and tcp (2 JVMs) vs the LMCache Python peer; tcp vs its floor (64 B round
                            trip + raw pump between the same 2 JVMs); sender-JVM bytes per store task vs 2 KB;
-                           streaming 8 x 2 MiB, 4 in flight vs a raw pump; 4 MiB as 512 x 8 KiB vs 8 x 512 KiB;
+                           streaming 8 x 2 MiB, 4 in flight vs a raw pump; 4 MiB as 512 x 8 KiB vs 8 x 512 KiB
+                           (chunks of the caller's own, and in a registered block);
                            mock_memory 1 x 256 KiB with a JFR recording on vs off""";
     }
 

@@ -84,21 +84,39 @@ final class RequestRows {
                 + "then " + SLICES + " alternating slices each (staging, zero-copy, raw pump), median reported");
     }
 
+    /** The chunks of a chunk-count shape: the caller's own allocations (staged when small), or a registered block. */
+    private enum Memory {
+        CALLER("", ""), REGISTERED(", registered region", ", chunks in one registered block (zero-copy at any size)");
+
+        final String label;
+        final String detail;
+
+        Memory(String label, String detail) {
+            this.label = label;
+            this.detail = detail;
+        }
+    }
+
+    /** One chunk-count shape in one kind of memory, and what it measured. */
+    private record Shape(long chunk, Memory memory, StoreDriver driver, Histogram latency, int[] requests) {
+    }
+
     static void chunkCount(Settings settings, Report report, PrintStream log) throws Exception {
         Settings.ChunkCount cc = settings.chunkCount();
         Arrivals arrivals = new Arrivals();
         Map<Long, RemotePair> pairs = new LinkedHashMap<>();
-        Map<Long, StoreDriver> drivers = new LinkedHashMap<>();
-        Map<Long, Histogram> latency = new LinkedHashMap<>();
-        Map<Long, Integer> counts = new LinkedHashMap<>();
+        List<Shape> shapes = new ArrayList<>();
         try {
             for (long chunk : cc.chunkBytes()) {
                 int n = cc.chunks(chunk);
                 RemotePair pair = new RemotePair(chunk, n * 8, n * 2, arrivals);
                 pairs.put(chunk, pair);
-                drivers.put(chunk, new StoreDriver("c" + chunk, pair.sender, pair.chunks(n), arrivals));
-                latency.put(chunk, Arrivals.histogram());
-                counts.put(chunk, 0);
+                for (Memory m : Memory.values()) {
+                    List<MemoryObj> objs = m == Memory.CALLER ? pair.chunks(n) : pair.registeredChunks(n);
+                    String id = "c" + (m == Memory.CALLER ? "" : "r") + chunk;
+                    shapes.add(new Shape(chunk, m, new StoreDriver(id, pair.sender, objs, arrivals),
+                            Arrivals.histogram(), new int[1]));
+                }
             }
             for (Map.Entry<Long, RemotePair> e : pairs.entrySet()) {
                 // Each pair's receiver is a fresh JVM: bring its per-request path to C2 with one-chunk requests
@@ -110,45 +128,28 @@ final class RequestRows {
                             + ": a JIT warm-up request got no ProxyNotif within 10 s");
                 }
             }
-            for (StoreDriver d : drivers.values()) {
-                d.closedLoop(TimeUnit.SECONDS.toNanos(cc.warmupSeconds()), Arrivals.histogram());
+            for (Shape s : shapes) {
+                s.driver().closedLoop(TimeUnit.SECONDS.toNanos(cc.warmupSeconds()), Arrivals.histogram());
             }
             long slice = TimeUnit.SECONDS.toNanos(cc.seconds()) / SLICES;
             for (int i = 0; i < SLICES; i++) {
-                for (long chunk : cc.chunkBytes()) {
-                    counts.merge(chunk, drivers.get(chunk).closedLoop(slice, latency.get(chunk)), Integer::sum);
+                for (Shape s : shapes) {
+                    s.requests()[0] += s.driver().closedLoop(slice, s.latency());
                 }
             }
-            long base = cc.chunkBytes().getFirst();
-            String baseName = "kvcourier, same " + Settings.bytes(cc.requestBytes()) + " as " + cc.label(base);
-            for (long chunk : cc.chunkBytes()) {
-                Histogram h = latency.get(chunk);
-                log.printf(Locale.ROOT, "  chunk count %s: %d requests, p50 %.0f us, p99 %.0f us%n", cc.label(chunk),
-                        counts.get(chunk), EndToEndSuite.micros(h, 50), EndToEndSuite.micros(h, 99));
-            }
-            List<String> ratios = new ArrayList<>();
-            for (long chunk : cc.chunkBytes()) {
-                if (chunk == base) {
-                    continue;
-                }
-                for (double pct : new double[] {50, 99}) {
-                    double ours = EndToEndSuite.micros(latency.get(chunk), pct);
-                    double ref = EndToEndSuite.micros(latency.get(base), pct);
-                    report.add(new Metric("e2e", Settings.bytes(cc.requestBytes()) + " as " + cc.label(chunk) + " p"
-                            + BenchMain.pct(pct), "kvcourier tcp (2 JVMs), one request at a time", "us", Better.LOWER,
-                            ours, baseName, ref, Anchor.BASELINE));
-                    ratios.add(String.format(Locale.ROOT, "(%s p%s) / (%s p%s) = %.2f", cc.label(chunk),
-                            BenchMain.pct(pct), cc.label(base), BenchMain.pct(pct), ours / ref));
-                }
+            for (Shape s : shapes) {
+                log.printf(Locale.ROOT, "  chunk count %s%s: %d requests, p50 %.0f us, p99 %.0f us%n",
+                        cc.label(s.chunk()), s.memory().label, s.requests()[0], EndToEndSuite.micros(s.latency(), 50),
+                        EndToEndSuite.micros(s.latency(), 99));
             }
             report.note("e2e", "chunk count: submit -> ProxyNotif arrival, one request at a time, " + SLICES
                     + " alternating slices per shape after a warm-up each (" + settings.e2eJitWarmupRequests()
                     + " one-chunk requests, then the shape's own closed loop); cost of many small chunks "
-                    + String.join(", ", ratios) + " (issue 12 target for p50: <= 1.25)");
-            for (Map.Entry<Long, StoreDriver> e : drivers.entrySet()) {
-                if (e.getValue().failedStores() > 0) {
-                    report.note("e2e", "chunk count " + cc.label(e.getKey()) + ": " + e.getValue().failedStores()
-                            + " store tasks failed");
+                    + String.join(", ", chunkCountRows(cc, shapes, report)) + " (issue 12 target for p50: <= 1.25)");
+            for (Shape s : shapes) {
+                if (s.driver().failedStores() > 0) {
+                    report.note("e2e", "chunk count " + cc.label(s.chunk()) + s.memory().label + ": "
+                            + s.driver().failedStores() + " store tasks failed");
                 }
             }
             for (Map.Entry<Long, RemotePair> e : pairs.entrySet()) {
@@ -159,5 +160,31 @@ final class RequestRows {
                 p.close();
             }
         }
+    }
+
+    /** Adds each shape's p50 and p99 beside the first shape's in the same memory; returns the ratios as text. */
+    private static List<String> chunkCountRows(Settings.ChunkCount cc, List<Shape> shapes, Report report) {
+        long base = cc.chunkBytes().getFirst();
+        List<String> ratios = new ArrayList<>();
+        for (Shape s : shapes) {
+            if (s.chunk() == base) {
+                continue;
+            }
+            Shape ref = shapes.stream().filter(r -> r.chunk() == base && r.memory() == s.memory()).findFirst()
+                    .orElseThrow();
+            String baseName = "kvcourier, same " + Settings.bytes(cc.requestBytes()) + " as " + cc.label(base)
+                    + s.memory().label;
+            for (double pct : new double[] {50, 99}) {
+                double ours = EndToEndSuite.micros(s.latency(), pct);
+                double theirs = EndToEndSuite.micros(ref.latency(), pct);
+                report.add(new Metric("e2e", Settings.bytes(cc.requestBytes()) + " as " + cc.label(s.chunk())
+                        + s.memory().label + " p" + BenchMain.pct(pct), "kvcourier tcp (2 JVMs), one request at a time"
+                        + s.memory().detail, "us", Better.LOWER, ours, baseName, theirs, Anchor.BASELINE));
+                ratios.add(String.format(Locale.ROOT, "(%s%s p%s) / (%s%s p%s) = %.2f", cc.label(s.chunk()),
+                        s.memory().label, BenchMain.pct(pct), cc.label(base), s.memory().label, BenchMain.pct(pct),
+                        ours / theirs));
+            }
+        }
+        return ratios;
     }
 }
