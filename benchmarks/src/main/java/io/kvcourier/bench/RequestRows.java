@@ -86,19 +86,23 @@ final class RequestRows {
 
     /** The chunks of a chunk-count shape: the caller's own allocations (staged when small), or a registered block. */
     private enum Memory {
-        CALLER("", ""), REGISTERED(", registered region", ", chunks in one registered block (zero-copy at any size)");
+        CALLER("c", "", ""),
+        REGISTERED("cr", ", registered region", ", chunks in one registered block (zero-copy at any size)");
 
+        /** The prefix of the driver's request ids. */
+        final String id;
         final String label;
         final String detail;
 
-        Memory(String label, String detail) {
+        Memory(String id, String label, String detail) {
+            this.id = id;
             this.label = label;
             this.detail = detail;
         }
     }
 
-    /** One chunk-count shape in one kind of memory, and what it measured. */
-    private record Shape(long chunk, Memory memory, StoreDriver driver, Histogram latency, int[] requests) {
+    /** One chunk-count shape in one kind of memory, and its latency (one value per measured request). */
+    private record Shape(long chunk, Memory memory, StoreDriver driver, Histogram latency) {
     }
 
     static void chunkCount(Settings settings, Report report, PrintStream log) throws Exception {
@@ -113,9 +117,8 @@ final class RequestRows {
                 pairs.put(chunk, pair);
                 for (Memory m : Memory.values()) {
                     List<MemoryObj> objs = m == Memory.CALLER ? pair.chunks(n) : pair.registeredChunks(n);
-                    String id = "c" + (m == Memory.CALLER ? "" : "r") + chunk;
-                    shapes.add(new Shape(chunk, m, new StoreDriver(id, pair.sender, objs, arrivals),
-                            Arrivals.histogram(), new int[1]));
+                    shapes.add(new Shape(chunk, m, new StoreDriver(m.id + chunk, pair.sender, objs, arrivals),
+                            Arrivals.histogram()));
                 }
             }
             for (Map.Entry<Long, RemotePair> e : pairs.entrySet()) {
@@ -134,13 +137,13 @@ final class RequestRows {
             long slice = TimeUnit.SECONDS.toNanos(cc.seconds()) / SLICES;
             for (int i = 0; i < SLICES; i++) {
                 for (Shape s : shapes) {
-                    s.requests()[0] += s.driver().closedLoop(slice, s.latency());
+                    s.driver().closedLoop(slice, s.latency());
                 }
             }
             for (Shape s : shapes) {
                 log.printf(Locale.ROOT, "  chunk count %s%s: %d requests, p50 %.0f us, p99 %.0f us%n",
-                        cc.label(s.chunk()), s.memory().label, s.requests()[0], EndToEndSuite.micros(s.latency(), 50),
-                        EndToEndSuite.micros(s.latency(), 99));
+                        cc.label(s.chunk()), s.memory().label, s.latency().getTotalCount(),
+                        EndToEndSuite.micros(s.latency(), 50), EndToEndSuite.micros(s.latency(), 99));
             }
             report.note("e2e", "chunk count: submit -> ProxyNotif arrival, one request at a time, " + SLICES
                     + " alternating slices per shape after a warm-up each (" + settings.e2eJitWarmupRequests()
