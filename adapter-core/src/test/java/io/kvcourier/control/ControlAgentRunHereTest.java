@@ -162,6 +162,11 @@ class ControlAgentRunHereTest {
             t.join(30_000);
         }
         assertThat(ran.await(30, TimeUnit.SECONDS)).as("every command ran").isTrue();
+        if (agent.cyclesElsewhere() == 0) {
+            // On a busy 2-vCPU machine the control thread may hold its lock through the whole burst (seen once in
+            // 1,153 tests); a caller's cycle then runs once it idles, beside the poll of the same duty.
+            runUntilInPlace(bump);
+        }
         CompletableFuture<Integer> count = new CompletableFuture<>();
         agent.execute(() -> count.complete(counter[0]));
         int total = count.get(10, TimeUnit.SECONDS);
