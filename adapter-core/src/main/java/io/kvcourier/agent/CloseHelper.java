@@ -28,6 +28,24 @@ public final class CloseHelper {
     }
 
     /**
+     * Waits up to {@code timeoutNanos} for {@code closed} (a future of a close that never completes exceptionally)
+     * to complete; false when it did not in time, or the wait was interrupted (the interrupt status is set again).
+     */
+    public static boolean awaitClosed(java.util.concurrent.Future<?> closed, long timeoutNanos) {
+        try {
+            closed.get(timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("a close completed exceptionally", e);
+        }
+    }
+
+    /**
      * Closes {@code resource} unless it is {@code null}; a failure is logged at {@code WARNING}, never thrown.
      *
      * @param resource what to close, or {@code null}

@@ -60,6 +60,33 @@ public interface ChannelConnection extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #sendEager} can send a batch's bytes right behind its allocation request: the connection
+     * {@linkplain #carriesControl() carries control} and its receiver lands eager stores. False by default.
+     */
+    default boolean carriesEager() {
+        return false;
+    }
+
+    /**
+     * An eager store: sends the {@code AllocRequest} as {@link #sendControl} does and, right behind it, the bytes of
+     * its keys, without waiting for the reply. {@code batch} has one entry per key of the request, in request order,
+     * and its remote pages are the keys' indexes (0, 1, ...). The receiver lands the bytes only when it gave every key
+     * a page of its own at once; otherwise it discards them. The reply comes to {@code sink} as for {@link
+     * #sendControl}, and {@code completion} is told once, as for {@link #write}: with no failure when the receiver
+     * committed the bytes into the pages its reply names (the reply has then come first), with a {@link
+     * BatchRefusedException} when it did not land them (the caller then writes the batch as usual, once the reply has
+     * come), or with another failure when the write or the connection failed. The batch's source bytes are read until
+     * the completion runs.
+     *
+     * @return false when nothing was sent (then neither {@code sink} nor {@code completion} is called): the
+     * connection is closed, cannot send eager stores, or the batch has too many entries for one
+     */
+    default boolean sendEager(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink,
+                              WriteBatch batch, BatchCompletion completion) {
+        return false;
+    }
+
+    /**
      * Whether control replies reach their {@link ControlReplySink} on the channel's own progress thread (a platform
      * thread that does nothing else while it delivers), so that the sink may run a moment of the sender's control
      * work right there. False (the default) when a reply may come on any thread, a caller's or a virtual one.

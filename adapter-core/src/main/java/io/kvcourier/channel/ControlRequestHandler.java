@@ -22,5 +22,16 @@ public interface ControlRequestHandler {
 
         /** Sends the reply's msgpack bytes ({@code AllocResponse}); they may be reused once this returns. */
         void reply(byte[] bytes, int offset, int length);
+
+        /**
+         * Sends the reply to an {@code AllocRequest} that gave every key a page of its own: {@code keyPages[i]} is
+         * the receiver page of the request's key {@code i} (the reply's {@code remote_indexes}, nothing already
+         * sent). A channel that lands eager stores uses the pages for bytes the sender sent before the reply; it
+         * keeps the array, so the caller must not change it afterwards. The default sends the reply like {@link
+         * #reply}.
+         */
+        default void replyAllocated(byte[] bytes, int offset, int length, int[] keyPages) {
+            reply(bytes, offset, length);
+        }
     }
 }

@@ -94,9 +94,14 @@ final class AckReader {
         return bad;
     }
 
+    /** The id the oldest unacknowledged batch's ACK names (an eager frame's: its exchange). */
+    private int expected() {
+        return EagerWrite.ackId(unacked.peekBatch(), unacked.peekCompletion());
+    }
+
     /** Completes the oldest unacknowledged batch; returns why the ack is unacceptable, or null. */
     private String onAck(byte type, byte committed, short reserved, int batch, Completions done) {
-        if (unacked.isEmpty() || unacked.peekBatch().batchId() != batch) {
+        if (unacked.isEmpty() || expected() != batch) {
             // A writer may have put the batch's last byte into the socket and not yet queued it for its ack (the
             // receiver was that quick). Its writes are non-blocking, so wait for it; then the batch is queued,
             // or the ack is wrong (e.g. early: for a batch still being sent, whose memory is still being read).
@@ -105,9 +110,9 @@ final class AckReader {
             }
         }
         if (type != TcpFrames.ACK || reserved != 0 || (committed != 0 && committed != 1) || unacked.isEmpty()
-                || unacked.peekBatch().batchId() != batch) {
+                || expected() != batch) {
             return "tcp receiver " + peer + " sent an unexpected acknowledgement (type " + type + ", batch " + batch
-                    + "; expected " + (unacked.isEmpty() ? "none" : "batch " + unacked.peekBatch().batchId()) + ")";
+                    + "; expected " + (unacked.isEmpty() ? "none" : "batch " + expected()) + ")";
         }
         WriteBatch b = unacked.peekBatch();
         BatchCompletion c = unacked.peekCompletion();

@@ -58,7 +58,7 @@ final class ControlExchanges {
      * connection} is asked under the lock).
      */
     boolean queue(TcpConnection connection, long exchangeId, byte[] bytes, int offset, int length,
-            ControlReplySink sink) {
+            ControlReplySink sink, byte flags) {
         lock.lock();
         try {
             if (closed || !connection.isOpen()) {
@@ -71,7 +71,7 @@ final class ControlExchanges {
                 bigger.put(out);
                 out = bigger;
             }
-            TcpFrames.putControlHead(out, TcpFrames.CONTROL, exchangeId, length);
+            TcpFrames.putControlHead(out, TcpFrames.CONTROL, flags, exchangeId, length);
             out.put(bytes, offset, length);
             if (count == ids.length) {
                 ids = Arrays.copyOf(ids, 2 * count);

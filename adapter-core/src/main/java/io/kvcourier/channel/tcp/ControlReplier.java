@@ -7,16 +7,38 @@ import java.util.Arrays;
 /**
  * Sends the reply to one control request over the inbound data connection it came on: at once when called on the
  * progress thread (the handler answered during the call), else copied and handed to the progress thread. At most
- * once.
+ * once. For a request flagged {@link TcpFrames#FLAG_EAGER_FOLLOWS}, a reply that allocated every key during the
+ * handler's call also leaves its pages to the connection's {@link EagerGrants}, for the EAGER frame that follows.
  */
 final class ControlReplier implements ControlRequestHandler.Replier {
     private final InboundDataConnection conn;
     private final long id;
+    /** The request announced an EAGER frame, and the handler's call has not returned yet (progress thread). */
+    private boolean eagerWindow;
     private boolean replied;
 
-    ControlReplier(InboundDataConnection conn, long id) {
+    ControlReplier(InboundDataConnection conn, long id, boolean eagerFollows) {
         this.conn = conn;
         this.id = id;
+        this.eagerWindow = eagerFollows;
+    }
+
+    /** The handler's call returned: a reply that comes later grants nothing to an EAGER frame (progress thread). */
+    void handled() {
+        eagerWindow = false;
+    }
+
+    @Override
+    public void replyAllocated(byte[] bytes, int offset, int length, int[] keyPages) {
+        if (eagerWindow && conn.receiver.onProgressThread() && keyPages.length > 0) {
+            synchronized (this) {
+                if (replied) {
+                    return;
+                }
+            }
+            conn.eagerGrants.put(id, keyPages); // before the reply: the EAGER frame may be read right after
+        }
+        reply(bytes, offset, length);
     }
 
     @Override

@@ -17,6 +17,7 @@ final class ControlRequestReader {
     /** A CONTROL frame's head was read and its message bytes are being read into {@code bytes}. */
     private boolean active;
     private long id;
+    private boolean eagerFollows;
     private int length;
     private int read;
     private byte[] bytes = new byte[0];
@@ -39,7 +40,7 @@ final class ControlRequestReader {
      * Parses the CONTROL frame head at {@code at} in {@code in}: 0 when accepted (its message follows), a positive
      * count of bytes still missing, or -1 when the connection was dropped.
      */
-    int begin(ByteBuffer in, int at) {
+    int begin(ByteBuffer in, int at, int dataVersion) {
         if (in.remaining() < TcpFrames.CONTROL_HEAD_BYTES) {
             return TcpFrames.CONTROL_HEAD_BYTES - in.remaining();
         }
@@ -47,7 +48,8 @@ final class ControlRequestReader {
         short reserved = in.getShort(at + 2);
         int n = in.getInt(at + 4);
         long exchange = in.getLong(at + 8);
-        if (flags != 0 || reserved != 0) {
+        boolean eager = flags == TcpFrames.FLAG_EAGER_FOLLOWS && dataVersion >= TcpFrames.VERSION_EAGER;
+        if ((flags != 0 && !eager) || reserved != 0) {
             conn.drop("control frame with non-zero flags or reserved bytes (flags " + flags + ", reserved " + reserved
                     + ")");
             return -1;
@@ -62,6 +64,7 @@ final class ControlRequestReader {
         }
         active = true;
         id = exchange;
+        eagerFollows = eager;
         length = n;
         read = 0;
         return 0;
@@ -91,11 +94,14 @@ final class ControlRequestReader {
             return;
         }
         receiver.controlRequests.incrementAndGet();
+        ControlReplier replier = new ControlReplier(conn, id, eagerFollows);
         try {
-            h.onControlRequest(conn.senderId, request, 0, length, new ControlReplier(conn, id));
+            h.onControlRequest(conn.senderId, request, 0, length, replier);
         } catch (RuntimeException e) {
             InboundDataConnection.LOG.log(System.Logger.Level.ERROR, "control handler failed on a request of "
                     + conn.senderId, e);
+        } finally {
+            replier.handled();
         }
     }
 }

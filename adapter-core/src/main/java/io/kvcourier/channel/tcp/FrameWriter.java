@@ -156,7 +156,11 @@ final class FrameWriter {
         int n = current.size();
         frameEnd = Math.min(n, first + sender.maxEntriesPerFrame);
         bounce.clear();
-        TcpFrames.putHead(bounce, frameEnd == n, frameEnd - first, current.batchId());
+        if (currentDone instanceof EagerWrite e) { // one frame (TcpConnection#sendEager); pages: the keys' indexes
+            TcpFrames.putEagerHead(bounce, n, e.exchangeId());
+        } else {
+            TcpFrames.putHead(bounce, frameEnd == n, frameEnd - first, current.batchId());
+        }
         int[] pages = current.remotePages();
         long[] lengths = current.lengths();
         for (int i = first; i < frameEnd; i++) {

@@ -61,9 +61,9 @@ final class HelloReader {
             return false;
         }
         short version = hello.getShort(4);
-        if (version != TcpFrames.VERSION && version != TcpFrames.VERSION_CONTROL) {
-            conn.refuse("hello version " + version + " is not " + TcpFrames.VERSION + " or "
-                    + TcpFrames.VERSION_CONTROL);
+        if (version < TcpFrames.VERSION || version > TcpFrames.VERSION_EAGER) {
+            conn.refuse("hello version " + version + " is not one of " + TcpFrames.VERSION + ".."
+                    + TcpFrames.VERSION_EAGER);
             return false;
         }
         int n = hello.getShort(6) & 0xFFFF;

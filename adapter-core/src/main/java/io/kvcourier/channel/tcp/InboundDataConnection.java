@@ -53,6 +53,8 @@ final class InboundDataConnection {
     private final MemorySegment inMemory = MemorySegment.ofBuffer(in);
     private final RegionViews views;
     private final ControlRequestReader control = new ControlRequestReader(this);
+    /** Pages granted to eager requests, for their EAGER frames (data version {@value TcpFrames#VERSION_EAGER}). */
+    final EagerGrants eagerGrants = new EagerGrants();
 
     // The frame in progress (explicit, see the class comment).
     /** A frame's descriptor was admitted and its payload is being read. */
@@ -60,12 +62,17 @@ final class InboundDataConnection {
     /** Frames of {@code openBatch} arrived, its committing frame has not. */
     boolean batchOpen;
     int openBatch;
+    /** What the committing frame's ACK names: the batch, or an EAGER frame's exchange (its low 32 bits). */
+    private int ackId;
+    /** The open frame is an EAGER frame that no grant matched: discarded, refused, and no batch of the engine's. */
+    private boolean ungranted;
     private boolean frameCommits;
     /** {@code openBatch} is fenced: its payload is read and discarded, its committing frame refused. */
     boolean discarding;
     private int frameCount;
-    private final int[] pages = new int[TcpFrames.MAX_ENTRIES];
-    private final long[] lengths = new long[TcpFrames.MAX_ENTRIES];
+    private final DescriptorBlock block = new DescriptorBlock();
+    private final int[] pages = block.pages;
+    private final long[] lengths = block.lengths;
     /** The entry being read and its bytes read so far. */
     private int entry;
     private long entryDone;
@@ -280,12 +287,16 @@ final class InboundDataConnection {
                 drop("control frame inside batch " + openBatch + " (control frames go between batches)");
                 return -1;
             }
-            return control.begin(in, at);
+            return control.begin(in, at, dataVersion);
         }
         byte flags = in.get(at + 1);
         int count = in.getShort(at + 2) & 0xFFFF;
         int batch = in.getInt(at + 4);
-        String bad = headProblem(type, flags, count, batch, in.getInt(at + 8));
+        boolean eager = flags == (TcpFrames.FLAG_COMMIT | TcpFrames.FLAG_EAGER)
+                && dataVersion >= TcpFrames.VERSION_EAGER;
+        String bad = eager && batchOpen ? "eager frame inside batch " + openBatch
+                : DescriptorBlock.headProblem(type, eager ? TcpFrames.FLAG_COMMIT : flags, count, batch,
+                        in.getInt(at + 8), batchOpen, openBatch);
         if (bad != null) {
             drop(bad);
             return -1;
@@ -294,7 +305,17 @@ final class InboundDataConnection {
         if (in.remaining() < size) {
             return size - in.remaining();
         }
-        if (!readEntries(at, count, batch) || !admit(batch, count)) {
+        ackId = batch;
+        ungranted = false;
+        if (eager) {
+            batch = readEager(at, count, batch);
+            if (batch == STOP || (!ungranted && !admit(batch, count))) {
+                return -1;
+            }
+        } else if ((bad = block.read(in, at, count, batch, staging.pageSize(), staging.pageCount())) != null) {
+            drop(bad);
+            return -1;
+        } else if (!admit(batch, count)) {
             return -1;
         }
         in.position(at + size);
@@ -308,39 +329,24 @@ final class InboundDataConnection {
         return 0;
     }
 
-    /** Why a DATA frame's head is unacceptable, or null. */
-    private String headProblem(byte type, byte flags, int count, int batch, int reserved) {
-        if (type != TcpFrames.DATA) {
-            return "unknown frame type " + type;
+    /**
+     * Reads an EAGER frame's entries and puts the pages its request was granted in their place: the batch id to
+     * admit, or {@link #STOP} when it dropped. Without a grant the frame is discarded ({@link #ungranted}).
+     */
+    private int readEager(int at, int count, int exchange) {
+        int[] granted = eagerGrants.take(exchange);
+        String bad = block.readEager(in, at, count, exchange, granted);
+        if (bad != null) {
+            drop(bad);
+            return STOP;
         }
-        if ((flags & ~TcpFrames.FLAG_COMMIT) != 0 || reserved != 0) {
-            return "frame with non-zero reserved bits or bytes (flags " + flags + ", reserved " + reserved + ")";
+        if (granted == null) {
+            receiver.discardedFrames.incrementAndGet();
+            ungranted = true;
+            discarding = true;
+            return 0;
         }
-        if (count < 1 || count > TcpFrames.MAX_ENTRIES) {
-            return "frame with " + count + " entries (1.." + TcpFrames.MAX_ENTRIES + ")";
-        }
-        if (batchOpen && batch != openBatch) {
-            return "frame of batch " + batch + " while batch " + openBatch + " is unfinished";
-        }
-        return null;
-    }
-
-    /** Reads the descriptor block's entries into {@code pages} and {@code lengths}; false when it dropped. */
-    private boolean readEntries(int at, int count, int batch) {
-        long pageSize = staging.pageSize();
-        int pageCount = staging.pageCount();
-        for (int i = 0; i < count; i++) {
-            int page = in.getInt(at + TcpFrames.HEAD_BYTES + i * TcpFrames.ENTRY_BYTES);
-            long length = in.getLong(at + TcpFrames.HEAD_BYTES + i * TcpFrames.ENTRY_BYTES + 4);
-            if (page < 0 || page >= pageCount || length <= 0 || length > pageSize) {
-                drop("entry " + i + " of batch " + batch + " (page " + page + ", " + length + " bytes) is outside "
-                        + "the staging pages (" + pageCount + " of " + pageSize + " bytes)");
-                return false;
-            }
-            pages[i] = page;
-            lengths[i] = length;
-        }
-        return true;
+        return granted[0];
     }
 
     /**
@@ -386,17 +392,16 @@ final class InboundDataConnection {
         }
         batchOpen = false;
         discarding = false;
-        boolean committed;
+        boolean committed = false;
         try {
-            committed = listener.onBatchLanded(senderId, openBatch);
+            committed = !ungranted && listener.onBatchLanded(senderId, openBatch);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "landing listener failed on onBatchLanded", e);
-            committed = false;
         }
         if (committed) {
             receiver.committedBatches.incrementAndGet();
         }
-        out.putAck(openBatch, committed);
+        out.putAck(ackId, committed);
     }
 
     void refuse(String why) {

@@ -15,8 +15,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,30 +34,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * progress thread (except a batch refused before it was queued, which fails on the writing thread).
  *
  * <p>A {@link FrameWriter} cuts the frames into socket writes; an {@link AckReader} reads ACKs and replies.
- *
- * <p><b>Control (data version {@value TcpFrames#VERSION_CONTROL}).</b> {@link #sendControl} appends a CONTROL
- * frame to an outbox ({@link ControlExchanges}) under its own short lock, notes the exchange's sink and, when the
- * connection is idle, writes it right there with a non-blocking write (else the progress thread does, as soon as
- * no batch is half-sent: control frames go between batches only). Replies are read with the ACKs on the progress
- * thread and handed to their sink there ({@link #repliesOnProgressThread}); when the connection closes, every exchange
- * still unanswered is reported lost to its sink. Once warm, neither allocates.
+ * <b>Control and eager stores (data versions 3 and 4):</b> {@link #sendControl} appends a CONTROL frame to the
+ * outbox of {@link ControlExchanges} and, when the connection is idle, writes it right there (else the progress
+ * thread does, between batches). Replies are read with the ACKs and handed to their sink on the progress thread;
+ * when the connection closes, every exchange still unanswered is reported lost. {@link #sendEager} adds the EAGER
+ * frame as a write of its own. Once warm, none of this allocates (an eager store: its completion's wrapper).
  */
 public final class TcpConnection implements ChannelConnection {
     private static final System.Logger LOG = System.getLogger(TcpConnection.class.getName());
     /** Most batches sent and not yet acknowledged on one connection; further batches wait. */
     static final int MAX_UNACKED = 1024;
     /**
-     * Largest batch a writer on the fast path sends itself. A small batch then goes out without a hand-off; a larger
-     * one goes to the progress thread whole, so that it neither holds the writer (the sender engine's control thread)
-     * for long nor is handed over half-way (measured on 2 cores: a 2 MiB batch that the writer started and the
-     * progress thread finished ran at 0.8x the raw pump, 1.1-1.3x when the progress thread sent it all).
+     * Largest batch a writer on the fast path sends itself; a larger one goes to the progress thread whole (on 2
+     * cores, a 2 MiB batch started by the writer and finished by the progress thread ran at 0.8x the raw pump, 1.1-1.3x
+     * when the progress thread sent it all).
      */
     static final long DIRECT_WRITE_BYTES = 256 << 10;
 
     private final TcpSender sender;
     private final SocketChannel ch;
     private final String peer;
-    /** The data version the handshake chose ({@link TcpFrames#VERSION} or {@link TcpFrames#VERSION_CONTROL}). */
+    /** The data version the handshake chose ({@link TcpFrames#VERSION} to {@link TcpFrames#VERSION_EAGER}). */
     private final int dataVersion;
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     /** Guards the batch being sent (the fields below it); never waited for on the hot path. */
@@ -101,10 +96,9 @@ public final class TcpConnection implements ChannelConnection {
     }
 
     /**
-     * Sends {@code batch}. The caller's thread validates it (every entry inside a local region; a failure completes
-     * at once), then either sends it itself (the connection was idle: see the class comment) or hands it to the
-     * progress thread; neither allocates. {@code completion} runs on the progress thread when the receiver
-     * acknowledged the commit, or with the failure. The batch's local bytes are read until the completion runs.
+     * Sends {@code batch}: the caller's thread validates it (a failure completes at once), then sends it itself (the
+     * connection was idle: see the class comment) or hands it to the progress thread; neither allocates. {@code
+     * completion} runs on the progress thread with the ACK or the failure; the bytes are read until it runs.
      */
     @Override
     public void write(WriteBatch batch, BatchCompletion completion) {
@@ -166,6 +160,23 @@ public final class TcpConnection implements ChannelConnection {
     }
 
     @Override
+    public boolean carriesEager() { // version 4
+        return open && dataVersion >= TcpFrames.VERSION_EAGER;
+    }
+
+    /** A CONTROL frame flagged {@link TcpFrames#FLAG_EAGER_FOLLOWS}, then the EAGER frame: a write like any other. */
+    @Override
+    public boolean sendEager(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink,
+                             WriteBatch batch, BatchCompletion completion) {
+        boolean sent = dataVersion >= TcpFrames.VERSION_EAGER && batch.size() <= sender.maxEntriesPerFrame
+                && sendControl(exchangeId, bytes, offset, length, sink, TcpFrames.FLAG_EAGER_FOLLOWS);
+        if (sent) {
+            write(batch, new EagerWrite(exchangeId, completion));
+        }
+        return sent;
+    }
+
+    @Override
     public boolean repliesOnProgressThread() {
         return true; // read with the acks
     }
@@ -175,18 +186,19 @@ public final class TcpConnection implements ChannelConnection {
     }
 
     /**
-     * Queues a CONTROL frame (the bytes are copied into the outbox) and writes it at once when the connection is idle,
-     * else leaves it to the progress thread, which sends it before the next batch. Never blocks; allocates nothing
-     * once the outbox and the table of exchanges have grown to the traffic. False when the connection is closed, does
-     * not carry control, or the request is empty or longer than {@value TcpFrames#MAX_CONTROL_BYTES} bytes.
+     * Queues a CONTROL frame (copied into the outbox) and writes it at once when the connection is idle, else the
+     * progress thread sends it before the next batch. Never blocks; allocates nothing once warm. False when closed,
+     * not carrying control, or the request is not 1..{@value TcpFrames#MAX_CONTROL_BYTES} bytes long.
      */
     @Override
     public boolean sendControl(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink) {
+        return sendControl(exchangeId, bytes, offset, length, sink, (byte) 0);
+    }
+
+    private boolean sendControl(long exchangeId, byte[] bytes, int offset, int length, ControlReplySink sink,
+                                byte flags) {
         if (dataVersion < TcpFrames.VERSION_CONTROL || length < 1 || length > TcpFrames.MAX_CONTROL_BYTES
-                || sink == null) {
-            return false;
-        }
-        if (!control.queue(this, exchangeId, bytes, offset, length, sink)) {
+                || sink == null || !control.queue(this, exchangeId, bytes, offset, length, sink, flags)) {
             return false;
         }
         boolean sent = false;
@@ -195,9 +207,7 @@ public final class TcpConnection implements ChannelConnection {
                 if (!finished && broken == null && frames.current() == null && piece == null) {
                     sendLocked(null); // the outbox goes first; then nothing else (no batch of the progress thread's)
                     sent = piece == null && broken == null && !control.queued();
-                    if (!sent) {
-                        leftover = true;
-                    }
+                    leftover |= !sent;
                 }
             } finally {
                 lock.unlock();
@@ -238,15 +248,8 @@ public final class TcpConnection implements ChannelConnection {
         if (sender.exited()) {
             closeNow(why); // no progress thread any more: nothing else touches this connection
         }
-        try {
-            closedFuture.get(sender.shutdownNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            LOG.log(System.Logger.Level.ERROR, "closing {0} did not finish within the shutdown deadline",
-                    describe());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e); // never completed exceptionally
+        if (!CloseHelper.awaitClosed(closedFuture, sender.shutdownNanos) && !Thread.currentThread().isInterrupted()) {
+            LOG.log(System.Logger.Level.ERROR, "closing {0} did not finish within the shutdown deadline", describe());
         }
     }
 
@@ -394,10 +397,7 @@ public final class TcpConnection implements ChannelConnection {
         String why;
         lock.lock();
         try {
-            if (finished || frames.current() == null) {
-                return;
-            }
-            why = frames.stillReading(region);
+            why = finished || frames.current() == null ? null : frames.stillReading(region);
         } finally {
             lock.unlock();
         }

@@ -65,6 +65,8 @@ import java.util.function.Consumer;
  * at once or later from any thread. The reply is written by this thread only, into the same output buffer as the
  * ACKs (whole frames, in the order queued); a reply from another thread is copied and handed over with a wake-up,
  * and dropped when its connection has closed meanwhile (the sender fails that exchange when the connection closes).
+ * From version {@value TcpFrames#VERSION_EAGER} on, a connection also lands eager stores ({@link TcpFrames}) into
+ * the pages that the handler granted while its CONTROL frame was handled ({@link EagerGrants}).
  */
 final class TcpReceiver implements ChannelReceiver, Agent {
     private static final System.Logger LOG = System.getLogger(TcpReceiver.class.getName());
@@ -93,10 +95,11 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     /** Socket bytes one connection may read per read pass; smaller in tests of frames that straddle passes. */
     volatile long readBudget = READ_BUDGET;
     /**
-     * Highest data version handshakes offer ({@value TcpFrames#VERSION_CONTROL} only with a control handler);
-     * {@code -Dkvcourier.tcp.dataVersion=2} (or a test) makes this receiver talk like one from before in-band control.
+     * Highest data version handshakes offer ({@value TcpFrames#VERSION_CONTROL} or more only with a control handler);
+     * {@code -Dkvcourier.tcp.dataVersion=2} (or 3, or a test) makes this receiver talk like one from before in-band
+     * control (or before eager stores).
      */
-    volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_CONTROL);
+    volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_EAGER);
     /** Where CONTROL frames go; null until the engine sets it (no version 3 offered before). */
     private volatile ControlRequestHandler controlHandler;
 
@@ -172,13 +175,13 @@ final class TcpReceiver implements ChannelReceiver, Agent {
         }
         if (req.dataVersion() < TcpFrames.VERSION) {
             return refuse("tcp data version " + req.dataVersion() + " not supported (this receiver speaks "
-                    + TcpFrames.VERSION + ".." + TcpFrames.VERSION_CONTROL + ")");
+                    + TcpFrames.VERSION + ".." + TcpFrames.VERSION_EAGER + ")");
         }
         if (closing) {
             return refuse("receiver is closing");
         }
         int offered = controlHandler != null ? Math.max(TcpFrames.VERSION, Math.min(maxDataVersion,
-                TcpFrames.VERSION_CONTROL)) : TcpFrames.VERSION;
+                TcpFrames.VERSION_EAGER)) : TcpFrames.VERSION;
         int dataVersion = Math.min(req.dataVersion(), offered);
         byte[] token = grants.mint(req.senderId(), dataVersion);
         if (token == null) {

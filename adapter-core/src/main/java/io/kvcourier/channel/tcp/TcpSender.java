@@ -92,8 +92,8 @@ final class TcpSender implements ChannelSender, Agent {
     volatile int maxEntriesPerFrame = TcpFrames.MAX_ENTRIES;
     /** Writers on an idle connection send themselves ({@link TcpConnection}); false: all via this thread. */
     volatile boolean directWrites = Boolean.parseBoolean(System.getProperty("kvcourier.tcp.directWrites", "true"));
-    /** Highest data version asked for ({@value TcpFrames#VERSION_CONTROL}: in-band allocations); 2 as before them. */
-    volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_CONTROL);
+    /** Highest data version asked for ({@value TcpFrames#VERSION_EAGER}: eager stores; 3, 2: as before them). */
+    volatile int maxDataVersion = Integer.getInteger("kvcourier.tcp.dataVersion", TcpFrames.VERSION_EAGER);
     /** Completions gathered during a duty cycle, run outside the connections' locks; progress thread only. */
     private final Completions done = new Completions();
 
@@ -122,7 +122,7 @@ final class TcpSender implements ChannelSender, Agent {
             throw new ChannelException("sender id must be 1.." + TcpFrames.MAX_SENDER_ID_BYTES + " UTF-8 bytes, got "
                     + id.length);
         }
-        int dataVersion = Math.max(TcpFrames.VERSION, Math.min(maxDataVersion, TcpFrames.VERSION_CONTROL));
+        int dataVersion = Math.max(TcpFrames.VERSION, Math.min(maxDataVersion, TcpFrames.VERSION_EAGER));
         return new Handshake() {
             @Override
             public PdMessage request() {

@@ -108,7 +108,7 @@ class TcpControlTest {
         Echo echo = new Echo();
         receiver.setControlHandler(echo);
         TcpConnection c = TcpRig.connect(rig.sender(src), receiver, "alice");
-        assertThat(c.dataVersion()).isEqualTo(TcpFrames.VERSION_CONTROL);
+        assertThat(c.dataVersion()).isEqualTo(TcpFrames.VERSION_EAGER);
         assertThat(c.carriesControl()).isTrue();
 
         Sink sink = new Sink();
@@ -332,18 +332,23 @@ class TcpControlTest {
     }
 
     @Test
-    void theHandshakeChoosesVersion3OnlyWhenBothEndsSpeakIt() throws Exception {
+    void theHandshakeChoosesTheHighestVersionBothEndsSpeak() throws Exception {
         TcpReceiver receiver = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
         CountDownLatch unused = new CountDownLatch(1);
-        assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 3)))
+        assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 4)))
                 .dataVersion()).isEqualTo(2); // no handler yet
         receiver.setControlHandler((senderId, bytes, offset, length, replier) -> unused.countDown());
         assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 3)))
                 .dataVersion()).isEqualTo(3);
+        assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 4)))
+                .dataVersion()).isEqualTo(4);
         assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 9)))
-                .dataVersion()).isEqualTo(3); // a later sender's higher version: the receiver's own
+                .dataVersion()).isEqualTo(4); // a later sender's higher version: the receiver's own
         assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h")))
                 .dataVersion()).isEqualTo(2);
+        receiver.maxDataVersion = TcpFrames.VERSION_CONTROL; // a receiver from before eager stores
+        assertThat(((TcpInitResponse) receiver.handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION, "h", 4)))
+                .dataVersion()).isEqualTo(3);
         // A receiver choosing a version the sender did not ask for is refused by the sender.
         TcpSender sender = rig.sender(rig.staging());
         sender.maxDataVersion = 2;

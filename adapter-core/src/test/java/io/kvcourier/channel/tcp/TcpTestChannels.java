@@ -36,6 +36,11 @@ public final class TcpTestChannels {
         };
     }
 
+    /** Frames {@code receiver} (a tcp receiver) read and discarded so far: fenced, or eager stores with no grant. */
+    public static long discardedFrames(ChannelReceiver receiver) {
+        return ((TcpReceiver) receiver).discardedFrames.get();
+    }
+
     /** Control requests {@code receiver} (a tcp receiver) handed to its control handler so far. */
     public static long controlRequests(ChannelReceiver receiver) {
         return ((TcpReceiver) receiver).controlRequests.get();
