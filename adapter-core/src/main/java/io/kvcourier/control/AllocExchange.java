@@ -17,6 +17,13 @@ public abstract class AllocExchange {
     /** While the exchange is in flight in-band ({@link InBandExchanges}): its id and the connection carrying it. */
     long inBandId;
     ChannelConnection inBandConnection;
+    /** Sent in-band with its bytes right behind it. */
+    boolean eager;
+
+    /** Whether the last in-band send of this exchange had its bytes sent right behind it (an eager store). */
+    public final boolean sentEager() {
+        return eager;
+    }
 
     /** When the exchange fails if no reply has come ({@link System#nanoTime()} based). */
     public final long deadlineNanos() {

@@ -1,7 +1,9 @@
 package io.kvcourier.control;
 
+import io.kvcourier.channel.BatchCompletion;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ControlReplySink;
+import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.WireCodec;
 import io.kvcourier.wire.WireEncoder;
@@ -70,6 +72,17 @@ public final class InBandExchanges implements ControlAgent.Duty {
      * @return false when nothing was sent (closed, or the connection does not carry control now): send it another way
      */
     public boolean submit(ChannelConnection connection, AllocExchange x, long deadlineNanos) {
+        return submit(connection, x, deadlineNanos, null, null);
+    }
+
+    /**
+     * As {@link #submit(ChannelConnection, AllocExchange, long)}, and when {@code eager} is not null and the
+     * connection {@linkplain ChannelConnection#carriesEager() carries eager stores}, with the request's bytes right
+     * behind it ({@link ChannelConnection#sendEager}: {@code eagerDone} then hears how they ended). True when sent;
+     * {@link AllocExchange#sentEager} says whether the bytes went too.
+     */
+    public boolean submit(ChannelConnection connection, AllocExchange x, long deadlineNanos, WriteBatch eager,
+                          BatchCompletion eagerDone) {
         if (closed || connection == null || !connection.carriesControl()) {
             return false;
         }
@@ -84,7 +97,9 @@ public final class InBandExchanges implements ControlAgent.Duty {
         x.inBandConnection = connection;
         pending.add(x);
         ControlReplySink s = connection.repliesOnProgressThread() ? runningSink : sink;
-        if (!connection.sendControl(x.inBandId, encoder.array(), 0, encoder.length(), s)) {
+        x.eager = eager != null && connection.carriesEager()
+                && connection.sendEager(x.inBandId, encoder.array(), 0, encoder.length(), s, eager, eagerDone);
+        if (!x.eager && !connection.sendControl(x.inBandId, encoder.array(), 0, encoder.length(), s)) {
             pending.remove(x);
             return false;
         }

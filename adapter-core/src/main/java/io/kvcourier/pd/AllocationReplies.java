@@ -71,6 +71,8 @@ final class AllocationReplies {
                 : dedupedWrite(batch, remote, toWrite);
         if (batch.step(SenderBatch.REPLIED)) {
             engine.writes.issueWrite(batch);
+        } else if (batch.eagerOut) {
+            engine.writes.track(batch); // its eager bytes' ACK is due within the transfer deadline
         }
     }
 

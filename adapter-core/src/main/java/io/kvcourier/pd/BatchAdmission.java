@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.control.ControlAgent;
 import io.kvcourier.channel.ChannelConnection;
+import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.control.InBandExchanges;
 import io.kvcourier.jfr.AllocationEvent;
 import io.kvcourier.jfr.Jfr;
@@ -48,6 +49,8 @@ final class BatchAdmission {
     private int[] pageScratch = new int[16];
     /** Batches admitted that read caller memory as it is (a registered region or their own segments); any thread. */
     volatile long zeroCopyBatches;
+    /** Batches whose bytes went right behind their AllocRequest; any thread reads, the control thread writes. */
+    volatile long eagerStores;
     /** Batches admitted into staging pages (copied); any thread reads, the control thread writes. */
     volatile long stagedBatches;
     /** Copies too large for the control thread, on the virtual-thread executor. */
@@ -110,10 +113,21 @@ final class BatchAdmission {
         }
         long replyDeadline = System.nanoTime() + replyWaitNanos;
         ChannelConnection via = peer.connection;
-        if (inBandControl && inBand.submit(via, batch, replyDeadline)) {
+        WriteBatch eager = inBandControl ? eagerWrite(batch, via) : null;
+        if (eager != null) {
+            batch.connection = via; // dropped if the eager bytes fail or their ACK is late
+            batch.sendingEager(true);
+        }
+        if (inBandControl && inBand.submit(via, batch, replyDeadline, eager, eager == null ? null
+                : batch.eagerCompletion())) {
             batch.allocatedOn = via; // its bytes may go only there: see SenderBatch#allocatedOn
         } else {
             peer.alloc.submit(batch, replyDeadline);
+        }
+        if (eager != null && !batch.sentEager()) {
+            batch.sendingEager(false);
+        } else if (eager != null) {
+            eagerStores = eagerStores + 1; // single writer: the control thread
         }
         engine.connections.ensureConnection(peer);
         if (batch.staged) {
@@ -124,6 +138,21 @@ final class BatchAdmission {
             }
         }
         return true;
+    }
+
+    /**
+     * The batch's bytes as an eager store ({@link ChannelConnection#sendEager}: right behind its AllocRequest), or
+     * null: only a batch that reads caller memory in place (nothing to copy first) of at most {@value
+     * SenderEngine#EAGER_MAX_BYTES} bytes (a receiver that cannot allocate at once discards them), on a connection
+     * that carries eager stores.
+     */
+    private WriteBatch eagerWrite(SenderBatch batch, ChannelConnection via) {
+        if (batch.staged || via == null || !via.carriesEager() || batch.bytes() > SenderEngine.EAGER_MAX_BYTES
+                || !engine.eagerStores) {
+            return null;
+        }
+        return new WriteBatch(batch.regions, batch.offsets, engine.planner.shared.identity(batch.size()),
+                batch.lengths, staging.pageSize(), batch.segments);
     }
 
     /**

@@ -22,6 +22,8 @@ final class BatchWrites {
     final AtomicLong bytesSent = new AtomicLong();
     final AtomicLong batchesCommitted = new AtomicLong();
     final AtomicLong batchesFailed = new AtomicLong();
+    /** Eager stores the receiver committed as they came (no write after the reply); any thread reads. */
+    volatile long eagerLanded;
     /** Batches written, oldest first (control thread): each has a commit deadline. */
     final ArrayDeque<SenderBatch> inTransfer = new ArrayDeque<>();
     private final SenderEngine engine;
@@ -41,6 +43,12 @@ final class BatchWrites {
         if (batch.done) {
             return;
         }
+        if (batch.eagerLanded) { // its bytes came with the AllocRequest and were committed: nothing to write
+            eagerLanded = eagerLanded + 1; // single writer: the holder of the control agent's lock
+            bytesSent.addAndGet(batch.write.totalBytes());
+            finishBatch(batch, null);
+            return;
+        }
         RankPeer peer = batch.peer;
         if (engine.closing) {
             failBatch(batch, "sender is closing");
@@ -56,12 +64,23 @@ final class BatchWrites {
             return;
         }
         batch.connection = peer.connection;
-        batch.transferDeadlineNanos = System.nanoTime() + transferTimeoutNanos;
-        inTransfer.add(batch);
+        track(batch);
         if (Jfr.batchTransfer()) {
             batch.jfr = Jfr.begin(new BatchTransferEvent());
         }
         batch.connection.write(batch.write, batch);
+    }
+
+    /**
+     * Control thread: the batch's commit is due within the transfer deadline from now (its write went out, or its
+     * reply came while its eager bytes are unanswered); past it, its connection is dropped.
+     */
+    void track(SenderBatch batch) {
+        batch.transferDeadlineNanos = System.nanoTime() + transferTimeoutNanos;
+        if (!batch.tracked) { // an eager store's fallback write keeps its place (a later deadline, a little late)
+            batch.tracked = true;
+            inTransfer.add(batch);
+        }
     }
 
     /** Channel thread (or the writer, for an immediate failure): the batch committed or failed. */
@@ -87,10 +106,20 @@ final class BatchWrites {
         finishBatch(batch, why == null ? "failed" : why);
     }
 
-    /** Any thread: ends the batch once; {@code failure} null = committed. */
+    /**
+     * Any thread: ends the batch once; {@code failure} null = committed. While its eager bytes are out, the end waits
+     * for the channel to say how they ended ({@link SenderBatch#eagerOut}).
+     */
     void finishBatch(SenderBatch batch, String failure) {
         synchronized (batch) {
             if (batch.done) {
+                return;
+            }
+            if (batch.eagerOut) {
+                if (!batch.endDeferred) {
+                    batch.endDeferred = true;
+                    batch.deferredFailure = failure;
+                }
                 return;
             }
             batch.done = true;

@@ -15,6 +15,7 @@ import io.kvcourier.jfr.Jfr;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.wire.AllocRequest;
+import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.CancelNotif;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
@@ -154,7 +155,7 @@ final class ReceiverEngine implements AutoCloseable {
             // owns the waiting queue. Saves two thread hops per allocation.
             PdMessage now = allocHandler.allocateNow(senderId, req, true);
             if (now != null) {
-                reply.send(now);
+                answerNow(now, req.keys().size(), replier);
                 return;
             }
         }
@@ -167,6 +168,26 @@ final class ReceiverEngine implements AutoCloseable {
         if (!queued) { // closing: answer like a closing alloc port would, never leave the sender waiting
             reply.send(AllocResponses.failed(request instanceof AllocRequest r ? r.keys().size() : 1));
         }
+    }
+
+    /**
+     * Sends a reply made during the request's handling; one that gave each of the request's {@code keys} a page of its
+     * own names the pages to the channel too, which lands an eager store's bytes there (tcp data version 4).
+     */
+    private static void answerNow(PdMessage now, int keys, ControlRequestHandler.Replier replier) {
+        byte[] b = WireCodec.encode(now);
+        if (now instanceof AllocResponse r && keys > 0 && r.alreadySentCount() == 0 && r.remoteIndexCount() == keys) {
+            int[] pages = r.remoteIndexes(); // a copy: the channel keeps it
+            boolean all = true;
+            for (int p : pages) {
+                all &= p >= 0;
+            }
+            if (all) {
+                replier.replyAllocated(b, 0, b.length, pages);
+                return;
+            }
+        }
+        replier.reply(b, 0, b.length);
     }
 
     private final class AllocHandler implements ControlServer.Handler {

@@ -28,6 +28,8 @@ import java.util.function.IntFunction;
 final class SenderBatch extends AllocExchange implements BatchCompletion, IntFunction<ObjectKey> {
     static final int COPIED = 1;
     static final int REPLIED = 2;
+    /** The eager store's bytes landed or were refused ({@link #eagerDone}); bit 4 is the admission's RELEASED. */
+    static final int EAGER_SETTLED = 8;
 
     final SenderEngine engine;
     final StoreTask task;
@@ -50,6 +52,21 @@ final class SenderBatch extends AllocExchange implements BatchCompletion, IntFun
     MemorySegment[] segments;
     /** COPIED | REPLIED once both happened, the write may go; more bits for admission ({@link #STEPS}). */
     volatile int steps;
+    /** The steps after which the write may go: COPIED | REPLIED, and EAGER_SETTLED while an eager store is out. */
+    volatile int ready = COPIED | REPLIED;
+    /**
+     * The batch's bytes went right behind its AllocRequest ({@link io.kvcourier.channel.ChannelConnection#sendEager})
+     * and the channel has not said how that ended: the batch may not end before, for the channel may still read
+     * them. An end asked for meanwhile is kept ({@link #endDeferred}) and happens when the channel has said it.
+     */
+    volatile boolean eagerOut;
+    /** The receiver committed the eager bytes: once the reply is in, the batch is done without a write. */
+    volatile boolean eagerLanded;
+    /** Guarded by this: an end asked for while {@link #eagerOut} ({@code deferredFailure} null: committed). */
+    boolean endDeferred;
+    String deferredFailure;
+    /** Already in the engine's list of batches with a commit deadline (an eager store's ack, then its write). */
+    boolean tracked;
     static final AtomicIntegerFieldUpdater<SenderBatch> STEPS =
             AtomicIntegerFieldUpdater.newUpdater(SenderBatch.class, "steps");
     /** The write, once the allocation was answered and some key needs writing. */
@@ -115,13 +132,65 @@ final class SenderBatch extends AllocExchange implements BatchCompletion, IntFun
         return key(i);
     }
 
-    /** Marks a step; true when this call completed both (the caller then issues the write). */
+    /** Marks a step; true when this call completed the {@link #ready} steps (the caller then issues the write). */
     boolean step(int bit) {
         int before;
         do { // a CAS loop rather than getAndUpdate: its lambda would capture bit, an object per step
             before = steps;
         } while (!STEPS.compareAndSet(this, before, before | bit));
-        return before != (COPIED | REPLIED) && (before | bit) == (COPIED | REPLIED);
+        int all = ready;
+        return before != all && (before | bit) == all;
+    }
+
+    /**
+     * Control thread, before the AllocRequest goes: its bytes go right behind it; false undoes that when they did not
+     * go after all (then no channel will tell {@link #eagerDone}, and an end asked for meanwhile happens now).
+     */
+    void sendingEager(boolean sending) {
+        if (sending) {
+            ready = COPIED | REPLIED | EAGER_SETTLED;
+            eagerOut = true;
+            return;
+        }
+        ready = COPIED | REPLIED;
+        endEager(false);
+    }
+
+    /** The eager store is over: ends the batch if an end was asked for meanwhile; true when it did. */
+    private boolean endEager(boolean landed) {
+        boolean end;
+        String failure;
+        synchronized (this) {
+            eagerLanded = landed;
+            eagerOut = false;
+            end = endDeferred;
+            failure = deferredFailure;
+        }
+        if (end) {
+            engine.writes.finishBatch(this, failure);
+        }
+        return end;
+    }
+
+    /**
+     * Channel thread (or the control thread, for a write refused at once): how the eager store ended. Committed, it
+     * ends the batch once the reply is in; refused, the batch is written as usual once the reply is in; failed
+     * otherwise, the connection goes and the batch fails.
+     */
+    private void eagerDone(WriteBatch eager, ChannelException failure) {
+        if (endEager(failure == null)) {
+            return;
+        }
+        if (failure != null && !(failure instanceof io.kvcourier.channel.BatchRefusedException)) {
+            engine.writes.onWritten(this, failure);
+        } else if (step(EAGER_SETTLED)) {
+            engine.control.runOrExecute(() -> engine.writes.issueWrite(this));
+        }
+    }
+
+    /** The completion of the eager store's bytes. */
+    BatchCompletion eagerCompletion() {
+        return this::eagerDone;
     }
 
     /**

@@ -55,6 +55,12 @@ final class SenderEngine implements AutoCloseable {
      * the control thread keeps serving other requests meanwhile.
      */
     static final long INLINE_COPY_BYTES = 1 << 20;
+    /**
+     * Largest batch whose bytes go right behind its AllocRequest (an eager store) when it reads caller memory in place
+     * and its connection carries eager stores: a receiver that cannot allocate at once reads and discards them, and
+     * the batch is written again after the reply.
+     */
+    static final long EAGER_MAX_BYTES = 4 << 20;
 
     /** Told once per finished store task, on the thread that finished it; must not block. */
     interface TaskListener {
@@ -85,6 +91,8 @@ final class SenderEngine implements AutoCloseable {
      * control} ({@code -Dkvcourier.control.inBand=false} keeps every exchange on the ZMQ alloc port).
      */
     final boolean inBandControl = Boolean.parseBoolean(System.getProperty("kvcourier.control.inBand", "true"));
+    /** Whether in-band allocations may carry their batch's bytes ({@code -Dkvcourier.control.eager=false}: never). */
+    final boolean eagerStores = Boolean.parseBoolean(System.getProperty("kvcourier.control.eager", "true"));
 
     // Control thread only:
     final WireEncoder encoder = new WireEncoder();
@@ -279,6 +287,8 @@ final class SenderEngine implements AutoCloseable {
         m.put("staged_batches", admission.stagedBatches);
         m.put("in_band_allocations", inBand.sent());
         m.put("in_band_replies_in_place", inBand.repliesInPlace());
+        m.put("eager_stores", admission.eagerStores);
+        m.put("eager_stores_landed", writes.eagerLanded);
         m.put("peers", peers.status());
         return m;
     }

@@ -31,10 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class TcpInBandControlTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final Consumer<Map<String, Object>> TCP = m -> m.put("transfer_channel", "tcp");
+    static final Consumer<Map<String, Object>> TCP = m -> m.put("transfer_channel", "tcp");
 
     /** A tcp factory (data versions as given) that keeps the receivers it opened. */
-    private static final class Capturing implements TransferChannelFactory {
+    static final class Capturing implements TransferChannelFactory {
         final TransferChannelFactory tcp;
         final List<ChannelReceiver> receivers = new CopyOnWriteArrayList<>();
 
@@ -148,7 +148,7 @@ class TcpInBandControlTest {
         }
     }
 
-    private static Consumer<Map<String, Object>> roomForTwo(int deadlineSec) {
+    static Consumer<Map<String, Object>> roomForTwo(int deadlineSec) {
         return m -> {
             TCP.accept(m);
             m.put("buffer_size", 2 * PdPair.CHUNK);
@@ -157,7 +157,7 @@ class TcpInBandControlTest {
         };
     }
 
-    private static Consumer<Map<String, Object>> deadlines(int deadlineSec) {
+    static Consumer<Map<String, Object>> deadlines(int deadlineSec) {
         return m -> {
             TCP.accept(m);
             m.put("allocation_timeout_sec", deadlineSec);
