@@ -1,12 +1,7 @@
 package io.kvcourier.fuzz;
 
-import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvcourier.channel.tcp.TcpFrames;
-import io.kvcourier.wire.PdMessage;
-import io.kvcourier.wire.TcpInitRequest;
-import io.kvcourier.wire.TcpInitResponse;
-import io.kvcourier.wire.WireCodec;
 import org.junit.jupiter.api.AfterAll;
 
 import java.util.Arrays;
@@ -38,18 +33,6 @@ class TcpControlFrameFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void controlFrames(byte[] input) throws Exception {
-        try (SilentCloseable _ = TcpFuzzReceiver.allowLoopback()) {
-            exchange(input);
-        }
-    }
-
-    private static void exchange(byte[] input) throws Exception {
-        TcpFuzzReceiver h = HARNESS.get();
-        PdMessage reply = h.receiver().handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION,
-                TcpFuzzReceiver.SENDER, TcpFrames.VERSION_CONTROL));
-        if (!(reply instanceof TcpInitResponse init) || init.dataVersion() != TcpFrames.VERSION_CONTROL) {
-            throw new AssertionError("the receiver stopped answering version-3 handshakes: " + reply);
-        }
-        h.exchange(init, TcpFrames.VERSION_CONTROL, input);
+        HARNESS.exchange(TcpFrames.VERSION_CONTROL, input);
     }
 }

@@ -1,13 +1,8 @@
 package io.kvcourier.fuzz;
 
-import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.tcp.TcpFrames;
-import io.kvcourier.wire.PdMessage;
-import io.kvcourier.wire.TcpInitRequest;
-import io.kvcourier.wire.TcpInitResponse;
-import io.kvcourier.wire.WireCodec;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -28,18 +23,6 @@ class TcpFrameFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void frames(byte[] input) throws Exception {
-        try (SilentCloseable _ = TcpFuzzReceiver.allowLoopback()) {
-            exchange(input);
-        }
-    }
-
-    private static void exchange(byte[] input) throws Exception {
-        TcpFuzzReceiver h = HARNESS.get();
-        PdMessage reply = h.receiver().handshake(new TcpInitRequest(WireCodec.PROTOCOL_VERSION,
-                TcpFuzzReceiver.SENDER));
-        if (!(reply instanceof TcpInitResponse init)) {
-            throw new AssertionError("the receiver stopped answering handshakes: " + reply);
-        }
-        h.exchange(init, TcpFrames.VERSION, input);
+        HARNESS.exchange(TcpFrames.VERSION, input);
     }
 }

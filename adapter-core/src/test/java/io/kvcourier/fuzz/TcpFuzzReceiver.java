@@ -9,7 +9,10 @@ import io.kvcourier.channel.LandingListener;
 import io.kvcourier.channel.tcp.TcpChannel;
 import io.kvcourier.channel.tcp.TcpFrames;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.wire.PdMessage;
+import io.kvcourier.wire.TcpInitRequest;
 import io.kvcourier.wire.TcpInitResponse;
+import io.kvcourier.wire.WireCodec;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +54,24 @@ final class TcpFuzzReceiver implements AutoCloseable {
                 harness = new TcpFuzzReceiver(handler);
             }
             return harness;
+        }
+
+        /**
+         * One input: a fresh handshake for data version {@code version} (version 2 as a peer from before the field
+         * asks: without it), a check that the receiver chose it, then {@link TcpFuzzReceiver#exchange}.
+         */
+        void exchange(short version, byte[] input) throws Exception {
+            try (SilentCloseable _ = allowLoopback()) {
+                TcpFuzzReceiver h = get();
+                PdMessage reply = h.receiver().handshake(version == TcpFrames.VERSION
+                        ? new TcpInitRequest(WireCodec.PROTOCOL_VERSION, SENDER)
+                        : new TcpInitRequest(WireCodec.PROTOCOL_VERSION, SENDER, version));
+                if (!(reply instanceof TcpInitResponse init) || init.dataVersion() != version) {
+                    throw new AssertionError("the receiver stopped answering version-" + version + " handshakes: "
+                            + reply);
+                }
+                h.exchange(init, version, input);
+            }
         }
 
         synchronized void close() {
