@@ -142,12 +142,12 @@ final class BatchAdmission {
 
     /**
      * The batch's bytes as an eager store ({@link ChannelConnection#sendEager}: right behind its AllocRequest), or
-     * null: only a batch that reads caller memory in place (nothing to copy first) of at most {@value
-     * SenderEngine#EAGER_MAX_BYTES} bytes (a receiver that cannot allocate at once discards them), on a connection
-     * that carries eager stores.
+     * null: only a batch that reads caller memory in place (nothing to copy first) of at most {@link
+     * SenderEngine#eagerMaxBytes} (a receiver that cannot allocate at once discards them), on a connection that
+     * carries eager stores.
      */
     private WriteBatch eagerWrite(SenderBatch batch, ChannelConnection via) {
-        if (batch.staged || via == null || !via.carriesEager() || batch.bytes() > SenderEngine.EAGER_MAX_BYTES
+        if (batch.staged || via == null || !via.carriesEager() || batch.bytes() > engine.eagerMaxBytes
                 || !engine.eagerStores) {
             return null;
         }

@@ -58,9 +58,9 @@ final class SenderEngine implements AutoCloseable {
     /**
      * Largest batch whose bytes go right behind its AllocRequest (an eager store) when it reads caller memory in place
      * and its connection carries eager stores: a receiver that cannot allocate at once reads and discards them, and
-     * the batch is written again after the reply.
+     * the batch is written again after the reply ({@code -Dkvcourier.control.eagerMaxBytes=N} overrides).
      */
-    static final long EAGER_MAX_BYTES = 4 << 20;
+    static final long EAGER_MAX_BYTES = 256 << 10;
 
     /** Told once per finished store task, on the thread that finished it; must not block. */
     interface TaskListener {
@@ -93,6 +93,8 @@ final class SenderEngine implements AutoCloseable {
     final boolean inBandControl = Boolean.parseBoolean(System.getProperty("kvcourier.control.inBand", "true"));
     /** Whether in-band allocations may carry their batch's bytes ({@code -Dkvcourier.control.eager=false}: never). */
     final boolean eagerStores = Boolean.parseBoolean(System.getProperty("kvcourier.control.eager", "true"));
+    /** Largest eager store, in bytes ({@link #EAGER_MAX_BYTES} unless {@code -Dkvcourier.control.eagerMaxBytes}). */
+    final long eagerMaxBytes = Long.getLong("kvcourier.control.eagerMaxBytes", EAGER_MAX_BYTES);
 
     // Control thread only:
     final WireEncoder encoder = new WireEncoder();
