@@ -124,10 +124,10 @@ final class BatchAdmission {
         } else {
             peer.alloc.submit(batch, replyDeadline);
         }
-        if (eager != null && !batch.sentEager()) {
-            batch.sendingEager(false);
-        } else if (eager != null) {
+        if (eager != null && batch.sentEager()) {
             eagerStores = eagerStores + 1; // single writer: the control thread
+        } else if (eager != null) {
+            batch.sendingEager(false);
         }
         engine.connections.ensureConnection(peer);
         if (batch.staged) {

@@ -86,8 +86,8 @@ final class BatchWrites {
     /** Channel thread (or the writer, for an immediate failure): the batch committed or failed. */
     void onWritten(SenderBatch batch, ChannelException failure) {
         if (failure != null) {
-            LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} failed: {2}", batch.peer.rank, batch.write,
-                    failure.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "rank {0}: {1} failed: {2}", batch.peer.rank,
+                    batch.write != null ? batch.write : batch, failure.getMessage()); // eager bytes: no write yet
             if (!(failure instanceof BatchRefusedException)) { // a refusal leaves the connection healthy
                 ChannelConnection c = batch.connection;
                 control.execute(() -> engine.connections.dropConnection(batch.peer, c,

@@ -1,6 +1,7 @@
 package io.kvcourier.pd;
 
 import io.kvcourier.channel.BatchCompletion;
+import io.kvcourier.channel.BatchRefusedException;
 import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.channel.ChannelException;
 import io.kvcourier.channel.WriteBatch;
@@ -181,7 +182,7 @@ final class SenderBatch extends AllocExchange implements BatchCompletion, IntFun
         if (endEager(failure == null)) {
             return;
         }
-        if (failure != null && !(failure instanceof io.kvcourier.channel.BatchRefusedException)) {
+        if (failure != null && !(failure instanceof BatchRefusedException)) {
             engine.writes.onWritten(this, failure);
         } else if (step(EAGER_SETTLED)) {
             engine.control.runOrExecute(() -> engine.writes.issueWrite(this));
