@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -127,6 +128,12 @@ final class ReceiverEngine implements AutoCloseable {
     }
 
     private final AllocHandler allocHandler = new AllocHandler();
+    /**
+     * In-band requests handed to the control thread and not handled yet. While there are any, a later one queues
+     * behind them instead of being handled on the thread that read it: a connection's allocations are handled in the
+     * order they came (a request's batches keep theirs, so its {@code is_last_batch} is handled last).
+     */
+    private final AtomicInteger inBandQueued = new AtomicInteger();
 
     /**
      * Channel (or in-process sender) thread: a control request that came on a data connection. Decoded here, while
@@ -149,7 +156,7 @@ final class ReceiverEngine implements AutoCloseable {
             reply.send(AllocResponses.failed(1));
             return;
         }
-        if (request instanceof AllocRequest req && waits.count() == 0 && running) {
+        if (request instanceof AllocRequest req && waits.count() == 0 && inBandQueued.get() == 0 && running) {
             // Nothing waits for room: allocate here, on the channel's (or in-process sender's) thread, under the
             // store's lock, and answer at once; only an allocation that must wait goes to the control thread, which
             // owns the waiting queue. Saves two thread hops per allocation.
@@ -159,13 +166,19 @@ final class ReceiverEngine implements AutoCloseable {
                 return;
             }
         }
+        inBandQueued.incrementAndGet();
         boolean queued = control.execute(() -> {
-            PdMessage now = allocHandler.handle(senderId, request, reply, true);
-            if (now != null) {
-                reply.send(now);
+            try {
+                PdMessage now = allocHandler.handle(senderId, request, reply, true);
+                if (now != null) {
+                    reply.send(now);
+                }
+            } finally {
+                inBandQueued.decrementAndGet();
             }
         });
         if (!queued) { // closing: answer like a closing alloc port would, never leave the sender waiting
+            inBandQueued.decrementAndGet();
             reply.send(AllocResponses.failed(request instanceof AllocRequest r ? r.keys().size() : 1));
         }
     }
