@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ChannelConnection;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.staging.StagingBuffer;
 
@@ -73,7 +74,7 @@ final class BatchPlanner {
 
     /** Splits one rank's share of a task into batches and admits each; false when it cannot be sent at all. */
     private boolean startBatches(StoreTask task, RankPeer peer, int[] positions, int perRankTotal) {
-        int batches = splitIntoBatches(task.objects, positions);
+        int batches = splitIntoBatches(task.objects, positions, keysPerBatch(peer));
         if (batches < 0) {
             return false;
         }
@@ -110,18 +111,33 @@ final class BatchPlanner {
     }
 
     /**
+     * The most keys one batch to {@code peer} may carry. A receiver reached in-band answers its allocations in the
+     * order they were sent, so a large part goes as several batches of at most {@link
+     * SenderEngine#inBandBatchKeys} keys: the receiver allocates the next while the bytes of the one before are
+     * written (the per-key work of an allocation no longer comes before every byte). Over ZMQ an upstream receiver
+     * may answer a request's batches in any order, and one that sees {@code is_last_batch} first drops the
+     * request's reservation before the others come; those parts stay whole.
+     */
+    private int keysPerBatch(RankPeer peer) {
+        ChannelConnection via = peer.connection;
+        int split = engine.inBandBatchKeys;
+        return split > 0 && engine.inBandControl && via != null && via.carriesControl() ? split : Integer.MAX_VALUE;
+    }
+
+    /**
      * Splits positions into batches the receiver can describe with one AllocRequest: full chunks (exactly one
      * staging page of data) of one shape, dtype and format, optionally ended by one shorter chunk (only the
-     * last key of an AllocRequest may be partial), at most one staging buffer's worth. Leaves each batch's end
-     * (exclusive index into {@code positions}) in {@link #cuts} and returns how many there are; returns -1 (and
-     * logs) when an object cannot be sent at all. Nothing is admitted before every object was checked.
+     * last key of an AllocRequest may be partial), at most {@code keyCap} keys and one staging buffer's worth.
+     * Leaves each batch's end (exclusive index into {@code positions}) in {@link #cuts} and returns how many there
+     * are; returns -1 (and logs) when an object cannot be sent at all. Nothing is admitted before every object was
+     * checked.
      */
-    private int splitIntoBatches(MemoryObj[] objects, int[] positions) {
+    private int splitIntoBatches(MemoryObj[] objects, int[] positions, int keyCap) {
         long pageSize = pageSizeFor(objects[positions[0]]);
         if (pageSize <= 0) {
             return -1;
         }
-        int maxPerBatch = Math.min(staging.pageCount(), ReceiverStore.MAX_KEYS_PER_REQUEST);
+        int maxPerBatch = Math.min(keyCap, Math.min(staging.pageCount(), ReceiverStore.MAX_KEYS_PER_REQUEST));
         int batches = 0;
         int start = 0;
         MemoryObj head = null;

@@ -61,6 +61,12 @@ final class SenderEngine implements AutoCloseable {
      * the batch is written again after the reply ({@code -Dkvcourier.control.eagerMaxBytes=N} overrides).
      */
     static final long EAGER_MAX_BYTES = 256 << 10;
+    /**
+     * Most keys per batch to a receiver reached in-band ({@link BatchPlanner}): a larger part of a task goes as
+     * several batches, so that the receiver allocates one while the bytes of the one before are written
+     * ({@code -Dkvcourier.control.inBandBatchKeys=N} overrides; 0 keeps every part whole).
+     */
+    static final int IN_BAND_BATCH_KEYS = 128;
 
     /** Told once per finished store task, on the thread that finished it; must not block. */
     interface TaskListener {
@@ -95,6 +101,8 @@ final class SenderEngine implements AutoCloseable {
     final boolean eagerStores = Boolean.parseBoolean(System.getProperty("kvcourier.control.eager", "true"));
     /** Largest eager store, in bytes ({@link #EAGER_MAX_BYTES} unless {@code -Dkvcourier.control.eagerMaxBytes}). */
     final long eagerMaxBytes = Long.getLong("kvcourier.control.eagerMaxBytes", EAGER_MAX_BYTES);
+    /** Most keys per in-band batch ({@link #IN_BAND_BATCH_KEYS} unless {@code -Dkvcourier.control.inBandBatchKeys}). */
+    final int inBandBatchKeys = Integer.getInteger("kvcourier.control.inBandBatchKeys", IN_BAND_BATCH_KEYS);
 
     // Control thread only:
     final WireEncoder encoder = new WireEncoder();
