@@ -52,9 +52,11 @@ final class SenderEngine implements AutoCloseable {
     /**
      * Batches up to this many bytes are copied into staging on the control thread, right after their
      * AllocRequest went out (tens of microseconds, hidden by the round trip); bigger ones on a virtual thread, so
-     * the control thread keeps serving other requests meanwhile.
+     * the control thread keeps serving other requests meanwhile: the next batches' requests, and the replies that
+     * start the writes (a task's in-band batches of 128 small chunks each waited behind the copy of every batch
+     * before them while this was 1 MiB; BENCHMARKS.md).
      */
-    static final long INLINE_COPY_BYTES = 1 << 20;
+    static final long INLINE_COPY_BYTES = 256 << 10;
     /**
      * Largest batch whose bytes go right behind its AllocRequest (an eager store) when it reads caller memory in place
      * and its connection carries eager stores: a receiver that cannot allocate at once reads and discards them, and
