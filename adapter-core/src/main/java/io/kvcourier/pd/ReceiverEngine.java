@@ -104,6 +104,11 @@ final class ReceiverEngine implements AutoCloseable {
                 IdleStrategy.BLOCKING).start();
     }
 
+    /** The control thread's agent (tests hold it up to order what it runs against other threads). */
+    ControlAgent control() {
+        return control;
+    }
+
     ReceiverStore store() {
         return store;
     }
@@ -140,8 +145,8 @@ final class ReceiverEngine implements AutoCloseable {
      * its bytes are valid, and handled on the control thread exactly as if the alloc port had received it; the
      * reply goes back over the same connection.
      */
-    private void onInBandRequest(String senderId, byte[] bytes, int offset, int length,
-                                 ControlRequestHandler.Replier replier) {
+    void onInBandRequest(String senderId, byte[] bytes, int offset, int length,
+                         ControlRequestHandler.Replier replier) {
         ControlServer.Reply reply = message -> {
             byte[] b = WireCodec.encode(message);
             replier.reply(b, 0, b.length);
