@@ -111,12 +111,12 @@ final class BatchPlanner {
     }
 
     /**
-     * The most keys one batch to {@code peer} may carry. A receiver reached in-band answers its allocations in the
-     * order they were sent, so a large part goes as several batches of at most {@link
-     * SenderEngine#inBandBatchKeys} keys: the receiver allocates the next while the bytes of the one before are
-     * written (the per-key work of an allocation no longer comes before every byte). Over ZMQ an upstream receiver
-     * may answer a request's batches in any order, and one that sees {@code is_last_batch} first drops the
-     * request's reservation before the others come; those parts stay whole.
+     * The most keys one batch to {@code peer} may carry. A receiver reached in-band handles a connection's
+     * allocations in the order they were sent (docs/ARCHITECTURE.md#decision-27), so a large part goes as several
+     * batches of at most {@link SenderEngine#inBandBatchKeys} keys: the receiver allocates the next while the bytes
+     * of the one before are written (the per-key work of an allocation no longer comes before every byte). Over ZMQ
+     * an upstream receiver may handle a request's batches in any order, and one that sees {@code is_last_batch}
+     * first drops the request's reservation before the others come; those parts stay whole.
      */
     private int keysPerBatch(RankPeer peer) {
         ChannelConnection via = peer.connection;
