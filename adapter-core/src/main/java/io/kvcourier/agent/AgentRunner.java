@@ -35,6 +35,8 @@ public final class AgentRunner implements AutoCloseable {
     private volatile boolean parking;
     /** The idle strategy neither spins nor yields: checks for more work before blocking need not poll. */
     private final boolean blocksAtOnce;
+    /** Yield once after each blocking wait that ended ({@link #yieldAfterWake}); set before start. */
+    private volatile boolean yieldAfterWake;
     private boolean started;
 
     /** Creates the runner; the thread starts with {@link #start()}. */
@@ -43,6 +45,18 @@ public final class AgentRunner implements AutoCloseable {
         this.idle = Objects.requireNonNull(idle, "idle");
         this.blocksAtOnce = idle.spins() == 0 && idle.yields() == 0;
         this.thread = Thread.ofPlatform().daemon().name(agent.roleName()).unstarted(this::run);
+    }
+
+    /**
+     * Whether the thread yields its CPU once ({@link Thread#yield()}) after each blocking wait that ended, before
+     * its next duty cycle. A thread woken onto the CPU of a waker that keeps running (a caller that submitted work
+     * and returns) otherwise takes that CPU over and runs its cycle first: with this, the waker goes on and the cycle
+     * runs when the waker blocks or another CPU takes the thread; where nothing else is runnable the yield returns at
+     * once. Call before {@link #start()}; returns this runner.
+     */
+    public AgentRunner yieldAfterWake(boolean yield) {
+        this.yieldAfterWake = yield;
+        return this;
     }
 
     /** Starts the agent's thread; returns this runner. */
@@ -109,6 +123,9 @@ public final class AgentRunner implements AutoCloseable {
                         continue;
                     }
                     awaitWork();
+                    if (yieldAfterWake) {
+                        Thread.yield();
+                    }
                 } finally {
                     parking = false;
                 }

@@ -110,11 +110,23 @@ public final class ControlAgent implements Agent, AutoCloseable {
      * @param name the thread name, e.g. {@code kvcourier-control-sender}
      */
     public ControlAgent(String name) {
-        this(name, WAIT_HORIZON_NANOS);
+        this(name, false);
+    }
+
+    /**
+     * As {@link #ControlAgent(String)}; with {@code yieldAfterWake} the thread yields its CPU once after each wait
+     * that ended, so that a caller whose submit woke it goes on first ({@link AgentRunner#yieldAfterWake}).
+     */
+    public ControlAgent(String name, boolean yieldAfterWake) {
+        this(name, WAIT_HORIZON_NANOS, yieldAfterWake);
     }
 
     /** With another wait horizon (tests: a long one shows that a borrowed cycle wakes the control thread itself). */
     ControlAgent(String name, long waitHorizonNanos) {
+        this(name, waitHorizonNanos, false);
+    }
+
+    private ControlAgent(String name, long waitHorizonNanos, boolean yieldAfterWake) {
         this.name = name;
         this.waitHorizonNanos = waitHorizonNanos;
         try {
@@ -123,7 +135,7 @@ public final class ControlAgent implements Agent, AutoCloseable {
             throw new UncheckedIOException("control agent cannot open a selector", e);
         }
         this.context = new ZContext(1);
-        this.runner = new AgentRunner(this, IdleStrategy.standard());
+        this.runner = new AgentRunner(this, IdleStrategy.standard()).yieldAfterWake(yieldAfterWake);
         runner.start();
     }
 

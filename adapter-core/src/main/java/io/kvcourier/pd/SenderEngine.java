@@ -103,6 +103,12 @@ final class SenderEngine implements AutoCloseable {
     final boolean eagerStores = Boolean.parseBoolean(System.getProperty("kvcourier.control.eager", "true"));
     /** Largest eager store, in bytes ({@link #EAGER_MAX_BYTES} unless {@code -Dkvcourier.control.eagerMaxBytes}). */
     final long eagerMaxBytes = Long.getLong("kvcourier.control.eagerMaxBytes", EAGER_MAX_BYTES);
+    /**
+     * Whether the control thread yields its CPU once after each wake-up, so that a caller whose submit woke it onto
+     * the caller's CPU returns first instead of waiting out the control thread's duty cycle (BENCHMARKS.md;
+     * {@code -Dkvcourier.control.yieldOnWake=false}: it runs at once).
+     */
+    final boolean yieldAfterWake = Boolean.parseBoolean(System.getProperty("kvcourier.control.yieldOnWake", "true"));
     /** Most keys per in-band batch ({@link #IN_BAND_BATCH_KEYS} unless {@code -Dkvcourier.control.inBandBatchKeys}). */
     final int inBandBatchKeys = Integer.getInteger("kvcourier.control.inBandBatchKeys", IN_BAND_BATCH_KEYS);
 
@@ -150,7 +156,7 @@ final class SenderEngine implements AutoCloseable {
                 staging.fixPageSize(config.chunkBytes());
             }
             ch = channels.openSender(ChannelSettingsOf.config(config), staging);
-            agent = new ControlAgent("kvcourier-control-sender");
+            agent = new ControlAgent("kvcourier-control-sender", yieldAfterWake);
             this.channel = ch;
             this.control = agent;
             this.inBand = new InBandExchanges(agent, encoder);

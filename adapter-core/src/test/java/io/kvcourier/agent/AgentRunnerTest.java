@@ -61,20 +61,24 @@ class AgentRunnerTest {
         }
     }
 
+    /** Also with a yield after each wake-up (the sender's control thread): it delays a cycle, never skips one. */
     @Test
     void noWakeUpIsLostWhenTheAgentBlocksBetweenCommands() throws Exception {
-        for (IdleStrategy idle : List.of(IdleStrategy.BLOCKING, new IdleStrategy(50, 5))) {
-            QueueAgent agent = new QueueAgent();
-            AgentRunner runner = new AgentRunner(agent, idle).start();
-            int producers = 4;
-            int perProducer = 20_000;
-            CountDownLatch done = new CountDownLatch(producers * perProducer);
-            produce(producers, perProducer, () -> {
-                agent.commands.add(done::countDown);
-                runner.wakeUp();
-            });
-            assertThat(done.await(30, TimeUnit.SECONDS)).as("every command ran (%s)", idle).isTrue();
-            assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+        for (boolean yieldAfterWake : new boolean[] {false, true}) {
+            for (IdleStrategy idle : List.of(IdleStrategy.BLOCKING, new IdleStrategy(50, 5))) {
+                QueueAgent agent = new QueueAgent();
+                AgentRunner runner = new AgentRunner(agent, idle).yieldAfterWake(yieldAfterWake).start();
+                int producers = 4;
+                int perProducer = 20_000;
+                CountDownLatch done = new CountDownLatch(producers * perProducer);
+                produce(producers, perProducer, () -> {
+                    agent.commands.add(done::countDown);
+                    runner.wakeUp();
+                });
+                assertThat(done.await(30, TimeUnit.SECONDS))
+                        .as("every command ran (%s, yield after wake-up %s)", idle, yieldAfterWake).isTrue();
+                assertThat(runner.close(Duration.ofSeconds(5))).isTrue();
+            }
         }
     }
 
