@@ -1,25 +1,18 @@
 package io.kvcourier.notify;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
-
-import io.kvcourier.agent.CloseHelper;
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireCodec;
 import io.kvcourier.wire.WireFormatException;
@@ -27,23 +20,24 @@ import io.kvcourier.wire.WireFormatException;
 /**
  * The proxy side of the notifications: a ZMQ PULL socket bound on {@code tcp://{host}:{port}} that
  * counts {@code ProxyNotif} messages per req_id, for JVM orchestrators and tests (what LMCache's
- * {@code disagg_proxy_server} does with {@code finished_reqs[req_id] += 1}).
+ * {@code disagg_proxy_server} does with {@code finished_reqs[req_id] += 1}). Any ZMTP 3.x PUSH peer with the NULL
+ * mechanism may connect: kvcourier's notifier, LMCache's (pyzmq, libzmq), jeromq.
  *
  * <p>Every message is decoded strictly with {@link WireCodec}; a malformed one (bad msgpack, another
- * message type, several frames) is logged, counted in {@link #malformedCount()}, and skipped. The socket
- * refuses frames over {@code maxMessageBytes} (docs/TRAPS.md#trap-6).
+ * message type, several frames) is logged, counted in {@link #malformedCount()}, and skipped. A peer that sends a
+ * frame over {@code maxMessageBytes} (docs/TRAPS.md#trap-6) or breaks the ZMTP protocol is disconnected; the others
+ * are not affected.
  *
- * <p><b>Threading.</b> One platform thread ({@code kvcourier-proxy-listener}) owns the socket and its
- * own {@link ZContext}; it wakes at least every 100 ms to check the stop flag and is never interrupted.
- * The optional {@link NotificationCallback} runs on that thread. All other methods are thread-safe.
- * {@link #close()} is idempotent and leaves no thread or file descriptor behind.
+ * <p><b>Threading.</b> One platform thread ({@code kvcourier-proxy-listener}) owns the listening socket and its
+ * connections and reads ZMTP itself ({@link ZmtpPullServer}; no ZMQ context, so no I/O thread between the socket and
+ * the callback: docs/ARCHITECTURE.md#decision-24). The optional {@link NotificationCallback} runs on that thread.
+ * All other methods are thread-safe. {@link #close()} is idempotent and leaves no thread or file descriptor behind.
  */
 public final class ProxyListener implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ProxyListener.class.getName());
 
     /** Default cap on one received frame: a {@code ProxyNotif} with a 4 KiB req_id is about 4.1 KiB. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
-    private static final int RECEIVE_TIMEOUT_MS = 100;
 
     /** Called on the listener thread for every well-formed notification. */
     @FunctionalInterface
@@ -59,10 +53,9 @@ public final class ProxyListener implements AutoCloseable {
     }
 
     private final String bindHost;
-    private final int maxMessageBytes;
     private final NotificationCallback callback;
+    private final ZmtpPullServer server;
     private final Thread thread;
-    private final CompletableFuture<Integer> bound = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private final int port;
@@ -75,26 +68,29 @@ public final class ProxyListener implements AutoCloseable {
 
     private ProxyListener(String host, int port, int maxMessageBytes, NotificationCallback callback) {
         this.bindHost = host;
-        this.maxMessageBytes = maxMessageBytes;
         this.callback = callback;
-        this.thread = Thread.ofPlatform().name("kvcourier-proxy-listener").daemon(true)
-                .unstarted(() -> run(port));
-        thread.start();
-        int p;
+        InetSocketAddress address = "*".equals(host) ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
         try {
-            p = bound.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            joinQuietly();
-            throw new IllegalStateException("cannot bind the proxy listener on tcp://" + host + ":" + port + ": "
-                    + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            close();
-            throw new IllegalStateException("proxy listener on tcp://" + host + ":" + port + " did not start", e);
+            this.server = ZmtpPullServer.bind(address, maxMessageBytes,
+                    Duration.ofMillis(ZmtpPullServer.HANDSHAKE_MILLIS), new ZmtpPullServer.Sink() {
+                @Override
+                public void message(byte[] body, long receivedNanos) {
+                    handle(body, receivedNanos);
+                }
+
+                @Override
+                public void multiFrame() {
+                    malformed.increment();
+                    LOG.log(Level.WARNING, "proxy listener: dropped a multi-frame message");
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot bind the proxy listener on " + ProxyNotifier.tcpEndpoint(host,
+                    Integer.toString(port)) + ": " + e.getMessage(), e);
         }
-        this.port = p;
+        this.port = server.port();
+        this.thread = Thread.ofPlatform().name("kvcourier-proxy-listener").daemon(true).unstarted(this::run);
+        thread.start();
     }
 
     /**
@@ -113,7 +109,7 @@ public final class ProxyListener implements AutoCloseable {
      *
      * @param host            the address to bind, for example {@code 127.0.0.1} or {@code *}
      * @param port            the port, or 0 for an ephemeral one (see {@link #port()})
-     * @param maxMessageBytes largest frame accepted; larger ones make ZMQ drop the connection
+     * @param maxMessageBytes largest frame accepted, in bytes; a peer that sends a larger one is disconnected
      * @param callback        called for every notification on the listener thread, or {@code null}
      * @return a bound listener; close it to stop
      * @throws IllegalArgumentException naming the bad argument
@@ -142,56 +138,11 @@ public final class ProxyListener implements AutoCloseable {
         return ProxyNotifier.tcpEndpoint(bindHost, port);
     }
 
-    private void run(int requestedPort) {
-        OwnedContext owned = null;
-        ZMQ.Socket socket = null;
+    private void run() {
         try {
-            owned = new OwnedContext("kvcourier-proxy-listener-");
-            ZContext ctx = owned.context();
-            ctx.setLinger(0);
-            socket = ctx.createSocket(SocketType.PULL);
-            socket.setMaxMsgSize(maxMessageBytes);
-            socket.setReceiveTimeOut(RECEIVE_TIMEOUT_MS);
-            String addr = ProxyNotifier.tcpEndpoint(bindHost,
-                    requestedPort == 0 ? "*" : Integer.toString(requestedPort));
-            if (!socket.bind(addr)) {
-                throw new IllegalStateException("bind failed, errno " + socket.errno());
-            }
-            String last = socket.getLastEndpoint();
-            bound.complete(Integer.parseInt(last.substring(last.lastIndexOf(':') + 1)));
-        } catch (RuntimeException e) {
-            CloseHelper.closeOnFailure(e, socket, closer(owned));
-            bound.completeExceptionally(e);
-            return;
-        }
-        try {
-            while (!stopping) {
-                byte[] frame;
-                try {
-                    frame = socket.recv(0);
-                } catch (RuntimeException e) {
-                    if (stopping) {
-                        break;
-                    }
-                    LOG.log(Level.WARNING, "proxy listener receive failed", e);
-                    continue;
-                }
-                if (frame == null) {
-                    continue; // receive timeout: re-check the stop flag
-                }
-                long nanos = System.nanoTime();
-                if (socket.hasReceiveMore()) {
-                    while (socket.hasReceiveMore() && socket.recv(0) != null) {
-                        // drain the rest of a multi-frame message
-                    }
-                    malformed.increment();
-                    LOG.log(Level.WARNING, "proxy listener: dropped a multi-frame message");
-                    continue;
-                }
-                handle(frame, nanos);
-            }
+            server.serve(() -> stopping);
         } finally {
-            CloseHelper.quietCloseAll(socket, closer(owned));
+            server.close();
         }
     }
 
@@ -293,11 +244,6 @@ public final class ProxyListener implements AutoCloseable {
         return thread;
     }
 
-    /** Closes the owned context (and joins its threads), or nothing when there is none. */
-    private static AutoCloseable closer(OwnedContext owned) {
-        return owned == null ? null : () -> owned.close(Duration.ofSeconds(5));
-    }
-
     private void joinQuietly() {
         try {
             if (!thread.join(Duration.ofSeconds(30))) {
@@ -308,13 +254,14 @@ public final class ProxyListener implements AutoCloseable {
         }
     }
 
-    /** Stops the thread by a flag (within ~100 ms), closes the socket and context. Idempotent. */
+    /** Stops the thread, closes the listening socket and every connection. Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         stopping = true;
+        server.wakeUp();
         joinQuietly();
     }
 }

@@ -4,10 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The bytes of ZMTP 3.0 (https://rfc.zeromq.org/spec/23/) that a PUSH client with the NULL mechanism writes and
- * checks: its greeting and READY command, the peer's greeting and READY, frame headers, and the PONG answer of
- * ZMTP 3.1 (https://rfc.zeromq.org/spec/37/). Stateless; every check reads a {@link ByteBuffer} by absolute index
- * and never allocates from a length the peer sent.
+ * The bytes of ZMTP 3.0 (https://rfc.zeromq.org/spec/23/) that a PUSH client ({@link ZmtpPushConnection}) and a
+ * PULL server ({@link ZmtpPullServer}) with the NULL mechanism write and check: their greeting and READY command, the
+ * peer's greeting and READY, frame headers, and the PONG answer of ZMTP 3.1 (https://rfc.zeromq.org/spec/37/).
+ * Stateless; every check reads a {@link ByteBuffer} by absolute index and never allocates from a length the peer sent.
  */
 final class ZmtpCodec {
     /** Length of a greeting, in bytes. */
@@ -33,6 +33,7 @@ final class ZmtpCodec {
     private static final byte[] NULL_MECHANISM = ascii("NULL");
     private static final byte[] SOCKET_TYPE = ascii("Socket-Type");
     private static final byte[] PULL = ascii("PULL");
+    private static final byte[] PUSH = ascii("PUSH");
 
     /** What a command frame's body names. */
     enum Command { READY, PING, ERROR, OTHER }
@@ -44,12 +45,22 @@ final class ZmtpCodec {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** {@return the PUSH client's greeting and READY ({@link #handshake})} */
+    static byte[] clientHandshake() {
+        return handshake(PUSH);
+    }
+
+    /** {@return the PULL server's greeting and READY ({@link #handshake})} */
+    static byte[] serverHandshake() {
+        return handshake(PULL);
+    }
+
     /**
      * {@return our greeting followed by our READY command: signature {@code FF 00*7 01 7F}, version 3.0,
-     * mechanism NULL, as-server 0, filler; then READY with {@code Socket-Type: PUSH}}
+     * mechanism NULL, as-server 0 (the NULL mechanism has no server role), filler; then READY with
+     * {@code Socket-Type} set to {@code socketType}}
      */
-    static byte[] clientHandshake() {
-        byte[] socketType = ascii("PUSH");
+    private static byte[] handshake(byte[] socketType) {
         int body = 1 + READY.length + 1 + SOCKET_TYPE.length + 4 + socketType.length;
         ByteBuffer b = ByteBuffer.allocate(GREETING_BYTES + SHORT_HEADER + body);
         b.put((byte) 0xFF).put(new byte[7]).put((byte) 0x01).put((byte) 0x7F);
@@ -129,11 +140,20 @@ final class ZmtpCodec {
     }
 
     /**
-     * Checks the properties of the peer's READY command (body at {@code at}, {@code size} bytes).
+     * Checks the properties of a PULL peer's READY command (body at {@code at}, {@code size} bytes).
      *
      * @return {@code null} when they are well formed and name {@code Socket-Type: PULL}, else why not
      */
     static String checkReady(ByteBuffer b, int at, int size) {
+        return checkReady(b, at, size, PULL);
+    }
+
+    /** {@link #checkReady(ByteBuffer, int, int)} for a PUSH peer: {@code null} when it names {@code PUSH}. */
+    static String checkPushReady(ByteBuffer b, int at, int size) {
+        return checkReady(b, at, size, PUSH);
+    }
+
+    private static String checkReady(ByteBuffer b, int at, int size, byte[] expected) {
         int end = at + size;
         int p = at + 1 + READY.length;
         String socketType = null;
@@ -148,7 +168,7 @@ final class ZmtpCodec {
                 return "malformed READY property";
             }
             if (equalsAscii(b, p + 1, nameLength, SOCKET_TYPE, true)) {
-                if (equalsAscii(b, valueAt, (int) valueLength, PULL, false)) {
+                if (equalsAscii(b, valueAt, (int) valueLength, expected, false)) {
                     return null;
                 }
                 byte[] value = new byte[(int) Math.min(valueLength, 32)];
@@ -157,7 +177,8 @@ final class ZmtpCodec {
             }
             p = valueAt + (int) valueLength;
         }
-        return socketType == null ? "READY without Socket-Type" : "peer socket type " + socketType + " (not PULL)";
+        return socketType == null ? "READY without Socket-Type"
+                : "peer socket type " + socketType + " (not " + new String(expected, StandardCharsets.US_ASCII) + ")";
     }
 
     /**

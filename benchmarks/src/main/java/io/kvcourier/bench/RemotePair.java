@@ -43,7 +43,7 @@ final class RemotePair implements AutoCloseable {
         this.chunkBytes = chunkBytes;
         Set<Long> before = HeapAllocation.liveThreads();
         this.proxy = ProxyListener.bind("127.0.0.1", 0, ProxyListener.DEFAULT_MAX_MESSAGE_BYTES, arrivals);
-        this.proxyThreads = HeapAllocation.startedSince(before, "kvcourier-proxy-listener", "iothread-", "reaper-");
+        this.proxyThreads = HeapAllocation.startedSince(before, "kvcourier-proxy-listener");
         ChildJvm c = null;
         PdL2Adapter s = null;
         try {
