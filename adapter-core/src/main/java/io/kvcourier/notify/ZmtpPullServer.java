@@ -165,16 +165,22 @@ final class ZmtpPullServer implements AutoCloseable {
                 return;
             }
             Peer p = new Peer(ch, System.nanoTime() + handshakeNanos);
+            SelectionKey key = null;
             try {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                SelectionKey key = ch.register(selector, SelectionKey.OP_READ, p);
+                key = ch.register(selector, SelectionKey.OP_READ, p);
                 handshaking++;
                 p.out.put(HANDSHAKE);
                 flush(p, key);
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "proxy listener: could not take a connection: {0}", e.toString());
-                CloseHelper.quietClose(ch);
+                if (key != null) {
+                    close(p, key, "could not greet it: " + e); // counted as handshaking: close() uncounts it
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "proxy listener: could not take a connection: {0}",
+                            e.toString());
+                    CloseHelper.quietClose(ch);
+                }
             }
         }
     }
