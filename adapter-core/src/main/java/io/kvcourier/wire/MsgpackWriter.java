@@ -1,9 +1,6 @@
 package io.kvcourier.wire;
 
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,17 +18,15 @@ final class MsgpackWriter {
      * char-by-char loop from about 24 chars on (measured on JDK 25, x86-64).
      */
     private static final int BULK_ASCII_MIN_CHARS = 32;
+    /** Most chars (strings and their header room) one bulk pass of {@link #strList} lays out. */
+    private static final int RUN_CHARS = 16 * 1024;
 
     private final WireLimits limits;
     private byte[] buf;
     private ByteBuffer view;
     private int pos;
 
-    // The bulk ASCII path, made on its first use: an encoder the JDK runs with a vectorized intrinsic.
-    private CharsetEncoder asciiEncoder;
-    private char[] charScratch;
-    private CharBuffer charScratchView;
-    private ByteBuffer bufWriter; // a writable view of buf for the ASCII encoder; replaced when buf grows
+    private AsciiCopier ascii; // the bulk ASCII path, made on its first use
 
     MsgpackWriter(WireLimits limits) {
         this.limits = limits;
@@ -89,7 +84,6 @@ final class MsgpackWriter {
             int size = (int) Math.min(wanted, Math.min(cap, Integer.MAX_VALUE - 8));
             buf = Arrays.copyOf(buf, size);
             view = ByteBuffer.wrap(buf).asReadOnlyBuffer();
-            bufWriter = null;
         }
     }
 
@@ -178,12 +172,81 @@ final class MsgpackWriter {
         }
     }
 
+    /**
+     * An array header, then each string as {@link #str} writes it. Consecutive strings share one bulk ASCII pass
+     * ({@link #asciiRun}: the encoder's fixed cost once per run, not per key); a string that ends a run (non-ASCII,
+     * over the str limit, or no room left) goes through {@link #str}, which finds its UTF-8 form or the error.
+     */
     void strList(List<String> values, String field) {
         int n = values.size();
         arrayHeader(n, field);
-        for (int i = 0; i < n; i++) {
-            str(values.get(i), field);
+        if (values instanceof Utf8StringList decoded) { // decoded, so valid UTF-8 already: copied as it came
+            for (int i = 0; i < n; i++) {
+                int len = decoded.utf8Length(i);
+                checkStrBytes(len, field);
+                ensure(5 + len);
+                strHeader(len);
+                decoded.copyUtf8(i, buf, pos);
+                pos += len;
+            }
+            return;
         }
+        for (int i = 0; i < n; ) {
+            i = asciiRun(values, i);
+            if (i < n) {
+                str(values.get(i), field);
+                i++;
+            }
+        }
+    }
+
+    /**
+     * Writes {@code values} from {@code from} on while they are ASCII: their chars laid out end to end, each
+     * behind placeholder chars (NUL, ASCII) where its header goes, copied by one bulk pass, then the headers
+     * written over the placeholders. Only strings copied whole are kept.
+     *
+     * @return the index of the first string not written ({@code from} when fewer than two would fit a run)
+     */
+    private int asciiRun(List<String> values, int from) {
+        int n = values.size();
+        int end = from;
+        int chars = 0;
+        for (; end < n; end++) {
+            int len = values.get(end).length();
+            int framed = strHeaderSize(len) + len;
+            if (len > limits.maxStrBytes() || chars + framed > RUN_CHARS) {
+                break;
+            }
+            chars += framed;
+        }
+        if (end - from < 2) {
+            return from;
+        }
+        char[] c = ascii().scratch(chars);
+        for (int k = from, at = 0; k < end; k++) {
+            String s = values.get(k);
+            int len = s.length();
+            int header = strHeaderSize(len);
+            for (int h = at; h < at + header; h++) { // a loop: Arrays.fill's checks cost more for 1 to 5 chars
+                c[h] = '\0';
+            }
+            s.getChars(0, len, c, at + header);
+            at += header + len;
+        }
+        ensure(chars);
+        int copied = ascii.copy(chars, buf, pos);
+        int k = from;
+        for (int at = 0; k < end; k++) {
+            int len = values.get(k).length();
+            int framed = strHeaderSize(len) + len;
+            if (at + framed > copied) {
+                break;
+            }
+            strHeader(len);
+            pos += len;
+            at += framed;
+        }
+        return k;
     }
 
     void int32List(int[] values, String field) {
@@ -305,22 +368,14 @@ final class MsgpackWriter {
      * and stops at the first non-ASCII char (an unmappable or malformed result, which is all we need to know).
      */
     private int asciiBulk(String s, int start) {
-        int n = s.length();
-        if (asciiEncoder == null) {
-            asciiEncoder = StandardCharsets.US_ASCII.newEncoder();
+        return ascii().copy(s, buf, start);
+    }
+
+    private AsciiCopier ascii() {
+        if (ascii == null) {
+            ascii = new AsciiCopier();
         }
-        if (charScratch == null || charScratch.length < n) {
-            charScratch = new char[Math.max(n, 2 * BULK_ASCII_MIN_CHARS)];
-            charScratchView = CharBuffer.wrap(charScratch);
-        }
-        if (bufWriter == null) {
-            bufWriter = ByteBuffer.wrap(buf);
-        }
-        s.getChars(0, n, charScratch, 0);
-        charScratchView.limit(n).position(0);
-        bufWriter.limit(start + n).position(start);
-        asciiEncoder.encode(charScratchView, bufWriter, false);
-        return charScratchView.position();
+        return ascii;
     }
 
     /**

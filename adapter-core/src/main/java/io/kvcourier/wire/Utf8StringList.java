@@ -32,6 +32,16 @@ public final class Utf8StringList extends AbstractList<String> implements Random
         return new String(utf8, offsets[index], lengths[index], StandardCharsets.UTF_8);
     }
 
+    /** {@return the length in bytes of element {@code index}'s UTF-8} */
+    int utf8Length(int index) {
+        return lengths[Objects.checkIndex(index, offsets.length)];
+    }
+
+    /** Copies element {@code index}'s UTF-8 to {@code dst[at, at + utf8Length(index))}. */
+    void copyUtf8(int index, byte[] dst, int at) {
+        System.arraycopy(utf8, offsets[Objects.checkIndex(index, offsets.length)], dst, at, lengths[index]);
+    }
+
     @Override
     public int size() {
         return offsets.length;
