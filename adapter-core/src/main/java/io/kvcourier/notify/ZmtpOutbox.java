@@ -98,12 +98,27 @@ final class ZmtpOutbox {
      * @throws IOException when the connection failed
      */
     int writeTo(SocketChannel channel) throws IOException {
-        if (sent == tail) {
+        return write(channel, tail);
+    }
+
+    /**
+     * Writes, without blocking, what is left of the message partly written, and nothing behind it: a command
+     * (a PONG) may follow once {@link #atMessageBoundary()} holds.
+     *
+     * @return the bytes written
+     * @throws IOException when the connection failed
+     */
+    int finishPartlyWritten(SocketChannel channel) throws IOException {
+        return sent == head ? 0 : write(channel, head + frameLengths[first]);
+    }
+
+    private int write(SocketChannel channel, int end) throws IOException {
+        if (sent == end) {
             return 0;
         }
         int n;
         try {
-            buf.limit(tail).position(sent);
+            buf.limit(end).position(sent);
             n = channel.write(buf);
         } finally {
             buf.clear(); // absolute puts are checked against the limit

@@ -346,9 +346,14 @@ final class ZmtpPushConnection {
         inLength -= bytes;
     }
 
-    /** Writes a pending PONG between messages, then the messages. */
+    /**
+     * Writes a pending PONG between messages (finishing the message partly written first), then the messages.
+     */
     private void flush() {
         try {
+            if (commandOut.position() > 0) {
+                outbox.finishPartlyWritten(channel);
+            }
             if (commandOut.position() > 0 && outbox.atMessageBoundary()) {
                 commandOut.flip();
                 channel.write(commandOut);

@@ -238,6 +238,54 @@ class ZmtpPushConnectionTest {
         }
     }
 
+    /**
+     * A PING that arrives while a message is partly written (the peer had stopped reading) is answered after that
+     * message and before the next: the PONG waits for the message boundary, and the message is finished first
+     * rather than held back behind the PONG (which left both waiting for good).
+     */
+    @Test
+    void aPingDuringAPartlyWrittenMessageIsAnsweredAtTheNextMessageBoundary() throws Exception {
+        try (FakeZmtpPeer peer = new FakeZmtpPeer(FakeZmtpPeer.pullHandshake())) {
+            ZmtpPushConnection c = new ZmtpPushConnection("127.0.0.1", peer.port(), 4, 48 << 20, HANDSHAKE);
+            try {
+                assertThat(await(c::peerConnected)).isTrue();
+                SocketChannel s = peer.accepted().poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(s).isNotNull();
+                byte[] big = new byte[40 << 20]; // more than the kernel buffers of a peer that reads nothing
+                new Random(11).nextBytes(big);
+                assertThat(c.trySend(big, big.length)).isTrue();
+                assertThat(c.trySend(new byte[] {7}, 1)).isTrue();
+                assertThat(c.unwritten()).as("the big message partly written, the small one behind it").isEqualTo(2);
+                s.write(ByteBuffer.wrap(new byte[] {0x04, 10, 4, 'P', 'I', 'N', 'G', 0, 10, 'x', 'y', 'z'}));
+                s.configureBlocking(false);
+                int handshake = ZmtpCodec.clientHandshake().length;
+                byte[] pong = {0x04, 8, 4, 'P', 'O', 'N', 'G', 'x', 'y', 'z'};
+                ByteBuffer got = ByteBuffer.allocate(handshake + ZmtpCodec.LONG_HEADER + big.length + pong.length + 3);
+                assertThat(await(() -> {
+                    c.peerConnected();
+                    try {
+                        return s.read(got) < 0 || !got.hasRemaining();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })).as("everything arrived: %d of %d bytes", got.position(), got.capacity()).isTrue();
+                got.flip().position(handshake);
+                assertThat(got.get()).isEqualTo((byte) 0x02);
+                assertThat(got.getLong()).isEqualTo(big.length);
+                assertThat(got.slice(got.position(), big.length).equals(ByteBuffer.wrap(big))).as("the big message")
+                        .isTrue();
+                got.position(got.position() + big.length);
+                byte[] rest = new byte[got.remaining()];
+                got.get(rest);
+                assertThat(rest).as("the PONG, then the small message").isEqualTo(FakeZmtpPeer.concat(pong,
+                        new byte[] {0x00, 1, 7}));
+                assertThat(c.unwritten()).isZero();
+            } finally {
+                c.close(0);
+            }
+        }
+    }
+
     @Test
     void trySendRefusesWithoutAPeerAndAtTheHighWaterMark() throws Exception {
         ZmtpPushConnection alone = connectTo(freePort());
