@@ -55,6 +55,22 @@ class ZmtpPushConnectionTest {
         return await(() -> c.trySend(message, message.length));
     }
 
+    /**
+     * Reads from the peer's end {@code s} (non-blocking) into {@code got} while advancing {@code c}, until {@code got}
+     * is full or the peer's end sees EOF, within {@link #WAIT}. @return whether that happened
+     */
+    private static boolean receive(ZmtpPushConnection c, SocketChannel s, ByteBuffer got) throws IOException {
+        s.configureBlocking(false);
+        return await(() -> {
+            c.peerConnected();
+            try {
+                return s.read(got) < 0 || !got.hasRemaining();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
     private static ZMQ.Socket pull(ZContext ctx) {
         ZMQ.Socket pull = ctx.createSocket(SocketType.PULL);
         pull.setReceiveTimeOut((int) WAIT.toMillis());
@@ -221,15 +237,7 @@ class ZmtpPushConnectionTest {
                 int ours = ZmtpCodec.clientHandshake().length;
                 byte[] pong = {0x04, 8, 4, 'P', 'O', 'N', 'G', 'a', 'b', 'c'};
                 ByteBuffer got = ByteBuffer.allocate(ours + pong.length);
-                s.configureBlocking(false);
-                assertThat(await(() -> {
-                    c.peerConnected();
-                    try {
-                        return s.read(got) < 0 || !got.hasRemaining();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                })).isTrue();
+                assertThat(receive(c, s, got)).isTrue();
                 assertThat(Arrays.copyOfRange(got.array(), ours, got.capacity())).isEqualTo(pong);
                 assertThat(c.peerConnected()).isTrue();
             } finally {
@@ -257,18 +265,11 @@ class ZmtpPushConnectionTest {
                 assertThat(c.trySend(new byte[] {7}, 1)).isTrue();
                 assertThat(c.unwritten()).as("the big message partly written, the small one behind it").isEqualTo(2);
                 s.write(ByteBuffer.wrap(new byte[] {0x04, 10, 4, 'P', 'I', 'N', 'G', 0, 10, 'x', 'y', 'z'}));
-                s.configureBlocking(false);
                 int handshake = ZmtpCodec.clientHandshake().length;
                 byte[] pong = {0x04, 8, 4, 'P', 'O', 'N', 'G', 'x', 'y', 'z'};
                 ByteBuffer got = ByteBuffer.allocate(handshake + ZmtpCodec.LONG_HEADER + big.length + pong.length + 3);
-                assertThat(await(() -> {
-                    c.peerConnected();
-                    try {
-                        return s.read(got) < 0 || !got.hasRemaining();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                })).as("everything arrived: %d of %d bytes", got.position(), got.capacity()).isTrue();
+                assertThat(receive(c, s, got)).as("everything arrived: %d of %d bytes", got.position(), got.capacity())
+                        .isTrue();
                 got.flip().position(handshake);
                 assertThat(got.get()).isEqualTo((byte) 0x02);
                 assertThat(got.getLong()).isEqualTo(big.length);
@@ -328,17 +329,9 @@ class ZmtpPushConnectionTest {
                 assertThat(await(() -> c.peerConnected() && c.handshakes() == 2)).as("reconnected").isTrue();
                 SocketChannel second = peer.accepted().poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 assertThat(second).isNotNull();
-                second.configureBlocking(false);
                 int handshake = ZmtpCodec.clientHandshake().length;
                 ByteBuffer got = ByteBuffer.allocate(handshake + ZmtpCodec.LONG_HEADER + big.length);
-                assertThat(await(() -> {
-                    c.peerConnected();
-                    try {
-                        return second.read(got) < 0 || !got.hasRemaining();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                })).isTrue();
+                assertThat(receive(c, second, got)).isTrue();
                 got.flip().position(handshake);
                 assertThat(got.get()).as("a long frame, not the small message again").isEqualTo((byte) 0x02);
                 assertThat(got.getLong()).isEqualTo(big.length);
