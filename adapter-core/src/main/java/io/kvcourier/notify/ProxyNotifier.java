@@ -94,6 +94,8 @@ public final class ProxyNotifier implements AutoCloseable {
     private volatile boolean parked;
     private volatile long shutdownAtNanos;
     private volatile Throwable startFailure;
+    /** The notifier thread's connection, published for {@link #warnQueueFull}'s account of it; null until made. */
+    private volatile ZmtpPushConnection connection;
     /** Send attempts of the notification being delivered (notifier thread only). */
     private int attempts;
 
@@ -254,9 +256,10 @@ public final class ProxyNotifier implements AutoCloseable {
 
     /** Every refused notification is named: the proxy waits for it, so an operator must be able to find it. */
     private void warnQueueFull(String reqId) {
-        LOG.log(Level.WARNING,
-                "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so far)",
-                reqId, queue.remainingCapacity() + queue.size(), dropped.sum());
+        ZmtpPushConnection c = connection;
+        LOG.log(Level.WARNING, "proxy notification for req_id {0} dropped: the queue of {1} is full ({2} dropped so "
+                + "far); proxy {3}: {4}", reqId, queue.remainingCapacity() + queue.size(), dropped.sum(), endpoint,
+                c == null ? "not connected yet" : "connection " + c.status());
     }
 
     /** {@return a snapshot of the counters} */
@@ -281,6 +284,7 @@ public final class ProxyNotifier implements AutoCloseable {
             Duration handshake = Duration.ofNanos(Math.max(MIN_HANDSHAKE_NANOS, Math.min(MAX_HANDSHAKE_NANOS,
                     sendDeadlineNanos / 4)));
             socket = new ZmtpPushConnection(host, port, SEND_HWM, SEND_BUFFER_BYTES, handshake);
+            connection = socket;
         } catch (RuntimeException e) {
             startFailure = e;
             started.countDown();

@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A ZMTP 3.0 PUSH client with the NULL mechanism over one non-blocking {@link SocketChannel}
  * (docs/ARCHITECTURE.md#decision-24): the notifier's own thread frames each message and writes it, with no ZMQ
- * context and no I/O thread. Confined to the thread that uses it; nothing here blocks.
+ * context and no I/O thread. Confined to the thread that uses it, but for {@link #status()}; nothing here blocks.
  *
  * <p><b>Connection.</b> {@link #peerConnected()} advances the connection: it connects (TCP_NODELAY), writes our
  * greeting and READY ({@code Socket-Type: PUSH}), checks the peer's greeting (ZMTP 3 or later, NULL mechanism) and
@@ -51,14 +51,16 @@ final class ZmtpPushConnection {
     private final ByteBuffer in = ByteBuffer.allocateDirect(IN_CAPACITY);
     private int inLength;
     private boolean greetingRead;
-    private State state = State.IDLE;
+    // state, stateSinceNanos and the two counters are volatile only for status(), read by other threads for logs
+    private volatile State state = State.IDLE;
+    private volatile long stateSinceNanos = System.nanoTime();
     private SocketChannel channel;
     private long retryAtNanos;
     private long handshakeDeadlineNanos;
     private long backoffNanos = MIN_BACKOFF_NANOS;
     private boolean warned;
-    private int refusals;
-    private int handshakes;
+    private volatile int refusals;
+    private volatile int handshakes;
 
     /**
      * Starts connecting at once.
@@ -144,6 +146,30 @@ final class ZmtpPushConnection {
         return outbox.messages();
     }
 
+    /**
+     * {@return a one-line account for logs, safe from any thread}: the connection's state and for how long, the
+     * handshakes and refusals so far, e.g. {@code "connecting for 1200 ms, 3 handshakes, 0 refusals"}
+     */
+    String status() {
+        State s = state;
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stateSinceNanos);
+        String what = switch (s) {
+            case IDLE -> "waiting to reconnect";
+            case CONNECTING -> "connecting";
+            case HANDSHAKE -> "in the ZMTP handshake";
+            case OPEN -> "open";
+            case CLOSED -> "closed";
+        };
+        return what + " for " + ms + " ms, " + handshakes + " handshakes, " + refusals + " refusals";
+    }
+
+    private void enter(State next) {
+        if (state != next) {
+            stateSinceNanos = System.nanoTime();
+        }
+        state = next;
+    }
+
     /** {@return the handshakes completed so far: connections that reached a proxy} */
     int handshakes() {
         return handshakes;
@@ -192,7 +218,7 @@ final class ZmtpPushConnection {
             LOG.log(Level.DEBUG, "{0} messages to {1} discarded at close", outbox.messages(), peer);
         }
         closeChannel();
-        state = State.CLOSED;
+        enter(State.CLOSED);
     }
 
     private void connect(long now) {
@@ -206,9 +232,9 @@ final class ZmtpPushConnection {
             channel = SocketChannel.open();
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            state = channel.connect(address) ? State.HANDSHAKE : State.CONNECTING;
+            enter(channel.connect(address) ? State.HANDSHAKE : State.CONNECTING);
         } catch (IOException | UnresolvedAddressException | SecurityException e) {
-            state = State.CONNECTING;
+            enter(State.CONNECTING);
             lost("cannot connect: " + e, Level.DEBUG, false);
         }
     }
@@ -216,7 +242,7 @@ final class ZmtpPushConnection {
     private void finishConnect() {
         try {
             if (channel.finishConnect()) {
-                state = State.HANDSHAKE;
+                enter(State.HANDSHAKE);
             }
         } catch (IOException e) {
             lost("cannot connect: " + e.getMessage(), Level.DEBUG, false);
@@ -269,7 +295,7 @@ final class ZmtpPushConnection {
             return false; // our READY goes out whole before any message
         }
         consume(at + (int) size);
-        state = State.OPEN;
+        enter(State.OPEN);
         handshakes++;
         backoffNanos = MIN_BACKOFF_NANOS;
         warned = false;
@@ -379,7 +405,7 @@ final class ZmtpPushConnection {
                 protocol ? " [ZMTP]" : "", String.valueOf(TimeUnit.NANOSECONDS.toMillis(backoffNanos)));
         closeChannel();
         outbox.rewind();
-        state = State.IDLE;
+        enter(State.IDLE);
         retryAtNanos = System.nanoTime() + backoffNanos;
         backoffNanos = Math.min(backoffNanos * 2, handshakeNanos);
     }

@@ -271,7 +271,8 @@ class ProxyNotifierTest {
             }
         };
         try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0);
-             ProxyNotifier notifier = ProxyNotifier.create("127.0.0.1", proxy.port(), WAIT, SHUTDOWN, 16, hold)) {
+             ProxyNotifier notifier = ProxyNotifier.create("127.0.0.1", proxy.port(), WAIT, SHUTDOWN, 16, hold);
+             LogCapture log = new LogCapture(ProxyNotifier.class)) {
             assertThat(notifier.offer("first")).isTrue();
             assertThat(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue(); // thread is now stuck
             int accepted = 0;
@@ -284,6 +285,12 @@ class ProxyNotifierTest {
             assertThat(released.get()).as("the notifier thread is still held").isFalse();
             assertThat(accepted).isEqualTo(16); // the queue's capacity; the rest dropped, not waited for
             assertThat(notifier.counters().dropped()).isEqualTo(84);
+            // each drop names the request and says where the proxy connection stands (the thread is held, so
+            // the connection stays where it was: connecting, in the handshake or open)
+            assertThat(log.messages()).filteredOn(m -> m.contains("is full")).hasSize(84).first().asString()
+                    .matches("WARNING proxy notification for req_id q16 dropped: the queue of 16 is full \\(1 dropped "
+                            + "so far\\); proxy tcp://127.0.0.1:" + proxy.port() + ": connection (connecting|in the "
+                            + "ZMTP handshake|open) for \\d+ ms, [01] handshakes, 0 refusals");
             release.countDown();
             assertThat(proxy.awaitReady("first", 1, WAIT)).isTrue();
             for (int i = 0; i < 16; i++) {

@@ -214,6 +214,9 @@ class ZmtpPushConnectionTest {
                         return c.refusals() >= 3;
                     })).as("%s refused and retried", type).isTrue();
                     assertThat(everConnected[0]).isFalse();
+                    assertThat(c.status()).as("the account a full notifier queue logs")
+                            .matches("(waiting to reconnect|connecting|in the ZMTP handshake) for \\d+ ms, "
+                                    + "0 handshakes, [1-9]\\d* refusals");
                     // jeromq checks our READY first and may close before it sends its own, naming its type.
                     assertThat(log.messages().stream().filter(m -> m.startsWith("WARNING")).toList())
                             .singleElement().asString().containsAnyOf("peer socket type " + type.name(),
@@ -305,6 +308,7 @@ class ZmtpPushConnectionTest {
                 assertThat(accepted).isLessThan(64);
                 assertThat(c.unwritten()).isEqualTo(4);
                 assertThat(c.trySend(new byte[] {1}, 1)).as("full").isFalse();
+                assertThat(c.status()).matches("open for \\d+ ms, 1 handshakes, 0 refusals");
             } finally {
                 c.close(0);
             }
