@@ -140,11 +140,16 @@ public final class AgentRunner implements AutoCloseable {
         }
     }
 
-    /** One duty cycle: {@link Agent#doWork()}, or {@link Agent#doWorkBeforeAwait()} when only checking. */
+    /**
+     * One duty cycle: {@link Agent#doWork()}, or {@link Agent#doWorkBeforeAwait()} when only checking. Whatever it
+     * throws, {@link Error}s included, is logged and the loop goes on, as Agrona's runner does: an agent owns sockets
+     * and deadlines that others wait on, so its thread must not end before {@link #close} (an assertion inside
+     * jeromq, enabled under tests, ended the control thread in a soak and left its tasks without deadlines).
+     */
     private int cycle(boolean check) {
         try {
             return check ? agent.doWorkBeforeAwait() : agent.doWork();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": duty cycle failed", e);
             return 0;
         }
@@ -153,7 +158,7 @@ public final class AgentRunner implements AutoCloseable {
     private void awaitWork() {
         try {
             agent.awaitWork();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": waiting for work failed", e);
         }
     }

@@ -274,6 +274,25 @@ class AgentRunnerTest {
         }
     }
 
+    /** An Error from a cycle (here an assertion, as jeromq's own under -ea) does not end the agent's thread. */
+    @Test
+    void aCycleThatThrowsAnErrorIsLoggedAndTheLoopGoesOn() throws Exception {
+        QueueAgent agent = new QueueAgent();
+        try (AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING).start()) {
+            agent.commands.add(() -> {
+                throw new AssertionError("boom (expected by the test)");
+            });
+            runner.wakeUp();
+            CountDownLatch after = new CountDownLatch(1);
+            agent.commands.add(after::countDown);
+            runner.wakeUp();
+            assertThat(after.await(10, TimeUnit.SECONDS)).as("a later command still runs").isTrue();
+            assertThat(runner.isRunning()).isTrue();
+            assertThat(agent.closes).hasValue(0);
+        }
+        assertThat(agent.closes).hasValue(1);
+    }
+
     @Test
     void aRunnerClosedBeforeItStartedClosesItsAgentOnce() {
         QueueAgent agent = new QueueAgent();
