@@ -18,7 +18,7 @@ public interface Agent {
      * Does what is ready now: drains command queues, polls sources without blocking, fires due timers.
      *
      * @return how much work was done; 0 when there was nothing to do
-     * @throws Exception logged by the runner, which keeps running
+     * @throws Exception logged by the runner, which keeps running (as it does after an {@link Error})
      */
     int doWork() throws Exception;
 
@@ -29,7 +29,7 @@ public interface Agent {
      * wait returns at once for a source that is ready. The default is {@link #doWork()}.
      *
      * @return how much work was done; 0 when there was nothing to do
-     * @throws Exception logged by the runner, which keeps running
+     * @throws Exception logged by the runner, which keeps running (as it does after an {@link Error})
      */
     default int doWorkBeforeAwait() throws Exception {
         return doWork();
@@ -40,7 +40,7 @@ public interface Agent {
      * last return from this method), or the agent's next timer is due. May return early (spurious wake-ups are
      * fine); must not block past the agent's next timer.
      *
-     * @throws Exception logged by the runner, which keeps running
+     * @throws Exception logged by the runner, which keeps running (as it does after an {@link Error})
      */
     void awaitWork() throws Exception;
 
