@@ -43,7 +43,7 @@ class ProxyNotifierInteropTest {
                     }
                 }
                 assertThat(lines).containsExactlyInAnyOrderElementsOf(expected);
-                assertThat(notifier.counters().sent()).isEqualTo(6);
+                assertThat(ProxyNotifierTest.awaitSent(notifier, 6)).as("sent: %s", notifier.counters()).isTrue();
             }
         }
     }

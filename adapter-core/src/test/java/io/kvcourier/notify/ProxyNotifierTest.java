@@ -33,6 +33,21 @@ class ProxyNotifierTest {
         return ProxyNotifier.create("127.0.0.1", port, sendDeadline, SHUTDOWN, 64, hooks);
     }
 
+    /**
+     * Whether {@code notifier} counts {@code n} notifications sent within {@link #WAIT}. The proxy can read a message
+     * before the notifier thread, back from its write, counts it, so a test that saw the message waits for the count.
+     */
+    static boolean awaitSent(ProxyNotifier notifier, long n) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (notifier.counters().sent() < n) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return notifier.counters().sent() == n;
+    }
+
     /** A port nobody listens on: bound once by a listener, then released. */
     private static int deadPort() {
         try (ProxyListener l = ProxyListener.bind("127.0.0.1", 0)) {
@@ -72,7 +87,7 @@ class ProxyNotifierTest {
             tracker.onBatchDone("cmpl-1", false, 3, 2, true);
             tracker.onBatchDone("cmpl-1", true, 3, 1, true);
             assertThat(proxy.awaitReady("cmpl-1", 2, WAIT)).isTrue();
-            assertThat(notifier.counters().sent()).isEqualTo(2);
+            assertThat(awaitSent(notifier, 2)).as("sent: %s", notifier.counters()).isTrue();
         }
     }
 
@@ -343,6 +358,8 @@ class ProxyNotifierTest {
             try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", port)) {
                 assertThat(proxy.awaitReady("patient", 1, WAIT)).isTrue();
             }
+            // the proxy can read the message before the notifier thread, back from its write, records the outcome
+            assertThat(hooks.outcome.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             assertThat(hooks.seen).containsEntry("patient", ProxyNotifier.Outcome.SENT);
             assertThat(notifier.counters().retried()).isEqualTo(1);
             assertThat(notifier.counters().expired()).isZero();
