@@ -17,7 +17,9 @@ import java.util.stream.Collectors;
  * and, in the same JVM, a {@link FloorReceiver} for the floor and raw-pump rows.
  *
  * <p>Prints {@code READY alloc=PORT init=PORT floor=PORT}; answers every stdin line {@code STATUS} with
- * {@code STATUS batches=N loaded_keys=N missing_keys=N peak_pages_in_use=N page_count=N}; stops at stdin EOF.
+ * {@code STATUS batches=N loaded_keys=N unlocked_keys=N missing_keys=N peak_pages_in_use=N page_count=N}, and
+ * {@code LOADS on} or {@code LOADS off} ({@link DecodeLoop#loads(boolean)}) with the same line once the decode
+ * loop has it; stops at stdin EOF.
  */
 final class AdapterChild {
     /** Memory of the floor receiver's page ring, bytes (at least one page). */
@@ -43,9 +45,12 @@ final class AdapterChild {
                 while ((line = in.readLine()) != null) {
                     if (line.equals("STATUS")) {
                         out.println("STATUS batches=" + decode.batches.get() + " loaded_keys=" + decode.loadedKeys.get()
-                                + " missing_keys=" + decode.missingKeys.get() + " peak_pages_in_use="
-                                + decode.peakPagesInUse.get()
+                                + " unlocked_keys=" + decode.unlockedKeys.get() + " missing_keys="
+                                + decode.missingKeys.get() + " peak_pages_in_use=" + decode.peakPagesInUse.get()
                                 + " page_count=" + adapter.reportStatus().get("page_count"));
+                    } else if (line.equals("LOADS on") || line.equals("LOADS off")) {
+                        decode.loads(line.endsWith("on"));
+                        out.println(line);
                     }
                 }
             } finally {

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * The decode side of a receiver adapter in the e2e suite's child JVM: for every batch the adapter commits, it
  * looks the keys up and locks them (submitted from the commit listener, while the batch is still pinned), loads
  * them into reused buffers and unlocks them, which frees their pages — so a run never fills the receiver's buffer
- * and admission never has to evict. It does not check the bytes (the demo does).
+ * and admission never has to evict. It does not check the bytes (the demo does). With {@link #loads(boolean)
+ * loads(false)} it unlocks what it locked without loading it: the keys stay committed until admission evicts them,
+ * oldest first, for their pages, and the decode side's copy of every byte (a memcpy on the same cores as the
+ * transfer) is left out of what a row measures.
  *
  * <p>Threads: the commit listener (an adapter virtual thread) submits the lookup and queues the batch; one
  * platform thread ({@code bench-decode}) owns a {@link CompletionPoller} over the adapter's fds and does lookup
@@ -39,9 +42,12 @@ final class DecodeLoop implements AutoCloseable {
     private final List<MemoryObj> buffers = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
+    private volatile boolean loads = true;
 
     final AtomicLong batches = new AtomicLong();
     final AtomicLong loadedKeys = new AtomicLong();
+    /** Keys locked and unlocked without a load ({@link #loads(boolean) loads(false)}). */
+    final AtomicLong unlockedKeys = new AtomicLong();
     /** Keys committed but not found at lookup (evicted before the decode side locked them) or not loaded. */
     final AtomicLong missingKeys = new AtomicLong();
     /** The most pages in use (allocated, reserved or committed) seen after a batch was decoded. */
@@ -62,6 +68,11 @@ final class DecodeLoop implements AutoCloseable {
             }
         });
         thread.start();
+    }
+
+    /** Whether the batches decoded from now on are loaded (the default) or only locked and unlocked. */
+    void loads(boolean on) {
+        loads = on;
     }
 
     private void run() {
@@ -87,7 +98,9 @@ final class DecodeLoop implements AutoCloseable {
         }
         long missing = c.keys().size() - locked.size();
         try {
-            if (!locked.isEmpty()) {
+            if (!locked.isEmpty() && !loads) {
+                unlockedKeys.addAndGet(locked.size());
+            } else if (!locked.isEmpty()) {
                 while (buffers.size() < locked.size()) {
                     buffers.add(MemoryObj.ofBytes(arena.allocate(pageBytes, 64)));
                 }

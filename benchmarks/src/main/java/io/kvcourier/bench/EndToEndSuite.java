@@ -374,8 +374,9 @@ final class EndToEndSuite {
         Map<String, String> st = pair.receiverStatus();
         String missing = st.getOrDefault("missing_keys", "?");
         report.note("e2e", String.format(Locale.ROOT, "receiver child of the %s rows: %s batches decoded, %s keys "
-                + "loaded, %s missing (evicted or not loadable), peak %s of %s pages in use", what,
-                st.getOrDefault("batches", "?"), st.getOrDefault("loaded_keys", "?"), missing,
+                + "loaded, %s unlocked without a load, %s missing (evicted or not loadable), peak %s of %s pages in "
+                + "use", what, st.getOrDefault("batches", "?"), st.getOrDefault("loaded_keys", "?"),
+                st.getOrDefault("unlocked_keys", "?"), missing,
                 st.getOrDefault("peak_pages_in_use", "?"), st.getOrDefault("page_count", "?")));
     }
 

@@ -104,6 +104,13 @@ final class RemotePair implements AutoCloseable {
         return AdapterChild.fields(child.expect("STATUS "));
     }
 
+    /** Whether the child's decode side loads what it locks ({@link DecodeLoop#loads(boolean)}); set on return. */
+    void decodeLoads(boolean on) throws IOException {
+        String line = "LOADS " + (on ? "on" : "off");
+        child.send(line);
+        child.expect(line);
+    }
+
     @Override
     public void close() {
         CloseHelper.closeAll(sender, child, proxy, arena);
