@@ -22,10 +22,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Stopping is by flag and signal, never by interrupt (jeromq breaks on interrupts, docs/TRAPS.md#trap-3); the
  * agent's {@link Agent#onClose()} runs last on its own thread. An exception from the agent is logged and the loop
- * goes on (an agent that throws on every cycle is throttled by its blocking wait).
+ * goes on. An agent that throws on every cycle runs at the pace of its wait, which returns at once when the failing
+ * cycle left a source ready: so at most one failure per {@value #FAILURE_LOG_INTERVAL_MS} ms is logged (with its
+ * stack trace), and the next logged one says how many came between ({@link #failures()} counts them all).
  */
 public final class AgentRunner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AgentRunner.class.getName());
+    /** Least time between two logged failures of one runner, in milliseconds. */
+    static final long FAILURE_LOG_INTERVAL_MS = 1_000;
 
     private final Agent agent;
     private final IdleStrategy idle;
@@ -38,6 +42,13 @@ public final class AgentRunner implements AutoCloseable {
     /** Yield once after each blocking wait that ended ({@link #yieldAfterWake}); set before start. */
     private volatile boolean yieldAfterWake;
     private boolean started;
+    /** Failures of cycles and waits so far; written by the agent's thread only. */
+    private volatile long failures;
+    /** Failures since the last one logged, and when that was ({@link System#nanoTime()}). */
+    private long unlogged;
+    private long lastLoggedNanos;
+    private boolean loggedAny;
+    private volatile long failureLogIntervalNanos = TimeUnit.MILLISECONDS.toNanos(FAILURE_LOG_INTERVAL_MS);
 
     /** Creates the runner; the thread starts with {@link #start()}. */
     public AgentRunner(Agent agent, IdleStrategy idle) {
@@ -77,6 +88,17 @@ public final class AgentRunner implements AutoCloseable {
     /** Whether the caller is the agent's thread. */
     public boolean onAgentThread() {
         return Thread.currentThread() == thread;
+    }
+
+    /** Duty cycles and waits that threw, since the start. */
+    public long failures() {
+        return failures;
+    }
+
+    /** The least time between two logged failures (tests); {@value #FAILURE_LOG_INTERVAL_MS} ms by default. */
+    AgentRunner failureLogInterval(Duration interval) {
+        failureLogIntervalNanos = interval.toNanos();
+        return this;
     }
 
     /** Whether the loop is still running (false once {@link #close} was called or the thread ended). */
@@ -150,7 +172,7 @@ public final class AgentRunner implements AutoCloseable {
         try {
             return check ? agent.doWorkBeforeAwait() : agent.doWork();
         } catch (Exception | Error e) {
-            LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": duty cycle failed", e);
+            failed("duty cycle", e);
             return 0;
         }
     }
@@ -159,8 +181,22 @@ public final class AgentRunner implements AutoCloseable {
         try {
             agent.awaitWork();
         } catch (Exception | Error e) {
-            LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": waiting for work failed", e);
+            failed("waiting for work", e);
         }
+    }
+
+    private void failed(String what, Throwable e) {
+        failures++; // the agent's thread is the only writer
+        long now = System.nanoTime();
+        if (loggedAny && now - lastLoggedNanos < failureLogIntervalNanos) {
+            unlogged++;
+            return;
+        }
+        String since = unlogged == 0 ? "" : " (" + unlogged + " more failures since the last one logged, not logged)";
+        LOG.log(System.Logger.Level.ERROR, agent.roleName() + ": " + what + " failed" + since, e);
+        loggedAny = true;
+        lastLoggedNanos = now;
+        unlogged = 0;
     }
 
     /**

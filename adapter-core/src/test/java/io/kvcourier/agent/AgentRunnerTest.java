@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.kvcourier.testkit.LogCapture;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 @Timeout(60)
@@ -285,6 +287,45 @@ class AgentRunnerTest {
             assertThat(agent.closes).hasValue(0);
         }
         assertThat(agent.closes).hasValue(1);
+    }
+
+    /**
+     * A cycle that fails again and again is counted every time but logged at most once per interval, and the next
+     * logged failure says how many were not: a failure that repeats on every wake-up must not flood the log.
+     */
+    @Test
+    void repeatedFailuresAreCountedAndLoggedOncePerInterval() throws Exception {
+        QueueAgent agent = new QueueAgent();
+        try (LogCapture log = new LogCapture(AgentRunner.class);
+             AgentRunner runner = new AgentRunner(agent, IdleStrategy.BLOCKING)
+                     .failureLogInterval(Duration.ofHours(1)).start()) {
+            for (int i = 0; i < 100; i++) {
+                failOnce(agent, runner);
+            }
+            assertThat(runner.failures()).isEqualTo(100);
+            assertThat(log.messages()).hasSize(1);
+            assertThat(log.messages().getFirst()).startsWith("SEVERE test-agent: duty cycle failed");
+
+            runner.failureLogInterval(Duration.ZERO);
+            failOnce(agent, runner);
+            assertThat(runner.failures()).isEqualTo(101);
+            assertThat(log.messages()).hasSize(2);
+            assertThat(log.messages().get(1))
+                    .contains("duty cycle failed (99 more failures since the last one logged, not logged)");
+            assertThat(runner.isRunning()).isTrue();
+        }
+    }
+
+    /** Queues a command that throws, and returns once the runner has counted that failure. */
+    private static void failOnce(QueueAgent agent, AgentRunner runner) throws InterruptedException {
+        agent.commands.add(() -> {
+            throw new IllegalStateException("boom (expected by the test)");
+        });
+        runner.wakeUp();
+        CountDownLatch after = new CountDownLatch(1); // runs in a later cycle than the failure, on the same thread
+        agent.commands.add(after::countDown);
+        runner.wakeUp();
+        assertThat(after.await(10, TimeUnit.SECONDS)).as("a command after the failing one runs").isTrue();
     }
 
     @Test

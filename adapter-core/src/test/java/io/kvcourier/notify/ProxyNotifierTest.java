@@ -20,6 +20,7 @@ import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
+import io.kvcourier.testkit.LogCapture;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireCodec;

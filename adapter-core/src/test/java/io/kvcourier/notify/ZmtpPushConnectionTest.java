@@ -29,6 +29,8 @@ import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
+import io.kvcourier.testkit.LogCapture;
+
 /** The hand-written ZMTP PUSH client against jeromq PULL sockets and scripted peers; every wait bounded, no sleeps. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ZmtpPushConnectionTest {

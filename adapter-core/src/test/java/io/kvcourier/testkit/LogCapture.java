@@ -1,4 +1,4 @@
-package io.kvcourier.notify;
+package io.kvcourier.testkit;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -9,7 +9,7 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /** Captures what a class logs through System.Logger (backed by java.util.logging here). */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final List<String> messages = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
@@ -29,14 +29,15 @@ final class LogCapture implements AutoCloseable {
         }
     };
 
-    LogCapture(Class<?> type) {
+    public LogCapture(Class<?> type) {
         logger = Logger.getLogger(type.getName());
         logger.addHandler(handler);
         logger.setLevel(Level.ALL);
         logger.setUseParentHandlers(false); // keep expected warnings out of the build log
     }
 
-    List<String> messages() {
+    /** Each record as its level, a space and its formatted message (no stack trace). */
+    public List<String> messages() {
         return messages;
     }
 
