@@ -21,6 +21,7 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 import io.kvcourier.testkit.LogCapture;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.ProxyNotif;
 import io.kvcourier.wire.WireCodec;
@@ -39,14 +40,7 @@ class ProxyNotifierTest {
      * before the notifier thread, back from its write, counts it, so a test that saw the message waits for the count.
      */
     static boolean awaitSent(ProxyNotifier notifier, long n) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (notifier.counters().sent() < n) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-        return notifier.counters().sent() == n;
+        return Poll.until(() -> notifier.counters().sent() >= n, WAIT) && notifier.counters().sent() == n;
     }
 
     /** A port nobody listens on: bound once by a listener, then released. */

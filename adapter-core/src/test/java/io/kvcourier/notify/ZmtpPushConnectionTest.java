@@ -19,7 +19,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -30,6 +29,7 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 import io.kvcourier.testkit.LogCapture;
+import io.kvcourier.testkit.Poll;
 
 /** The hand-written ZMTP PUSH client against jeromq PULL sockets and scripted peers; every wait bounded, no sleeps. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -43,14 +43,7 @@ class ZmtpPushConnectionTest {
 
     /** Polls {@code condition} (each poll advances whatever it calls) until it holds or {@link #WAIT} passes. */
     private static boolean await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-        return true;
+        return Poll.until(condition, WAIT);
     }
 
     private static boolean send(ZmtpPushConnection c, byte[] message) {

@@ -8,6 +8,7 @@ import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -166,11 +167,8 @@ class PdL2AdapterTest {
             List<ObjectKey> keys = PdPair.keys("ttl", 3);
             assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, p.randomChunks(3)), WAIT)).isTrue();
             long forgotten = p.receiver.submitLookupAndLockTask(keys); // locks 3 keys; its result is never queried
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (((Number) p.receiver.reportStatus().get("results_expired")).longValue() == 0
-                    && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling a counter the TTL sweep sets
-            }
+            Poll.until(() -> ((Number) p.receiver.reportStatus().get("results_expired")).longValue() != 0,
+                    WAIT); // a counter the TTL sweep sets
             assertThat(p.receiver.reportStatus()).containsEntry("results_expired", 1L)
                     .containsEntry("locks_released_by_ttl", 3L);
             assertThat(p.receiver.queryLookupAndLockResult(forgotten)).as("an expired result is gone").isNull();
@@ -190,10 +188,8 @@ class PdL2AdapterTest {
             assertThat(ws.awaitStore(p.sender.submitStoreTask(PdPair.keys("open", 2), p.randomChunks(2),
                     new TransferSpec("never-finished", false, 4)), WAIT)).isTrue();
             assertThat(p.sender.reportStatus()).containsEntry("cancellable_requests", 1);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while ((int) p.sender.reportStatus().get("cancellable_requests") != 0 && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling a counter the sweep sets
-            }
+            Poll.until(() -> (int) p.sender.reportStatus().get("cancellable_requests") == 0,
+                    WAIT); // a counter the sweep sets
             assertThat(p.sender.reportStatus()).as("forgotten after request_timeout_sec")
                     .containsEntry("cancellable_requests", 0);
         }
