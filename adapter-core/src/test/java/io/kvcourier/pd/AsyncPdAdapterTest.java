@@ -9,6 +9,7 @@ import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,7 +69,7 @@ class AsyncPdAdapterTest {
                 assertThat(PdPair.sameBytes(chunks.get(i), into.get(i), PdPair.CHUNK)).as("chunk %d", i).isTrue();
             }
             rx.unlock(keys);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "pages_in_use") == 0, Duration.ofSeconds(WAIT_S)))
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "pages_in_use") == 0, Duration.ofSeconds(WAIT_S)))
                     .as("loaded and unlocked pages are freed").isTrue();
         }
     }
@@ -177,7 +178,7 @@ class AsyncPdAdapterTest {
             ch.release();
             await(chain);
             assertThat(await(store)).isTrue();
-            assertThat(PdPair.waitFor(() -> when.get() != null, Duration.ofSeconds(WAIT_S))).isTrue();
+            assertThat(Poll.until(() -> when.get() != null, Duration.ofSeconds(WAIT_S))).isTrue();
             for (Thread t : List.of(apply.get(), accept.get(), when.get())) {
                 assertThat(t.isVirtual()).as("%s is virtual", t).isTrue();
                 assertThat(t.getName()).startsWith("kvcourier-task-");
@@ -230,7 +231,7 @@ class AsyncPdAdapterTest {
                     .isTrue();
             assertThat(PdPair.status(p.receiver, "reserved_pages")).isEqualTo(2);
             assertThat(await(tx.cancelRequest("req-cr"))).as("ranks that acknowledged").isEqualTo(1);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "reserved_pages") == 0
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "reserved_pages") == 0
                     && PdPair.status(p.receiver, "pages_in_use") == 0, Duration.ofSeconds(WAIT_S))).isTrue();
             assertThatThrownBy(() -> p.receiver.async().cancelRequest("x")).isInstanceOf(IllegalStateException.class);
         }

@@ -3,6 +3,7 @@ package io.kvcourier.pd;
 import io.kvcourier.channel.MockMemoryChannel;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import io.kvcourier.wire.WireCodec;
@@ -79,7 +80,7 @@ class InBandRequestOrderTest {
             } finally {
                 release.countDown(); // before the engine closes, whatever failed: its close runs on that thread
             }
-            assertThat(PdPair.waitFor(() -> answered.size() == 2, Duration.ofMillis(WAIT_MS))).isTrue();
+            assertThat(Poll.until(() -> answered.size() == 2, Duration.ofMillis(WAIT_MS))).isTrue();
             assertThat(answered).containsExactly("first", "last");
             for (AllocResponse r : replies) {
                 assertThat(r.remoteIndexes()).as("allocated").hasSize(1).doesNotContain(-1);

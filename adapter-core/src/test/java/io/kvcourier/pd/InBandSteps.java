@@ -4,6 +4,7 @@ import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 
 import java.time.Duration;
@@ -51,7 +52,7 @@ final class InBandSteps {
         List<ObjectKey> second = PdPair.keys("room-b", 1);
         List<MemoryObj> secondData = p.randomChunks(1);
         long waiting = p.sender.submitStoreTask(second, secondData);
-        assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, wait)).isTrue();
+        assertThat(Poll.until(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, wait)).isTrue();
         assertThat(wr.awaitLoad(p.receiver.submitLoadTask(first, p.emptyChunks(2)), wait).popcount()).isEqualTo(2);
         p.receiver.submitUnlock(first);
         assertThat(ws.awaitStore(waiting, wait)).isTrue();

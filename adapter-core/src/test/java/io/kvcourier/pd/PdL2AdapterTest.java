@@ -314,7 +314,7 @@ class PdL2AdapterTest {
             assertThat(ch.awaitHeld(10, TimeUnit.SECONDS)).isTrue();
             List<MemoryObj> later = p.randomChunks(3);
             long second = p.sender.submitStoreTask(k.subList(1, 4), later);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT))
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT))
                     .as("the receiver holds the reply while two of its keys are in flight").isTrue();
             assertThat(p.sender.popCompletedStoreTasks()).isEmpty();
             ch.release();
@@ -341,9 +341,9 @@ class PdL2AdapterTest {
             assertThat(ch.awaitHeld(10, TimeUnit.SECONDS)).isTrue();
             List<MemoryObj> mine = p.randomChunks(2);
             long second = other.submitStoreTask(k, mine);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
             assertThat(p.sender.cancelRequest("first")).isEqualTo(1);
-            assertThat(PdPair.waitFor(() -> ch.writes() == 2, WAIT)).as("the other sender got pages of its own").isTrue();
+            assertThat(Poll.until(() -> ch.writes() == 2, WAIT)).as("the other sender got pages of its own").isTrue();
             ch.release();
             assertThat(wo.awaitStore(second, WAIT)).isTrue();
             assertThat(ws.awaitStore(first, WAIT)).as("the cancelled transfer does not commit").isFalse();
@@ -400,7 +400,7 @@ class PdL2AdapterTest {
             assertThat(wr.awaitLookup(p.receiver.submitLookupAndLockTask(lost), WAIT).popcount()).isZero();
             // The receiver reaps the lost allocation at its own deadline and fences the sender then, which fails
             // whatever that sender has in flight at that moment (FAILURES.md): the next task comes after it.
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "expired_allocations") == 1, WAIT)).isTrue();
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "expired_allocations") == 1, WAIT)).isTrue();
             List<ObjectKey> next = PdPair.keys("next", 2);
             assertThat(ws.awaitStore(p.sender.submitStoreTask(next, p.randomChunks(2)), WAIT)).isTrue();
         }
@@ -414,10 +414,7 @@ class PdL2AdapterTest {
             List<ObjectKey> keys = PdPair.keys("partial", 2);
             assertThat(ws.awaitStore(p.sender.submitStoreTask(keys, p.randomChunks(2)), WAIT)).isFalse();
             assertThat(wr.awaitLookup(p.receiver.submitLookupAndLockTask(keys), WAIT).popcount()).isZero();
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while ((int) p.receiver.reportStatus().get("pages_in_use") != 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Poll.until(() -> (int) p.receiver.reportStatus().get("pages_in_use") == 0, WAIT); // the reaper frees them
             assertThat(p.receiver.reportStatus()).containsEntry("pages_in_use", 0)
                     .containsEntry("expired_allocations", 1L);
         }

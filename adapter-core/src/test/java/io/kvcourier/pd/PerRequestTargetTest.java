@@ -20,6 +20,7 @@ import io.kvcourier.l2.TransferSpec;
 import io.kvcourier.notify.ProxyListener;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -299,7 +300,7 @@ class PerRequestTargetTest {
             }); TaskWaiter ws = new TaskWaiter(sender)) {
                 long stuck = sender.submitStoreTask(PdPair.keys("mute", 1), chunks.randomChunks(1),
                         TransferSpec.NONE, mute);
-                assertThat(PdPair.waitFor(() -> peer(sender, mute) != null, WAIT)).isTrue();
+                assertThat(Poll.until(() -> peer(sender, mute) != null, WAIT)).isTrue();
                 long refused = sender.submitStoreTask(PdPair.keys("refused", 1), chunks.randomChunks(1),
                         TransferSpec.NONE, target(b));
                 assertThat(ws.awaitStore(refused, WAIT)).as("refused at once").isFalse();
@@ -323,7 +324,7 @@ class PerRequestTargetTest {
                 assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("b1", 1), chunks.randomChunks(1),
                         TransferSpec.NONE, tb), WAIT)).isTrue();
                 b.close();
-                assertThat(PdPair.waitFor(() -> "backoff".equals(peerField(sender, tb, "state")), WAIT))
+                assertThat(Poll.until(() -> "backoff".equals(peerField(sender, tb, "state")), WAIT))
                         .as("the lost receiver opens the breaker").isTrue();
                 assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("b2", 1), chunks.randomChunks(1),
                         TransferSpec.NONE, tb), WAIT)).isFalse();
@@ -332,12 +333,12 @@ class PerRequestTargetTest {
                 assertThat(((Number) peerField(sender, tb, "backoff_until")).longValue()).isPositive();
                 // B comes back on the same ports; once the back-off is over, stores to it succeed again.
                 PdL2Adapter back = rs.start(1, tb.initPorts(), tb.allocPorts());
-                assertThat(PdPair.waitFor(() -> !"backoff".equals(peerField(sender, tb, "state")), WAIT)).isTrue();
+                assertThat(Poll.until(() -> !"backoff".equals(peerField(sender, tb, "state")), WAIT)).isTrue();
                 List<ObjectKey> k = PdPair.keys("b3", 2);
                 List<MemoryObj> o = chunks.randomChunks(2);
                 assertThat(ws.awaitStore(sender.submitStoreTask(k, o, TransferSpec.NONE, tb), WAIT)).isTrue();
                 assertThat(holds(back, chunks, k, o)).isTrue();
-                assertThat(PdPair.waitFor(() -> Integer.valueOf(0).equals(peerField(sender, tb, "failures")), WAIT))
+                assertThat(Poll.until(() -> Integer.valueOf(0).equals(peerField(sender, tb, "failures")), WAIT))
                         .as("a committed store resets the breaker").isTrue();
             }
         }
@@ -353,7 +354,7 @@ class PerRequestTargetTest {
                 // Warm-up: classes, JDK threads, the sender's channel thread.
                 assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("w", 1), chunks.randomChunks(1),
                         TransferSpec.NONE, target(targets.get(0))), WAIT)).isTrue();
-                assertThat(PdPair.waitFor(() -> peers(sender).isEmpty(), WAIT)).isTrue();
+                assertThat(Poll.until(() -> peers(sender).isEmpty(), WAIT)).isTrue();
                 long fds0 = fdCount();
                 int threads0 = Thread.activeCount();
                 for (int round = 0; round < 2; round++) {
@@ -361,10 +362,10 @@ class PerRequestTargetTest {
                         assertThat(ws.awaitStore(sender.submitStoreTask(PdPair.keys("i" + round + t.initPorts(), 2),
                                 chunks.randomChunks(2), TransferSpec.NONE, target(t)), WAIT)).isTrue();
                     }
-                    assertThat(PdPair.waitFor(() -> peers(sender).isEmpty(), WAIT)).as("closed when idle").isTrue();
+                    assertThat(Poll.until(() -> peers(sender).isEmpty(), WAIT)).as("closed when idle").isTrue();
                 }
                 // Sockets close asynchronously (ZMQ's reaper, the receivers' progress threads): wait, then compare.
-                assertThat(PdPair.waitFor(() -> fdCountQuietly() <= fds0 + 2, WAIT))
+                assertThat(Poll.until(() -> fdCountQuietly() <= fds0 + 2, WAIT))
                         .as("file descriptors back to %d (+2), now %d", fds0, fdCountQuietly()).isTrue();
                 assertThat(Thread.activeCount()).as("no thread per peer").isLessThanOrEqualTo(threads0 + 2);
             }
@@ -386,7 +387,7 @@ class PerRequestTargetTest {
                 // Every write to A is held (never lands, never acknowledged): A stalls with the pages it took.
                 long stalled = sender.submitStoreTask(PdPair.keys("a1", 8), chunks.randomChunks(8),
                         TransferSpec.NONE, ta);
-                assertThat(PdPair.waitFor(() -> ch.stalledWrites.get() == 1, WAIT)).isTrue();
+                assertThat(Poll.until(() -> ch.stalledWrites.get() == 1, WAIT)).isTrue();
                 long waiting = sender.submitStoreTask(PdPair.keys("a2", 8), chunks.randomChunks(8),
                         TransferSpec.NONE, ta);
                 List<ObjectKey> kb = PdPair.keys("b1", 6);

@@ -3,19 +3,19 @@ package io.kvcourier.pd;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.wire.AllocRequest;
 import io.kvcourier.wire.AllocResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,21 +63,9 @@ class ReceiverStoreTest {
                 f.completeExceptionally(t);
             }
         });
-        assertThat(waitFor(() -> s.waitingAllocations.get() == 1)).as("the reply is held").isTrue();
+        assertThat(Poll.until(() -> s.waitingAllocations.get() == 1, Duration.ofSeconds(10))).as("the reply is held")
+                .isTrue();
         return f;
-    }
-
-    /** Re-checks a condition that a background thread changes, at most every 10 ms, for at most 10 s. */
-    private static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        CountDownLatch never = new CountDownLatch(1);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            never.await(10, TimeUnit.MILLISECONDS);
-        }
-        return true;
     }
 
     private static AllocResponse get(CompletableFuture<AllocResponse> f) throws Exception {

@@ -11,6 +11,7 @@ import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.staging.StagingBuffer;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -130,7 +131,7 @@ class TcpInBandControlTest {
              TaskWaiter wr = new TaskWaiter(p.receiver)) {
             List<ObjectKey> first = InBandSteps.lockTwoChunks(p, ws, wr, "lost-a", WAIT);
             long waiting = p.sender.submitStoreTask(PdPair.keys("lost-b", 1), p.randomChunks(1));
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "waiting_allocations") == 1, WAIT)).isTrue();
             String senderId = (String) p.sender.reportStatus().get("sender_id");
             assertThat(tcp.receivers.get(0).tryFence(senderId)).isTrue();
             // The allocation deadline is 60 s, the reply deadline over 120 s: only the lost connection fails it now.
@@ -140,7 +141,7 @@ class TcpInBandControlTest {
             p.receiver.submitUnlock(first);
             List<ObjectKey> again = PdPair.keys("lost-c", 1);
             List<MemoryObj> data = p.randomChunks(1);
-            assertThat(PdPair.waitFor(() -> PdPair.status(p.receiver, "waiting_allocations") == 0, WAIT)).isTrue();
+            assertThat(Poll.until(() -> PdPair.status(p.receiver, "waiting_allocations") == 0, WAIT)).isTrue();
             assertThat(ws.awaitStore(p.sender.submitStoreTask(again, data), WAIT)).isTrue();
             List<MemoryObj> dst = p.emptyChunks(1);
             assertThat(wr.awaitLoad(p.receiver.submitLoadTask(again, dst), WAIT).popcount()).isEqualTo(1);

@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.wire.PythonPeer;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,7 @@ class UpstreamSenderInteropTest {
             assertSent(ia, List.of(), 2);
             s.go();
             s.step("inflight-b-sent");
-            assertThat(PdPair.waitFor(() -> PdPair.status(receiver, "waiting_allocations") == 1, WAIT))
+            assertThat(Poll.until(() -> PdPair.status(receiver, "waiting_allocations") == 1, WAIT))
                     .as("the receiver holds the reply").isTrue();
             assertStatus(receiver, 7, 0, 5);
             assertThat(channel.land(a, firstPage(ia))).isTrue();
@@ -111,7 +112,7 @@ class UpstreamSenderInteropTest {
             Map<String, Object> first = s.step("concurrent-first");
             assertThat(first.get("dealer")).as("the later request's reply comes first").isEqualTo("b");
             assertSent(first, List.of(), 2);
-            assertThat(PdPair.waitFor(() -> PdPair.status(receiver, "waiting_allocations") == 1, WAIT)).isTrue();
+            assertThat(Poll.until(() -> PdPair.status(receiver, "waiting_allocations") == 1, WAIT)).isTrue();
             assertThat(channel.land(a, firstPage(hold))).isTrue();
             Map<String, Object> second = s.step("concurrent-second");
             assertThat(second.get("dealer")).isEqualTo("a");
@@ -149,7 +150,7 @@ class UpstreamSenderInteropTest {
             s.go();
             Map<String, Object> cx = s.step("cancel");
             assertCancelled(cx, keys(c1));
-            assertThat(PdPair.waitFor(() -> PdPair.status(receiver, "pages_in_use") == 12, WAIT))
+            assertThat(Poll.until(() -> PdPair.status(receiver, "pages_in_use") == 12, WAIT))
                     .as("in-flight pages are fenced, then freed").isTrue();
             assertStatus(receiver, 12, 0, 12);
             assertThat(visible(wr, receiver, keys(c1))).isZero();

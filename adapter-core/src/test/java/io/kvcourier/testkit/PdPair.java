@@ -12,16 +12,12 @@ import io.kvcourier.pd.PdL2AdapterConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
@@ -233,22 +229,6 @@ public final class PdPair implements AutoCloseable {
     /** {@link #status(PdL2Adapter, String)} as an int. */
     public static int intStatus(PdL2Adapter adapter, String key) {
         return ((Number) adapter.reportStatus().get(key)).intValue();
-    }
-
-    /**
-     * Waits for a condition that no event announces (state a background thread changes), re-checking at most
-     * every 10 ms, until {@code timeout}. Not a synchronisation by sleep: the condition decides.
-     */
-    public static boolean waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        CountDownLatch never = new CountDownLatch(1);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            never.await(10, TimeUnit.MILLISECONDS);
-        }
-        return true;
     }
 
     @Override

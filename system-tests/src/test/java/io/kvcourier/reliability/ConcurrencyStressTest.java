@@ -8,6 +8,7 @@ import io.kvcourier.l2.MemoryObj;
 import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.testkit.PdPair;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.verbs.Epoll;
 import io.kvcourier.verbs.gen.libc_h;
@@ -256,7 +257,7 @@ class ConcurrencyStressTest {
                 assertThat(errors).isEmpty();
                 // Everything submitted has been handed out; wait for the collectors to see the last signals.
                 long total = cs.waiting.size() + cr.waiting.size();
-                assertThat(PdPair.waitFor(() -> cs.completed.size() + cr.completed.size() == total, WAIT)).isTrue();
+                assertThat(Poll.until(() -> cs.completed.size() + cr.completed.size() == total, WAIT)).isTrue();
                 both = new Collector[] {cs, cr};
             } // the collectors stop here, before their counts are checked
             for (Collector c : both) {
