@@ -9,7 +9,6 @@ import io.kvcourier.l2.ObjectKey;
 import io.kvcourier.pd.PdL2Adapter;
 import io.kvcourier.testkit.PdPair;
 import io.kvcourier.testkit.Poll;
-import io.kvcourier.testkit.TaskWaiter;
 import io.kvcourier.verbs.Epoll;
 import io.kvcourier.verbs.gen.libc_h;
 import org.junit.jupiter.params.ParameterizedTest;
