@@ -9,7 +9,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How the verbs throughput test reads {@code ib_write_bw}'s result and its device arguments (no device needed). */
+/**
+ * How the verbs throughput test reads {@code ib_write_bw}'s result and its device arguments, and takes its medians
+ * (no device needed).
+ */
 @Timeout(30)
 class IbWriteBwTest {
     /** The end of a client's output as perftest 4.5 printed it in the rxe guest (tabs and all). */
@@ -32,6 +35,14 @@ class IbWriteBwTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("no result line for 65536 B")
                 .hasMessageContaining("BW average");
+    }
+
+    @Test
+    void theThroughputMedianLeavesOutRoundsWhereTheReferenceGaveNoResult() {
+        assertThat(VerbsRxeTest.median(new double[] {Double.NaN, 105.1, Double.NaN})).isEqualTo(105.1);
+        assertThat(VerbsRxeTest.median(new double[] {140.0, Double.NaN, 105.1, 131.2})).isEqualTo(131.2);
+        assertThat(VerbsRxeTest.median(new double[] {88.9, 63.5, 100.6})).isEqualTo(88.9);
+        assertThat(VerbsRxeTest.median(new double[] {Double.NaN, Double.NaN, Double.NaN})).isNaN();
     }
 
     @Test

@@ -320,15 +320,23 @@ class VerbsRxeTest {
             region[i] = throughput(true, message, iterations);
             assertThat(staging[i]).isPositive();
             assertThat(region[i]).isPositive();
-            ceiling[i] = device.isEmpty() ? Double.NaN : IbWriteBw.run(device, message, iterations, scaled(10));
+            String reference = "";
+            ceiling[i] = Double.NaN;
+            if (!device.isEmpty()) {
+                try { // the reference is informational, as .ci/rxe's own run of it: its failure fails no test
+                    ceiling[i] = IbWriteBw.run(device, message, iterations, scaled(10));
+                    reference = String.format(Locale.ROOT, ", ib_write_bw %.1f MB/s", ceiling[i]);
+                } catch (IOException e) {
+                    reference = ", ib_write_bw gave no result (" + e.getMessage().lines().findFirst().orElse("") + ")";
+                }
+            }
             writeThroughput(String.format(Locale.ROOT, "%s, round %d of %d: %.1f MB/s from staging, %.1f MB/s from a"
-                    + " registered caller region%s", what, i + 1, THROUGHPUT_ROUNDS, staging[i], region[i],
-                    device.isEmpty() ? "" : String.format(Locale.ROOT, ", ib_write_bw %.1f MB/s", ceiling[i])));
+                    + " registered caller region%s", what, i + 1, THROUGHPUT_ROUNDS, staging[i], region[i], reference));
         }
         double s = median(staging);
         double r = median(region);
         double c = median(ceiling);
-        writeThroughput(device.isEmpty()
+        writeThroughput(Double.isNaN(c)
                 ? String.format(Locale.ROOT, "%s, median of %d rounds: %.1f MB/s from staging, %.1f MB/s from a"
                         + " registered caller region", what, THROUGHPUT_ROUNDS, s, r)
                 : String.format(Locale.ROOT, "%s, median of %d rounds: %.1f MB/s from staging (%.2f of ib_write_bw),"
@@ -336,10 +344,10 @@ class VerbsRxeTest {
                         what, THROUGHPUT_ROUNDS, s, s / c, r, r / c, c));
     }
 
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v[v.length / 2];
+    /** The median of the values that are numbers (the upper one of an even count), or NaN when none is. */
+    static double median(double[] values) {
+        double[] v = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+        return v.length == 0 ? Double.NaN : v[v.length / 2];
     }
 
     /**
