@@ -44,6 +44,15 @@ final class FakeZmtpPeer implements AutoCloseable {
         return b.array();
     }
 
+    /** {@return one ZMTP message frame: {@code flags} (a short or, over 255 bytes, a long header) and the body} */
+    static byte[] frame(int flags, byte[] body) {
+        if (body.length > 255) {
+            return concat(new byte[] {(byte) (flags | ZmtpCodec.FLAG_LONG)},
+                    ByteBuffer.allocate(8).putLong(body.length).array(), body);
+        }
+        return concat(new byte[] {(byte) flags, (byte) body.length}, body);
+    }
+
     int port() {
         try {
             return ((InetSocketAddress) server.getLocalAddress()).getPort();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -310,36 +312,84 @@ class ProxyNotifierTest {
         }
     }
 
+    /**
+     * Every kind of bad message from a PUSH peer is counted and skipped, and the connection goes on; a frame over the
+     * cap costs that peer its connection, not the others. The peer's ZMTP is written here byte for byte, so that the
+     * test does not wait on jeromq's connect (see {@link #aJeromqPushIsServed}); the protocol breaks themselves are
+     * ZmtpPullServerTest's.
+     */
     @Test
     void listenerDecodesStrictlyAndSurvivesGarbage() throws Exception {
         List<String> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, 1024,
                 (reqId, nanos, at) -> callbacks.add(reqId));
-             ZContext ctx = new ZContext()) {
-            ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
-            push.setLinger(5_000);
-            push.setHandshakeIvl(200); // jeromq's connect race (decision-24) must not stall this test for 30 s
-            assertThat(push.connect("tcp://127.0.0.1:" + proxy.port())).isTrue();
-            push.send(new byte[] {(byte) 0xc1, 0x00});                             // not msgpack
-            push.send(WireCodec.encode(new AllocResponse(new int[] {1})));         // another message type
-            push.send("{\"req_id\":\"json\"}");                                  // not msgpack either
-            push.sendMore(WireCodec.encode(new ProxyNotif("two-frames")));         // multi-frame
-            push.send(WireCodec.encode(new ProxyNotif("two-frames")));
-            push.send(WireCodec.encode(new ProxyNotif("good")));
+             Socket push = handshakenPush(proxy.port())) {
+            push.getOutputStream().write(FakeZmtpPeer.concat(
+                    FakeZmtpPeer.frame(0, new byte[] {(byte) 0xc1, 0x00}),                       // not msgpack
+                    FakeZmtpPeer.frame(0, WireCodec.encode(new AllocResponse(new int[] {1}))), // another message type
+                    FakeZmtpPeer.frame(0, "{\"req_id\":\"json\"}".getBytes(StandardCharsets.UTF_8)), // not msgpack
+                    FakeZmtpPeer.frame(ZmtpCodec.FLAG_MORE, WireCodec.encode(new ProxyNotif("two-frames"))),
+                    FakeZmtpPeer.frame(0, WireCodec.encode(new ProxyNotif("two-frames"))),     // multi-frame
+                    FakeZmtpPeer.frame(0, WireCodec.encode(new ProxyNotif("good")))));
             assertThat(proxy.awaitReady("good", 1, WAIT)).isTrue();                // one connection is FIFO
             assertThat(proxy.malformedCount()).isEqualTo(4);
             assertThat(proxy.count("two-frames")).isZero();
             assertThat(proxy.count("json")).isZero();
-            // A frame over the 1 KiB cap makes ZMQ drop that connection; the listener keeps serving others.
-            push.send(new byte[4096]);
-            ZMQ.Socket push2 = ctx.createSocket(SocketType.PUSH);
-            push2.setLinger(5_000);
-            push2.setHandshakeIvl(200);
-            assertThat(push2.connect("tcp://127.0.0.1:" + proxy.port())).isTrue();
-            push2.send(WireCodec.encode(new ProxyNotif("after")));
-            assertThat(proxy.awaitReady("after", 1, WAIT)).isTrue();
+            // A frame over the 1 KiB cap: the listener hangs up on that peer and keeps serving others.
+            push.getOutputStream().write(FakeZmtpPeer.frame(0, new byte[4096]));
+            assertThat(hungUp(push)).as("the listener closed the connection of the oversized frame").isTrue();
+            try (Socket push2 = handshakenPush(proxy.port())) {
+                push2.getOutputStream().write(FakeZmtpPeer.frame(0, WireCodec.encode(new ProxyNotif("after"))));
+                assertThat(proxy.awaitReady("after", 1, WAIT)).isTrue();
+            }
             assertThat(proxy.count("good")).isEqualTo(1);
             assertThat(callbacks).contains("after").doesNotContain("two-frames");
+        }
+    }
+
+    /**
+     * A jeromq PUSH is served like any ZMTP peer. jeromq 0.6.0 now and then never answers on a fresh connection: it
+     * reads the listener's greeting and READY and writes nothing (seen with {@code ss}: 92 bytes received, none sent).
+     * Left alone that held 6 of 110 fresh connections here until the listener's handshake deadline
+     * ({@value ZmtpPullServer#HANDSHAKE_MILLIS} ms, libzmq's default) dropped them, and then jeromq reconnected and
+     * sent what it had queued: a stall, never a loss. The PUSH's own handshake interval of 200 ms cuts most stalls
+     * short; about 1 connection in 300 on a loaded 2-core machine stalled with it as well, which the wait allows for.
+     */
+    @Test
+    void aJeromqPushIsServed() throws Exception {
+        Duration stalledHandshake = Duration.ofMillis(ZmtpPullServer.HANDSHAKE_MILLIS).plus(WAIT);
+        try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0); ZContext ctx = new ZContext()) {
+            ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
+            push.setLinger(0);
+            push.setHandshakeIvl(200);
+            assertThat(push.connect("tcp://127.0.0.1:" + proxy.port())).isTrue();
+            for (int i = 0; i < 3; i++) {
+                assertThat(push.send(WireCodec.encode(new ProxyNotif("jeromq-" + i)))).isTrue();
+            }
+            for (int i = 0; i < 3; i++) {
+                assertThat(proxy.awaitReady("jeromq-" + i, 1, stalledHandshake)).as("jeromq-%d", i).isTrue();
+            }
+            assertThat(proxy.malformedCount()).isZero();
+        }
+    }
+
+    /** A plain socket that has read the listener's greeting and READY and sent a PUSH's. */
+    private static Socket handshakenPush(int port) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout((int) WAIT.toMillis());
+        s.getInputStream().readNBytes(ZmtpCodec.serverHandshake().length);
+        s.getOutputStream().write(ZmtpCodec.clientHandshake());
+        return s;
+    }
+
+    /** Whether the peer closed {@code s} within its read timeout (end of stream or a reset). */
+    private static boolean hungUp(Socket s) {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
         }
     }
 

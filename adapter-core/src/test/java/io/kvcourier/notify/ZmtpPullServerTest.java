@@ -185,12 +185,7 @@ class ZmtpPullServerTest {
     }
 
     private static byte[] frame(int flags, String body) {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        if (b.length > 255) {
-            return FakeZmtpPeer.concat(new byte[] {(byte) (flags | ZmtpCodec.FLAG_LONG)},
-                    ByteBuffer.allocate(8).putLong(b.length).array(), b);
-        }
-        return FakeZmtpPeer.concat(new byte[] {(byte) flags, (byte) b.length}, b);
+        return FakeZmtpPeer.frame(flags, body.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A short body in a long (8-byte size) header, as a peer may send. */
