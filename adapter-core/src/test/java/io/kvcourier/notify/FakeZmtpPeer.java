@@ -1,19 +1,24 @@
 package io.kvcourier.notify;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A TCP server that writes a fixed script to every connection it accepts and then leaves it open (so a client must
- * judge the bytes, not an EOF); the accepted connections are handed to the test. Runs on a platform thread.
+ * judge the bytes, not an EOF); the accepted connections are handed to the test. Runs on a platform thread. Its static
+ * methods are the pieces tests write a ZMTP peer's bytes with by hand, on either side.
  */
 final class FakeZmtpPeer implements AutoCloseable {
     private final ServerSocketChannel server;
@@ -51,6 +56,32 @@ final class FakeZmtpPeer implements AutoCloseable {
                     ByteBuffer.allocate(8).putLong(body.length).array(), body);
         }
         return concat(new byte[] {(byte) flags, (byte) body.length}, body);
+    }
+
+    /**
+     * {@return a plain socket to a PULL server on {@code port} that has read the server's greeting and READY and
+     * sent a PUSH's}; its reads time out after {@code readTimeout}
+     */
+    static Socket handshakenPush(int port, Duration readTimeout) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout((int) readTimeout.toMillis());
+        s.getInputStream().readNBytes(ZmtpCodec.serverHandshake().length);
+        s.getOutputStream().write(ZmtpCodec.clientHandshake());
+        return s;
+    }
+
+    /** Reads and discards until EOF; false if the peer kept the connection open past the socket's read timeout. */
+    static boolean readUntilClosed(InputStream in) {
+        try {
+            while (in.read() >= 0) {
+                // what the server sent before it hung up (its greeting and READY, when not read yet)
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset: closed as well
+        }
     }
 
     int port() {

@@ -323,7 +323,7 @@ class ProxyNotifierTest {
         List<String> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ProxyListener proxy = ProxyListener.bind("127.0.0.1", 0, 1024,
                 (reqId, nanos, at) -> callbacks.add(reqId));
-             Socket push = handshakenPush(proxy.port())) {
+             Socket push = FakeZmtpPeer.handshakenPush(proxy.port(), WAIT)) {
             push.getOutputStream().write(FakeZmtpPeer.concat(
                     FakeZmtpPeer.frame(0, new byte[] {(byte) 0xc1, 0x00}),                       // not msgpack
                     FakeZmtpPeer.frame(0, WireCodec.encode(new AllocResponse(new int[] {1}))), // another message type
@@ -337,8 +337,9 @@ class ProxyNotifierTest {
             assertThat(proxy.count("json")).isZero();
             // A frame over the 1 KiB cap: the listener hangs up on that peer and keeps serving others.
             push.getOutputStream().write(FakeZmtpPeer.frame(0, new byte[4096]));
-            assertThat(hungUp(push)).as("the listener closed the connection of the oversized frame").isTrue();
-            try (Socket push2 = handshakenPush(proxy.port())) {
+            assertThat(FakeZmtpPeer.readUntilClosed(push.getInputStream()))
+                    .as("the listener closed the connection of the oversized frame").isTrue();
+            try (Socket push2 = FakeZmtpPeer.handshakenPush(proxy.port(), WAIT)) {
                 push2.getOutputStream().write(FakeZmtpPeer.frame(0, WireCodec.encode(new ProxyNotif("after"))));
                 assertThat(proxy.awaitReady("after", 1, WAIT)).isTrue();
             }
@@ -370,26 +371,6 @@ class ProxyNotifierTest {
                 assertThat(proxy.awaitReady("jeromq-" + i, 1, stalledHandshake)).as("jeromq-%d", i).isTrue();
             }
             assertThat(proxy.malformedCount()).isZero();
-        }
-    }
-
-    /** A plain socket that has read the listener's greeting and READY and sent a PUSH's. */
-    private static Socket handshakenPush(int port) throws IOException {
-        Socket s = new Socket("127.0.0.1", port);
-        s.setSoTimeout((int) WAIT.toMillis());
-        s.getInputStream().readNBytes(ZmtpCodec.serverHandshake().length);
-        s.getOutputStream().write(ZmtpCodec.clientHandshake());
-        return s;
-    }
-
-    /** Whether the peer closed {@code s} within its read timeout (end of stream or a reset). */
-    private static boolean hungUp(Socket s) {
-        try {
-            return s.getInputStream().read() < 0;
-        } catch (java.net.SocketTimeoutException e) {
-            return false;
-        } catch (IOException e) {
-            return true;
         }
     }
 

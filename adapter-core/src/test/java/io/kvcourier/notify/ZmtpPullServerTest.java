@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -119,7 +118,7 @@ class ZmtpPullServerTest {
         for (byte[] bytes : breakers) {
             try (Socket s = connect()) {
                 s.getOutputStream().write(bytes);
-                assertThat(readUntilClosed(s.getInputStream())).as("the server hung up").isTrue();
+                assertThat(FakeZmtpPeer.readUntilClosed(s.getInputStream())).as("the server hung up").isTrue();
             }
         }
         assertThat(got).isEmpty();
@@ -133,7 +132,7 @@ class ZmtpPullServerTest {
     void aPeerThatNeverHandshakesIsDroppedAtTheDeadline() throws Exception {
         start(Duration.ofMillis(200));
         try (Socket silent = connect()) {
-            assertThat(readUntilClosed(silent.getInputStream())).isTrue();
+            assertThat(FakeZmtpPeer.readUntilClosed(silent.getInputStream())).isTrue();
         }
     }
 
@@ -143,7 +142,7 @@ class ZmtpPullServerTest {
         int port = server.port();
         try (Socket s = handshaken()) {
             stopServer();
-            assertThat(readUntilClosed(s.getInputStream())).isTrue();
+            assertThat(FakeZmtpPeer.readUntilClosed(s.getInputStream())).isTrue();
         }
         assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
         server.close(); // idempotent
@@ -156,24 +155,7 @@ class ZmtpPullServerTest {
     }
 
     private Socket handshaken() throws IOException {
-        Socket s = connect();
-        s.getInputStream().readNBytes(ZmtpCodec.serverHandshake().length);
-        s.getOutputStream().write(ZmtpCodec.clientHandshake());
-        return s;
-    }
-
-    /** Reads and discards until EOF; false if the peer kept the connection open past the socket timeout. */
-    private static boolean readUntilClosed(InputStream in) {
-        try {
-            while (in.read() >= 0) {
-                // the server's greeting and READY come first
-            }
-            return true;
-        } catch (java.net.SocketTimeoutException e) {
-            return false;
-        } catch (IOException e) {
-            return true; // reset: closed as well
-        }
+        return FakeZmtpPeer.handshakenPush(server.port(), Duration.ofSeconds(WAIT_SECONDS));
     }
 
     private List<String> take(int n) throws InterruptedException {
