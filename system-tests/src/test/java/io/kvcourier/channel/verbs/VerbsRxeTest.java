@@ -321,7 +321,8 @@ class VerbsRxeTest {
         String what = String.format(Locale.ROOT, "verbs %d B (%d batches of 1 write, %d in flight)", message,
                 iterations, THROUGHPUT_WINDOW);
         for (int i = 0; i < THROUGHPUT_ROUNDS; i++) {
-            if (i % 2 == 0) { // the row measured first in a round ran slower, whichever it was: take turns
+            boolean stagingFirst = i % 2 == 0; // the row measured first in a round ran slower, whichever it was
+            if (stagingFirst) {
                 staging[i] = throughput(false, message, iterations);
                 region[i] = throughput(true, message, iterations);
             } else {
@@ -342,7 +343,7 @@ class VerbsRxeTest {
             }
             writeThroughput(String.format(Locale.ROOT, "%s, round %d of %d (%s first): %.1f MB/s from staging, %.1f"
                     + " MB/s from a registered caller region%s", what, i + 1, THROUGHPUT_ROUNDS,
-                    i % 2 == 0 ? "staging" : "registered region", staging[i], region[i], reference));
+                    stagingFirst ? "staging" : "registered region", staging[i], region[i], reference));
         }
         double s = median(staging);
         double r = median(region);
@@ -395,12 +396,11 @@ class VerbsRxeTest {
             try {
                 ChannelSender.Handshake hs = sender.beginConnect("bw");
                 ChannelConnection c = hs.complete(receiver.handshake(hs.request()));
-                int window = THROUGHPUT_WINDOW;
                 List<CompletableFuture<Void>> inflight = new ArrayList<>();
                 List<CompletableFuture<Void>> warm = new ArrayList<>();
                 for (int i = 0; i < 400; i++) { // warm-up, so the measured loop runs compiled code
                     int page = i % 8;
-                    if (warm.size() == window) {
+                    if (warm.size() == THROUGHPUT_WINDOW) {
                         warm.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
                     }
                     warm.add(c.write(new WriteBatch(new int[] {region}, new long[] {page * message},
@@ -413,7 +413,7 @@ class VerbsRxeTest {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < iterations; i++) {
                     int page = i % 8;
-                    if (inflight.size() == window) {
+                    if (inflight.size() == THROUGHPUT_WINDOW) {
                         inflight.remove(0).get(scaled(30).toMillis(), TimeUnit.MILLISECONDS);
                     }
                     inflight.add(c.write(new WriteBatch(new int[] {region}, new long[] {page * message},
