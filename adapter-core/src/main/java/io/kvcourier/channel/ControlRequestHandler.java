@@ -33,5 +33,15 @@ public interface ControlRequestHandler {
         default void replyAllocated(byte[] bytes, int offset, int length, int[] keyPages) {
             reply(bytes, offset, length);
         }
+
+        /**
+         * Whether the connection this request came on is still open; any thread. Once false it stays false and
+         * nothing that arrives on that connection is read any more, so an allocation made for this request can no
+         * longer land (a sender writes an in-band allocation on the connection that asked for it only). The default,
+         * for a channel that cannot tell, is always true.
+         */
+        default boolean connectionOpen() {
+            return true;
+        }
     }
 }

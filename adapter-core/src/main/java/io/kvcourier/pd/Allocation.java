@@ -1,5 +1,6 @@
 package io.kvcourier.pd;
 
+import io.kvcourier.channel.ControlRequestHandler;
 import io.kvcourier.jfr.CommitEvent;
 import io.kvcourier.jfr.Jfr;
 import io.kvcourier.l2.ObjectKey;
@@ -38,6 +39,11 @@ final class Allocation {
      * on no other, so once every connection the sender had when it was made is closed, no byte of it can land.
      */
     boolean inBand;
+    /**
+     * In-band until committed: the replier of the connection that asked for it (null once committed, so that a
+     * committed key does not keep a closed connection reachable).
+     */
+    ControlRequestHandler.Replier origin;
     /** Order of making ({@link StoreState#allocationSeq}). */
     long seq;
     /** Times allocation -> commit; made only while the JFR event is enabled, committed once. */
@@ -49,6 +55,15 @@ final class Allocation {
         this.firstPage = firstPage;
         this.deadlineNanos = deadlineNanos;
         this.jfr = Jfr.commit() ? Jfr.begin(new CommitEvent()) : null;
+    }
+
+    /**
+     * Whether the connection that asked for this in-band allocation has closed: then no byte of it can land any more,
+     * and its pages can be freed without a fence.
+     */
+    boolean originClosed() {
+        ControlRequestHandler.Replier o = origin;
+        return o != null && !o.connectionOpen();
     }
 
     /** Commits the allocation's JFR event (under the store's lock; once). */

@@ -230,6 +230,7 @@ final class BatchLanding {
     private void commitLocked(Allocation a, boolean pin) {
         List<KeyEntry> batch = a.entries;
         a.state = Allocation.State.COMMITTED;
+        a.origin = null;
         s.awaiting.remove(a);
         long now = System.nanoTime();
         long bytes = 0;

@@ -165,7 +165,7 @@ final class ReceiverEngine implements AutoCloseable {
             // Nothing waits for room: allocate here, on the channel's (or in-process sender's) thread, under the
             // store's lock, and answer at once; only an allocation that must wait goes to the control thread, which
             // owns the waiting queue. Saves two thread hops per allocation.
-            PdMessage now = allocHandler.allocateNow(senderId, req, true);
+            PdMessage now = allocHandler.allocateNow(senderId, req, replier);
             if (now != null) {
                 answerNow(now, req.keys().size(), replier);
                 return;
@@ -174,7 +174,7 @@ final class ReceiverEngine implements AutoCloseable {
         inBandQueued.incrementAndGet();
         boolean queued = control.execute(() -> {
             try {
-                PdMessage now = allocHandler.handle(senderId, request, reply, true);
+                PdMessage now = allocHandler.handle(senderId, request, reply, replier);
                 if (now != null) {
                     reply.send(now);
                 }
@@ -211,7 +211,7 @@ final class ReceiverEngine implements AutoCloseable {
     private final class AllocHandler implements ControlServer.Handler {
         @Override
         public PdMessage onRequest(String peer, PdMessage request, ControlServer.Reply later) {
-            return handle(senderIdOf(peer), request, later, false);
+            return handle(senderIdOf(peer), request, later, null);
         }
 
         /**
@@ -219,8 +219,8 @@ final class ReceiverEngine implements AutoCloseable {
          * refused); null when it has to wait for room or for keys in flight, and then nothing was changed: the
          * caller hands it to {@link #handle} on the control thread.
          */
-        PdMessage allocateNow(String senderId, AllocRequest req, boolean inBand) {
-            ReceiverStore.Parsed parsed = parse(senderId, req, inBand);
+        PdMessage allocateNow(String senderId, AllocRequest req, ControlRequestHandler.Replier origin) {
+            ReceiverStore.Parsed parsed = parse(senderId, req, origin);
             if (parsed == null) {
                 return AllocResponses.failed(req.keys().size());
             }
@@ -228,11 +228,14 @@ final class ReceiverEngine implements AutoCloseable {
             return o.mustWait() ? null : o.reply();
         }
 
-        /** The request's parsed form (marked in-band when it came on a data connection), or null (logged). */
-        private ReceiverStore.Parsed parse(String senderId, AllocRequest req, boolean inBand) {
+        /**
+         * The request's parsed form (in-band, with the replier of its connection, when it came on a data connection:
+         * {@code origin} non-null), or null (logged).
+         */
+        private ReceiverStore.Parsed parse(String senderId, AllocRequest req, ControlRequestHandler.Replier origin) {
             try {
                 ReceiverStore.Parsed p = ReceiverStore.parse(req);
-                return inBand ? p.asInBand() : p;
+                return origin != null ? p.via(origin) : p;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "rejecting AllocRequest from {0}: {1}", senderId, e.getMessage());
                 return null;
@@ -256,9 +259,10 @@ final class ReceiverEngine implements AutoCloseable {
          * Control thread: one request from {@code senderId}; returns the reply now, or null when {@code later} gets
          * it.
          */
-        PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later, boolean inBand) {
+        PdMessage handle(String senderId, PdMessage request, ControlServer.Reply later,
+                         ControlRequestHandler.Replier origin) {
             if (request instanceof AllocRequest req) {
-                ReceiverStore.Parsed parsed = parse(senderId, req, inBand);
+                ReceiverStore.Parsed parsed = parse(senderId, req, origin);
                 if (parsed == null) {
                     return AllocResponses.failed(req.keys().size());
                 }

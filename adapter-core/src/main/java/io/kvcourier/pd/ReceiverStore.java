@@ -1,6 +1,7 @@
 package io.kvcourier.pd;
 
 import io.kvcourier.channel.ChannelReceiver.AllocationFence;
+import io.kvcourier.channel.ControlRequestHandler;
 import io.kvcourier.channel.LandingListener;
 import io.kvcourier.l2.Bitmap;
 import io.kvcourier.l2.MemoryObj;
@@ -66,11 +67,18 @@ final class ReceiverStore implements LandingListener {
         }
     }
 
-    /** A parsed, validated AllocRequest. */
-    record Parsed(List<ObjectKey> keys, long chunkBytes, long lastBytes, boolean inBand) {
-        /** {@return this request as one that came in-band on a data connection, whose reply goes back there} */
-        Parsed asInBand() {
-            return new Parsed(keys, chunkBytes, lastBytes, true);
+    /**
+     * A parsed, validated AllocRequest; {@code origin} is the replier of the data connection it came on (in-band
+     * control), or null for the alloc port.
+     */
+    record Parsed(List<ObjectKey> keys, long chunkBytes, long lastBytes, ControlRequestHandler.Replier origin) {
+        /** {@return this request as one that came in-band on the data connection that {@code via} answers on} */
+        Parsed via(ControlRequestHandler.Replier via) {
+            return new Parsed(keys, chunkBytes, lastBytes, via);
+        }
+
+        boolean inBand() {
+            return origin != null;
         }
     }
 

@@ -75,7 +75,7 @@ final class StoreAllocator {
         } else {
             lastBytes = chunkBytes / tokens * lastToks;
         }
-        return new Parsed(keys, chunkBytes, lastBytes, false);
+        return new Parsed(keys, chunkBytes, lastBytes, null);
     }
 
     /** See {@link ReceiverStore#allocate}. */
@@ -143,6 +143,9 @@ final class StoreAllocator {
         int n = p.keys().size();
         if (n == 0) {
             return reply(AllocResponses.of(new int[0], new int[0]));
+        }
+        if (p.origin() != null && !p.origin().connectionOpen()) {
+            return reply(AllocResponses.failed(n)); // its reply cannot go out, nor its bytes come in: no pages for it
         }
         long pageBytes = s.configuredChunkBytes > 0 ? s.configuredChunkBytes : p.chunkBytes();
         if (p.chunkBytes() != pageBytes || !s.fixPageSize(pageBytes)) {
@@ -299,6 +302,7 @@ final class StoreAllocator {
         int n = p.keys().size();
         Allocation alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + s.transferTimeoutNanos);
         alloc.inBand = p.inBand();
+        alloc.origin = p.origin();
         alloc.seq = s.allocationSeq;
         s.allocationSeq = alloc.seq + 1; // under the lock; read without it by the reaper (volatile)
         alloc.entries.ensureCapacity(pages.length); // one array, not the 6 growths of a 512-key request

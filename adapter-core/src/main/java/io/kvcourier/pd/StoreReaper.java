@@ -13,9 +13,10 @@ import java.util.Set;
 /**
  * The receiver store's reclaim ({@link ReceiverStore#reap}): expires allocations past their transfer deadline,
  * fences their writers and frees their pages, escalates per-allocation fences that held a batch id's page past the
- * transfer timeout, releases reservations of idle requests and frees committed keys past their TTL. The store's
- * state is guarded by the store's lock ({@link StoreState#lock}), which a reap takes twice and never holds while it
- * fences; the reaper's own fields are the housekeeping thread's (one reap at a time).
+ * transfer timeout, releases reservations of idle requests and frees committed keys past their TTL. An in-band
+ * allocation whose connection has closed ({@link Allocation#originClosed}) needs no fence: nothing of it can land.
+ * The store's state is guarded by the store's lock ({@link StoreState#lock}), which a reap takes twice and never
+ * holds while it fences; the reaper's own fields are the housekeeping thread's (one reap at a time).
  */
 final class StoreReaper {
     private static final System.Logger LOG = System.getLogger(ReceiverStore.class.getName());
@@ -144,6 +145,10 @@ final class StoreReaper {
         AllocationFence[] outcome = new AllocationFence[toFence.size()];
         for (int i = 0; i < toFence.size(); i++) {
             Allocation a = toFence.get(i);
+            if (a.originClosed()) {
+                outcome[i] = AllocationFence.SENDER; // as after a whole-sender fence: nothing of it can land
+                continue;
+            }
             AllocationFence f = senderFence.get(a.senderId);
             if (f == null) {
                 long made = s.allocationSeq; // read before the fence: every allocation below it was made before
@@ -166,6 +171,10 @@ final class StoreReaper {
         boolean[] escalated = new boolean[toEscalate.size()];
         for (int i = 0; i < toEscalate.size(); i++) {
             Allocation a = toEscalate.get(i);
+            if (a.originClosed()) {
+                escalated[i] = true; // the only connection that could name it has closed since: no fence needed
+                continue;
+            }
             AllocationFence f = senderFence.get(a.senderId);
             if (f == null) {
                 LOG.log(System.Logger.Level.WARNING, "sender {0} did not finish fenced batch {1} within the transfer "

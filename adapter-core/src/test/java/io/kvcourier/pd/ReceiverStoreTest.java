@@ -445,9 +445,71 @@ class ReceiverStoreTest {
     }
 
     private static int[] allocateVia(ReceiverStore s, String sender, String name, int keys, boolean inBand) {
+        return allocateVia(s, sender, name, keys, inBand ? new Connection() : null);
+    }
+
+    /** Allocates in-band on {@code via}, or over the alloc port when it is null. */
+    private static int[] allocateVia(ReceiverStore s, String sender, String name, int keys, Connection via) {
         AllocRequest req = request(PdPair.keys(name, keys), "", false, 0);
         ReceiverStore.Parsed p = ReceiverStore.parse(req);
-        return s.allocate(sender, req, inBand ? p.asInBand() : p).reply().remoteIndexes();
+        return s.allocate(sender, req, via == null ? p : p.via(via)).reply().remoteIndexes();
+    }
+
+    /** The replier of one data connection, as the store sees it: only whether that connection is still open. */
+    private static final class Connection implements io.kvcourier.channel.ControlRequestHandler.Replier {
+        volatile boolean open = true;
+
+        @Override
+        public void reply(byte[] bytes, int offset, int length) {
+        }
+
+        @Override
+        public boolean connectionOpen() {
+            return open;
+        }
+    }
+
+    /**
+     * The cycle a later chaos soak found: an in-band allocation made while its connection was being closed (its
+     * reply lost with it) expired while the sender already had a new connection, so it was fenced per allocation and
+     * held its batch id, and a transfer timeout later the escalation closed the new connection, stranding the
+     * allocation made at that moment, and so on. An in-band allocation is written on its own connection only: once
+     * that connection has closed it is freed whole at its expiry, with no fence of the sender's other connections;
+     * a held one whose connection closes meanwhile is released without one; and none is made on a closed connection.
+     */
+    @Test
+    void anInBandAllocationWhoseConnectionClosedIsFreedWithoutFencingTheSendersOtherConnections() {
+        long transfer = TimeUnit.SECONDS.toNanos(5);
+        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
+                TimeUnit.SECONDS.toNanos(120));
+        Connection old = new Connection();
+        Connection current = new Connection();
+        int[] stranded = allocateVia(quick, "s", "stranded", 2, old);
+        int[] live = allocateVia(quick, "s", "live", 1, current);
+        long expiry = System.nanoTime() + transfer;
+        old.open = false;
+        int free = staging.allocator().available();
+        List<String> fences = new ArrayList<>();
+
+        assertThat(quick.reap(expiry, perAllocation(fences))).as("'stranded' whole, nothing of 'live' but its id's")
+                .isEqualTo(2);
+        assertThat(fences).as("only the allocation on the open connection is fenced").containsExactly("s/" + live[0]);
+        assertThat(quick.isFenced("s", stranded[0])).as("freed, not held").isFalse();
+        assertThat(quick.fenceHeldPages()).isEqualTo(1);
+        assertThat(staging.allocator().available()).isEqualTo(free + 2);
+
+        // 'live''s connection closes while its batch id is held: released a transfer timeout after its fence, and
+        // the sender (whose newer connections are in use) is not fenced.
+        current.open = false;
+        assertThat(quick.reap(expiry + transfer, perAllocation(fences))).isEqualTo(1);
+        assertThat(fences).containsExactly("s/" + live[0]);
+        assertThat(quick.fenceHeldPages()).isZero();
+        assertThat(staging.allocator().available()).isEqualTo(free + 3);
+
+        // A request that comes on a connection that has closed by the time it is handled gets no pages.
+        AllocRequest late = request(PdPair.keys("late", 2), "", false, 0);
+        assertFailed(quick.allocate("s", late, ReceiverStore.parse(late).via(old)).reply(), 2);
+        assertThat(staging.allocator().available()).isEqualTo(free + 3);
     }
 
     /**

@@ -42,6 +42,11 @@ final class ControlReplier implements ControlRequestHandler.Replier {
     }
 
     @Override
+    public boolean connectionOpen() {
+        return conn.open;
+    }
+
+    @Override
     public void reply(byte[] bytes, int offset, int length) {
         synchronized (this) {
             if (replied) {

@@ -36,7 +36,8 @@ final class InboundDataConnection {
     SelectionKey key;
     /** Null until a valid hello arrived. */
     String senderId;
-    boolean open = true;
+    /** Cleared by {@link #close} on the progress thread; read by others through {@link ControlReplier}. */
+    volatile boolean open = true;
     final AckWriter out = new AckWriter(this);
     private final StagingBuffer staging;
     private final LandingListener listener;

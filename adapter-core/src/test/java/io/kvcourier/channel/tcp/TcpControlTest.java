@@ -5,6 +5,7 @@ import io.kvcourier.channel.ControlReplySink;
 import io.kvcourier.channel.ControlRequestHandler;
 import io.kvcourier.channel.WriteBatch;
 import io.kvcourier.staging.StagingBuffer;
+import io.kvcourier.testkit.Poll;
 import io.kvcourier.wire.InitError;
 import io.kvcourier.wire.PdMessage;
 import io.kvcourier.wire.TcpInitRequest;
@@ -23,6 +24,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
@@ -169,8 +171,10 @@ class TcpControlTest {
         assertThat(send(c, 11, "never answered", sink)).isTrue();
         ControlRequestHandler.Replier replier = held.poll(WAIT_S, TimeUnit.SECONDS);
         assertThat(replier).isNotNull();
+        assertThat(replier.connectionOpen()).isTrue();
 
         assertThat(receiver.tryFence("carol")).isTrue(); // the receiver closes the connection
+        assertThat(replier.connectionOpen()).as("closed once the fence returned").isFalse();
         sink.await(1);
         assertThat(sink.lost).containsOnlyKeys(11L);
         assertThat(sink.replies).isEmpty();
@@ -188,6 +192,11 @@ class TcpControlTest {
         sink.await(1);
         assertThat(sink.replies).containsExactly(Map.entry(13L, "late"));
         assertThat(receiver.controlReplies.get()).isEqualTo(1);
+        assertThat(fresh.connectionOpen()).isTrue();
+        assertThat(replier.connectionOpen()).as("closed for good").isFalse();
+
+        again.close(); // the sender closes it: the receiver reads EOF and closes its side
+        assertThat(Poll.until(() -> !fresh.connectionOpen(), Duration.ofSeconds(WAIT_S))).isTrue();
     }
 
     @Test
