@@ -14,11 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -562,7 +564,7 @@ class ChaosSoakTest {
         }
     }
 
-    private String summary(int seconds, List<Sender> senders) {
+    private String summary(int seconds, List<Sender> senders) throws IOException {
         Map<Kind, Integer> byKind = new EnumMap<>(Kind.class);
         List<Fault> fs;
         synchronized (faults) {
@@ -618,11 +620,29 @@ class ChaosSoakTest {
         return String.format("SOAK seconds=%d faults=%d %s hostile_frames=%d requests=%d ok=%d failed=%d "
                         + "(in_flight_at_a_fault=%d in_an_outage=%d under_pressure=%d) bytes_verified=%d corrupt_bytes=%d hung_tasks=%d "
                         + "p99_fault_to_failure_ms=%d by_fault=[%s] max_task_ms=%d task_deadline_ms=%d notified=%d notif_dropped=%d "
-                        + "notif_lost_at_proxy_restart=%d lost_with_killed_receiver=%d decode_misses=%d",
+                        + "notif_lost_at_proxy_restart=%d lost_with_killed_receiver=%d decode_misses=%d "
+                        + "held_batch_escalations=%d",
                 seconds, fs.size(), byKind, hostileFrames.get(), done, done - failed, failed, faultToFailure.size(),
                 failedInOutage, failedUnderPressure, verifiedBytes.get(), corruptBytes.get(), hung.size(), p99, perKind, maxTaskMs,
                 TASK_DEADLINE.toMillis(), notified.size(), dropped, unannounced(senders, true).size(),
-                unverified(true).size(), decodeMisses.get());
+                unverified(true).size(), decodeMisses.get(), heldBatchEscalations());
+    }
+
+    /**
+     * How often a receiver fenced a sender whole because a batch id held for a fenced allocation was not finished
+     * within the transfer timeout (its log's warning), over every receiver incarnation. Each one closes the sender's
+     * connections and fails what is in flight on them; a cycle of them once outlived the quiet phase.
+     */
+    private static long heldBatchEscalations() throws IOException {
+        long n = 0;
+        try (var logs = Files.list(Path.of("target", "soak-logs"))) {
+            for (Path log : logs.toList()) {
+                try (var lines = Files.lines(log, StandardCharsets.ISO_8859_1)) { // any byte a hostile peer caused
+                    n += lines.filter(l -> l.contains("did not finish fenced batch")).count();
+                }
+            }
+        }
+        return n;
     }
 
     private static long percentileMillis(List<Long> nanos, double p) {
