@@ -332,7 +332,7 @@ class ReceiverStoreTest {
 
     @Test
     void expiredAllocationsAreFencedBeforeTheirPagesAreFreed() {
-        ReceiverStore quick = new ReceiverStore(staging, PAGE, 1, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(120));
+        ReceiverStore quick = withTransferTimeout(1);
         AllocRequest req = new AllocRequest(List.of(PdPair.keys("x", 1).get(0).toCanonicalString()), 4,
                 new long[] {PAGE}, "uint8", (int) PAGE, "", false, 0);
         int page = quick.allocate("late", req, ReceiverStore.parse(req)).reply().remoteIndexes()[0];
@@ -354,7 +354,7 @@ class ReceiverStoreTest {
      */
     @Test
     void pagesOfAnUnconfirmedFenceAreQuarantinedUntilAFenceIsConfirmed() {
-        ReceiverStore quick = new ReceiverStore(staging, PAGE, 1, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(120));
+        ReceiverStore quick = withTransferTimeout(1);
         AllocRequest req = new AllocRequest(List.of(PdPair.keys("q", 1).get(0).toCanonicalString()), 4,
                 new long[] {PAGE}, "uint8", (int) PAGE, "", false, 0);
         int page = quick.allocate("stuck", req, ReceiverStore.parse(req)).reply().remoteIndexes()[0];
@@ -401,6 +401,12 @@ class ReceiverStoreTest {
         };
     }
 
+    /** A store on this test's staging buffer with the given transfer timeout (ns) and the usual other timeouts. */
+    private ReceiverStore withTransferTimeout(long transferNanos) {
+        return new ReceiverStore(staging, PAGE, transferNanos, TimeUnit.SECONDS.toNanos(60),
+                TimeUnit.SECONDS.toNanos(120));
+    }
+
     /**
      * A per-allocation fence frees the expired allocation's pages at once except its batch id's page, which stays
      * held (a late frame naming that batch is refused, not hostile) until the sender's committing frame for it came;
@@ -409,8 +415,7 @@ class ReceiverStoreTest {
     @Test
     void aPerAllocationFenceHoldsOnlyTheBatchIdPageUntilTheSenderIsDoneWithIt() {
         long transfer = TimeUnit.SECONDS.toNanos(5);
-        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
-                TimeUnit.SECONDS.toNanos(120));
+        ReceiverStore quick = withTransferTimeout(transfer);
         int[] done = quick.allocate("s", request(PdPair.keys("done", 3), "", false, 0),
                 ReceiverStore.parse(request(PdPair.keys("done", 3), "", false, 0))).reply().remoteIndexes();
         int[] silent = quick.allocate("s", request(PdPair.keys("silent", 1), "", false, 0),
@@ -480,8 +485,7 @@ class ReceiverStoreTest {
     @Test
     void anInBandAllocationWhoseConnectionClosedIsFreedWithoutFencingTheSendersOtherConnections() {
         long transfer = TimeUnit.SECONDS.toNanos(5);
-        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
-                TimeUnit.SECONDS.toNanos(120));
+        ReceiverStore quick = withTransferTimeout(transfer);
         Connection old = new Connection();
         Connection current = new Connection();
         int[] stranded = allocateVia(quick, "s", "stranded", 2, old);
@@ -521,8 +525,7 @@ class ReceiverStoreTest {
     @Test
     void inBandAllocationsOfASenderWithoutConnectionsAreFreedAtOnce() {
         long transfer = TimeUnit.SECONDS.toNanos(5);
-        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
-                TimeUnit.SECONDS.toNanos(120));
+        ReceiverStore quick = withTransferTimeout(transfer);
         allocateVia(quick, "s", "expired", 1, true);
         long mid = System.nanoTime(); // "expired"'s deadline is before mid + transfer, the others' after it
         int[] inFlight = allocateVia(quick, "s", "in-flight", 2, true);
@@ -546,8 +549,7 @@ class ReceiverStoreTest {
     @Test
     void aWholeSenderFenceFreesTheInBandBatchIdsItMadeUnreachable() {
         long transfer = TimeUnit.SECONDS.toNanos(5);
-        ReceiverStore quick = new ReceiverStore(staging, PAGE, transfer, TimeUnit.SECONDS.toNanos(60),
-                TimeUnit.SECONDS.toNanos(120));
+        ReceiverStore quick = withTransferTimeout(transfer);
         allocateVia(quick, "s", "first", 1, true);
         long mid1 = System.nanoTime();
         allocateVia(quick, "s", "second", 1, true);
