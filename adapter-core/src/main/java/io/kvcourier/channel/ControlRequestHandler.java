@@ -43,5 +43,15 @@ public interface ControlRequestHandler {
         default boolean connectionOpen() {
             return true;
         }
+
+        /**
+         * Closes the connection this request came on, and only it: from then on nothing that arrives on it is read
+         * and what the sender has in flight on it fails. Waits for the channel's thread up to the channel's shutdown
+         * deadline; call it from any other thread. Returns whether the connection is closed now. The default, for a
+         * channel that cannot close one connection, closes nothing and returns false.
+         */
+        default boolean closeConnection() {
+            return false;
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.kvcourier.pd;
 
 import io.kvcourier.channel.ChannelReceiver;
 import io.kvcourier.channel.ChannelReceiver.AllocationFence;
+import io.kvcourier.channel.ControlRequestHandler;
 import io.kvcourier.jfr.FenceEvent;
 import io.kvcourier.jfr.Jfr;
 
@@ -26,6 +27,21 @@ final class ChannelFencer implements ReceiverStore.Fencer {
         return fence(senderId, -1) != AllocationFence.UNCONFIRMED;
     }
 
+    @Override
+    public boolean fenceConnection(String senderId, ControlRequestHandler.Replier origin) {
+        FenceEvent jfr = Jfr.fence() ? Jfr.begin(new FenceEvent()) : null;
+        boolean closed = false;
+        try {
+            closed = origin.closeConnection();
+            return closed;
+        } finally {
+            if (jfr != null) {
+                commit(jfr, senderId, closed ? "fenced_connection" : "unconfirmed", "a fenced in-band batch of this "
+                        + "sender did not end on its connection within the transfer timeout");
+            }
+        }
+    }
+
     /**
      * Fences an expired allocation ({@code batchId}: its first page) of {@code senderId}, or with {@code batchId}
      * -1 the whole sender, so that it can no longer write into pages about to be reused; says what the channel
@@ -41,18 +57,22 @@ final class ChannelFencer implements ReceiverStore.Fencer {
             return outcome;
         } finally {
             if (jfr != null) {
-                jfr.side = "receiver";
-                jfr.rank = -1;
-                jfr.peer = senderId;
-                jfr.outcome = switch (outcome) {
+                commit(jfr, senderId, switch (outcome) {
                     case UNCONFIRMED -> "unconfirmed";
                     case ALLOCATION -> "fenced_allocation";
                     case SENDER -> "fenced";
-                };
-                jfr.reason = batchId < 0 ? "a fenced batch of this sender did not end within the transfer timeout"
-                        : "an allocation of this sender expired";
-                jfr.commit();
+                }, batchId < 0 ? "a fenced batch of this sender did not end within the transfer timeout"
+                        : "an allocation of this sender expired");
             }
         }
+    }
+
+    private static void commit(FenceEvent jfr, String senderId, String outcome, String reason) {
+        jfr.side = "receiver";
+        jfr.rank = -1;
+        jfr.peer = senderId;
+        jfr.outcome = outcome;
+        jfr.reason = reason;
+        jfr.commit();
     }
 }

@@ -90,6 +90,14 @@ final class ReceiverStore implements LandingListener {
         /** Fences every connection of {@code senderId}; whether that is confirmed. */
         boolean fenceSender(String senderId);
 
+        /**
+         * Closes the one connection of {@code senderId} that an in-band allocation came on ({@code origin}), which
+         * is the only one that can carry its bytes; whether it is closed now (false: fence the sender instead).
+         */
+        default boolean fenceConnection(String senderId, ControlRequestHandler.Replier origin) {
+            return origin.closeConnection();
+        }
+
         /** A fencer that always fences the whole sender with {@code fence}. */
         static Fencer ofSender(Predicate<String> fence) {
             return new Fencer() {

@@ -1,6 +1,7 @@
 package io.kvcourier.pd;
 
 import io.kvcourier.channel.ChannelReceiver.AllocationFence;
+import io.kvcourier.channel.ControlRequestHandler;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -165,7 +166,10 @@ final class StoreReaper {
         return outcome;
     }
 
-    /** Fences the whole sender of each batch id held too long (outside the lock); which are fenced now. */
+    /**
+     * Fences the writer of each batch id held too long (outside the lock): for an in-band one the connection it was
+     * allocated on, else (or when that cannot be closed) the whole sender; which are fenced now.
+     */
     private boolean[] escalate(List<Allocation> toEscalate, ReceiverStore.Fencer fencer,
                                Map<String, AllocationFence> senderFence, Map<String, Long> closedBelow) {
         boolean[] escalated = new boolean[toEscalate.size()];
@@ -174,6 +178,15 @@ final class StoreReaper {
             if (a.originClosed()) {
                 escalated[i] = true; // the only connection that could name it has closed since: no fence needed
                 continue;
+            }
+            ControlRequestHandler.Replier origin = a.origin;
+            if (origin != null) {
+                LOG.log(System.Logger.Level.WARNING, "sender {0} did not finish fenced batch {1} within the transfer "
+                        + "timeout; closing the connection it was allocated on", a.senderId, a.firstPage);
+                if (fencer.fenceConnection(a.senderId, origin)) {
+                    escalated[i] = true; // the only connection that could carry it; the sender's others stay open
+                    continue;
+                }
             }
             AllocationFence f = senderFence.get(a.senderId);
             if (f == null) {

@@ -398,6 +398,13 @@ class ReceiverStoreTest {
                 log.add(senderId);
                 return true;
             }
+
+            @Override
+            public boolean fenceConnection(String senderId,
+                                           io.kvcourier.channel.ControlRequestHandler.Replier origin) {
+                log.add(senderId + ":connection");
+                return origin.closeConnection();
+            }
         };
     }
 
@@ -463,6 +470,8 @@ class ReceiverStoreTest {
     /** The replier of one data connection, as the store sees it: only whether that connection is still open. */
     private static final class Connection implements io.kvcourier.channel.ControlRequestHandler.Replier {
         volatile boolean open = true;
+        /** Whether {@link #closeConnection} closes it (a channel that can close one connection) or refuses. */
+        boolean closable;
 
         @Override
         public void reply(byte[] bytes, int offset, int length) {
@@ -472,6 +481,44 @@ class ReceiverStoreTest {
         public boolean connectionOpen() {
             return open;
         }
+
+        @Override
+        public boolean closeConnection() {
+            if (closable) {
+                open = false;
+            }
+            return closable;
+        }
+    }
+
+    /**
+     * A held in-band batch id whose sender never finishes it: a transfer timeout after its fence, the connection it
+     * was allocated on is closed, the only one that can carry it, and the sender's other connections stay open (the
+     * allocations on them go on). A channel that cannot close one connection gets the whole-sender fence as before
+     * ({@link #aWholeSenderFenceFreesTheInBandBatchIdsItMadeUnreachable}).
+     */
+    @Test
+    void aHeldInBandBatchIdClosesOnlyTheConnectionItWasAllocatedOn() {
+        long transfer = TimeUnit.SECONDS.toNanos(5);
+        ReceiverStore quick = withTransferTimeout(transfer);
+        Connection stuck = new Connection();
+        Connection other = new Connection();
+        stuck.closable = true;
+        other.closable = true;
+        int[] held = allocateVia(quick, "s", "stuck", 1, stuck);
+        long expiry = System.nanoTime() + transfer;
+        List<String> fences = new ArrayList<>();
+        assertThat(quick.reap(expiry, perAllocation(fences))).as("its one page is its batch id: held").isZero();
+        int[] live = allocateVia(quick, "s", "live", 1, other);
+        assertThat(quick.onBatchLanded("s", live[0])).as("the sender's other connection works on").isTrue();
+        int free = staging.allocator().available();
+
+        assertThat(quick.reap(expiry + transfer, perAllocation(fences))).isEqualTo(1);
+        assertThat(fences).containsExactly("s/" + held[0], "s:connection");
+        assertThat(stuck.open).isFalse();
+        assertThat(other.open).as("not fenced").isTrue();
+        assertThat(quick.fenceHeldPages()).isZero();
+        assertThat(staging.allocator().available()).isEqualTo(free + 1);
     }
 
     /**

@@ -47,6 +47,11 @@ final class ControlReplier implements ControlRequestHandler.Replier {
     }
 
     @Override
+    public boolean closeConnection() {
+        return conn.receiver.close(conn);
+    }
+
+    @Override
     public void reply(byte[] bytes, int offset, int length) {
         synchronized (this) {
             if (replied) {

@@ -226,25 +226,41 @@ final class TcpReceiver implements ChannelReceiver, Agent {
     @Override
     public boolean tryFence(String senderId) {
         grants.revoke(senderId);
+        return runAndWait(() -> connections.closeOf(senderId), "fencing sender", senderId);
+    }
+
+    /**
+     * Closes one data connection (the one an in-band allocation came on: {@link ControlReplier#closeConnection}),
+     * leaving the sender's others open; false when the progress thread did not within the shutdown deadline.
+     */
+    boolean close(InboundDataConnection c) {
+        return runAndWait(c::close, "closing a data connection of sender", c.senderId);
+    }
+
+    /**
+     * Runs {@code work} on the progress thread (at once when called there) and waits for it up to the shutdown
+     * deadline. True once it ran, or once the progress thread has exited (it then closed every connection and reads
+     * nothing any more); false, logged with {@code what} and {@code senderId}, when the deadline passed.
+     */
+    private boolean runAndWait(Runnable work, String what, String senderId) {
         if (runner.onAgentThread()) {
-            connections.closeOf(senderId);
+            work.run();
             return true;
         }
         CountDownLatch done = new CountDownLatch(1);
         commands.add(() -> {
-            connections.closeOf(senderId);
+            work.run();
             done.countDown();
         });
         runner.wakeUp();
         if (exited) {
-            return true; // the progress thread has closed every connection and reads nothing any more
+            return true;
         }
         try {
             if (done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
                 return true;
             }
-            LOG.log(System.Logger.Level.ERROR, "fencing sender {0} did not finish within the shutdown deadline",
-                    senderId);
+            LOG.log(System.Logger.Level.ERROR, "{0} {1} did not finish within the shutdown deadline", what, senderId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -263,29 +279,11 @@ final class TcpReceiver implements ChannelReceiver, Agent {
      */
     @Override
     public AllocationFence fenceAllocation(String senderId, int batchId) {
-        if (runner.onAgentThread()) {
-            return connections.discardBatchOf(senderId, batchId);
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        AllocationFence[] outcome = new AllocationFence[1];
-        commands.add(() -> {
-            outcome[0] = connections.discardBatchOf(senderId, batchId);
-            done.countDown();
-        });
-        runner.wakeUp();
-        if (exited) {
-            return AllocationFence.SENDER; // the progress thread has closed every connection and reads nothing
-        }
-        try {
-            if (done.await(shutdownNanos, TimeUnit.NANOSECONDS)) {
-                return outcome[0];
-            }
-            LOG.log(System.Logger.Level.ERROR, "fencing batch {0} of sender {1} did not finish within the shutdown "
-                    + "deadline", batchId, senderId);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return AllocationFence.UNCONFIRMED;
+        // SENDER stays if the progress thread exited first: it closed every connection and reads nothing.
+        AllocationFence[] outcome = {AllocationFence.SENDER};
+        boolean done = runAndWait(() -> outcome[0] = connections.discardBatchOf(senderId, batchId),
+                "fencing batch " + batchId + " of sender", senderId);
+        return done ? outcome[0] : AllocationFence.UNCONFIRMED;
     }
 
     /**

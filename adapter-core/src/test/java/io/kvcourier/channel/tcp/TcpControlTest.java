@@ -199,6 +199,39 @@ class TcpControlTest {
         assertThat(Poll.until(() -> !fresh.connectionOpen(), Duration.ofSeconds(WAIT_S))).isTrue();
     }
 
+    /**
+     * The receiver's escalation for a held in-band batch id closes the connection the allocation came on, through its
+     * request's replier, and no other connection of that sender: the exchanges on the one fail, the other goes on.
+     */
+    @Test
+    void aReplierClosesTheConnectionItsRequestCameOnAndNoOther() throws Exception {
+        TcpReceiver receiver = rig.receiver(rig.staging(), new TcpChannelTest.Allocations());
+        BlockingQueue<ControlRequestHandler.Replier> held = new LinkedBlockingQueue<>();
+        receiver.setControlHandler((senderId, bytes, offset, length, replier) -> held.add(replier));
+        TcpSender sender = rig.sender(rig.staging());
+        TcpConnection stuck = TcpRig.connect(sender, receiver, "erin");
+        TcpConnection other = TcpRig.connect(sender, receiver, "erin");
+        Sink sink = new Sink();
+        assertThat(send(stuck, 21, "on the stuck one", sink)).isTrue();
+        ControlRequestHandler.Replier replier = held.poll(WAIT_S, TimeUnit.SECONDS);
+        assertThat(replier).isNotNull();
+
+        assertThat(replier.closeConnection()).isTrue();
+        assertThat(replier.connectionOpen()).isFalse();
+        sink.await(1);
+        assertThat(sink.lost).containsOnlyKeys(21L);
+        assertThat(stuck.isOpen()).isFalse();
+        assertThat(other.isOpen()).isTrue();
+        assertThat(send(other, 22, "on the other", sink)).isTrue();
+        ControlRequestHandler.Replier next = held.poll(WAIT_S, TimeUnit.SECONDS);
+        assertThat(next).isNotNull();
+        byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
+        next.reply(ok, 0, ok.length);
+        sink.await(1);
+        assertThat(sink.replies).containsExactly(Map.entry(22L, "ok"));
+        assertThat(replier.closeConnection()).as("idempotent").isTrue();
+    }
+
     @Test
     void aSenderOrReceiverOfVersion2KeepsTalkingVersion2WithoutControl() throws Exception {
         // A receiver with no control handler offers version 2 only.
