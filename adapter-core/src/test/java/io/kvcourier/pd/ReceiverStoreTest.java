@@ -471,7 +471,15 @@ class ReceiverStoreTest {
     private static final class Connection implements io.kvcourier.channel.ControlRequestHandler.Replier {
         volatile boolean open = true;
         /** Whether {@link #closeConnection} closes it (a channel that can close one connection) or refuses. */
-        boolean closable;
+        final boolean closable;
+
+        Connection() {
+            this(false);
+        }
+
+        Connection(boolean closable) {
+            this.closable = closable;
+        }
 
         @Override
         public void reply(byte[] bytes, int offset, int length) {
@@ -501,10 +509,8 @@ class ReceiverStoreTest {
     void aHeldInBandBatchIdClosesOnlyTheConnectionItWasAllocatedOn() {
         long transfer = TimeUnit.SECONDS.toNanos(5);
         ReceiverStore quick = withTransferTimeout(transfer);
-        Connection stuck = new Connection();
-        Connection other = new Connection();
-        stuck.closable = true;
-        other.closable = true;
+        Connection stuck = new Connection(true);
+        Connection other = new Connection(true);
         int[] held = allocateVia(quick, "s", "stuck", 1, stuck);
         long expiry = System.nanoTime() + transfer;
         List<String> fences = new ArrayList<>();
