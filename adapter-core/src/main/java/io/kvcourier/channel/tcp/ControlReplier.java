@@ -48,7 +48,7 @@ final class ControlReplier implements ControlRequestHandler.Replier {
 
     @Override
     public boolean closeConnection() {
-        return conn.receiver.close(conn);
+        return conn.receiver.closeConnection(conn);
     }
 
     @Override

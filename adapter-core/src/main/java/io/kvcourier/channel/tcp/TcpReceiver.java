@@ -233,7 +233,7 @@ final class TcpReceiver implements ChannelReceiver, Agent {
      * Closes one data connection (the one an in-band allocation came on: {@link ControlReplier#closeConnection}),
      * leaving the sender's others open; false when the progress thread did not within the shutdown deadline.
      */
-    boolean close(InboundDataConnection c) {
+    boolean closeConnection(InboundDataConnection c) {
         return runAndWait(c::close, "closing a data connection of sender", c.senderId);
     }
 
