@@ -35,13 +35,10 @@ final class Allocation {
     long heldSinceNanos;
     boolean accounted; // a channel reported its writes through admitWrite: commit needs every byte
     /**
-     * Asked for in-band on a data connection: its reply went back on that connection only, and its sender writes it
-     * on no other, so once every connection the sender had when it was made is closed, no byte of it can land.
-     */
-    boolean inBand;
-    /**
-     * In-band until committed: the replier of the connection that asked for it (null once committed, so that a
-     * committed key does not keep a closed connection reachable).
+     * Asked for in-band on a data connection (until committed): the replier of that connection, null for the alloc
+     * port. Its reply went back on that connection only and its sender writes it on no other, so once that
+     * connection is closed (or every connection the sender had when it was made), no byte of it can land. Null once
+     * committed, so that a committed key does not keep a closed connection reachable.
      */
     ControlRequestHandler.Replier origin;
     /** Order of making ({@link StoreState#allocationSeq}). */
@@ -55,6 +52,11 @@ final class Allocation {
         this.firstPage = firstPage;
         this.deadlineNanos = deadlineNanos;
         this.jfr = Jfr.commit() ? Jfr.begin(new CommitEvent()) : null;
+    }
+
+    /** Whether it was asked for in-band; only asked while it is awaiting or expired (its origin is kept till then). */
+    boolean inBand() {
+        return origin != null;
     }
 
     /**

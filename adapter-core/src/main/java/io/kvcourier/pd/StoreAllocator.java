@@ -301,7 +301,6 @@ final class StoreAllocator {
                               OpenRequest request) {
         int n = p.keys().size();
         Allocation alloc = new Allocation(senderId, reqId, pages[0], System.nanoTime() + s.transferTimeoutNanos);
-        alloc.inBand = p.inBand();
         alloc.origin = p.origin();
         alloc.seq = s.allocationSeq;
         s.allocationSeq = alloc.seq + 1; // under the lock; read without it by the reaper (volatile)

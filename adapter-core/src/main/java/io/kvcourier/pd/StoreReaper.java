@@ -273,7 +273,7 @@ final class StoreReaper {
      * them, and a sender writes an in-band allocation on no other connection).
      */
     private static boolean connectionClosed(Allocation a, Map<String, Long> closedBelow) {
-        Long bound = a.inBand ? closedBelow.get(a.senderId) : null;
+        Long bound = a.inBand() ? closedBelow.get(a.senderId) : null;
         return bound != null && a.seq < bound;
     }
 
