@@ -77,8 +77,9 @@ final class ReceiverStore implements LandingListener {
             return new Parsed(keys, chunkBytes, lastBytes, via);
         }
 
-        boolean inBand() {
-            return origin != null;
+        /** Whether it came in-band on a connection that has closed since: its reply cannot go out. */
+        boolean originClosed() {
+            return origin != null && !origin.connectionOpen();
         }
     }
 

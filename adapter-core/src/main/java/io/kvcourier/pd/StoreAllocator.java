@@ -144,7 +144,7 @@ final class StoreAllocator {
         if (n == 0) {
             return reply(AllocResponses.of(new int[0], new int[0]));
         }
-        if (p.origin() != null && !p.origin().connectionOpen()) {
+        if (p.originClosed()) {
             return reply(AllocResponses.failed(n)); // its reply cannot go out, nor its bytes come in: no pages for it
         }
         long pageBytes = s.configuredChunkBytes > 0 ? s.configuredChunkBytes : p.chunkBytes();
